@@ -1,0 +1,55 @@
+package dev.lore.documents;
+
+import java.time.Instant;
+import java.util.List;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Size;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Collections: create, list what the key may see, delete. */
+@RestController
+@RequestMapping("/api/v1/collections")
+class CollectionController {
+
+    private final Collections collections;
+
+    CollectionController(Collections collections) {
+        this.collections = collections;
+    }
+
+    record CreateCollection(@NotNull String name, @Size(max = 2000) String description) {
+    }
+
+    record CollectionCreated(String name, String description, Instant createdAt, String embedder, int dimension) {
+    }
+
+    @PostMapping
+    @ResponseStatus(HttpStatus.CREATED)
+    CollectionCreated create(@Valid @RequestBody CreateCollection request) {
+        Collections.Created created = collections.create(request.name(), request.description());
+        return new CollectionCreated(created.name(), created.description(), created.createdAt(), created.embedder(),
+                created.dimension());
+    }
+
+    @GetMapping
+    List<Collections.Summary> list() {
+        return collections.list();
+    }
+
+    @DeleteMapping("/{name}")
+    @ResponseStatus(HttpStatus.NO_CONTENT)
+    void delete(@PathVariable String name) {
+        collections.delete(name);
+    }
+}

@@ -1,0 +1,146 @@
+package dev.lore.documents;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+import dev.lore.models.Embedder;
+import dev.lore.security.Caller;
+import dev.lore.security.CurrentCaller;
+import dev.lore.web.LoreException;
+
+/** Creates and finds collections, and decides what the current caller may see and change in them. */
+@Service
+public class Collections {
+
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+
+    private final JdbcClient jdbc;
+    private final CurrentCaller caller;
+    private final Embedder embedder;
+    private final Clock clock;
+
+    Collections(JdbcClient jdbc, CurrentCaller caller, Embedder embedder, Clock clock) {
+        this.jdbc = jdbc;
+        this.caller = caller;
+        this.embedder = embedder;
+        this.clock = clock;
+    }
+
+    record Created(String name, String description, Instant createdAt, String embedder, int dimension) {
+    }
+
+    record Summary(String name, String description, long documents, long chunks, String embedder, int dimension,
+            Instant createdAt) {
+    }
+
+    @Transactional
+    Created create(String name, String description) {
+        checkName(name);
+        Caller current = caller.get();
+        if (!current.canWrite(name)) {
+            throw current.canSee(name) ? LoreException.forbidden("This key may not create collection '" + name + "'")
+                    : LoreException.forbidden("This key may only create the collections it is given with 'write'");
+        }
+        OffsetDateTime now = OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC);
+        int inserted = jdbc.sql("""
+                INSERT INTO collections (name, description, embedder, dimension, created_at)
+                VALUES (:name, :description, :embedder, :dimension, :now)
+                ON CONFLICT (name) DO NOTHING""")
+                .param("name", name).param("description", description == null ? "" : description)
+                .param("embedder", embedder.name()).param("dimension", embedder.dimension()).param("now", now)
+                .update();
+        if (inserted == 0) {
+            throw LoreException.conflict("collection-exists", "Collection exists",
+                    "A collection named '" + name + "' already exists");
+        }
+        return new Created(name, description == null ? "" : description, now.toInstant(), embedder.name(),
+                embedder.dimension());
+    }
+
+    List<Summary> list() {
+        Caller current = caller.get();
+        return jdbc.sql("""
+                SELECT c.name, c.description, c.embedder, c.dimension, c.created_at,
+                       (SELECT count(*) FROM documents d WHERE d.collection_id = c.id) AS documents,
+                       (SELECT count(*) FROM chunks k WHERE k.collection_id = c.id) AS chunks
+                FROM collections c ORDER BY c.name""")
+                .query((rs, n) -> new Summary(rs.getString("name"), rs.getString("description"),
+                        rs.getLong("documents"), rs.getLong("chunks"), rs.getString("embedder"),
+                        rs.getInt("dimension"), rs.getObject("created_at", OffsetDateTime.class).toInstant()))
+                .list().stream()
+                .filter(c -> current.canSee(c.name()))
+                .toList();
+    }
+
+    @Transactional
+    void delete(String name) {
+        CollectionRef collection = writable(name);
+        jdbc.sql("DELETE FROM collections WHERE id = :id").param("id", collection.id()).update();
+    }
+
+    /** The collection, if the caller may read it; otherwise it does not exist for them. */
+    public CollectionRef readable(String name) {
+        if (name == null || !caller.get().canRead(name)) {
+            throw CollectionNotFound.named(String.valueOf(name));
+        }
+        return find(name).orElseThrow(() -> CollectionNotFound.named(name));
+    }
+
+    /** The collection, if the caller holds any permission on it. */
+    CollectionRef visible(String name) {
+        if (name == null || !caller.get().canSee(name)) {
+            throw CollectionNotFound.named(String.valueOf(name));
+        }
+        return find(name).orElseThrow(() -> CollectionNotFound.named(name));
+    }
+
+    /** The collection, if the caller may write to it; 404 when it may not even see it, 403 when it may only read. */
+    public CollectionRef writable(String name) {
+        Caller current = caller.get();
+        if (name == null || !current.canSee(name)) {
+            throw CollectionNotFound.named(String.valueOf(name));
+        }
+        CollectionRef collection = find(name).orElseThrow(() -> CollectionNotFound.named(name));
+        if (!current.canWrite(name)) {
+            throw LoreException.forbidden("This key may read '" + name + "' but not change it");
+        }
+        return collection;
+    }
+
+    /** Whether this instance's embedder produced the collection's vectors; vectors of two models never mix. */
+    public void checkEmbedder(CollectionRef collection) {
+        if (!collection.embedder().equals(embedder.name())) {
+            throw LoreException.conflict("embedder-mismatch", "Embedder mismatch",
+                    "Collection '" + collection.name() + "' was embedded with " + collection.embedder()
+                            + " but this instance runs " + embedder.name() + "; re-embed it or switch models");
+        }
+    }
+
+    Optional<CollectionRef> find(String name) {
+        return jdbc.sql("SELECT id, name, embedder, dimension FROM collections WHERE name = :name")
+                .param("name", name)
+                .query((rs, n) -> new CollectionRef(rs.getLong("id"), rs.getString("name"), rs.getString("embedder"),
+                        rs.getInt("dimension")))
+                .optional();
+    }
+
+    Optional<String> nameOf(long id) {
+        return jdbc.sql("SELECT name FROM collections WHERE id = :id").param("id", id).query(String.class).optional();
+    }
+
+    static void checkName(String name) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw LoreException.badRequest("invalid-collection-name", "Invalid collection name",
+                    "A collection name is 1-63 characters of a-z, 0-9, '-' and '_', starting with a letter or digit");
+        }
+    }
+}

@@ -1,0 +1,265 @@
+package dev.lore.documents;
+
+import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import jakarta.annotation.PreDestroy;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.transaction.event.TransactionalEventListener;
+
+import com.pgvector.PGvector;
+
+import dev.lore.documents.internal.Chunk;
+import dev.lore.documents.internal.Chunker;
+import dev.lore.documents.internal.DocumentFormat;
+import dev.lore.documents.internal.DocumentParser;
+import dev.lore.documents.internal.ParsedDocument;
+import dev.lore.documents.internal.UnreadableDocument;
+import dev.lore.models.Embedder;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Processes queued documents: parse, chunk, embed, then commit each document with all of its chunks in one
+ * transaction. Work is claimed with {@code FOR UPDATE SKIP LOCKED}, so several instances share one queue, and an
+ * item whose worker died is claimed again once {@code staleAfter} has passed.
+ */
+@Component
+class IngestionWorker {
+
+    private static final Logger log = LoggerFactory.getLogger(IngestionWorker.class);
+
+    private final JdbcClient jdbc;
+    private final NamedParameterJdbcTemplate namedJdbc;
+    private final TransactionTemplate transactions;
+    private final DocumentParser parser;
+    private final Chunker chunker;
+    private final Embedder embedder;
+    private final DocumentsProperties properties;
+    private final JsonMapper json;
+    private final Clock clock;
+    private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "ingestion"));
+    private final AtomicBoolean pending = new AtomicBoolean();
+    private final Counter documentsDone;
+    private final Counter documentsFailed;
+    private final Counter chunksDone;
+    private final Timer embedTimer;
+
+    IngestionWorker(JdbcClient jdbc, NamedParameterJdbcTemplate namedJdbc, TransactionTemplate transactions,
+            DocumentParser parser, Embedder embedder,
+            DocumentsProperties properties, JsonMapper json, Clock clock, MeterRegistry meters) {
+        this.jdbc = jdbc;
+        this.namedJdbc = namedJdbc;
+        this.transactions = transactions;
+        this.parser = parser;
+        this.embedder = embedder;
+        this.properties = properties;
+        this.json = json;
+        this.clock = clock;
+        this.chunker = new Chunker(properties.chunkTokens(), properties.chunkOverlapTokens(), embedder::countTokens);
+        this.documentsDone = meters.counter("lore.ingestion.documents", "outcome", "done");
+        this.documentsFailed = meters.counter("lore.ingestion.documents", "outcome", "failed");
+        this.chunksDone = meters.counter("lore.ingestion.chunks");
+        this.embedTimer = meters.timer("lore.embedding.batch", "embedder", embedder.name());
+    }
+
+    @TransactionalEventListener
+    void on(IngestionSubmitted submitted) {
+        log.info("Ingestion {} queued: {} document(s) for collection '{}'", submitted.ingestionId(),
+                submitted.documents(), submitted.collection());
+        wake();
+    }
+
+    @Scheduled(fixedDelayString = "${lore.documents.poll-interval:2s}")
+    void poll() {
+        wake();
+    }
+
+    /** Schedules one drain of the queue unless one is already waiting to run. */
+    void wake() {
+        if (pending.compareAndSet(false, true) && !executor.isShutdown()) {
+            executor.execute(() -> {
+                pending.set(false);
+                drain();
+            });
+        }
+    }
+
+    @PreDestroy
+    void stop() throws InterruptedException {
+        executor.shutdown();
+        if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
+            executor.shutdownNow();
+        }
+    }
+
+    private record Item(long id, UUID ingestionId, long collectionId, UUID documentId, String source, String title,
+            String mediaType, String sha256, String metadata, byte[] payload, String collectionEmbedder) {
+    }
+
+    private record Prepared(Item item, ParsedDocument document, List<Chunk> chunks) {
+    }
+
+    void drain() {
+        try {
+            List<Item> batch;
+            while (!(batch = claim()).isEmpty() && !executor.isShutdown()) {
+                process(batch);
+            }
+        }
+        catch (RuntimeException e) {
+            log.error("Ingestion worker failed; queued work stays queued and is retried", e);
+        }
+    }
+
+    private List<Item> claim() {
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        return transactions.execute(tx -> jdbc.sql("""
+                UPDATE ingestion_items i SET status = 'RUNNING', claimed_at = :now
+                FROM collections c
+                WHERE c.id = i.collection_id AND i.id IN (
+                    SELECT id FROM ingestion_items
+                    WHERE status = 'QUEUED' OR (status = 'RUNNING' AND claimed_at < :stale)
+                    ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED)
+                RETURNING i.id, i.ingestion_id, i.collection_id, i.document_id, i.source, i.title, i.media_type,
+                          i.sha256, i.metadata::text AS metadata, i.payload, c.embedder""")
+                .param("now", now).param("stale", now.minus(properties.staleAfter()))
+                .param("limit", properties.workerBatch())
+                .query((rs, n) -> new Item(rs.getLong("id"), rs.getObject("ingestion_id", UUID.class),
+                        rs.getLong("collection_id"), rs.getObject("document_id", UUID.class), rs.getString("source"),
+                        rs.getString("title"), rs.getString("media_type"), rs.getString("sha256"),
+                        rs.getString("metadata"), rs.getBytes("payload"), rs.getString("embedder")))
+                .list());
+    }
+
+    private void process(List<Item> batch) {
+        List<Prepared> prepared = new ArrayList<>();
+        for (Item item : batch) {
+            if (!item.collectionEmbedder().equals(embedder.name())) {
+                fail(item, "The collection is embedded with " + item.collectionEmbedder() + " but this instance runs "
+                        + embedder.name());
+                continue;
+            }
+            try {
+                ParsedDocument document = parser.parse(item.payload(), DocumentFormat.ofMediaType(item.mediaType()),
+                        item.title() != null ? item.title() : titleFromSource(item.source()));
+                if (item.title() != null) {
+                    document = new ParsedDocument(item.title(), document.sections(), document.metadata());
+                }
+                prepared.add(new Prepared(item, document, chunker.chunk(document)));
+            }
+            catch (UnreadableDocument e) {
+                fail(item, e.getMessage());
+            }
+            catch (RuntimeException e) {
+                log.warn("Could not parse {} ({})", item.source(), item.mediaType(), e);
+                fail(item, "Could not parse the document: " + e.getClass().getSimpleName());
+            }
+        }
+        if (prepared.isEmpty()) {
+            return;
+        }
+        List<String> texts = prepared.stream().flatMap(p -> p.chunks().stream()).map(Chunk::embeddingText).toList();
+        List<float[]> vectors;
+        try {
+            long start = System.nanoTime();
+            vectors = embedder.embedDocuments(texts);
+            embedTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        }
+        catch (RuntimeException e) {
+            log.error("Embedding failed for {} chunk(s)", texts.size(), e);
+            prepared.forEach(p -> fail(p.item(), "Embedding failed: " + e.getMessage()));
+            return;
+        }
+        int offset = 0;
+        for (Prepared p : prepared) {
+            List<float[]> own = vectors.subList(offset, offset + p.chunks().size());
+            offset += p.chunks().size();
+            try {
+                transactions.executeWithoutResult(tx -> commit(p, own));
+                documentsDone.increment();
+                chunksDone.increment(p.chunks().size());
+            }
+            catch (RuntimeException e) {
+                log.error("Could not store {}", p.item().source(), e);
+                fail(p.item(), "Could not store the document: " + e.getMessage());
+            }
+        }
+    }
+
+    private void commit(Prepared p, List<float[]> vectors) {
+        Item item = p.item();
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        Map<String, Object> metadata = new java.util.LinkedHashMap<>(p.document().metadata());
+        metadata.putAll(json.readValue(item.metadata(), new TypeReference<Map<String, Object>>() {
+        }));
+        String metadataJson = json.writeValueAsString(metadata);
+        int inserted = jdbc.sql("""
+                INSERT INTO documents (id, collection_id, source, title, sha256, media_type, metadata, chunks, created_at)
+                VALUES (:id, :collection, :source, :title, :sha, :mediaType, CAST(:metadata AS jsonb), :chunks, :now)
+                ON CONFLICT DO NOTHING""")
+                .param("id", item.documentId()).param("collection", item.collectionId())
+                .param("source", item.source()).param("title", p.document().title()).param("sha", item.sha256())
+                .param("mediaType", item.mediaType()).param("metadata", metadataJson)
+                .param("chunks", p.chunks().size()).param("now", now)
+                .update();
+        boolean duplicate = inserted == 0;
+        if (!duplicate) {
+            List<Chunk> chunks = p.chunks();
+            MapSqlParameterSource[] rows = new MapSqlParameterSource[chunks.size()];
+            for (int i = 0; i < chunks.size(); i++) {
+                Chunk chunk = chunks.get(i);
+                rows[i] = new MapSqlParameterSource().addValue("id", UUID.randomUUID())
+                        .addValue("document", item.documentId()).addValue("collection", item.collectionId())
+                        .addValue("ordinal", chunk.ordinal()).addValue("source", item.source())
+                        .addValue("title", p.document().title()).addValue("heading", chunk.headingPath())
+                        .addValue("text", chunk.text()).addValue("metadata", metadataJson)
+                        .addValue("embedding", new PGvector(vectors.get(i)));
+            }
+            namedJdbc.batchUpdate("""
+                    INSERT INTO chunks (id, document_id, collection_id, ordinal, source, title, heading_path, text,
+                                        metadata, embedding)
+                    VALUES (:id, :document, :collection, :ordinal, :source, :title, :heading, :text,
+                            CAST(:metadata AS jsonb), :embedding)""", rows);
+        }
+        jdbc.sql("""
+                UPDATE ingestion_items SET status = 'DONE', duplicate = duplicate OR :duplicate, chunks = :chunks,
+                    payload = NULL, finished_at = :now WHERE id = :id""")
+                .param("duplicate", duplicate).param("chunks", duplicate ? 0 : p.chunks().size())
+                .param("now", now).param("id", item.id()).update();
+    }
+
+    private void fail(Item item, String reason) {
+        documentsFailed.increment();
+        log.warn("Ingestion {}: document {} FAILED: {}", item.ingestionId(), item.source(), reason);
+        transactions.executeWithoutResult(tx -> jdbc.sql("""
+                UPDATE ingestion_items SET status = 'FAILED', error = :error, payload = NULL, finished_at = :now
+                WHERE id = :id""")
+                .param("error", reason).param("now", OffsetDateTime.now(clock)).param("id", item.id()).update());
+    }
+
+    private static String titleFromSource(String source) {
+        String name = source.substring(source.lastIndexOf('/') + 1);
+        int dot = name.lastIndexOf('.');
+        return dot > 0 ? name.substring(0, dot) : name;
+    }
+}

@@ -1,0 +1,149 @@
+package dev.lore.documents;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+import dev.lore.web.LoreException;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Accepts uploads as ingestion jobs and reports their progress. A job's documents are stored with their bytes and
+ * processed by {@link IngestionWorker}; identical bytes in one collection always map to one document id.
+ */
+@Service
+class Ingestions {
+
+    private final JdbcClient jdbc;
+    private final Collections collections;
+    private final ApplicationEventPublisher events;
+    private final JsonMapper json;
+    private final Clock clock;
+
+    Ingestions(JdbcClient jdbc, Collections collections, ApplicationEventPublisher events, JsonMapper json,
+            Clock clock) {
+        this.jdbc = jdbc;
+        this.collections = collections;
+        this.events = events;
+        this.json = json;
+        this.clock = clock;
+    }
+
+    record Accepted(UUID ingestionId, List<AcceptedDocument> documents) {
+    }
+
+    record AcceptedDocument(UUID id, String source, String status, boolean duplicate) {
+    }
+
+    record Status(UUID id, String collection, String status, int documentsTotal, int documentsDone,
+            int documentsFailed, long chunksDone, List<Map<String, String>> errors, List<DocumentStatus> documents,
+            OffsetDateTime createdAt) {
+    }
+
+    record DocumentStatus(UUID id, String source, String status, boolean duplicate, int chunks, String error) {
+    }
+
+    @Transactional
+    Accepted submit(String collectionName, List<Upload> uploads) {
+        CollectionRef collection = collections.writable(collectionName);
+        collections.checkEmbedder(collection);
+        UUID ingestionId = UUID.randomUUID();
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        jdbc.sql("INSERT INTO ingestions (id, collection_id, created_at) VALUES (:id, :collection, :now)")
+                .param("id", ingestionId).param("collection", collection.id()).param("now", now).update();
+        // serialise uploads into one collection so that two requests with the same bytes agree on one id
+        jdbc.sql("SELECT pg_advisory_xact_lock(:key)").param("key", collection.id()).query(Object.class).list();
+        Map<String, UUID> idsInThisRequest = new HashMap<>();
+        List<AcceptedDocument> accepted = new ArrayList<>();
+        for (Upload upload : uploads) {
+            String sha = sha256(upload.bytes());
+            UUID existing = idsInThisRequest.get(sha);
+            if (existing == null) {
+                existing = jdbc.sql("SELECT id FROM documents WHERE collection_id = :c AND sha256 = :sha")
+                        .param("c", collection.id()).param("sha", sha).query(UUID.class).optional().orElse(null);
+            }
+            boolean stored = existing != null && idsInThisRequest.get(sha) == null;
+            if (existing == null) {
+                existing = jdbc.sql("""
+                        SELECT document_id FROM ingestion_items
+                        WHERE collection_id = :c AND sha256 = :sha AND status IN ('QUEUED', 'RUNNING')
+                        LIMIT 1""")
+                        .param("c", collection.id()).param("sha", sha).query(UUID.class).optional().orElse(null);
+            }
+            boolean duplicate = existing != null;
+            UUID documentId = duplicate ? existing : UUID.randomUUID();
+            idsInThisRequest.putIfAbsent(sha, documentId);
+            String status = stored ? "DONE" : "QUEUED";
+            jdbc.sql("""
+                    INSERT INTO ingestion_items (ingestion_id, collection_id, document_id, source, title, media_type,
+                        sha256, metadata, payload, status, duplicate, finished_at)
+                    VALUES (:ingestion, :collection, :document, :source, :title, :mediaType, :sha,
+                        CAST(:metadata AS jsonb), :payload, :status, :duplicate, :finished)""")
+                    .param("ingestion", ingestionId).param("collection", collection.id())
+                    .param("document", documentId).param("source", upload.source()).param("title", upload.title())
+                    .param("mediaType", upload.format().mediaType()).param("sha", sha)
+                    .param("metadata", json.writeValueAsString(upload.metadata()))
+                    .param("payload", stored ? null : upload.bytes())
+                    .param("status", status).param("duplicate", duplicate)
+                    .param("finished", stored ? now : null)
+                    .update();
+            accepted.add(new AcceptedDocument(documentId, upload.source(), status, duplicate));
+        }
+        events.publishEvent(new IngestionSubmitted(ingestionId, collection.name(), uploads.size()));
+        return new Accepted(ingestionId, accepted);
+    }
+
+    Status status(UUID id) {
+        record Job(long collectionId, OffsetDateTime createdAt) {
+        }
+        Job job = jdbc.sql("SELECT collection_id, created_at FROM ingestions WHERE id = :id")
+                .param("id", id)
+                .query((rs, n) -> new Job(rs.getLong(1), rs.getObject(2, OffsetDateTime.class)))
+                .optional().orElseThrow(() -> notFound(id));
+        String collection = collections.nameOf(job.collectionId()).orElseThrow(() -> notFound(id));
+        collections.visible(collection);
+        List<DocumentStatus> documents = jdbc.sql("""
+                SELECT document_id, source, status, duplicate, chunks, error FROM ingestion_items
+                WHERE ingestion_id = :id ORDER BY id""")
+                .param("id", id)
+                .query((rs, n) -> new DocumentStatus(rs.getObject("document_id", UUID.class), rs.getString("source"),
+                        rs.getString("status"), rs.getBoolean("duplicate"), rs.getInt("chunks"),
+                        rs.getString("error")))
+                .list();
+        int done = (int) documents.stream().filter(d -> d.status().equals("DONE")).count();
+        int failed = (int) documents.stream().filter(d -> d.status().equals("FAILED")).count();
+        boolean started = documents.stream().anyMatch(d -> !d.status().equals("QUEUED"));
+        String status = done + failed == documents.size() ? (failed > 0 ? "FAILED" : "DONE")
+                : started ? "RUNNING" : "QUEUED";
+        List<Map<String, String>> errors = documents.stream().filter(d -> d.error() != null)
+                .map(d -> Map.of("documentId", d.id().toString(), "source", d.source(), "error", d.error()))
+                .toList();
+        long chunks = documents.stream().filter(d -> !d.duplicate()).mapToLong(DocumentStatus::chunks).sum();
+        return new Status(id, collection, status, documents.size(), done, failed, chunks, errors, documents,
+                job.createdAt());
+    }
+
+    private static LoreException notFound(UUID id) {
+        return LoreException.notFound("ingestion-not-found", "Ingestion not found", "No ingestion with id " + id);
+    }
+
+    static String sha256(byte[] bytes) {
+        try {
+            return java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        }
+        catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

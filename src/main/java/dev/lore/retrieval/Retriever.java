@@ -1,0 +1,127 @@
+package dev.lore.retrieval;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import org.springframework.stereotype.Service;
+
+import dev.lore.documents.CollectionRef;
+import dev.lore.documents.Collections;
+import dev.lore.models.Embedder;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/** Finds the chunks of a collection that answer a query: dense, lexical, or both fused by reciprocal rank. */
+@Service
+public class Retriever {
+
+    private final Collections collections;
+    private final Embedder embedder;
+    private final SearchQueries queries;
+    private final RetrievalProperties properties;
+    private final MeterRegistry meters;
+
+    Retriever(Collections collections, Embedder embedder, SearchQueries queries, RetrievalProperties properties,
+            MeterRegistry meters) {
+        this.collections = collections;
+        this.embedder = embedder;
+        this.queries = queries;
+        this.properties = properties;
+        this.meters = meters;
+    }
+
+    public SearchResult search(SearchRequest request) {
+        long start = System.nanoTime();
+        CollectionRef collection = collections.readable(request.collection());
+        Map<String, Long> timings = new LinkedHashMap<>();
+        Map<String, Object> trace = new LinkedHashMap<>();
+        Map<UUID, Map<String, Double>> scores = new LinkedHashMap<>();
+        List<SearchQueries.Candidate> dense = List.of();
+        List<SearchQueries.Candidate> lexical = List.of();
+
+        if (request.mode() != SearchMode.LEXICAL) {
+            collections.checkEmbedder(collection);
+            long t = System.nanoTime();
+            float[] vector = embedder.embedQuery(request.query());
+            timings.put("embed", millisSince(t));
+            t = System.nanoTime();
+            dense = queries.dense(collection.id(), vector, request.filter(), request.candidates());
+            timings.put("dense", millisSince(t));
+            record(dense, "dense", scores);
+        }
+        if (request.mode() != SearchMode.DENSE) {
+            long t = System.nanoTime();
+            lexical = queries.lexical(collection.id(), request.query(), request.filter(), request.candidates());
+            timings.put("lexical", millisSince(t));
+            record(lexical, "lexical", scores);
+        }
+        List<SearchQueries.Candidate> ranked = switch (request.mode()) {
+            case DENSE -> dense;
+            case LEXICAL -> lexical;
+            case HYBRID -> ReciprocalRankFusion.fuse(properties.rrfK(), List.of(dense, lexical));
+        };
+        if (request.mode() == SearchMode.HYBRID) {
+            record(ranked, "fused", scores);
+        }
+        List<SearchQueries.Candidate> top = ranked.subList(0, Math.min(request.topK(), ranked.size()));
+        long t = System.nanoTime();
+        Map<UUID, SearchQueries.Row> rows = queries.rows(top.stream().map(SearchQueries.Candidate::chunkId).toList())
+                .stream().collect(Collectors.toMap(SearchQueries.Row::chunkId, Function.identity()));
+        timings.put("fetch", millisSince(t));
+        List<SearchHit> hits = new ArrayList<>();
+        for (SearchQueries.Candidate candidate : top) {
+            SearchQueries.Row row = rows.get(candidate.chunkId());
+            if (row != null) {
+                hits.add(new SearchHit(row.chunkId(), row.documentId(), row.source(), row.title(), row.headingPath(),
+                        row.text(), candidate.score(), scores.get(candidate.chunkId())));
+            }
+        }
+        timings.put("total", millisSince(start));
+        meters.timer("lore.search", "mode", request.mode().name().toLowerCase()).record(System.nanoTime() - start,
+                TimeUnit.NANOSECONDS);
+        if (request.explain()) {
+            trace.put("collection", Map.of("name", collection.name(), "embedder", collection.embedder()));
+            trace.put("mode", request.mode().name().toLowerCase());
+            trace.put("queries", List.of(Map.of("text", request.query(), "reason", "initial")));
+            trace.put("filter", request.filter());
+            trace.put("candidatesPerList", request.candidates());
+            Map<String, Object> stages = new LinkedHashMap<>();
+            if (request.mode() != SearchMode.LEXICAL) {
+                stages.put("dense", describe(dense));
+            }
+            if (request.mode() != SearchMode.DENSE) {
+                stages.put("lexical", describe(lexical));
+            }
+            if (request.mode() == SearchMode.HYBRID) {
+                stages.put("fused", Map.of("k", properties.rrfK(), "candidates", describe(ranked)));
+            }
+            trace.put("stages", stages);
+        }
+        return new SearchResult(hits, timings, request.explain() ? trace : null);
+    }
+
+    private static void record(List<SearchQueries.Candidate> candidates, String stage,
+            Map<UUID, Map<String, Double>> scores) {
+        for (SearchQueries.Candidate candidate : candidates) {
+            scores.computeIfAbsent(candidate.chunkId(), id -> new LinkedHashMap<>()).put(stage, candidate.score());
+        }
+    }
+
+    private static List<Map<String, Object>> describe(List<SearchQueries.Candidate> candidates) {
+        List<Map<String, Object>> described = new ArrayList<>();
+        for (int i = 0; i < candidates.size(); i++) {
+            described.add(Map.of("rank", i + 1, "chunkId", candidates.get(i).chunkId(),
+                    "score", candidates.get(i).score()));
+        }
+        return described;
+    }
+
+    private static long millisSince(long startNanos) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+    }
+}

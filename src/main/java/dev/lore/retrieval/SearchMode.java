@@ -1,0 +1,20 @@
+package dev.lore.retrieval;
+
+import java.util.Locale;
+
+/** How candidates are found: by vector similarity, by words, or both fused. */
+public enum SearchMode {
+    DENSE, LEXICAL, HYBRID;
+
+    public static SearchMode parse(String value) {
+        if (value == null) {
+            return HYBRID;
+        }
+        try {
+            return valueOf(value.trim().toUpperCase(Locale.ROOT));
+        }
+        catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("mode must be dense, lexical or hybrid, not '" + value + "'");
+        }
+    }
+}

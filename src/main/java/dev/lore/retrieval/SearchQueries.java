@@ -1,0 +1,102 @@
+package dev.lore.retrieval;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+
+import com.pgvector.PGvector;
+
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The SQL of search, kept in one visible place. Dense search orders by pgvector's cosine distance so the HNSW
+ * index serves it; with a filter, the connection's {@code hnsw.iterative_scan} keeps scanning until enough rows
+ * pass. Lexical search ORs the query's stemmed words and ranks with {@code ts_rank_cd}.
+ */
+@Component
+class SearchQueries {
+
+    record Candidate(UUID chunkId, double score) {
+    }
+
+    record Row(UUID chunkId, UUID documentId, String source, String title, String headingPath, String text) {
+    }
+
+    private final JdbcClient jdbc;
+    private final JsonMapper json;
+
+    SearchQueries(JdbcClient jdbc, JsonMapper json) {
+        this.jdbc = jdbc;
+        this.json = json;
+    }
+
+    List<Candidate> dense(long collectionId, float[] query, SearchFilter filter, int limit) {
+        Filter where = filter(filter);
+        List<Candidate> candidates = new ArrayList<>(jdbc.sql("""
+                SELECT id, embedding <=> :query AS distance FROM chunks
+                WHERE collection_id = :collection %s
+                ORDER BY embedding <=> :query LIMIT :limit""".formatted(where.sql()))
+                .params(where.params()).param("collection", collectionId).param("query", new PGvector(query))
+                .param("limit", limit)
+                .query((rs, n) -> new Candidate(rs.getObject(1, UUID.class), 1.0 - rs.getDouble(2)))
+                .list());
+        // iterative index scans may return rows slightly out of order ("relaxed_order")
+        candidates.sort((a, b) -> Double.compare(b.score(), a.score()));
+        return candidates;
+    }
+
+    List<Candidate> lexical(long collectionId, String query, SearchFilter filter, int limit) {
+        Filter where = filter(filter);
+        return jdbc.sql("""
+                WITH q AS (
+                    SELECT to_tsquery('simple', string_agg(quote_literal(lexeme), ' | ')) AS query
+                    FROM unnest(to_tsvector('english', :text)))
+                SELECT id, ts_rank_cd(tsv, q.query) AS rank FROM chunks, q
+                WHERE q.query IS NOT NULL AND tsv @@ q.query AND collection_id = :collection %s
+                ORDER BY rank DESC, id LIMIT :limit""".formatted(where.sql()))
+                .params(where.params()).param("collection", collectionId).param("text", query)
+                .param("limit", limit)
+                .query((rs, n) -> new Candidate(rs.getObject(1, UUID.class), rs.getDouble(2)))
+                .list();
+    }
+
+    List<Row> rows(List<UUID> ids) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        return jdbc.sql("""
+                SELECT id, document_id, source, title, heading_path, text FROM chunks WHERE id = ANY(:ids)""")
+                .param("ids", ids.toArray(UUID[]::new))
+                .query((rs, n) -> new Row(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3),
+                        rs.getString(4), rs.getString(5), rs.getString(6)))
+                .list();
+    }
+
+    private record Filter(String sql, Map<String, Object> params) {
+    }
+
+    private Filter filter(SearchFilter filter) {
+        if (filter.isEmpty()) {
+            return new Filter("", Map.of());
+        }
+        StringBuilder sql = new StringBuilder();
+        Map<String, Object> params = new java.util.HashMap<>();
+        if (!filter.sources().isEmpty()) {
+            sql.append(" AND source = ANY(:sources)");
+            params.put("sources", filter.sources().toArray(String[]::new));
+        }
+        if (!filter.documentIds().isEmpty()) {
+            sql.append(" AND document_id = ANY(:documentIds)");
+            params.put("documentIds", filter.documentIds().toArray(UUID[]::new));
+        }
+        if (!filter.metadata().isEmpty()) {
+            sql.append(" AND metadata @> CAST(:metadata AS jsonb)");
+            params.put("metadata", json.writeValueAsString(filter.metadata()));
+        }
+        return new Filter(sql.toString(), params);
+    }
+}

@@ -1,0 +1,121 @@
+package dev.lore.security;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.sql.Array;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+import dev.lore.web.LoreException;
+
+/**
+ * Mints, verifies and revokes API keys. Keys are 256-bit random tokens, so a SHA-256 digest is a sound way to
+ * store them (a slow password hash buys nothing against guessing 2^256 values).
+ */
+@Service
+public class ApiKeys {
+
+    private static final String PREFIX = "lore_";
+
+    private final JdbcClient jdbc;
+    private final Clock clock;
+    private final SecureRandom random = new SecureRandom();
+
+    ApiKeys(JdbcClient jdbc, Clock clock) {
+        this.jdbc = jdbc;
+        this.clock = clock;
+    }
+
+    /** A freshly minted key: the secret is only ever returned here. */
+    public record MintedKey(UUID id, String name, String key, Set<String> collections, Set<Permission> permissions) {
+    }
+
+    @Transactional
+    public MintedKey mint(String name, Set<String> collections, Set<Permission> permissions) {
+        return insert(name, false, collections, permissions, newSecret());
+    }
+
+    @Transactional
+    MintedKey mintAdmin(String name) {
+        return insert(name, true, Set.of(), Set.of(), newSecret());
+    }
+
+    boolean anyAdminKey() {
+        return jdbc.sql("SELECT EXISTS (SELECT 1 FROM api_keys WHERE admin AND revoked_at IS NULL)")
+                .query(Boolean.class).single();
+    }
+
+    @Transactional
+    public void revoke(UUID id) {
+        int updated = jdbc.sql("UPDATE api_keys SET revoked_at = :now WHERE id = :id AND revoked_at IS NULL")
+                .param("now", OffsetDateTime.now(clock)).param("id", id).update();
+        if (updated == 0) {
+            throw LoreException.notFound("key-not-found", "Key not found", "No active key with id " + id);
+        }
+    }
+
+    Optional<Caller> authenticate(String secret) {
+        return jdbc.sql("""
+                SELECT id, name, admin, collections, permissions FROM api_keys
+                WHERE key_hash = :hash AND revoked_at IS NULL""")
+                .param("hash", hash(secret))
+                .query((rs, n) -> new Caller(rs.getString("id"), rs.getString("name"), rs.getBoolean("admin"),
+                        strings(rs.getArray("collections")),
+                        strings(rs.getArray("permissions")).stream().map(Permission::parse)
+                                .collect(Collectors.toSet())))
+                .optional();
+    }
+
+    private MintedKey insert(String name, boolean admin, Set<String> collections, Set<Permission> permissions,
+            String secret) {
+        UUID id = UUID.randomUUID();
+        jdbc.sql("""
+                INSERT INTO api_keys (id, name, key_hash, admin, collections, permissions, created_at)
+                VALUES (:id, :name, :hash, :admin, :collections, :permissions, :now)""")
+                .param("id", id).param("name", name).param("hash", hash(secret)).param("admin", admin)
+                .param("collections", collections.toArray(String[]::new))
+                .param("permissions", permissions.stream().map(Permission::wireName).toArray(String[]::new))
+                .param("now", OffsetDateTime.now(clock))
+                .update();
+        return new MintedKey(id, name, secret, collections, permissions);
+    }
+
+    private String newSecret() {
+        byte[] bytes = new byte[32];
+        random.nextBytes(bytes);
+        return PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    static String hash(String secret) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest);
+        }
+        catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Set<String> strings(Array array) throws SQLException {
+        if (array == null) {
+            return Set.of();
+        }
+        return new LinkedHashSet<>(Arrays.asList((String[]) array.getArray()));
+    }
+
+}

@@ -1,0 +1,44 @@
+package dev.lore.security;
+
+import java.util.Set;
+
+/** Who is calling: the administrator, or a key limited to some collections and permissions. */
+public record Caller(String keyId, String name, boolean admin, Set<String> collections, Set<Permission> permissions) {
+
+    public static final String ALL_COLLECTIONS = "*";
+
+    public Caller {
+        collections = Set.copyOf(collections);
+        permissions = Set.copyOf(permissions);
+    }
+
+    /** The caller when security is switched off by configuration. */
+    public static Caller unrestricted() {
+        return new Caller("anonymous", "security disabled", true, Set.of(), Set.of());
+    }
+
+    public boolean canRead(String collection) {
+        return may(Permission.READ, collection);
+    }
+
+    public boolean canWrite(String collection) {
+        return may(Permission.WRITE, collection);
+    }
+
+    /** Whether the caller may learn that a collection exists: any permission on it reveals it. */
+    public boolean canSee(String collection) {
+        return admin || (coversCollection(collection) && !permissions.isEmpty());
+    }
+
+    public boolean may(Permission permission, String collection) {
+        return admin || (coversCollection(collection) && permissions.contains(permission));
+    }
+
+    public boolean may(Permission permission) {
+        return admin || permissions.contains(permission);
+    }
+
+    private boolean coversCollection(String collection) {
+        return collections.contains(ALL_COLLECTIONS) || collections.contains(collection);
+    }
+}

@@ -1,0 +1,21 @@
+package dev.lore.security;
+
+import java.util.Locale;
+
+/** What a key may do on the collections it is given. */
+public enum Permission {
+    READ, WRITE, AGENTS;
+
+    public static Permission parse(String value) {
+        try {
+            return valueOf(value.trim().toUpperCase(Locale.ROOT));
+        }
+        catch (IllegalArgumentException | NullPointerException e) {
+            throw new IllegalArgumentException("Unknown permission '" + value + "' (expected read, write or agents)");
+        }
+    }
+
+    public String wireName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,77 @@
+package dev.lore.security;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.AnonymousAuthenticationFilter;
+
+import dev.lore.web.Problems;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Stateless API-key security for {@code /api/**} and the OpenAI facade; everything else is public. */
+@Configuration(proxyBeanMethods = false)
+class SecurityConfiguration {
+
+    @Bean
+    SecurityFilterChain apiSecurity(HttpSecurity http, SecurityProperties properties, ApiKeys keys,
+            JsonMapper json) throws Exception {
+        http.csrf(csrf -> csrf.disable())
+                .httpBasic(basic -> basic.disable())
+                .formLogin(form -> form.disable())
+                .logout(logout -> logout.disable())
+                .requestCache(cache -> cache.disable())
+                .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS));
+        if (!properties.enabled()) {
+            http.authorizeHttpRequests(requests -> requests.anyRequest().permitAll());
+            return http.build();
+        }
+        http.addFilterBefore(new ApiKeyAuthenticationFilter(keys, properties.adminKey()),
+                        AnonymousAuthenticationFilter.class)
+                .authorizeHttpRequests(requests -> requests
+                        .requestMatchers("/api/v1/keys", "/api/v1/keys/**").hasRole("ADMIN")
+                        .requestMatchers("/api/**", "/v1/**").authenticated()
+                        .anyRequest().permitAll())
+                .exceptionHandling(handling -> handling
+                        .authenticationEntryPoint((request, response, e) -> unauthenticated(json, request, response))
+                        .accessDeniedHandler((request, response, e) -> write(json, response, HttpStatus.FORBIDDEN,
+                                "forbidden", "Forbidden", "This key may not use " + request.getRequestURI())));
+        return http.build();
+    }
+
+    private static void unauthenticated(JsonMapper json, HttpServletRequest request, HttpServletResponse response)
+            throws IOException {
+        response.setHeader("WWW-Authenticate", "Bearer");
+        if (request.getAttribute(ApiKeyAuthenticationFilter.INVALID_KEY) != null) {
+            write(json, response, HttpStatus.UNAUTHORIZED, "invalid-key", "Invalid API key",
+                    "The API key is unknown or has been revoked.");
+        }
+        else {
+            write(json, response, HttpStatus.UNAUTHORIZED, "missing-key", "Missing API key",
+                    "Send 'Authorization: Bearer <api-key>'. The README says how to get a key.");
+        }
+    }
+
+    private static void write(JsonMapper json, HttpServletResponse response, HttpStatus status, String type,
+            String title, String detail) throws IOException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", URI.create(Problems.TYPE_PREFIX + type).toString());
+        body.put("title", title);
+        body.put("status", status.value());
+        body.put("detail", detail);
+        response.setStatus(status.value());
+        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        json.writeValue(response.getOutputStream(), body);
+    }
+}
