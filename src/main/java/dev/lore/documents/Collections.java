@@ -87,16 +87,17 @@ public class Collections {
         jdbc.sql("DELETE FROM collections WHERE id = :id").param("id", collection.id()).update();
     }
 
-    /** The collection, if the caller may read it; otherwise it does not exist for them. */
+    /** The collection, if the caller may read it; 404 when it may not even see it, 403 when it may only write. */
     public CollectionRef readable(String name) {
-        if (name == null || !caller.get().canRead(name)) {
-            throw CollectionNotFound.named(String.valueOf(name));
+        CollectionRef collection = visible(name);
+        if (!caller.get().canRead(name)) {
+            throw LoreException.forbidden("This key may write to '" + name + "' but not read it");
         }
-        return find(name).orElseThrow(() -> CollectionNotFound.named(name));
+        return collection;
     }
 
     /** The collection, if the caller holds any permission on it. */
-    CollectionRef visible(String name) {
+    public CollectionRef visible(String name) {
         if (name == null || !caller.get().canSee(name)) {
             throw CollectionNotFound.named(String.valueOf(name));
         }
@@ -105,12 +106,8 @@ public class Collections {
 
     /** The collection, if the caller may write to it; 404 when it may not even see it, 403 when it may only read. */
     public CollectionRef writable(String name) {
-        Caller current = caller.get();
-        if (name == null || !current.canSee(name)) {
-            throw CollectionNotFound.named(String.valueOf(name));
-        }
-        CollectionRef collection = find(name).orElseThrow(() -> CollectionNotFound.named(name));
-        if (!current.canWrite(name)) {
+        CollectionRef collection = visible(name);
+        if (!caller.get().canWrite(name)) {
             throw LoreException.forbidden("This key may read '" + name + "' but not change it");
         }
         return collection;

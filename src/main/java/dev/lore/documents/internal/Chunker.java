@@ -35,25 +35,50 @@ public final class Chunker {
         int i = 0;
         while (i < pieces.size()) {
             Piece first = pieces.get(i);
-            StringBuilder text = new StringBuilder(first.text);
             int used = first.tokens;
             int j = i + 1;
             // pack whole neighbouring sections while they fit; pieces of one cut-up section stay apart
             while (first.wholeSection && j < pieces.size() && pieces.get(j).wholeSection
-                    && used + pieces.get(j).tokens + 4 <= maxTokens) {
-                Piece next = pieces.get(j);
-                String heading = next.section.headings().isEmpty() ? ""
-                        : next.section.headings().get(next.section.headings().size() - 1) + "\n";
-                text.append("\n\n").append(heading).append(next.text);
-                used += next.tokens + tokens.applyAsInt(heading);
+                    && used + pieces.get(j).tokens + lastHeadingTokens(pieces.get(j)) <= maxTokens) {
+                used += pieces.get(j).tokens + lastHeadingTokens(pieces.get(j));
                 j++;
             }
-            String headingPath = first.section.headingPath();
+            List<Piece> packed = pieces.subList(i, j);
+            List<String> common = commonHeadings(packed);
+            StringBuilder text = new StringBuilder();
+            for (Piece piece : packed) {
+                List<String> headings = piece.section.headings();
+                text.append(text.isEmpty() ? "" : "\n\n");
+                if (packed.size() > 1 && headings.size() > common.size()) {
+                    text.append(headings.get(headings.size() - 1)).append('\n');
+                }
+                text.append(piece.text);
+            }
+            String headingPath = String.join(" > ", common);
             chunks.add(new Chunk(chunks.size(), headingPath, text.toString(),
                     embeddingText(document.title(), headingPath, text.toString())));
             i = j;
         }
         return chunks;
+    }
+
+    /** Packed sections share the headings they have in common; their own headings stay inline in the text. */
+    private static List<String> commonHeadings(List<Piece> packed) {
+        List<String> common = packed.get(0).section.headings();
+        for (Piece piece : packed.subList(1, packed.size())) {
+            List<String> headings = piece.section.headings();
+            int n = 0;
+            while (n < common.size() && n < headings.size() && common.get(n).equals(headings.get(n))) {
+                n++;
+            }
+            common = common.subList(0, n);
+        }
+        return common;
+    }
+
+    private int lastHeadingTokens(Piece piece) {
+        List<String> headings = piece.section.headings();
+        return headings.isEmpty() ? 0 : tokens.applyAsInt(headings.get(headings.size() - 1));
     }
 
     static String embeddingText(String title, String headingPath, String text) {

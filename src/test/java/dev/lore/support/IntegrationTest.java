@@ -1,0 +1,45 @@
+package dev.lore.support;
+
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import tools.jackson.databind.json.JsonMapper;
+
+/** Full-stack tests: the whole service on a random port over real PostgreSQL + pgvector. */
+@ExtendWith(RequiresDatabase.class)
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+public abstract class IntegrationTest {
+
+    public static final String ADMIN_KEY = "test-admin-key";
+
+    @LocalServerPort
+    protected int port;
+
+    @Autowired
+    protected JsonMapper json;
+
+    @DynamicPropertySource
+    static void database(DynamicPropertyRegistry registry) {
+        TestDatabase.Connection connection = TestDatabase.connection();
+        if (connection != null) {
+            registry.add("spring.datasource.url", connection::url);
+            registry.add("spring.datasource.username", connection::user);
+            registry.add("spring.datasource.password", connection::password);
+        }
+        registry.add("lore.security.admin-key", () -> ADMIN_KEY);
+        registry.add("lore.documents.max-file-size", () -> "1MB");
+        registry.add("lore.documents.poll-interval", () -> "200ms");
+    }
+
+    protected Api admin() {
+        return new Api(port, ADMIN_KEY, json);
+    }
+
+    protected Api as(String key) {
+        return new Api(port, key, json);
+    }
+}
