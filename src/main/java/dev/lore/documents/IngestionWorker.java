@@ -39,8 +39,9 @@ import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Processes queued documents: parse, chunk, embed, then commit each document with all of its chunks in one
- * transaction. Work is claimed with {@code FOR UPDATE SKIP LOCKED}, so several instances share one queue, and an
+ * Processes queued documents: parse, chunk, embed, then store each document together with all of its chunks, so a
+ * document is either wholly visible or absent. A claimed batch commits in one transaction; if that fails, its
+ * documents are stored one by one so that one bad document cannot sink the others. Work is claimed with {@code FOR UPDATE SKIP LOCKED}, so several instances share one queue, and an
  * item whose worker died is claimed again once {@code staleAfter} has passed.
  */
 @Component
@@ -190,20 +191,42 @@ class IngestionWorker {
             prepared.forEach(p -> fail(p.item(), "Embedding failed: " + e.getMessage()));
             return;
         }
+        List<List<float[]>> vectorsPerDocument = new ArrayList<>();
         int offset = 0;
         for (Prepared p : prepared) {
-            List<float[]> own = vectors.subList(offset, offset + p.chunks().size());
+            vectorsPerDocument.add(vectors.subList(offset, offset + p.chunks().size()));
             offset += p.chunks().size();
-            try {
-                transactions.executeWithoutResult(tx -> commit(p, own));
-                documentsDone.increment();
-                chunksDone.increment(p.chunks().size());
-            }
-            catch (RuntimeException e) {
-                log.error("Could not store {}", p.item().source(), e);
-                fail(p.item(), "Could not store the document: " + e.getMessage());
+        }
+        try {
+            // one transaction for the batch: each document still lands whole, and commits cost one sync, not one each
+            transactions.executeWithoutResult(tx -> {
+                for (int i = 0; i < prepared.size(); i++) {
+                    commit(prepared.get(i), vectorsPerDocument.get(i));
+                }
+            });
+            prepared.forEach(this::counted);
+        }
+        catch (RuntimeException batchFailure) {
+            log.warn("Storing a batch of {} documents failed ({}); storing them one by one", prepared.size(),
+                    batchFailure.getMessage());
+            for (int i = 0; i < prepared.size(); i++) {
+                Prepared p = prepared.get(i);
+                List<float[]> own = vectorsPerDocument.get(i);
+                try {
+                    transactions.executeWithoutResult(tx -> commit(p, own));
+                    counted(p);
+                }
+                catch (RuntimeException e) {
+                    log.error("Could not store {}", p.item().source(), e);
+                    fail(p.item(), "Could not store the document: " + e.getMessage());
+                }
             }
         }
+    }
+
+    private void counted(Prepared p) {
+        documentsDone.increment();
+        chunksDone.increment(p.chunks().size());
     }
 
     private void commit(Prepared p, List<float[]> vectors) {

@@ -15,7 +15,10 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The SQL of search, kept in one visible place. Dense search orders by pgvector's cosine distance so the HNSW
  * index serves it; with a filter, the connection's {@code hnsw.iterative_scan} keeps scanning until enough rows
- * pass. Lexical search ORs the query's stemmed words and ranks with {@code ts_rank_cd}.
+ * pass. Lexical search is Okapi BM25 over PostgreSQL's English full-text vectors: {@code ts_rank} has no inverse
+ * document frequency and ranks far below BM25 (SciFact nDCG@10 0.39 against 0.66), so the chunks that match any
+ * query word (GIN index) are scored here with each word's document frequency in the collection, its count in the
+ * chunk and the chunk's length relative to the collection's average.
  */
 @Component
 class SearchQueries {
@@ -25,6 +28,9 @@ class SearchQueries {
 
     record Row(UUID chunkId, UUID documentId, String source, String title, String headingPath, String text) {
     }
+
+    static final double BM25_K1 = 1.2;
+    static final double BM25_B = 0.75;
 
     private final JdbcClient jdbc;
     private final JsonMapper json;
@@ -53,13 +59,27 @@ class SearchQueries {
         Filter where = filter(filter);
         return jdbc.sql("""
                 WITH q AS (
-                    SELECT to_tsquery('simple', string_agg(quote_literal(lexeme), ' | ')) AS query
-                    FROM unnest(to_tsvector('english', :text)))
-                SELECT id, ts_rank_cd(tsv, q.query) AS rank FROM chunks, q
-                WHERE q.query IS NOT NULL AND tsv @@ q.query AND collection_id = :collection %s
-                ORDER BY rank DESC, id LIMIT :limit""".formatted(where.sql()))
+                    SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', :text))),
+                stats AS (
+                    SELECT count(*)::float8 AS n, greatest(avg(tsv_length), 1)::float8 AS avgdl
+                    FROM chunks WHERE collection_id = :collection),
+                terms AS (
+                    SELECT q.lexeme, ln(1 + (stats.n - df.df + 0.5) / (df.df + 0.5)) AS idf
+                    FROM q, stats, LATERAL (
+                        SELECT count(*)::float8 AS df FROM chunks k
+                        WHERE k.collection_id = :collection
+                          AND k.tsv @@ to_tsquery('simple', quote_literal(q.lexeme))) df
+                    WHERE df.df > 0),
+                matching AS (
+                    SELECT k.id, k.tsv, k.tsv_length FROM chunks k
+                    WHERE k.collection_id = :collection %s
+                      AND k.tsv @@ (SELECT to_tsquery('simple', string_agg(quote_literal(lexeme), ' | ')) FROM terms))
+                SELECT m.id, sum(t.idf * cardinality(u.positions) * (:k1 + 1)
+                                 / (cardinality(u.positions) + :k1 * (1 - :b + :b * m.tsv_length / stats.avgdl))) AS bm25
+                FROM matching m CROSS JOIN LATERAL unnest(m.tsv) u JOIN terms t ON t.lexeme = u.lexeme, stats
+                GROUP BY m.id ORDER BY bm25 DESC, m.id LIMIT :limit""".formatted(where.sql()))
                 .params(where.params()).param("collection", collectionId).param("text", query)
-                .param("limit", limit)
+                .param("k1", BM25_K1).param("b", BM25_B).param("limit", limit)
                 .query((rs, n) -> new Candidate(rs.getObject(1, UUID.class), rs.getDouble(2)))
                 .list();
     }

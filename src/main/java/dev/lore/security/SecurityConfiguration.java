@@ -14,6 +14,8 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.core.userdetails.UserDetailsService;
+import org.springframework.security.core.userdetails.UsernameNotFoundException;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.AnonymousAuthenticationFilter;
 
@@ -48,6 +50,14 @@ class SecurityConfiguration {
                         .accessDeniedHandler((request, response, e) -> write(json, response, HttpStatus.FORBIDDEN,
                                 "forbidden", "Forbidden", "This key may not use " + request.getRequestURI())));
         return http.build();
+    }
+
+    /** Lore has API keys, not user accounts; this keeps Boot from generating a default user and password. */
+    @Bean
+    UserDetailsService noUserAccounts() {
+        return username -> {
+            throw new UsernameNotFoundException("Lore authenticates API keys only");
+        };
     }
 
     private static void unauthenticated(JsonMapper json, HttpServletRequest request, HttpServletResponse response)

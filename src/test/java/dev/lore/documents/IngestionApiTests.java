@@ -223,6 +223,18 @@ class IngestionApiTests extends IntegrationTest {
     }
 
     @Test
+    void takesManyFilesInOneUpload() {
+        Part[] files = new Part[80];
+        for (int i = 0; i < files.length; i++) {
+            files[i] = Part.file("note-" + i + ".txt", "Note number " + i + " about topic " + (i * 7919));
+        }
+        JsonNode status = admin().ingest(collection, files);
+        assertThat(status.path("status").asString()).isEqualTo("DONE");
+        assertThat(status.path("documentsDone").asInt()).isEqualTo(80);
+        assertThat(admin().get(path()).body()).hasSize(80);
+    }
+
+    @Test
     void unknownIngestionIs404() {
         Api.Response response = admin().get("/api/v1/ingestions/" + java.util.UUID.randomUUID());
         assertThat(response.status()).isEqualTo(404);

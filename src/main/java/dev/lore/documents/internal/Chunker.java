@@ -81,7 +81,7 @@ public final class Chunker {
         return headings.isEmpty() ? 0 : tokens.applyAsInt(headings.get(headings.size() - 1));
     }
 
-    static String embeddingText(String title, String headingPath, String text) {
+    public static String embeddingText(String title, String headingPath, String text) {
         StringBuilder prefix = new StringBuilder();
         if (title != null && !title.isBlank()) {
             prefix.append(title.strip());
