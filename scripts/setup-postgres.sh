@@ -207,7 +207,8 @@ SQL
 ALTER DATABASE :"db" OWNER TO :"role"
 SQL
     # Creating the extension needs a superuser; the migration's own CREATE EXTENSION IF NOT EXISTS is then a no-op.
-    sql -d "$db" -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION IF NOT EXISTS vector'
+    sql -d "$db" -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION IF NOT EXISTS vector' \
+        -c 'CREATE EXTENSION IF NOT EXISTS btree_gin'
     version=$(sql -d "$db" -c "SELECT extversion FROM pg_extension WHERE extname='vector'")
     log "database $db ready (vector $version)"
 done

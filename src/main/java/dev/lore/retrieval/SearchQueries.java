@@ -63,7 +63,7 @@ class SearchQueries {
                 stats AS (
                     SELECT count(*)::float8 AS n, greatest(avg(tsv_length), 1)::float8 AS avgdl
                     FROM chunks WHERE collection_id = :collection),
-                terms AS (
+                terms AS MATERIALIZED (
                     SELECT q.lexeme, ln(1 + (stats.n - df.df + 0.5) / (df.df + 0.5)) AS idf
                     FROM q, stats, LATERAL (
                         SELECT count(*)::float8 AS df FROM chunks k
@@ -73,11 +73,14 @@ class SearchQueries {
                 matching AS (
                     SELECT k.id, k.tsv, k.tsv_length FROM chunks k
                     WHERE k.collection_id = :collection %s
-                      AND k.tsv @@ (SELECT to_tsquery('simple', string_agg(quote_literal(lexeme), ' | ')) FROM terms))
-                SELECT m.id, sum(t.idf * cardinality(u.positions) * (:k1 + 1)
-                                 / (cardinality(u.positions) + :k1 * (1 - :b + :b * m.tsv_length / stats.avgdl))) AS bm25
-                FROM matching m CROSS JOIN LATERAL unnest(m.tsv) u JOIN terms t ON t.lexeme = u.lexeme, stats
-                GROUP BY m.id ORDER BY bm25 DESC, m.id LIMIT :limit""".formatted(where.sql()))
+                      AND k.tsv @@ (SELECT to_tsquery('simple', string_agg(quote_literal(lexeme), ' | ')) FROM terms)),
+                hits AS (
+                    SELECT m.id, m.tsv_length, u.lexeme, cardinality(u.positions) AS tf
+                    FROM matching m, unnest(m.tsv) u WHERE u.lexeme = ANY (ARRAY(SELECT lexeme FROM terms)))
+                SELECT h.id, sum(t.idf * h.tf * (:k1 + 1)
+                                 / (h.tf + :k1 * (1 - :b + :b * h.tsv_length / stats.avgdl))) AS bm25
+                FROM hits h JOIN terms t ON t.lexeme = h.lexeme, stats
+                GROUP BY h.id ORDER BY bm25 DESC, h.id LIMIT :limit""".formatted(where.sql()))
                 .params(where.params()).param("collection", collectionId).param("text", query)
                 .param("k1", BM25_K1).param("b", BM25_B).param("limit", limit)
                 .query((rs, n) -> new Candidate(rs.getObject(1, UUID.class), rs.getDouble(2)))

@@ -34,7 +34,7 @@ public final class Benchmarks {
     private final Path results;
     private final String dbUrl;
     private final JsonMapper json = JsonMapper.builder().build();
-    private final StringBuilder report = new StringBuilder();
+    private final StringBuilder header = new StringBuilder();
     private final Map<String, Object> data = new LinkedHashMap<>();
 
     private Benchmarks(Path scifact, Path results, String dbUrl) {
@@ -61,7 +61,7 @@ public final class Benchmarks {
     private void run(List<String> embedders, boolean latency) throws Exception {
         Files.createDirectories(results);
         BeirDataset dataset = BeirDataset.load(scifact, "test", json);
-        report.append("# Lore benchmarks\n\nRun ").append(Instant.now()).append(" on ")
+        header.append("# Lore benchmarks\n\nRun ").append(Instant.now()).append(" on ")
                 .append(Runtime.getRuntime().availableProcessors()).append(" cores, Java ")
                 .append(System.getProperty("java.version")).append(".\n\n");
         List<Map<String, Object>> quality = new ArrayList<>();
@@ -77,14 +77,14 @@ public final class Benchmarks {
                         continue;
                     }
                     quality.add(evaluate(client, collection, dataset, mode, embedder));
+                    writeReport(ingestion, quality);
                 }
                 if (latency && i == 0) {
                     data.put("latency", latency(app, client, collection, dataset));
+                    writeReport(ingestion, quality);
                 }
             }
         }
-        data.put("ingestion", ingestion);
-        data.put("scifact", quality);
         writeReport(ingestion, quality);
     }
 
@@ -198,8 +198,10 @@ public final class Benchmarks {
         return rows;
     }
 
+    /** Writes what has been measured so far, so that a run cut short still leaves its numbers. */
     private void writeReport(List<Map<String, Object>> ingestion, List<Map<String, Object>> quality)
-            throws Exception {
+            throws java.io.IOException {
+        StringBuilder report = new StringBuilder(header);
         report.append("## Ingestion: SciFact corpus through the whole pipeline vs the raw embedder\n\n")
                 .append("| embedder | documents | chunks | pipeline chunks/s | raw embedder chunks/s | ratio |\n")
                 .append("|---|---|---|---|---|---|\n");
@@ -226,10 +228,11 @@ public final class Benchmarks {
                     size, row.get("httpP50Ms"), row.get("httpP99Ms"), row.get("jdbcP50Ms"), row.get("jdbcP99Ms"),
                     row.get("p50Ratio"))));
         }
+        data.put("ingestion", ingestion);
+        data.put("scifact", quality);
         Files.writeString(results.resolve("benchmarks.md"), report);
         Files.writeString(results.resolve("benchmarks.json"), json.writerWithDefaultPrettyPrinter()
                 .writeValueAsString(data));
-        System.out.println(report);
     }
 
     static double round(double value) {
