@@ -162,7 +162,7 @@ class IngestionWorker {
             }
             try {
                 ParsedDocument document = parser.parse(item.payload(), DocumentFormat.ofMediaType(item.mediaType()),
-                        item.title() != null ? item.title() : titleFromSource(item.source()));
+                        titleFromSource(item.source()));
                 if (item.title() != null) {
                     document = new ParsedDocument(item.title(), document.sections(), document.metadata());
                 }

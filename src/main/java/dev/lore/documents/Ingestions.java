@@ -1,15 +1,15 @@
 package dev.lore.documents;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
+import org.apache.commons.codec.digest.DigestUtils;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
@@ -68,23 +68,15 @@ class Ingestions {
         List<AcceptedDocument> accepted = new ArrayList<>();
         for (Upload upload : uploads) {
             String sha = sha256(upload.bytes());
-            UUID existing = idsInThisRequest.get(sha);
-            if (existing == null) {
-                existing = jdbc.sql("SELECT id FROM documents WHERE collection_id = :c AND sha256 = :sha")
-                        .param("c", collection.id()).param("sha", sha).query(UUID.class).optional().orElse(null);
-            }
-            boolean stored = existing != null && idsInThisRequest.get(sha) == null;
-            if (existing == null) {
-                existing = jdbc.sql("""
-                        SELECT document_id FROM ingestion_items
-                        WHERE collection_id = :c AND sha256 = :sha AND status IN ('QUEUED', 'RUNNING')
-                        LIMIT 1""")
-                        .param("c", collection.id()).param("sha", sha).query(UUID.class).optional().orElse(null);
-            }
+            UUID sameRequest = idsInThisRequest.get(sha);
+            Optional<UUID> stored = sameRequest != null ? Optional.empty() : storedDocument(collection, sha);
+            UUID existing = sameRequest != null ? sameRequest
+                    : stored.or(() -> pendingDocument(collection, sha)).orElse(null);
             boolean duplicate = existing != null;
             UUID documentId = duplicate ? existing : UUID.randomUUID();
             idsInThisRequest.putIfAbsent(sha, documentId);
-            String status = stored ? "DONE" : "QUEUED";
+            boolean alreadyStored = stored.isPresent();
+            String status = alreadyStored ? "DONE" : "QUEUED";
             jdbc.sql("""
                     INSERT INTO ingestion_items (ingestion_id, collection_id, document_id, source, title, media_type,
                         sha256, metadata, payload, status, duplicate, finished_at)
@@ -94,14 +86,27 @@ class Ingestions {
                     .param("document", documentId).param("source", upload.source()).param("title", upload.title())
                     .param("mediaType", upload.format().mediaType()).param("sha", sha)
                     .param("metadata", json.writeValueAsString(upload.metadata()))
-                    .param("payload", stored ? null : upload.bytes())
+                    .param("payload", alreadyStored ? null : upload.bytes())
                     .param("status", status).param("duplicate", duplicate)
-                    .param("finished", stored ? now : null)
+                    .param("finished", alreadyStored ? now : null)
                     .update();
             accepted.add(new AcceptedDocument(documentId, upload.source(), status, duplicate));
         }
         events.publishEvent(new IngestionSubmitted(ingestionId, collection.name(), uploads.size()));
         return new Accepted(ingestionId, accepted);
+    }
+
+    private Optional<UUID> storedDocument(CollectionRef collection, String sha) {
+        return jdbc.sql("SELECT id FROM documents WHERE collection_id = :c AND sha256 = :sha")
+                .param("c", collection.id()).param("sha", sha).query(UUID.class).optional();
+    }
+
+    private Optional<UUID> pendingDocument(CollectionRef collection, String sha) {
+        return jdbc.sql("""
+                SELECT document_id FROM ingestion_items
+                WHERE collection_id = :c AND sha256 = :sha AND status IN ('QUEUED', 'RUNNING')
+                LIMIT 1""")
+                .param("c", collection.id()).param("sha", sha).query(UUID.class).optional();
     }
 
     Status status(UUID id) {
@@ -139,11 +144,6 @@ class Ingestions {
     }
 
     static String sha256(byte[] bytes) {
-        try {
-            return java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        }
-        catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return DigestUtils.sha256Hex(bytes);
     }
 }

@@ -34,10 +34,6 @@ public record Caller(String keyId, String name, boolean admin, Set<String> colle
         return admin || (coversCollection(collection) && permissions.contains(permission));
     }
 
-    public boolean may(Permission permission) {
-        return admin || permissions.contains(permission);
-    }
-
     private boolean coversCollection(String collection) {
         return collections.contains(ALL_COLLECTIONS) || collections.contains(collection);
     }

@@ -47,10 +47,6 @@ public class LoreException extends RuntimeException {
                 "Unsupported media type", detail);
     }
 
-    public static LoreException unavailable(String type, String title, String detail) {
-        return new LoreException(HttpStatus.SERVICE_UNAVAILABLE, type, title, detail);
-    }
-
     public HttpStatus status() {
         return status;
     }

@@ -140,12 +140,12 @@ public final class Benchmarks {
         row.put("documents", dataset.corpus().size());
         row.put("failed", failed);
         row.put("chunks", texts.size());
-        row.put("submitSeconds", round((submitted - start) / 1e9));
-        row.put("pipelineSeconds", round(seconds));
-        row.put("pipelineChunksPerSecond", round(texts.size() / seconds));
-        row.put("rawEmbedderSeconds", round(rawSeconds));
-        row.put("rawEmbedderChunksPerSecond", round(texts.size() / rawSeconds));
-        row.put("ratio", round((texts.size() / seconds) / (texts.size() / rawSeconds)));
+        row.put("submitSeconds", Metrics.round((submitted - start) / 1e9));
+        row.put("pipelineSeconds", Metrics.round(seconds));
+        row.put("pipelineChunksPerSecond", Metrics.round(texts.size() / seconds));
+        row.put("rawEmbedderSeconds", Metrics.round(rawSeconds));
+        row.put("rawEmbedderChunksPerSecond", Metrics.round(texts.size() / rawSeconds));
+        row.put("ratio", Metrics.round((texts.size() / seconds) / (texts.size() / rawSeconds)));
         System.out.println("ingestion " + row);
         return row;
     }
@@ -176,7 +176,7 @@ public final class Benchmarks {
         row.put("ndcg@10", round4(ndcg / n));
         row.put("recall@100", round4(recall / n));
         row.put("mrr@10", round4(mrr / n));
-        row.put("p50Ms", round(Metrics.percentile(latencies, 50)));
+        row.put("p50Ms", Metrics.round(Metrics.percentile(latencies, 50)));
         System.out.println("scifact " + row);
         return row;
     }
@@ -233,10 +233,6 @@ public final class Benchmarks {
         Files.writeString(results.resolve("benchmarks.md"), report);
         Files.writeString(results.resolve("benchmarks.json"), json.writerWithDefaultPrettyPrinter()
                 .writeValueAsString(data));
-    }
-
-    static double round(double value) {
-        return Math.round(value * 100) / 100.0;
     }
 
     static double round4(double value) {

@@ -45,6 +45,11 @@ public final class Metrics {
         return sorted[Math.max(0, Math.min(sorted.length - 1, index))] / 1e6;
     }
 
+    /** Two decimals, for reports. */
+    public static double round(double value) {
+        return Math.round(value * 100) / 100.0;
+    }
+
     private static double log2(double x) {
         return Math.log(x) / Math.log(2);
     }

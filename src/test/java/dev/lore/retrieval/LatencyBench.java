@@ -75,11 +75,11 @@ public final class LatencyBench {
             row.put("chunks", size);
             row.put("queries", measured);
             row.put("fillSeconds", Math.round(fillSeconds));
-            row.put("httpP50Ms", round(Metrics.percentile(httpNanos, 50)));
-            row.put("httpP99Ms", round(Metrics.percentile(httpNanos, 99)));
-            row.put("jdbcP50Ms", round(Metrics.percentile(jdbcNanos, 50)));
-            row.put("jdbcP99Ms", round(Metrics.percentile(jdbcNanos, 99)));
-            row.put("p50Ratio", round(Metrics.percentile(httpNanos, 50) / Metrics.percentile(jdbcNanos, 50)));
+            row.put("httpP50Ms", Metrics.round(Metrics.percentile(httpNanos, 50)));
+            row.put("httpP99Ms", Metrics.round(Metrics.percentile(httpNanos, 99)));
+            row.put("jdbcP50Ms", Metrics.round(Metrics.percentile(jdbcNanos, 50)));
+            row.put("jdbcP99Ms", Metrics.round(Metrics.percentile(jdbcNanos, 99)));
+            row.put("p50Ratio", Metrics.round(Metrics.percentile(httpNanos, 50) / Metrics.percentile(jdbcNanos, 50)));
             System.out.println("latency " + row);
             return row;
         }
@@ -123,9 +123,5 @@ public final class LatencyBench {
                 CREATE INDEX chunks_embedding_idx ON chunks USING hnsw (embedding vector_cosine_ops)
                 WITH (m = 16, ef_construction = 64)""").update();
         jdbc.sql("ANALYZE chunks").update();
-    }
-
-    private static double round(double value) {
-        return Math.round(value * 100) / 100.0;
     }
 }

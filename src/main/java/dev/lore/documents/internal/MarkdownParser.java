@@ -42,7 +42,7 @@ final class MarkdownParser {
             body = markdown.substring(matcher.end());
         }
         Node document = parser.parse(TemplateMarkup.strip(body));
-        dropInlineHtml(document);
+        keepVisibleText(document);
 
         SectionBuilder sections = new SectionBuilder();
         String firstHeading = null;
@@ -73,7 +73,7 @@ final class MarkdownParser {
     }
 
     /** Keeps what a reader sees: link and image text stay, URLs and inline HTML tags go. */
-    private static void dropInlineHtml(Node document) {
+    private static void keepVisibleText(Node document) {
         List<Node> drop = new ArrayList<>();
         List<Node> unwrap = new ArrayList<>();
         document.accept(new AbstractVisitor() {
