@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs Lore's benchmarks (SciFact ingestion throughput and nDCG@10 per mode and embedder, /search latency at
 # 10k and 100k chunks) against a local lore_bench database and writes bench/results/benchmarks.{md,json}.
-# Options pass through, e.g.: bench/run.sh --embedders=all-minilm-l6-v2-q --latency=false
+# Options pass through, e.g.: bench/run.sh --embedders=all-minilm-l6-v2-q --latency=false --evaluate=false
 # Takes about 15-25 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."

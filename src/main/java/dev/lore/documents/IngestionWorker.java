@@ -6,8 +6,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -59,11 +62,14 @@ class IngestionWorker {
     private final JsonMapper json;
     private final Clock clock;
     private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "ingestion"));
+    private final ExecutorService storer = Executors.newSingleThreadExecutor(r -> new Thread(r, "ingestion-store"));
     private final AtomicBoolean pending = new AtomicBoolean();
     private final Counter documentsDone;
     private final Counter documentsFailed;
     private final Counter chunksDone;
+    private final Timer parseTimer;
     private final Timer embedTimer;
+    private final Timer storeTimer;
 
     IngestionWorker(JdbcClient jdbc, NamedParameterJdbcTemplate namedJdbc, TransactionTemplate transactions,
             DocumentParser parser, Embedder embedder,
@@ -76,11 +82,13 @@ class IngestionWorker {
         this.properties = properties;
         this.json = json;
         this.clock = clock;
-        this.chunker = new Chunker(properties.chunkTokens(), properties.chunkOverlapTokens(), embedder::countTokens);
+        this.chunker = new Chunker(properties.chunkTokens(), properties.chunkOverlapTokens(), embedder::tokenStarts);
         this.documentsDone = meters.counter("lore.ingestion.documents", "outcome", "done");
         this.documentsFailed = meters.counter("lore.ingestion.documents", "outcome", "failed");
         this.chunksDone = meters.counter("lore.ingestion.chunks");
-        this.embedTimer = meters.timer("lore.embedding.batch", "embedder", embedder.name());
+        this.parseTimer = meters.timer("lore.ingestion.stage", "stage", "parse");
+        this.embedTimer = meters.timer("lore.ingestion.stage", "stage", "embed");
+        this.storeTimer = meters.timer("lore.ingestion.stage", "stage", "store");
     }
 
     @TransactionalEventListener
@@ -111,6 +119,10 @@ class IngestionWorker {
         if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
             executor.shutdownNow();
         }
+        storer.shutdown();
+        if (!storer.awaitTermination(30, TimeUnit.SECONDS)) {
+            storer.shutdownNow();
+        }
     }
 
     private record Item(long id, UUID ingestionId, long collectionId, UUID documentId, String source, String title,
@@ -120,15 +132,27 @@ class IngestionWorker {
     private record Prepared(Item item, ParsedDocument document, List<Chunk> chunks) {
     }
 
+    /**
+     * Works through the queue. While one batch is being stored (mostly PostgreSQL's work: index inserts and
+     * full-text vectors), the next is claimed, parsed and embedded, so neither the database nor ONNX Runtime waits
+     * for the other.
+     */
     void drain() {
+        Future<?> storing = CompletableFuture.completedFuture(null);
         try {
             List<Item> batch;
             while (!(batch = claim()).isEmpty() && !executor.isShutdown()) {
-                process(batch);
+                Embedded embedded = prepareAndEmbed(batch);
+                storing.get();
+                storing = embedded == null ? storing : storer.submit(() -> store(embedded));
             }
+            storing.get();
         }
-        catch (RuntimeException e) {
+        catch (RuntimeException | ExecutionException e) {
             log.error("Ingestion worker failed; queued work stays queued and is retried", e);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -152,7 +176,11 @@ class IngestionWorker {
                 .list());
     }
 
-    private void process(List<Item> batch) {
+    private record Embedded(List<Prepared> prepared, List<float[]> vectors) {
+    }
+
+    private Embedded prepareAndEmbed(List<Item> batch) {
+        long parseStart = System.nanoTime();
         List<Prepared> prepared = new ArrayList<>();
         for (Item item : batch) {
             if (!item.collectionEmbedder().equals(embedder.name())) {
@@ -176,8 +204,9 @@ class IngestionWorker {
                 fail(item, "Could not parse the document: " + e.getClass().getSimpleName());
             }
         }
+        parseTimer.record(System.nanoTime() - parseStart, TimeUnit.NANOSECONDS);
         if (prepared.isEmpty()) {
-            return;
+            return null;
         }
         List<String> texts = prepared.stream().flatMap(p -> p.chunks().stream()).map(Chunk::embeddingText).toList();
         List<float[]> vectors;
@@ -189,8 +218,15 @@ class IngestionWorker {
         catch (RuntimeException e) {
             log.error("Embedding failed for {} chunk(s)", texts.size(), e);
             prepared.forEach(p -> fail(p.item(), "Embedding failed: " + e.getMessage()));
-            return;
+            return null;
         }
+        return new Embedded(prepared, vectors);
+    }
+
+    private void store(Embedded embedded) {
+        List<Prepared> prepared = embedded.prepared();
+        List<float[]> vectors = embedded.vectors();
+        long storeStart = System.nanoTime();
         List<List<float[]>> vectorsPerDocument = new ArrayList<>();
         int offset = 0;
         for (Prepared p : prepared) {
@@ -222,6 +258,7 @@ class IngestionWorker {
                 }
             }
         }
+        storeTimer.record(System.nanoTime() - storeStart, TimeUnit.NANOSECONDS);
     }
 
     private void counted(Prepared p) {

@@ -14,6 +14,9 @@ public interface Embedder {
 
     float[] embedQuery(String text);
 
-    /** Tokens the model sees for this text (its own tokenizer), used to size chunks. */
-    int countTokens(String text);
+    /**
+     * Where each token the model sees in {@code text} starts (ascending character offsets, no special tokens):
+     * its length is the token count, and any stretch of the text can be measured from it without tokenizing again.
+     */
+    int[] tokenStarts(String text);
 }

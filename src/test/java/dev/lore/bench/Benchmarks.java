@@ -12,6 +12,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
+import java.util.concurrent.TimeUnit;
+
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -20,6 +22,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import dev.lore.LoreApplication;
 import dev.lore.documents.internal.Chunker;
 import dev.lore.models.Embedder;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -54,11 +58,12 @@ public final class Benchmarks {
                 options.getOrDefault("db", "jdbc:postgresql://127.0.0.1:5432/lore_bench"));
         List<String> embedders = List.of(options.getOrDefault("embedders", "all-minilm-l6-v2-q,all-minilm-l6-v2")
                 .split(","));
-        bench.run(embedders, Boolean.parseBoolean(options.getOrDefault("latency", "true")));
+        bench.run(embedders, Boolean.parseBoolean(options.getOrDefault("latency", "true")),
+                Boolean.parseBoolean(options.getOrDefault("evaluate", "true")));
         System.exit(0);
     }
 
-    private void run(List<String> embedders, boolean latency) throws Exception {
+    private void run(List<String> embedders, boolean latency, boolean evaluate) throws Exception {
         Files.createDirectories(results);
         BeirDataset dataset = BeirDataset.load(scifact, "test", json);
         header.append("# Lore benchmarks\n\nRun ").append(Instant.now()).append(" on ")
@@ -73,7 +78,7 @@ public final class Benchmarks {
                 String collection = "scifact-" + embedder.replaceAll("[^a-z0-9]", "");
                 ingestion.add(ingest(app, client, collection, dataset, embedder));
                 for (String mode : List.of("lexical", "dense", "hybrid")) {
-                    if (mode.equals("lexical") && i > 0) {
+                    if (!evaluate || (mode.equals("lexical") && i > 0)) {
                         continue;
                     }
                     quality.add(evaluate(client, collection, dataset, mode, embedder));
@@ -146,6 +151,11 @@ public final class Benchmarks {
         row.put("rawEmbedderSeconds", Metrics.round(rawSeconds));
         row.put("rawEmbedderChunksPerSecond", Metrics.round(texts.size() / rawSeconds));
         row.put("ratio", Metrics.round((texts.size() / seconds) / (texts.size() / rawSeconds)));
+        MeterRegistry meters = app.getBean(MeterRegistry.class);
+        for (String stage : List.of("parse", "embed", "store")) {
+            Timer timer = meters.find("lore.ingestion.stage").tag("stage", stage).timer();
+            row.put(stage + "Seconds", timer == null ? 0 : Metrics.round(timer.totalTime(TimeUnit.SECONDS)));
+        }
         System.out.println("ingestion " + row);
         return row;
     }

@@ -2,28 +2,35 @@ package dev.lore.documents.internal;
 
 import java.text.BreakIterator;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.ToIntFunction;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Cuts a parsed document into chunks of about {@code maxTokens} embedder tokens. A section stays whole when it
  * fits; small neighbouring sections are packed together; a long section is cut at paragraph, then sentence, then
- * word boundaries, each new piece starting with about {@code overlapTokens} of the previous one.
+ * word boundaries, each new piece starting with about {@code overlapTokens} of the previous one. Each block is
+ * tokenized once; sentences and words are measured from the token positions of their block.
  */
 public final class Chunker {
 
+    private static final Pattern WORD = Pattern.compile("\\S+");
+
     private final int maxTokens;
     private final int overlapTokens;
-    private final ToIntFunction<String> tokens;
+    private final Function<String, int[]> tokenStarts;
 
-    public Chunker(int maxTokens, int overlapTokens, ToIntFunction<String> tokens) {
+    /** @param tokenStarts where each of the embedder's tokens starts in a text (ascending character offsets) */
+    public Chunker(int maxTokens, int overlapTokens, Function<String, int[]> tokenStarts) {
         if (maxTokens < 16 || overlapTokens < 0 || overlapTokens >= maxTokens / 2) {
             throw new IllegalArgumentException("need maxTokens >= 16 and 0 <= overlapTokens < maxTokens / 2");
         }
         this.maxTokens = maxTokens;
         this.overlapTokens = overlapTokens;
-        this.tokens = tokens;
+        this.tokenStarts = tokenStarts;
     }
 
     public List<Chunk> chunk(ParsedDocument document) {
@@ -78,7 +85,7 @@ public final class Chunker {
 
     private int lastHeadingTokens(Piece piece) {
         List<String> headings = piece.section.headings();
-        return headings.isEmpty() ? 0 : tokens.applyAsInt(headings.get(headings.size() - 1));
+        return headings.isEmpty() ? 0 : tokenStarts.apply(headings.get(headings.size() - 1)).length;
     }
 
     public static String embeddingText(String title, String headingPath, String text) {
@@ -95,93 +102,105 @@ public final class Chunker {
     private record Piece(Section section, String text, int tokens, boolean wholeSection) {
     }
 
+    private record Unit(String text, int tokens) {
+    }
+
     private List<Piece> split(Section section) {
-        String whole = String.join("\n\n", section.blocks());
-        int wholeTokens = tokens.applyAsInt(whole);
+        List<String> blocks = section.blocks();
+        List<int[]> starts = blocks.stream().map(tokenStarts).toList();
+        int wholeTokens = starts.stream().mapToInt(a -> a.length).sum();
         if (wholeTokens <= maxTokens) {
-            return List.of(new Piece(section, whole, wholeTokens, true));
+            return List.of(new Piece(section, String.join("\n\n", blocks), wholeTokens, true));
         }
-        List<String> units = new ArrayList<>();
-        for (String block : section.blocks()) {
-            if (tokens.applyAsInt(block) <= maxTokens) {
-                units.add(block);
+        List<Unit> units = new ArrayList<>();
+        for (int b = 0; b < blocks.size(); b++) {
+            String block = blocks.get(b);
+            int[] blockStarts = starts.get(b);
+            if (blockStarts.length <= maxTokens) {
+                units.add(new Unit(block, blockStarts.length));
+                continue;
             }
-            else {
-                for (String sentence : sentences(block)) {
-                    if (tokens.applyAsInt(sentence) <= maxTokens) {
-                        units.add(sentence);
+            BreakIterator iterator = BreakIterator.getSentenceInstance(Locale.ENGLISH);
+            iterator.setText(block);
+            int from = iterator.first();
+            for (int to = iterator.next(); to != BreakIterator.DONE; from = to, to = iterator.next()) {
+                int sentenceTokens = tokensBetween(blockStarts, from, to);
+                if (sentenceTokens <= maxTokens) {
+                    String sentence = block.substring(from, to).strip();
+                    if (!sentence.isEmpty()) {
+                        units.add(new Unit(sentence, sentenceTokens));
                     }
-                    else {
-                        units.addAll(words(sentence));
-                    }
+                }
+                else {
+                    units.addAll(words(block, blockStarts, from, to));
                 }
             }
         }
         List<Piece> pieces = new ArrayList<>();
-        List<String> current = new ArrayList<>();
-        List<Integer> currentTokens = new ArrayList<>();
+        List<Unit> current = new ArrayList<>();
         int used = 0;
-        for (String unit : units) {
-            int unitTokens = tokens.applyAsInt(unit);
-            if (used + unitTokens > maxTokens && !current.isEmpty()) {
-                pieces.add(new Piece(section, String.join("\n\n", current), used, false));
-                List<String> carried = new ArrayList<>();
-                List<Integer> carriedTokens = new ArrayList<>();
+        for (Unit unit : units) {
+            if (used + unit.tokens() > maxTokens && !current.isEmpty()) {
+                pieces.add(new Piece(section, join(current), used, false));
+                List<Unit> carried = new ArrayList<>();
                 int carriedUsed = 0;
                 for (int k = current.size() - 1; k >= 0; k--) {
-                    int t = currentTokens.get(k);
-                    if (carriedUsed + t > overlapTokens || carriedUsed + t + unitTokens > maxTokens) {
+                    int t = current.get(k).tokens();
+                    if (carriedUsed + t > overlapTokens || carriedUsed + t + unit.tokens() > maxTokens) {
                         break;
                     }
                     carried.add(0, current.get(k));
-                    carriedTokens.add(0, t);
                     carriedUsed += t;
                 }
                 current = carried;
-                currentTokens = carriedTokens;
                 used = carriedUsed;
             }
             current.add(unit);
-            currentTokens.add(unitTokens);
-            used += unitTokens;
+            used += unit.tokens();
         }
         if (!current.isEmpty()) {
-            pieces.add(new Piece(section, String.join("\n\n", current), used, false));
+            pieces.add(new Piece(section, join(current), used, false));
         }
         return pieces;
     }
 
-    private static List<String> sentences(String text) {
-        BreakIterator iterator = BreakIterator.getSentenceInstance(Locale.ENGLISH);
-        iterator.setText(text);
-        List<String> sentences = new ArrayList<>();
-        int start = iterator.first();
-        for (int end = iterator.next(); end != BreakIterator.DONE; start = end, end = iterator.next()) {
-            String sentence = text.substring(start, end).strip();
-            if (!sentence.isEmpty()) {
-                sentences.add(sentence);
-            }
-        }
-        return sentences;
-    }
-
-    private List<String> words(String sentence) {
-        List<String> parts = new ArrayList<>();
-        StringBuilder part = new StringBuilder();
+    /** A run of text too long for one chunk even as a sentence, cut between words. */
+    private List<Unit> words(String block, int[] starts, int from, int to) {
+        List<Unit> parts = new ArrayList<>();
+        Matcher word = WORD.matcher(block).region(from, to);
+        int partStart = -1;
+        int partEnd = -1;
         int used = 0;
-        for (String word : sentence.split("\\s+")) {
-            int wordTokens = tokens.applyAsInt(word);
-            if (!part.isEmpty() && used + wordTokens > maxTokens - overlapTokens) {
-                parts.add(part.toString());
-                part.setLength(0);
+        while (word.find()) {
+            int wordTokens = tokensBetween(starts, word.start(), word.end());
+            if (partStart >= 0 && used + wordTokens > maxTokens - overlapTokens) {
+                parts.add(new Unit(block.substring(partStart, partEnd), used));
+                partStart = -1;
                 used = 0;
             }
-            part.append(part.isEmpty() ? "" : " ").append(word);
+            if (partStart < 0) {
+                partStart = word.start();
+            }
+            partEnd = word.end();
             used += wordTokens;
         }
-        if (!part.isEmpty()) {
-            parts.add(part.toString());
+        if (partStart >= 0) {
+            parts.add(new Unit(block.substring(partStart, partEnd), used));
         }
         return parts;
+    }
+
+    private static String join(List<Unit> units) {
+        return String.join("\n\n", units.stream().map(Unit::text).toList());
+    }
+
+    /** How many tokens start in {@code [from, to)}, given the ascending token starts of the whole text. */
+    static int tokensBetween(int[] starts, int from, int to) {
+        return lowerBound(starts, to) - lowerBound(starts, from);
+    }
+
+    private static int lowerBound(int[] strictlyAscending, int key) {
+        int found = Arrays.binarySearch(strictlyAscending, key);
+        return found >= 0 ? found : -found - 1;
     }
 }

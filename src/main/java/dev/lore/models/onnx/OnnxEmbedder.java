@@ -4,7 +4,6 @@ import java.util.List;
 
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.segment.TextSegment;
-import dev.langchain4j.model.TokenCountEstimator;
 import dev.langchain4j.model.embedding.EmbeddingModel;
 import dev.lore.models.Embedder;
 
@@ -13,15 +12,15 @@ final class OnnxEmbedder implements Embedder {
 
     private final String name;
     private final EmbeddingModel model;
-    private final TokenCountEstimator tokens;
+    private final ModelTokenizer tokenizer;
     private final String queryPrefix;
     private final String documentPrefix;
 
-    OnnxEmbedder(String name, EmbeddingModel model, TokenCountEstimator tokens, String queryPrefix,
+    OnnxEmbedder(String name, EmbeddingModel model, ModelTokenizer tokenizer, String queryPrefix,
             String documentPrefix) {
         this.name = name;
         this.model = model;
-        this.tokens = tokens;
+        this.tokenizer = tokenizer;
         this.queryPrefix = queryPrefix;
         this.documentPrefix = documentPrefix;
     }
@@ -51,7 +50,7 @@ final class OnnxEmbedder implements Embedder {
     }
 
     @Override
-    public int countTokens(String text) {
-        return tokens.estimateTokenCountInText(text);
+    public int[] tokenStarts(String text) {
+        return tokenizer.tokenStarts(text);
     }
 }

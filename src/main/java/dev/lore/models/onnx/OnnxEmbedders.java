@@ -4,7 +4,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 
 import dev.langchain4j.model.embedding.EmbeddingModel;
-import dev.langchain4j.model.embedding.onnx.HuggingFaceTokenCountEstimator;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
 import dev.lore.models.Embedder;
@@ -29,6 +28,6 @@ public final class OnnxEmbedders {
             default -> throw new IllegalArgumentException(
                     "Unknown lore.models.embedder '" + name + "' (expected all-minilm-l6-v2-q or all-minilm-l6-v2)");
         };
-        return new OnnxEmbedder(name, model, new HuggingFaceTokenCountEstimator(), "", "");
+        return new OnnxEmbedder(name, model, ModelTokenizer.fromClasspath(name + "-tokenizer.json"), "", "");
     }
 }

@@ -16,7 +16,12 @@ class ChunkerTests {
         return stripped.isEmpty() ? 0 : stripped.split("\\s+").length;
     }
 
-    private final Chunker chunker = new Chunker(20, 4, ChunkerTests::words);
+    /** Token starts of that one-token-per-word tokenizer. */
+    private static int[] wordStarts(String text) {
+        return java.util.regex.Pattern.compile("\\S+").matcher(text).results().mapToInt(m -> m.start()).toArray();
+    }
+
+    private final Chunker chunker = new Chunker(20, 4, ChunkerTests::wordStarts);
 
     @Test
     void aSectionThatFitsStaysWholeAndCarriesItsHeadingPath() {
@@ -49,7 +54,7 @@ class ChunkerTests {
         }
         ParsedDocument document = new ParsedDocument("T",
                 List.of(new Section(List.of("Long"), List.of(sentence.toString().strip()))), Map.of());
-        List<Chunk> chunks = new Chunker(20, 6, ChunkerTests::words).chunk(document);
+        List<Chunk> chunks = new Chunker(20, 6, ChunkerTests::wordStarts).chunk(document);
         assertThat(chunks).hasSizeGreaterThan(5);
         assertThat(chunks).allSatisfy(c -> assertThat(words(c.text())).isLessThanOrEqualTo(20));
         assertThat(chunks).allSatisfy(c -> assertThat(c.headingPath()).isEqualTo("Long"));
@@ -77,8 +82,17 @@ class ChunkerTests {
     }
 
     @Test
+    void countsTheTokensThatStartInsideAStretch() {
+        int[] starts = { 0, 4, 9, 15 };
+        assertThat(Chunker.tokensBetween(starts, 0, 20)).isEqualTo(4);
+        assertThat(Chunker.tokensBetween(starts, 4, 15)).isEqualTo(2);
+        assertThat(Chunker.tokensBetween(starts, 5, 9)).isZero();
+        assertThat(Chunker.tokensBetween(starts, 5, 10)).isEqualTo(1);
+    }
+
+    @Test
     void refusesNonsenseSizes() {
-        assertThatIllegalArgumentException().isThrownBy(() -> new Chunker(8, 0, ChunkerTests::words));
-        assertThatIllegalArgumentException().isThrownBy(() -> new Chunker(100, 60, ChunkerTests::words));
+        assertThatIllegalArgumentException().isThrownBy(() -> new Chunker(8, 0, ChunkerTests::wordStarts));
+        assertThatIllegalArgumentException().isThrownBy(() -> new Chunker(100, 60, ChunkerTests::wordStarts));
     }
 }

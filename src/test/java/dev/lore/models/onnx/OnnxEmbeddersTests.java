@@ -1,0 +1,52 @@
+package dev.lore.models.onnx;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import dev.lore.models.Embedder;
+
+class OnnxEmbeddersTests {
+
+    private static final Embedder EMBEDDER = OnnxEmbedders.create("all-minilm-l6-v2-q");
+
+    @Test
+    void embedsUnitVectorsWhereRelatedTextsAreCloser() {
+        List<float[]> vectors = EMBEDDER.embedDocuments(List.of("Employees earn annual leave every pay period.",
+                "Staff accrue vacation days each pay cycle.", "The laptop battery needs replacing."));
+        assertThat(vectors).hasSize(3).allSatisfy(v -> {
+            assertThat(v).hasSize(384);
+            assertThat(dot(v, v)).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-3));
+        });
+        assertThat(dot(vectors.get(0), vectors.get(1))).isGreaterThan(dot(vectors.get(0), vectors.get(2)) + 0.2);
+        assertThat(dot(EMBEDDER.embedQuery("how many vacation days"), vectors.get(1)))
+                .isGreaterThan(dot(EMBEDDER.embedQuery("how many vacation days"), vectors.get(2)));
+    }
+
+    @Test
+    void tokenStartsAreTheModelsWordPiecesInOrder() {
+        String text = "Lore ingests unbelievably long documents.";
+        int[] starts = EMBEDDER.tokenStarts(text);
+        assertThat(starts[0]).isZero();
+        assertThat(starts).isSorted().doesNotHaveDuplicates();
+        assertThat(starts.length).as("word pieces split rare words").isGreaterThan(text.split(" ").length + 1);
+        assertThat(starts).contains(text.indexOf("long"), text.indexOf("documents"), text.indexOf('.'));
+        assertThat(EMBEDDER.tokenStarts("")).isEmpty();
+    }
+
+    @Test
+    void refusesAnUnknownModel() {
+        assertThatIllegalArgumentException().isThrownBy(() -> OnnxEmbedders.create("gpt-embedder"));
+    }
+
+    private static double dot(float[] a, float[] b) {
+        double sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            sum += a[i] * b[i];
+        }
+        return sum;
+    }
+}
