@@ -2,7 +2,7 @@
 # Runs Lore's benchmarks (SciFact ingestion throughput and nDCG@10 per mode and embedder, /search latency at
 # 10k and 100k chunks) against a local lore_bench database and writes bench/results/benchmarks.{md,json}.
 # Options pass through, e.g.: bench/run.sh --embedders=all-minilm-l6-v2-q --latency=false --evaluate=false
-# Takes about 15-25 minutes on 2 cores.
+# Takes about 27 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LORE_DB_NAME=lore_bench scripts/setup-postgres.sh
