@@ -17,8 +17,9 @@ import tools.jackson.databind.json.JsonMapper;
  * index serves it; with a filter, the connection's {@code hnsw.iterative_scan} keeps scanning until enough rows
  * pass. Lexical search is Okapi BM25 over PostgreSQL's English full-text vectors: {@code ts_rank} has no inverse
  * document frequency and ranks far below BM25 (SciFact nDCG@10 0.39 against 0.66), so the chunks that match any
- * query word (GIN index) are scored here with each word's document frequency in the collection, its count in the
- * chunk and the chunk's length relative to the collection's average.
+ * query word (GIN index) are scored here with each word's document frequency in the collection (counted from those
+ * same chunks, before any filter, so filters do not change a word's weight), its count in the chunk, and the
+ * chunk's length relative to the collection's average (kept in {@code collections} by triggers).
  */
 @Component
 class SearchQueries {
@@ -61,25 +62,23 @@ class SearchQueries {
                 WITH q AS (
                     SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', :text))),
                 stats AS (
-                    SELECT count(*)::float8 AS n, greatest(avg(tsv_length), 1)::float8 AS avgdl
-                    FROM chunks WHERE collection_id = :collection),
-                terms AS MATERIALIZED (
-                    SELECT q.lexeme, ln(1 + (stats.n - df.df + 0.5) / (df.df + 0.5)) AS idf
-                    FROM q, stats, LATERAL (
-                        SELECT count(*)::float8 AS df FROM chunks k
-                        WHERE k.collection_id = :collection
-                          AND k.tsv @@ to_tsquery('simple', quote_literal(q.lexeme))) df
-                    WHERE df.df > 0),
+                    SELECT greatest(chunk_count, 1)::float8 AS n,
+                           greatest(lexeme_total::float8 / greatest(chunk_count, 1), 1) AS avgdl
+                    FROM collections WHERE id = :collection),
                 matching AS (
-                    SELECT k.id, k.tsv, k.tsv_length FROM chunks k
-                    WHERE k.collection_id = :collection %s
-                      AND k.tsv @@ (SELECT to_tsquery('simple', string_agg(quote_literal(lexeme), ' | ')) FROM terms)),
-                hits AS (
-                    SELECT m.id, m.tsv_length, u.lexeme, cardinality(u.positions) AS tf
-                    FROM matching m, unnest(m.tsv) u WHERE u.lexeme = ANY (ARRAY(SELECT lexeme FROM terms)))
+                    SELECT k.id, k.tsv, k.tsv_length, (true %s) AS wanted FROM chunks k
+                    WHERE k.collection_id = :collection
+                      AND k.tsv @@ (SELECT to_tsquery('simple', string_agg(quote_literal(lexeme), ' | ')) FROM q)),
+                hits AS MATERIALIZED (
+                    SELECT m.id, m.wanted, m.tsv_length, u.lexeme, cardinality(u.positions) AS tf
+                    FROM matching m, unnest(m.tsv) u WHERE u.lexeme = ANY (ARRAY(SELECT lexeme FROM q))),
+                terms AS (
+                    SELECT h.lexeme, ln(1 + (stats.n - count(*) + 0.5) / (count(*) + 0.5)) AS idf
+                    FROM hits h, stats GROUP BY h.lexeme, stats.n)
                 SELECT h.id, sum(t.idf * h.tf * (:k1 + 1)
                                  / (h.tf + :k1 * (1 - :b + :b * h.tsv_length / stats.avgdl))) AS bm25
                 FROM hits h JOIN terms t ON t.lexeme = h.lexeme, stats
+                WHERE h.wanted
                 GROUP BY h.id ORDER BY bm25 DESC, h.id LIMIT :limit""".formatted(where.sql()))
                 .params(where.params()).param("collection", collectionId).param("text", query)
                 .param("k1", BM25_K1).param("b", BM25_B).param("limit", limit)

@@ -220,6 +220,11 @@ class IngestionApiTests extends IntegrationTest {
         assertThat(again.status()).isEqualTo(404);
         assertThat(again.problemType()).isEqualTo("document-not-found");
         assertThat(admin().delete(path() + "/not-a-uuid").status()).isEqualTo(400);
+        assertThat(jdbc.sql("""
+                SELECT c.chunk_count = (SELECT count(*) FROM chunks k WHERE k.collection_id = c.id)
+                   AND c.lexeme_total = (SELECT coalesce(sum(tsv_length), 0) FROM chunks k WHERE k.collection_id = c.id)
+                FROM collections c WHERE c.name = :n""").param("n", collection).query(Boolean.class).single())
+                .as("the collection's text statistics follow inserts and deletes").isTrue();
     }
 
     @Test

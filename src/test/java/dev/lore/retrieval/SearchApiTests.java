@@ -9,6 +9,8 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.simple.JdbcClient;
 
 import dev.lore.support.Api;
 import dev.lore.support.Api.Part;
@@ -17,6 +19,9 @@ import tools.jackson.databind.JsonNode;
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SearchApiTests extends IntegrationTest {
+
+    @Autowired
+    JdbcClient jdbc;
 
     private static final String COLLECTION = "search-tests";
 
@@ -97,6 +102,50 @@ class SearchApiTests extends IntegrationTest {
         assertThat(trace.path("stages").has("lexical")).isTrue();
         assertThat(trace.path("stages").path("fused").path("k").asInt()).isEqualTo(60);
         assertThat(search(Map.of("query", "train tickets")).has("trace")).isFalse();
+    }
+
+    @Test
+    void lexicalScoresAreOkapiBm25OverTheWholeCollection() {
+        String query = "vacation days for employees";
+        Map<String, Double> expected = bm25(query);
+        JsonNode results = search(Map.of("query", query, "mode", "lexical", "topK", 10)).path("results");
+        assertThat(results).isNotEmpty();
+        for (JsonNode hit : results) {
+            assertThat(hit.path("score").asDouble()).as(hit.path("source").asString())
+                    .isCloseTo(expected.get(hit.path("chunkId").asString()), org.assertj.core.data.Offset.offset(1e-9));
+        }
+        JsonNode filtered = search(Map.of("query", query, "mode", "lexical",
+                "filter", Map.of("source", "leave.md"))).path("results");
+        assertThat(filtered.get(0).path("score").asDouble()).as("a filter does not change document frequencies")
+                .isCloseTo(expected.get(filtered.get(0).path("chunkId").asString()),
+                        org.assertj.core.data.Offset.offset(1e-9));
+    }
+
+    /** BM25 (k1 = 1.2, b = 0.75) computed here from the stored full-text vectors, independently of the search SQL. */
+    private Map<String, Double> bm25(String query) {
+        List<String> terms = jdbc.sql("SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', :q))")
+                .param("q", query).query(String.class).list();
+        record Posting(String chunk, String lexeme, int tf, int length) {
+        }
+        List<Posting> postings = jdbc.sql("""
+                SELECT k.id::text, u.lexeme, cardinality(u.positions), length(k.tsv)
+                FROM chunks k JOIN collections c ON c.id = k.collection_id, unnest(k.tsv) u
+                WHERE c.name = :name""").param("name", COLLECTION)
+                .query((rs, n) -> new Posting(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getInt(4))).list();
+        Map<String, Integer> lengths = new HashMap<>();
+        postings.forEach(p -> lengths.put(p.chunk(), p.length()));
+        double n = lengths.size();
+        double avgdl = lengths.values().stream().mapToInt(Integer::intValue).average().orElseThrow();
+        Map<String, Double> scores = new HashMap<>();
+        for (String term : terms) {
+            List<Posting> withTerm = postings.stream().filter(p -> p.lexeme().equals(term)).toList();
+            double idf = Math.log(1 + (n - withTerm.size() + 0.5) / (withTerm.size() + 0.5));
+            for (Posting p : withTerm) {
+                double score = idf * p.tf() * 2.2 / (p.tf() + 1.2 * (0.25 + 0.75 * p.length() / avgdl));
+                scores.merge(p.chunk(), score, Double::sum);
+            }
+        }
+        return scores;
     }
 
     @Test
