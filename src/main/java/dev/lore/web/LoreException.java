@@ -1,5 +1,7 @@
 package dev.lore.web;
 
+import java.time.Duration;
+
 import org.springframework.http.HttpStatus;
 
 /**
@@ -10,12 +12,19 @@ public class LoreException extends RuntimeException {
     private final HttpStatus status;
     private final String type;
     private final String title;
+    private final Duration retryAfter;
 
     protected LoreException(HttpStatus status, String type, String title, String detail) {
-        super(detail);
+        this(status, type, title, detail, null, null);
+    }
+
+    protected LoreException(HttpStatus status, String type, String title, String detail,
+            Duration retryAfter, Throwable cause) {
+        super(detail, cause);
         this.status = status;
         this.type = type;
         this.title = title;
+        this.retryAfter = retryAfter;
     }
 
     public static LoreException badRequest(String type, String title, String detail) {
@@ -57,5 +66,10 @@ public class LoreException extends RuntimeException {
 
     public String title() {
         return title;
+    }
+
+    /** How long a client should wait before trying again (sent as {@code Retry-After}), or {@code null}. */
+    public Duration retryAfter() {
+        return retryAfter;
     }
 }

@@ -34,8 +34,11 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(LoreException.class)
     ResponseEntity<ProblemDetail> lore(LoreException e) {
-        return ResponseEntity.status(e.status())
-                .body(Problems.of(e.status(), e.type(), e.title(), e.getMessage()));
+        ResponseEntity.BodyBuilder response = ResponseEntity.status(e.status());
+        if (e.retryAfter() != null) {
+            response.header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, e.retryAfter().toSeconds())));
+        }
+        return response.body(Problems.of(e.status(), e.type(), e.title(), e.getMessage()));
     }
 
     @ExceptionHandler(IllegalArgumentException.class)
