@@ -14,9 +14,17 @@ import org.springframework.stereotype.Service;
 import dev.lore.documents.CollectionRef;
 import dev.lore.documents.Collections;
 import dev.lore.models.Embedder;
+import dev.lore.models.Reranker;
+import dev.lore.models.Usage;
+import dev.lore.retrieval.hyde.HydeEmbedding;
+import dev.lore.retrieval.hyde.HydeQueryEmbedder;
+import dev.lore.retrieval.rerank.Rerankers;
 import io.micrometer.core.instrument.MeterRegistry;
 
-/** Finds the chunks of a collection that answer a query: dense, lexical, or both fused by reciprocal rank. */
+/**
+ * Finds the chunks of a collection that answer a query: dense (from the query's embedding or its HyDE vector),
+ * lexical, or both fused by reciprocal rank, then optionally reranked.
+ */
 @Service
 public class Retriever {
 
@@ -25,14 +33,18 @@ public class Retriever {
     private final SearchQueries queries;
     private final RetrievalProperties properties;
     private final MeterRegistry meters;
+    private final HydeQueryEmbedder hyde;
+    private final Rerankers rerankers;
 
     Retriever(Collections collections, Embedder embedder, SearchQueries queries, RetrievalProperties properties,
-            MeterRegistry meters) {
+            MeterRegistry meters, HydeQueryEmbedder hyde, Rerankers rerankers) {
         this.collections = collections;
         this.embedder = embedder;
         this.queries = queries;
         this.properties = properties;
         this.meters = meters;
+        this.hyde = hyde;
+        this.rerankers = rerankers;
     }
 
     public SearchResult search(SearchRequest request) {
@@ -43,12 +55,29 @@ public class Retriever {
         Map<UUID, Map<String, Double>> scores = new LinkedHashMap<>();
         List<SearchQueries.Candidate> dense = List.of();
         List<SearchQueries.Candidate> lexical = List.of();
+        Map<String, Object> usage = new LinkedHashMap<>();
+        Reranker reranker = request.rerank() == RerankMode.NONE ? null : rerankers.get(request.rerank());
 
         if (request.mode() != SearchMode.LEXICAL) {
             collections.checkEmbedder(collection);
             long t = System.nanoTime();
-            float[] vector = embedder.embedQuery(request.query());
-            timings.put("embed", millisSince(t));
+            float[] vector;
+            if (request.hyde() != null) {
+                HydeEmbedding hypothetical = hyde.embed(collection.id(), collection.name(), request.query(),
+                        request.hyde());
+                vector = hypothetical.vector();
+                timings.put("hyde", hypothetical.generationMillis());
+                usage.put("hyde", usage(hypothetical.generator(), hypothetical.usage(), hypothetical.cached()));
+                if (request.explain()) {
+                    trace.put("hyde", Map.of("prompt", hypothetical.prompt(), "generator", hypothetical.generator(),
+                            "documents", hypothetical.passages(), "includeQuery", hypothetical.includeQuery(),
+                            "generationMs", hypothetical.generationMillis(), "cached", hypothetical.cached()));
+                }
+            }
+            else {
+                vector = embedder.embedQuery(request.query());
+            }
+            timings.put("embed", millisSince(t) - timings.getOrDefault("hyde", 0L));
             t = System.nanoTime();
             dense = queries.dense(collection.id(), vector, request.filter(), request.candidates());
             timings.put("dense", millisSince(t));
@@ -68,11 +97,29 @@ public class Retriever {
         if (request.mode() == SearchMode.HYBRID) {
             record(ranked, "fused", scores);
         }
-        List<SearchQueries.Candidate> top = ranked.subList(0, Math.min(request.topK(), ranked.size()));
+        int fetched = reranker == null ? request.topK() : request.rerankCandidates();
+        List<SearchQueries.Candidate> top = ranked.subList(0, Math.min(fetched, ranked.size()));
         long t = System.nanoTime();
         Map<UUID, SearchQueries.Row> rows = queries.rows(top.stream().map(SearchQueries.Candidate::chunkId).toList())
                 .stream().collect(Collectors.toMap(SearchQueries.Row::chunkId, Function.identity()));
         timings.put("fetch", millisSince(t));
+        if (reranker != null) {
+            List<SearchQueries.Candidate> present = top.stream().filter(c -> rows.containsKey(c.chunkId())).toList();
+            t = System.nanoTime();
+            List<Double> rerankScores = reranker.score(request.query(),
+                    present.stream().map(c -> rows.get(c.chunkId()).text()).toList());
+            timings.put("rerank", millisSince(t));
+            List<SearchQueries.Candidate> reranked = new ArrayList<>();
+            for (int i = 0; i < present.size(); i++) {
+                reranked.add(new SearchQueries.Candidate(present.get(i).chunkId(), rerankScores.get(i)));
+            }
+            reranked.sort(java.util.Comparator.comparingDouble(SearchQueries.Candidate::score).reversed());
+            record(reranked, "rerank", scores);
+            if (request.explain()) {
+                trace.put("rerank", Map.of("reranker", reranker.name(), "candidates", describe(reranked)));
+            }
+            top = reranked.subList(0, Math.min(request.topK(), reranked.size()));
+        }
         List<SearchHit> hits = new ArrayList<>();
         for (SearchQueries.Candidate candidate : top) {
             SearchQueries.Row row = rows.get(candidate.chunkId());
@@ -88,6 +135,7 @@ public class Retriever {
             trace.put("collection", Map.of("name", collection.name(), "embedder", collection.embedder()));
             trace.put("mode", request.mode().name().toLowerCase());
             trace.put("queries", List.of(Map.of("text", request.query(), "reason", "initial")));
+            trace.put("rerank", trace.getOrDefault("rerank", Map.of("reranker", "none")));
             trace.put("filter", request.filter());
             trace.put("candidatesPerList", request.candidates());
             Map<String, Object> stages = new LinkedHashMap<>();
@@ -102,7 +150,12 @@ public class Retriever {
             }
             trace.put("stages", stages);
         }
-        return new SearchResult(hits, timings, request.explain() ? trace : null);
+        return new SearchResult(hits, timings, request.explain() ? trace : null, usage.isEmpty() ? null : usage);
+    }
+
+    private static Map<String, Object> usage(String generator, Usage usage, boolean cached) {
+        return Map.of("generator", generator, "promptTokens", usage.promptTokens(), "completionTokens",
+                usage.completionTokens(), "cached", cached);
     }
 
     private static void record(List<SearchQueries.Candidate> candidates, String stage,

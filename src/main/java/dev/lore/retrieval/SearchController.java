@@ -12,6 +12,8 @@ import org.springframework.web.bind.annotation.RestController;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
+import dev.lore.retrieval.hyde.HydeQueryEmbedder;
+import dev.lore.retrieval.rerank.RerankProperties;
 import dev.lore.web.LoreException;
 
 /** {@code POST /api/v1/search}: dense, lexical or hybrid search over one collection. */
@@ -20,48 +22,73 @@ class SearchController {
 
     private static final Set<String> FILTER_KEYS = Set.of("source", "documentId", "metadata");
 
+    private static final Set<String> HYDE_KEYS = Set.of("documents", "includeQuery", "prompt");
+
     private final Retriever retriever;
     private final RetrievalProperties properties;
+    private final RerankProperties rerankProperties;
+    private final HydeQueryEmbedder hyde;
 
-    SearchController(Retriever retriever, RetrievalProperties properties) {
+    SearchController(Retriever retriever, RetrievalProperties properties, RerankProperties rerankProperties,
+            HydeQueryEmbedder hyde) {
         this.retriever = retriever;
         this.properties = properties;
+        this.rerankProperties = rerankProperties;
+        this.hyde = hyde;
     }
 
     record SearchBody(String collection, String query, Integer topK, String mode, Object hyde, String rerank,
-            Map<String, Object> filter, Integer candidates, Boolean explain) {
+            Integer rerankCandidates, Map<String, Object> filter, Integer candidates, Boolean explain) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record SearchResponse(List<SearchHit> results, Map<String, Long> timingsMs, Map<String, Object> trace) {
+    record SearchResponse(List<SearchHit> results, Map<String, Long> timingsMs, Map<String, Object> trace,
+            Map<String, Object> usage) {
     }
 
     @PostMapping("/api/v1/search")
     SearchResponse search(@RequestBody SearchBody body) {
-        rejectUnavailable(body);
         int topK = body.topK() == null ? properties.topK() : body.topK();
         int candidates = body.candidates() == null ? Math.max(properties.candidates(), topK) : body.candidates();
+        int rerankCandidates = body.rerankCandidates() == null ? Math.max(rerankProperties.candidates(), topK)
+                : body.rerankCandidates();
         SearchRequest request = new SearchRequest(body.collection(), body.query(), topK, SearchMode.parse(body.mode()),
-                filter(body.filter()), candidates, Boolean.TRUE.equals(body.explain()));
+                filter(body.filter()), candidates, Boolean.TRUE.equals(body.explain()), hydeSettings(body.hyde()),
+                RerankMode.parse(body.rerank()), rerankCandidates);
         SearchResult result = retriever.search(request);
-        return new SearchResponse(result.results(), result.timingsMs(), result.trace());
+        return new SearchResponse(result.results(), result.timingsMs(), result.trace(), result.usage());
     }
 
-    private static void rejectUnavailable(SearchBody body) {
-        if (body.hyde() != null && !Boolean.FALSE.equals(body.hyde())) {
-            if (!(body.hyde() instanceof Boolean) && !(body.hyde() instanceof Map)) {
-                throw LoreException.invalid("hyde must be true, false or an object like {\"documents\":4}");
-            }
-            throw LoreException.badRequest("hyde-unavailable", "HyDE unavailable",
-                    "HyDE needs a configured generator, and this version of Lore has none yet; search with hyde=false");
+    private HydeSettings hydeSettings(Object value) {
+        if (value == null || Boolean.FALSE.equals(value)) {
+            return null;
         }
-        if (body.rerank() != null && !body.rerank().equals("none")) {
-            if (!Set.of("cross-encoder", "llm", "api").contains(body.rerank())) {
-                throw LoreException.invalid("rerank must be none, cross-encoder, llm or api, not '" + body.rerank() + "'");
-            }
-            throw LoreException.badRequest("rerank-unavailable", "Reranker unavailable",
-                    "Reranker '" + body.rerank() + "' is not available in this version of Lore; use rerank=none");
+        if (Boolean.TRUE.equals(value)) {
+            return hyde.defaults();
         }
+        if (!(value instanceof Map<?, ?> settings)) {
+            throw LoreException.invalid("hyde must be true, false or an object like {\"documents\":4,\"includeQuery\":true}");
+        }
+        for (Object key : settings.keySet()) {
+            if (!HYDE_KEYS.contains(key)) {
+                throw LoreException.invalid("Unknown hyde setting '" + key + "' (expected documents, includeQuery or prompt)");
+            }
+        }
+        HydeSettings defaults = hyde.defaults();
+        Object documents = settings.get("documents");
+        Object includeQuery = settings.get("includeQuery");
+        Object prompt = settings.get("prompt");
+        if (documents != null && !(documents instanceof Integer)) {
+            throw LoreException.invalid("hyde.documents must be an integer");
+        }
+        if (includeQuery != null && !(includeQuery instanceof Boolean)) {
+            throw LoreException.invalid("hyde.includeQuery must be true or false");
+        }
+        if (prompt != null && !(prompt instanceof String)) {
+            throw LoreException.invalid("hyde.prompt must be a string");
+        }
+        return new HydeSettings(documents == null ? defaults.documents() : (Integer) documents,
+                includeQuery == null || (Boolean) includeQuery, (String) prompt);
     }
 
     private static SearchFilter filter(Map<String, Object> filter) {

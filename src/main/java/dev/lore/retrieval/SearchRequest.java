@@ -1,8 +1,19 @@
 package dev.lore.retrieval;
 
-/** A validated search: which collection, what to look for, how, and how many results. */
+/**
+ * A validated search: which collection, what to look for, how, and how many results; {@code hyde} is {@code null}
+ * when off, and the reranker reorders the best {@code rerankCandidates} fused results.
+ */
 public record SearchRequest(String collection, String query, int topK, SearchMode mode, SearchFilter filter,
-        int candidates, boolean explain) {
+        int candidates, boolean explain, HydeSettings hyde, RerankMode rerank, int rerankCandidates) {
+
+    public static final int MAX_RERANK_CANDIDATES = 200;
+
+    /** A plain search: no HyDE, no reranking. */
+    public SearchRequest(String collection, String query, int topK, SearchMode mode, SearchFilter filter,
+            int candidates, boolean explain) {
+        this(collection, query, topK, mode, filter, candidates, explain, null, RerankMode.NONE, topK);
+    }
 
     public static final int MAX_TOP_K = 100;
     public static final int MAX_CANDIDATES = 1000;
@@ -23,6 +34,14 @@ public record SearchRequest(String collection, String query, int topK, SearchMod
         }
         if (candidates < topK || candidates > MAX_CANDIDATES) {
             throw new IllegalArgumentException("candidates must be between topK and " + MAX_CANDIDATES);
+        }
+        rerank = rerank == null ? RerankMode.NONE : rerank;
+        filter = filter == null ? SearchFilter.NONE : filter;
+        if (rerank != RerankMode.NONE && (rerankCandidates < topK || rerankCandidates > MAX_RERANK_CANDIDATES)) {
+            throw new IllegalArgumentException("rerankCandidates must be between topK and " + MAX_RERANK_CANDIDATES);
+        }
+        if (hyde != null && mode == SearchMode.LEXICAL) {
+            throw new IllegalArgumentException("hyde needs a dense or hybrid search: lexical search uses no vectors");
         }
     }
 }

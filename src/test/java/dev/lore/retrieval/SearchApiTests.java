@@ -159,9 +159,15 @@ class SearchApiTests extends IntegrationTest {
         assertProblem(Map.of("query", "x", "topK", 0), 400, "invalid-request");
         assertProblem(Map.of("query", "x", "topK", 101), 400, "invalid-request");
         assertProblem(Map.of("query", "  "), 400, "invalid-request");
-        assertProblem(Map.of("query", "x", "hyde", true), 400, "hyde-unavailable");
-        assertProblem(Map.of("query", "x", "hyde", Map.of("documents", 4)), 400, "hyde-unavailable");
-        assertProblem(Map.of("query", "x", "rerank", "cross-encoder"), 400, "rerank-unavailable");
+        assertProblem(Map.of("query", "x", "hyde", true), 400, "generator-unavailable");
+        assertProblem(Map.of("query", "x", "hyde", Map.of("documents", 4)), 400, "generator-unavailable");
+        assertProblem(Map.of("query", "x", "hyde", Map.of("documents", 0)), 400, "invalid-request");
+        assertProblem(Map.of("query", "x", "hyde", Map.of("passages", 2)), 400, "invalid-request");
+        assertProblem(Map.of("query", "x", "hyde", "yes"), 400, "invalid-request");
+        assertProblem(Map.of("query", "x", "hyde", true, "mode", "lexical"), 400, "invalid-request");
+        assertProblem(Map.of("query", "x", "rerank", "cross-encoder"), 400, "reranker-unavailable");
+        assertProblem(Map.of("query", "x", "rerank", "llm"), 400, "reranker-unavailable");
+        assertProblem(Map.of("query", "x", "rerank", "llm", "rerankCandidates", 500), 400, "invalid-request");
         assertProblem(Map.of("query", "x", "rerank", "magic"), 400, "invalid-request");
         assertProblem(Map.of("query", "x", "filter", Map.of("colour", "red")), 400, "invalid-request");
         assertProblem(Map.of("query", "x", "filter", Map.of("documentId", "nope")), 400, "invalid-request");

@@ -1,0 +1,157 @@
+package dev.lore.retrieval.hyde;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.stereotype.Component;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
+import dev.lore.models.Completion;
+import dev.lore.models.Embedder;
+import dev.lore.models.Generation;
+import dev.lore.models.GenerationOptions;
+import dev.lore.models.GenerationRequest;
+import dev.lore.models.Generator;
+import dev.lore.models.Generators;
+import dev.lore.models.Usage;
+import dev.lore.prompts.Prompts;
+import dev.lore.retrieval.HydeSettings;
+import dev.lore.web.LoreException;
+
+/**
+ * Hypothetical document embeddings (Gao et al. 2022): the generator writes N passages that answer the query, and the
+ * search vector is the mean of their embeddings and, as in the paper, the query's own: (f(q) + Σ f(d_k)) / (N + 1).
+ */
+@Component
+public class HydeQueryEmbedder implements DisposableBean {
+
+    private final Generators generators;
+    private final Embedder embedder;
+    private final Prompts prompts;
+    private final HydeProperties properties;
+    private final Cache<Key, HydeEmbedding> cache;
+    private final ExecutorService executor;
+
+    HydeQueryEmbedder(Generators generators, Embedder embedder, Prompts prompts, HydeProperties properties) {
+        this.generators = generators;
+        this.embedder = embedder;
+        this.prompts = prompts;
+        this.properties = properties;
+        prompts.require("hyde", "question");
+        properties.prompts().values().forEach(name -> prompts.require(name, "question"));
+        this.cache = Caffeine.newBuilder().maximumSize(properties.cacheSize()).expireAfterWrite(properties.cacheTtl())
+                .build();
+        this.executor = Executors.newFixedThreadPool(properties.concurrency(), runnable -> {
+            Thread thread = new Thread(runnable, "hyde");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /** The settings a request gets when it says {@code "hyde": true}. */
+    public HydeSettings defaults() {
+        return new HydeSettings(properties.documents(), true, null);
+    }
+
+    public HydeEmbedding embed(long collectionId, String collectionName, String query, HydeSettings settings) {
+        Generator generator = generators.generator().orElseThrow(() -> LoreException.badRequest(
+                "generator-unavailable", "Generator unavailable",
+                "HyDE needs a generator to write hypothetical passages: set lore.generator to local, openai, ollama "
+                        + "or anthropic (it is none), or search with hyde=false"));
+        String promptName = promptFor(collectionName, settings);
+        Key key = new Key(collectionId, query, settings.documents(), settings.includeQuery(), promptName,
+                generator.name(), embedder.name());
+        HydeEmbedding cached = cache.getIfPresent(key);
+        if (cached != null) {
+            return cached.fromCache();
+        }
+        String prompt = prompts.get(promptName).render(Map.of("question", query));
+        long start = System.nanoTime();
+        Generation generation = generate(generator, prompt, settings.documents());
+        long generationMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        List<String> passages = generation.completions().stream().map(Completion::text).map(String::strip).toList();
+        HydeEmbedding embedding = new HydeEmbedding(average(query, passages, settings.includeQuery()), promptName,
+                passages, settings.includeQuery(), generator.name(), generation.usage(), generationMillis, false);
+        cache.put(key, embedding);
+        return embedding;
+    }
+
+    private String promptFor(String collectionName, HydeSettings settings) {
+        String name = settings.prompt() != null ? settings.prompt()
+                : properties.prompts().getOrDefault(collectionName, "hyde");
+        if (!prompts.contains(name)) {
+            throw LoreException.invalid("No HyDE prompt named '" + name + "' (a prompts/" + name + ".st file)");
+        }
+        return name;
+    }
+
+    private Generation generate(Generator generator, String prompt, int documents) {
+        GenerationOptions options = GenerationOptions.DEFAULTS.withTemperature(properties.temperature())
+                .withMaxTokens(properties.maxTokens());
+        if (generator.capabilities().n() || documents == 1) {
+            return generator.generate(GenerationRequest.of(prompt, options.withN(documents)));
+        }
+        List<CompletableFuture<Generation>> calls = new ArrayList<>();
+        for (int i = 0; i < documents; i++) {
+            calls.add(CompletableFuture.supplyAsync(() -> generator.generate(GenerationRequest.of(prompt, options)),
+                    executor));
+        }
+        List<Completion> completions = new ArrayList<>();
+        Usage usage = Usage.NONE;
+        String model = generator.name();
+        for (CompletableFuture<Generation> call : calls) {
+            Generation generation = join(call);
+            completions.addAll(generation.completions());
+            usage = usage.plus(generation.usage());
+            model = generation.model();
+        }
+        return new Generation(model, completions, usage);
+    }
+
+    private float[] average(String query, List<String> passages, boolean includeQuery) {
+        List<float[]> vectors = new ArrayList<>(embedder.embedDocuments(passages));
+        if (includeQuery) {
+            vectors.add(embedder.embedQuery(query));
+        }
+        float[] mean = new float[embedder.dimension()];
+        for (float[] vector : vectors) {
+            for (int i = 0; i < mean.length; i++) {
+                mean[i] += vector[i];
+            }
+        }
+        for (int i = 0; i < mean.length; i++) {
+            mean[i] /= vectors.size();
+        }
+        return mean;
+    }
+
+    private static Generation join(CompletableFuture<Generation> call) {
+        try {
+            return call.join();
+        }
+        catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public void destroy() {
+        executor.shutdownNow();
+    }
+
+    private record Key(long collection, String query, int documents, boolean includeQuery, String prompt,
+            String generator, String embedder) {
+    }
+}

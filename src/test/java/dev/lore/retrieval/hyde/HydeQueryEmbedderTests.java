@@ -1,0 +1,170 @@
+package dev.lore.retrieval.hyde;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import dev.lore.models.Embedder;
+import dev.lore.models.GeneratorRole;
+import dev.lore.models.Generators;
+import dev.lore.prompts.Prompts;
+import dev.lore.prompts.PromptsProperties;
+import dev.lore.retrieval.HydeSettings;
+import dev.lore.support.FakeGenerator;
+import dev.lore.web.LoreException;
+
+class HydeQueryEmbedderTests {
+
+    /** Deterministic, distinct vectors per text, with queries and documents embedded differently (as e5 does). */
+    static final class HashEmbedder implements Embedder {
+
+        final List<String> documents = new ArrayList<>();
+
+        @Override
+        public String name() {
+            return "hash";
+        }
+
+        @Override
+        public int dimension() {
+            return 8;
+        }
+
+        @Override
+        public List<float[]> embedDocuments(List<String> texts) {
+            documents.addAll(texts);
+            return texts.stream().map(text -> vector("passage: " + text)).toList();
+        }
+
+        @Override
+        public float[] embedQuery(String text) {
+            return vector("query: " + text);
+        }
+
+        @Override
+        public int[] tokenStarts(String text) {
+            return new int[0];
+        }
+
+        static float[] vector(String text) {
+            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+            float[] vector = new float[8];
+            for (int i = 0; i < bytes.length; i++) {
+                vector[i % 8] += (bytes[i] * (i + 1)) % 17;
+            }
+            return vector;
+        }
+    }
+
+    private final HashEmbedder embedder = new HashEmbedder();
+    private final Prompts prompts = new Prompts(new PromptsProperties(null));
+    private HydeQueryEmbedder hyde;
+
+    private HydeQueryEmbedder hyde(FakeGenerator generator) {
+        Generators generators = role -> role == GeneratorRole.GENERATOR ? Optional.ofNullable(generator)
+                : Optional.empty();
+        hyde = new HydeQueryEmbedder(generators, embedder, prompts,
+                new HydeProperties(4, 0.7, 256, Duration.ofMinutes(10), 100, 4, Map.of("science", "hyde-scientific")));
+        return hyde;
+    }
+
+    @AfterEach
+    void close() {
+        if (hyde != null) {
+            hyde.destroy();
+        }
+    }
+
+    @Test
+    void averagesThePassagesWithTheQueryEmbeddingAsInThePaper() {
+        FakeGenerator generator = new FakeGenerator(true, true);
+        HydeEmbedding result = hyde(generator).embed(1, "handbook", "how many vacation days?",
+                new HydeSettings(3, true, null));
+
+        assertThat(result.passages()).hasSize(3).doesNotHaveDuplicates();
+        assertThat(generator.requests()).hasSize(1);
+        assertThat(generator.requests().get(0).options().n()).isEqualTo(3);
+        assertThat(generator.requests().get(0).options().temperature()).isEqualTo(0.7);
+        assertThat(FakeGenerator.lastUserTurn(generator.requests().get(0)))
+                .startsWith("Please write a passage to answer the question.").contains("how many vacation days?");
+        float[] expected = new float[8];
+        List<float[]> parts = new ArrayList<>();
+        parts.add(HashEmbedder.vector("query: how many vacation days?"));
+        result.passages().forEach(passage -> parts.add(HashEmbedder.vector("passage: " + passage)));
+        for (float[] part : parts) {
+            for (int i = 0; i < 8; i++) {
+                expected[i] += part[i] / 4f;
+            }
+        }
+        assertThat(result.vector()).containsExactly(expected, org.assertj.core.data.Offset.offset(1e-5f));
+        assertThat(result.usage().completionTokens()).isPositive();
+        assertThat(result.cached()).isFalse();
+    }
+
+    @Test
+    void withoutTheQueryAveragesOnlyThePassages() {
+        HydeEmbedding result = hyde(new FakeGenerator(true, true)).embed(1, "handbook", "parental leave",
+                new HydeSettings(2, false, null));
+        float[] a = HashEmbedder.vector("passage: " + result.passages().get(0));
+        float[] b = HashEmbedder.vector("passage: " + result.passages().get(1));
+        for (int i = 0; i < 8; i++) {
+            assertThat(result.vector()[i]).isCloseTo((a[i] + b[i]) / 2, org.assertj.core.data.Offset.offset(1e-5f));
+        }
+    }
+
+    @Test
+    void generatesConcurrentlyWhenTheBackendCannotReturnSeveralCompletions() {
+        FakeGenerator generator = new FakeGenerator(true, false);
+        HydeEmbedding result = hyde(generator).embed(1, "handbook", "q", new HydeSettings(4, true, null));
+        assertThat(generator.requests()).hasSize(4).allSatisfy(request -> assertThat(request.options().n()).isOne());
+        assertThat(result.passages()).hasSize(4).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void reusesACachedVectorForTheSameCollectionQueryAndSettings() {
+        FakeGenerator generator = new FakeGenerator(true, true);
+        HydeQueryEmbedder embedderUnderTest = hyde(generator);
+        HydeEmbedding first = embedderUnderTest.embed(1, "handbook", "q", new HydeSettings(2, true, null));
+        HydeEmbedding second = embedderUnderTest.embed(1, "handbook", "q", new HydeSettings(2, true, null));
+        embedderUnderTest.embed(2, "other", "q", new HydeSettings(2, true, null));
+        embedderUnderTest.embed(1, "handbook", "q", new HydeSettings(3, true, null));
+
+        assertThat(second.cached()).isTrue();
+        assertThat(second.vector()).isEqualTo(first.vector());
+        assertThat(second.passages()).isEqualTo(first.passages());
+        assertThat(generator.requests()).hasSize(3);
+    }
+
+    @Test
+    void choosesTheCollectionsPromptAndLetsTheRequestOverrideIt() {
+        FakeGenerator generator = new FakeGenerator(true, true);
+        HydeQueryEmbedder embedderUnderTest = hyde(generator);
+        assertThat(embedderUnderTest.embed(1, "science", "aspirin lowers risk", new HydeSettings(1, true, null))
+                .prompt()).isEqualTo("hyde-scientific");
+        assertThat(FakeGenerator.lastUserTurn(generator.requests().get(0))).contains("Claim: aspirin lowers risk");
+        assertThat(embedderUnderTest.embed(1, "science", "x", new HydeSettings(1, true, "hyde")).prompt())
+                .isEqualTo("hyde");
+        assertThatThrownBy(() -> embedderUnderTest.embed(1, "science", "x", new HydeSettings(1, true, "hyde-absent")))
+                .isInstanceOf(LoreException.class).hasMessageContaining("hyde-absent");
+    }
+
+    @Test
+    void saysWhichPieceIsMissingWithoutAGenerator() {
+        assertThatThrownBy(() -> hyde(null).embed(1, "handbook", "q", new HydeSettings(4, true, null)))
+                .isInstanceOfSatisfying(LoreException.class, e -> {
+                    assertThat(e.status().value()).isEqualTo(400);
+                    assertThat(e.type()).isEqualTo("generator-unavailable");
+                    assertThat(e.getMessage()).contains("lore.generator");
+                });
+        assertThat(embedder.documents).isEmpty();
+    }
+}
