@@ -6,11 +6,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 import java.util.concurrent.TimeUnit;
 
@@ -24,6 +22,7 @@ import dev.lore.documents.internal.Chunker;
 import dev.lore.models.Embedder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import dev.lore.retrieval.evaluation.RetrievalMetrics;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -77,11 +76,9 @@ public final class Benchmarks {
                 BenchClient client = new BenchClient(((WebServerApplicationContext) app).getWebServer().getPort(), json);
                 String collection = "scifact-" + embedder.replaceAll("[^a-z0-9]", "");
                 ingestion.add(ingest(app, client, collection, dataset, embedder));
-                for (String mode : List.of("lexical", "dense", "hybrid")) {
-                    if (!evaluate || (mode.equals("lexical") && i > 0)) {
-                        continue;
-                    }
-                    quality.add(evaluate(client, collection, dataset, mode, embedder));
+                if (evaluate) {
+                    List<String> modes = i == 0 ? List.of("lexical", "dense", "hybrid") : List.of("dense", "hybrid");
+                    quality.addAll(evaluate(client, collection, dataset, modes, embedder));
                     writeReport(ingestion, quality);
                 }
                 if (latency && i == 0) {
@@ -145,57 +142,51 @@ public final class Benchmarks {
         row.put("documents", dataset.corpus().size());
         row.put("failed", failed);
         row.put("chunks", texts.size());
-        row.put("submitSeconds", Metrics.round((submitted - start) / 1e9));
-        row.put("pipelineSeconds", Metrics.round(seconds));
-        row.put("pipelineChunksPerSecond", Metrics.round(texts.size() / seconds));
-        row.put("rawEmbedderSeconds", Metrics.round(rawSeconds));
-        row.put("rawEmbedderChunksPerSecond", Metrics.round(texts.size() / rawSeconds));
-        row.put("ratio", Metrics.round((texts.size() / seconds) / (texts.size() / rawSeconds)));
+        row.put("submitSeconds", RetrievalMetrics.round((submitted - start) / 1e9));
+        row.put("pipelineSeconds", RetrievalMetrics.round(seconds));
+        row.put("pipelineChunksPerSecond", RetrievalMetrics.round(texts.size() / seconds));
+        row.put("rawEmbedderSeconds", RetrievalMetrics.round(rawSeconds));
+        row.put("rawEmbedderChunksPerSecond", RetrievalMetrics.round(texts.size() / rawSeconds));
+        row.put("ratio", RetrievalMetrics.round((texts.size() / seconds) / (texts.size() / rawSeconds)));
         MeterRegistry meters = app.getBean(MeterRegistry.class);
         for (String stage : List.of("parse", "embed", "store")) {
             Timer timer = meters.find("lore.ingestion.stage").tag("stage", stage).timer();
-            row.put(stage + "Seconds", timer == null ? 0 : Metrics.round(timer.totalTime(TimeUnit.SECONDS)));
+            row.put(stage + "Seconds", timer == null ? 0 : RetrievalMetrics.round(timer.totalTime(TimeUnit.SECONDS)));
         }
         System.out.println("ingestion " + row);
         return row;
     }
 
-    private Map<String, Object> evaluate(BenchClient client, String collection, BeirDataset dataset, String mode,
-            String embedder) {
-        double ndcg = 0;
-        double recall = 0;
-        double mrr = 0;
-        long[] latencies = new long[dataset.queries().size()];
-        int q = 0;
-        for (Map.Entry<String, String> query : dataset.queries().entrySet()) {
-            long start = System.nanoTime();
-            JsonNode response = client.post("/api/v1/search", Map.of("collection", collection,
-                    "query", query.getValue(), "mode", mode, "topK", 100, "candidates", 100));
-            latencies[q++] = System.nanoTime() - start;
-            List<String> ranked = documents(response);
-            Set<String> relevant = dataset.qrels().get(query.getKey());
-            ndcg += Metrics.ndcgAt(10, ranked, relevant);
-            recall += Metrics.recallAt(100, ranked, relevant);
-            mrr += Metrics.mrrAt(10, ranked, relevant);
+    /** Scores the modes through Lore's own evaluation harness ({@code POST /api/v1/evaluations}), BEIR-shaped. */
+    private List<Map<String, Object>> evaluate(BenchClient client, String collection, BeirDataset dataset,
+            List<String> modes, String embedder) {
+        List<Map<String, String>> queries = new ArrayList<>();
+        dataset.queries().forEach((id, text) -> queries.add(Map.of("_id", id, "text", text)));
+        Map<String, Map<String, Integer>> qrels = new LinkedHashMap<>();
+        dataset.qrels().forEach((id, docs) -> {
+            Map<String, Integer> judged = new LinkedHashMap<>();
+            docs.forEach(doc -> judged.put(doc, 1));
+            qrels.put(id, judged);
+        });
+        List<Map<String, String>> configurations = modes.stream().map(mode -> Map.of("mode", mode)).toList();
+        JsonNode report = client.post("/api/v1/evaluations", Map.of("collection", collection,
+                "beir", Map.of("queries", queries, "qrels", qrels), "configurations", configurations));
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (JsonNode configuration : report.path("configurations")) {
+            String mode = configuration.path("mode").asString();
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("embedder", mode.equals("lexical") ? "-" : embedder);
+            row.put("mode", configuration.path("name").asString());
+            row.put("queries", report.path("questions").asInt());
+            row.put("ndcg@10", configuration.path("ndcgAt10").asDouble());
+            row.put("recall@10", configuration.path("recallAt10").asDouble());
+            row.put("recall@100", configuration.path("recallAt100").asDouble());
+            row.put("mrr@10", configuration.path("mrrAt10").asDouble());
+            row.put("p50Ms", RetrievalMetrics.round(configuration.path("p50Ms").asDouble()));
+            System.out.println("scifact " + row);
+            rows.add(row);
         }
-        int n = dataset.queries().size();
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("embedder", mode.equals("lexical") ? "-" : embedder);
-        row.put("mode", mode);
-        row.put("queries", n);
-        row.put("ndcg@10", round4(ndcg / n));
-        row.put("recall@100", round4(recall / n));
-        row.put("mrr@10", round4(mrr / n));
-        row.put("p50Ms", Metrics.round(Metrics.percentile(latencies, 50)));
-        System.out.println("scifact " + row);
-        return row;
-    }
-
-    /** Documents in the order their first chunk appears: the ranking BEIR's qrels judge. */
-    static List<String> documents(JsonNode response) {
-        Set<String> seen = new LinkedHashSet<>();
-        response.path("results").forEach(hit -> seen.add(hit.path("source").asString().replaceFirst("\\.md$", "")));
-        return new ArrayList<>(seen);
+        return rows;
     }
 
     private Map<String, Object> latency(ConfigurableApplicationContext app, BenchClient client, String source,
@@ -223,7 +214,8 @@ public final class Benchmarks {
                     row.get("embedSeconds"), row.get("storeSeconds")));
         }
         report.append("\nThe stages overlap: batch k is stored while batch k+1 is parsed and embedded.\n");
-        report.append("\n## SciFact (BEIR test, 300 queries): documents ranked by their best chunk\n\n")
+        report.append("\n## SciFact (BEIR test, 300 queries), scored by Lore's evaluation harness "
+                + "(POST /api/v1/evaluations): documents ranked by their best chunk; p50 is in-process search time\n\n")
                 .append("| mode | embedder | nDCG@10 | Recall@100 | MRR@10 | p50 ms |\n|---|---|---|---|---|---|\n");
         for (Map<String, Object> row : quality) {
             report.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n", row.get("mode"),

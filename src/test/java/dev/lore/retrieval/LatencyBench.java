@@ -12,8 +12,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 import org.springframework.transaction.support.TransactionTemplate;
 
-import dev.lore.bench.Metrics;
 import dev.lore.models.Embedder;
+import dev.lore.retrieval.evaluation.RetrievalMetrics;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -76,11 +76,11 @@ public final class LatencyBench {
             row.put("chunks", size);
             row.put("queries", measured);
             row.put("fillSeconds", Math.round(fillSeconds));
-            row.put("httpP50Ms", Metrics.round(Metrics.percentile(httpNanos, 50)));
-            row.put("httpP99Ms", Metrics.round(Metrics.percentile(httpNanos, 99)));
-            row.put("jdbcP50Ms", Metrics.round(Metrics.percentile(jdbcNanos, 50)));
-            row.put("jdbcP99Ms", Metrics.round(Metrics.percentile(jdbcNanos, 99)));
-            row.put("p50Ratio", Metrics.round(Metrics.percentile(httpNanos, 50) / Metrics.percentile(jdbcNanos, 50)));
+            row.put("httpP50Ms", RetrievalMetrics.round(RetrievalMetrics.percentile(httpNanos, 50)));
+            row.put("httpP99Ms", RetrievalMetrics.round(RetrievalMetrics.percentile(httpNanos, 99)));
+            row.put("jdbcP50Ms", RetrievalMetrics.round(RetrievalMetrics.percentile(jdbcNanos, 50)));
+            row.put("jdbcP99Ms", RetrievalMetrics.round(RetrievalMetrics.percentile(jdbcNanos, 99)));
+            row.put("p50Ratio", RetrievalMetrics.round(RetrievalMetrics.percentile(httpNanos, 50) / RetrievalMetrics.percentile(jdbcNanos, 50)));
             System.out.println("latency " + row);
             return row;
         }

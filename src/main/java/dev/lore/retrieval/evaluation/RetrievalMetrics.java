@@ -1,16 +1,16 @@
-package dev.lore.bench;
+package dev.lore.retrieval.evaluation;
 
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
-/** Retrieval metrics with binary relevance, as trec_eval computes them. */
-public final class Metrics {
+/** Retrieval metrics with binary relevance, as trec_eval computes them, and latency percentiles. */
+public final class RetrievalMetrics {
 
-    private Metrics() {
+    private RetrievalMetrics() {
     }
 
-    static double ndcgAt(int k, List<String> ranked, Set<String> relevant) {
+    public static double ndcgAt(int k, List<String> ranked, Set<String> relevant) {
         double dcg = 0;
         for (int i = 0; i < Math.min(k, ranked.size()); i++) {
             if (relevant.contains(ranked.get(i))) {
@@ -24,12 +24,12 @@ public final class Metrics {
         return ideal == 0 ? 0 : dcg / ideal;
     }
 
-    static double recallAt(int k, List<String> ranked, Set<String> relevant) {
+    public static double recallAt(int k, List<String> ranked, Set<String> relevant) {
         long found = ranked.stream().limit(k).filter(relevant::contains).count();
         return relevant.isEmpty() ? 0 : (double) found / relevant.size();
     }
 
-    static double mrrAt(int k, List<String> ranked, Set<String> relevant) {
+    public static double mrrAt(int k, List<String> ranked, Set<String> relevant) {
         for (int i = 0; i < Math.min(k, ranked.size()); i++) {
             if (relevant.contains(ranked.get(i))) {
                 return 1.0 / (i + 1);
@@ -38,6 +38,7 @@ public final class Metrics {
         return 0;
     }
 
+    /** The p-th percentile (nearest rank) of durations in nanoseconds, in milliseconds. */
     public static double percentile(long[] nanos, double p) {
         long[] sorted = nanos.clone();
         Arrays.sort(sorted);
