@@ -37,6 +37,22 @@ class OnnxEmbeddersTests {
         assertThat(EMBEDDER.tokenStarts("")).isEmpty();
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = { "bge-small-en-v1.5-q", "e5-small-v2-q" })
+    void theOtherShippedModelsFindPassagesForQueriesWithTheirOwnInstructions(String name) {
+        Embedder embedder = OnnxEmbedders.create(name);
+        assertThat(embedder.name()).isEqualTo(name);
+        assertThat(embedder.dimension()).isEqualTo(384);
+        List<float[]> passages = embedder.embedDocuments(List.of("Staff accrue vacation days each pay cycle.",
+                "The laptop battery needs replacing."));
+        float[] query = embedder.embedQuery("how many vacation days do I get");
+        assertThat(dot(query, query)).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-3));
+        assertThat(dot(query, passages.get(0))).isGreaterThan(dot(query, passages.get(1)));
+        float[] asPassage = embedder.embedDocuments(List.of("how many vacation days do I get")).get(0);
+        assertThat(dot(query, asPassage)).as("queries carry the model's query instruction").isLessThan(0.999);
+        assertThat(embedder.tokenStarts("vacation days")).hasSizeGreaterThanOrEqualTo(2);
+    }
+
     @Test
     void refusesAnUnknownModel() {
         assertThatIllegalArgumentException().isThrownBy(() -> OnnxEmbedders.create("gpt-embedder"));
