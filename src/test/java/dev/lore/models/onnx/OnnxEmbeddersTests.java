@@ -38,6 +38,19 @@ class OnnxEmbeddersTests {
     }
 
     @Test
+    void embedsAlikeOnASessionLoreOpensWhenCudaIsAskedForButUnavailable() {
+        OnnxEmbedder onCuda = OnnxEmbedders.create("all-minilm-l6-v2-q", new OnnxProperties(OnnxDevice.CUDA, 0));
+        assertThat(onCuda.device()).as("no GPU build or no GPU in this test run").isEqualTo(OnnxDevice.CPU);
+        assertThat(onCuda.dimension()).isEqualTo(384);
+        List<String> texts = List.of("Staff accrue vacation days each pay cycle.", "The laptop battery needs replacing.");
+        List<float[]> expected = EMBEDDER.embedDocuments(texts);
+        List<float[]> actual = onCuda.embedDocuments(texts);
+        for (int i = 0; i < texts.size(); i++) {
+            assertThat(actual.get(i)).containsExactly(expected.get(i), org.assertj.core.data.Offset.offset(1e-5f));
+        }
+    }
+
+    @Test
     void refusesAnUnknownModel() {
         assertThatIllegalArgumentException().isThrownBy(() -> OnnxEmbedders.create("gpt-embedder"));
     }
