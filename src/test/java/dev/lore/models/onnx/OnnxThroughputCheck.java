@@ -42,21 +42,39 @@ final class OnnxThroughputCheck {
         Path crossEncoder = crossEncoderDir(options.get("cross-encoder"));
 
         List<String> rows = new ArrayList<>();
+        List<String> sample = texts.subList(0, Math.min(8, texts.size()));
+        List<float[]> firstVectors = null;
+        List<Double> firstScores = null;
         for (String name : options.get("devices").split(",")) {
             OnnxProperties onnx = new OnnxProperties(OnnxDevice.valueOf(name.trim().toUpperCase(Locale.ROOT)), 0);
             OnnxEmbedder embedder = OnnxEmbedders.create(options.get("embedder"), onnx);
             requireDevice(onnx, embedder.device(), "embedder");
             double embedRate = rate(texts.size(), () -> embedder.embedDocuments(texts));
+            List<float[]> vectors = embedder.embedDocuments(sample);
+            firstVectors = firstVectors == null ? vectors : firstVectors;
+            double vectorDrift = 0;
+            for (int i = 0; i < vectors.size(); i++) {
+                for (int d = 0; d < vectors.get(i).length; d++) {
+                    vectorDrift = Math.max(vectorDrift, Math.abs(vectors.get(i)[d] - firstVectors.get(i)[d]));
+                }
+            }
             String rerankRate = "not measured (no --cross-encoder)";
+            double scoreDrift = 0;
             if (crossEncoder != null) {
                 try (OnnxCrossEncoder reranker = OnnxCrossEncoder.load(
                         new CrossEncoderProperties(crossEncoder, 512, 32, true), onnx)) {
                     requireDevice(onnx, reranker.device(), "cross-encoder");
-                    rerankRate = "%.1f".formatted(rate(passages.size(),
-                            () -> reranker.score("how many vacation days do employees earn", passages)));
+                    String query = "how many vacation days do employees earn";
+                    rerankRate = "%.1f".formatted(rate(passages.size(), () -> reranker.score(query, passages)));
+                    List<Double> scores = reranker.score(query, passages);
+                    firstScores = firstScores == null ? scores : firstScores;
+                    for (int i = 0; i < scores.size(); i++) {
+                        scoreDrift = Math.max(scoreDrift, Math.abs(scores.get(i) - firstScores.get(i)));
+                    }
                 }
             }
-            rows.add("| %s | %.1f | %s |".formatted(onnx.device().name().toLowerCase(Locale.ROOT), embedRate, rerankRate));
+            rows.add("| %s | %.1f | %s | %.1e | %.1e |".formatted(onnx.device().name().toLowerCase(Locale.ROOT),
+                    embedRate, rerankRate, vectorDrift, scoreDrift));
             System.out.println(rows.get(rows.size() - 1));
         }
         String report = """
@@ -71,8 +89,11 @@ final class OnnxThroughputCheck {
                 - Cross-encoder: %s, %d (query, passage) pairs in batches of 32, up to 512 tokens
                 - Each rate is the best of %d timed rounds after one warm-up round
 
-                | device | embedding texts/s | cross-encoder pairs/s |
-                |---|---|---|
+                Drift: the largest absolute difference from the first device's embedding components (first 8 texts)
+                and cross-encoder scores (all pairs); 0 on the first row by definition.
+
+                | device | embedding texts/s | cross-encoder pairs/s | embedding drift | score drift |
+                |---|---|---|---|---|
                 %s
                 """.formatted(Instant.now(), System.getenv().getOrDefault("GPU_NAME", "none named"),
                 Runtime.getRuntime().availableProcessors(), OrtEnvironment.getEnvironment().getVersion(),
