@@ -43,7 +43,7 @@ final class OnnxCrossEncoder implements Reranker, AutoCloseable {
     private final boolean sigmoid;
 
     private OnnxCrossEncoder(String name, OnnxSessions.Opened opened, HuggingFaceTokenizer tokenizer, String output,
-            int batchSize, boolean sigmoid) throws OrtException {
+            int batchSize, boolean sigmoid) {
         this.name = name;
         this.session = opened.session();
         this.device = opened.device();

@@ -17,7 +17,7 @@ import dev.lore.models.onnx.TinyCrossEncoder.Kind;
 class CrossEncoderConfigurationTests {
 
     private final ApplicationContextRunner context = new ApplicationContextRunner()
-            .withUserConfiguration(CrossEncoderConfiguration.class);
+            .withUserConfiguration(ScannedLikeLore.class, CrossEncoderConfiguration.class);
 
     @TempDir
     Path models;
@@ -29,8 +29,7 @@ class CrossEncoderConfigurationTests {
 
     @Test
     void registersNoRerankerWithoutAModelDirectory() {
-        context.withUserConfiguration(ScannedLikeLore.class)
-                .run(started -> assertThat(started).hasNotFailed().doesNotHaveBean(Reranker.class));
+        context.run(started -> assertThat(started).hasNotFailed().doesNotHaveBean(Reranker.class));
     }
 
     @Test
