@@ -12,14 +12,16 @@ final class OnnxEmbedder implements Embedder {
 
     private final String name;
     private final EmbeddingModel model;
+    private final OnnxDevice device;
     private final ModelTokenizer tokenizer;
     private final String queryPrefix;
     private final String documentPrefix;
 
-    OnnxEmbedder(String name, EmbeddingModel model, ModelTokenizer tokenizer, String queryPrefix,
+    OnnxEmbedder(String name, EmbeddingModel model, OnnxDevice device, ModelTokenizer tokenizer, String queryPrefix,
             String documentPrefix) {
         this.name = name;
         this.model = model;
+        this.device = device;
         this.tokenizer = tokenizer;
         this.queryPrefix = queryPrefix;
         this.documentPrefix = documentPrefix;
@@ -28,6 +30,10 @@ final class OnnxEmbedder implements Embedder {
     @Override
     public String name() {
         return name;
+    }
+
+    OnnxDevice device() {
+        return device;
     }
 
     @Override

@@ -8,16 +8,17 @@ import org.springframework.context.annotation.Configuration;
 import dev.lore.models.Embedder;
 import dev.lore.models.ModelsProperties;
 
-/** Chooses the in-process embedding model by {@code lore.models.embedder}. */
+/** Chooses the in-process embedding model by {@code lore.models.embedder}, on {@code lore.models.onnx.device}. */
 @Configuration(proxyBeanMethods = false)
 class OnnxEmbedderConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(OnnxEmbedderConfiguration.class);
 
     @Bean
-    Embedder embedder(ModelsProperties properties) {
-        Embedder embedder = OnnxEmbedders.create(properties.embedder());
-        log.info("Embedder: {} ({} dimensions, in-process ONNX Runtime)", embedder.name(), embedder.dimension());
+    Embedder embedder(ModelsProperties properties, OnnxProperties onnx) {
+        OnnxEmbedder embedder = OnnxEmbedders.create(properties.embedder(), onnx);
+        log.info("Embedder: {} ({} dimensions, in-process ONNX Runtime on {})", embedder.name(), embedder.dimension(),
+                embedder.device());
         return embedder;
     }
 }

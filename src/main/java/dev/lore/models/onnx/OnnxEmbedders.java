@@ -1,8 +1,16 @@
 package dev.lore.models.onnx;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import dev.langchain4j.model.embedding.EmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.OnnxBertBiEncoder;
+import dev.langchain4j.model.embedding.onnx.PoolingMode;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.bgesmallenv15q.BgeSmallEnV15QuantizedEmbeddingModel;
@@ -12,37 +20,84 @@ import dev.lore.models.Embedder;
 /** Factory of the in-process embedders that ship inside Maven jars. */
 public final class OnnxEmbedders {
 
+    private static final int DIMENSION = 384;
+
+    /**
+     * A packaged model: how LangChain4j builds it on the CPU, how its vectors are pooled (for a session Lore opens
+     * itself, e.g. on CUDA), and the prefixes it was trained with for queries and passages.
+     */
+    private record Model(java.util.function.Function<Executor, EmbeddingModel> cpu, PoolingMode pooling,
+            String queryPrefix, String documentPrefix) {
+    }
+
+    private static final java.util.Map<String, Model> MODELS = new java.util.LinkedHashMap<>();
+
+    static {
+        MODELS.put("all-minilm-l6-v2-q", new Model(AllMiniLmL6V2QuantizedEmbeddingModel::new, PoolingMode.MEAN, "", ""));
+        MODELS.put("all-minilm-l6-v2", new Model(AllMiniLmL6V2EmbeddingModel::new, PoolingMode.MEAN, "", ""));
+        // BGE v1.5 finds passages for queries given with this instruction; passages go bare
+        MODELS.put("bge-small-en-v1.5-q", new Model(BgeSmallEnV15QuantizedEmbeddingModel::new, PoolingMode.CLS,
+                "Represent this sentence for searching relevant passages: ", ""));
+        // e5 expects every input marked as a query or a passage
+        MODELS.put("e5-small-v2-q", new Model(E5SmallV2QuantizedEmbeddingModel::new, PoolingMode.MEAN, "query: ",
+                "passage: "));
+    }
+
     /** The embedding models that ship inside the jar. */
-    public static final java.util.List<String> NAMES = java.util.List.of("all-minilm-l6-v2-q", "all-minilm-l6-v2",
-            "bge-small-en-v1.5-q", "e5-small-v2-q");
+    public static final java.util.List<String> NAMES = java.util.List.copyOf(MODELS.keySet());
 
     private OnnxEmbedders() {
     }
 
-    /** Builds an in-process embedder by name; also used by the benchmarks to compare models in one run. */
+    /** Builds an in-process embedder by name, on the CPU; also used by the benchmarks to compare models in one run. */
     public static Embedder create(String name) {
+        return create(name, OnnxProperties.cpu());
+    }
+
+    static OnnxEmbedder create(String name, OnnxProperties onnx) {
+        Model packaged = MODELS.get(name);
+        if (packaged == null) {
+            throw new IllegalArgumentException("Unknown lore.models.embedder '" + name + "' (expected one of "
+                    + String.join(", ", NAMES) + ")");
+        }
         // one worker per core: LangChain4j embeds the texts of a batch concurrently on this executor
         Executor executor = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), r -> {
             Thread thread = new Thread(r, "onnx-embed");
             thread.setDaemon(true);
             return thread;
         });
-        if (!NAMES.contains(name)) {
-            throw new IllegalArgumentException("Unknown lore.models.embedder '" + name + "' (expected one of "
-                    + String.join(", ", NAMES) + ")");
-        }
         ModelTokenizer tokenizer = ModelTokenizer.fromClasspath(name + "-tokenizer.json");
-        return switch (name) {
-            case "all-minilm-l6-v2-q" ->
-                new OnnxEmbedder(name, new AllMiniLmL6V2QuantizedEmbeddingModel(executor), tokenizer, "", "");
-            case "all-minilm-l6-v2" -> new OnnxEmbedder(name, new AllMiniLmL6V2EmbeddingModel(executor), tokenizer, "", "");
-            // BGE v1.5 was trained to find passages for queries given with this instruction; passages go bare
-            case "bge-small-en-v1.5-q" -> new OnnxEmbedder(name, new BgeSmallEnV15QuantizedEmbeddingModel(executor),
-                    tokenizer, "Represent this sentence for searching relevant passages: ", "");
-            // e5 expects every input marked as a query or a passage
-            case "e5-small-v2-q" -> new OnnxEmbedder(name, new E5SmallV2QuantizedEmbeddingModel(executor), tokenizer,
-                    "query: ", "passage: ");
-            default -> throw new IllegalStateException("no constructor for embedder " + name);
-        };
+        if (onnx.device() == OnnxDevice.CPU) {
+            return new OnnxEmbedder(name, packaged.cpu().apply(executor), OnnxDevice.CPU, tokenizer,
+                    packaged.queryPrefix(), packaged.documentPrefix());
+        }
+        // LangChain4j's packaged models open their session without options; the same files, opened here, can run on CUDA
+        byte[] onnxModel = resource(name + ".onnx");
+        try (InputStream tokenizerJson = OnnxEmbedders.class.getClassLoader().getResourceAsStream(name + "-tokenizer.json")) {
+            OnnxSessions.Opened opened = OnnxSessions.open(name,
+                    (environment, options) -> environment.createSession(onnxModel, options), onnx);
+            OnnxBertBiEncoder encoder = new OnnxBertBiEncoder(OrtEnvironment.getEnvironment(), opened.session(),
+                    tokenizerJson, packaged.pooling());
+            return new OnnxEmbedder(name, new SessionEmbeddingModel(encoder, DIMENSION, executor), opened.device(),
+                    tokenizer, packaged.queryPrefix(), packaged.documentPrefix());
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime cannot load the embedding model " + name, e);
+        }
+    }
+
+    private static byte[] resource(String name) {
+        try (InputStream in = OnnxEmbedders.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("Embedding model " + name + " is not on the classpath");
+            }
+            return in.readAllBytes();
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

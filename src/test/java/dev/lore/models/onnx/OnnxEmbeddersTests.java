@@ -7,6 +7,9 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtProvider;
+
 import dev.lore.models.Embedder;
 
 class OnnxEmbeddersTests {
@@ -51,6 +54,23 @@ class OnnxEmbeddersTests {
         float[] asPassage = embedder.embedDocuments(List.of("how many vacation days do I get")).get(0);
         assertThat(dot(query, asPassage)).as("queries carry the model's query instruction").isLessThan(0.999);
         assertThat(embedder.tokenStarts("vacation days")).hasSizeGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void embedsAlikeWhenCudaIsAskedForAndFallsBackToTheCpuWithoutIt() {
+        OnnxEmbedder onCuda = OnnxEmbedders.create("all-minilm-l6-v2-q", new OnnxProperties(OnnxDevice.CUDA, 0));
+        if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
+            assertThat(onCuda.device()).as("a build without -Pgpu runs on the CPU").isEqualTo(OnnxDevice.CPU);
+        }
+        // the GPU's own kernels (TF32 matrix products among them) round differently from the CPU's
+        float tolerance = onCuda.device() == OnnxDevice.CUDA ? 2e-3f : 1e-5f;
+        assertThat(onCuda.dimension()).isEqualTo(384);
+        List<String> texts = List.of("Staff accrue vacation days each pay cycle.", "The laptop battery needs replacing.");
+        List<float[]> expected = EMBEDDER.embedDocuments(texts);
+        List<float[]> actual = onCuda.embedDocuments(texts);
+        for (int i = 0; i < texts.size(); i++) {
+            assertThat(actual.get(i)).containsExactly(expected.get(i), org.assertj.core.data.Offset.offset(tolerance));
+        }
     }
 
     @Test
