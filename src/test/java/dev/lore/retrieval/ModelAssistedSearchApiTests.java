@@ -19,13 +19,17 @@ import org.springframework.test.context.TestPropertySource;
 import com.pgvector.PGvector;
 
 import dev.lore.models.Embedder;
+import dev.lore.models.onnx.TinyCrossEncoder;
 import dev.lore.support.Api;
 import dev.lore.support.Api.Part;
 import dev.lore.support.FakeGeneratorBackend;
 import dev.lore.support.IntegrationTest;
 import tools.jackson.databind.JsonNode;
 
-/** HyDE, the LLM reranker, {@code /api/v1/rerank} and {@code /api/v1/models} over HTTP with a fake generator. */
+/**
+ * HyDE, the LLM and cross-encoder rerankers, {@code /api/v1/rerank} and {@code /api/v1/models} over HTTP, with a
+ * fake generator and a tiny ONNX cross-encoder written by the test.
+ */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Import(FakeGeneratorBackend.class)
 @TestPropertySource(properties = "lore.generator=fake")
@@ -35,6 +39,13 @@ class ModelAssistedSearchApiTests extends IntegrationTest {
 
     @Autowired
     JdbcClient jdbc;
+
+    @org.springframework.test.context.DynamicPropertySource
+    static void crossEncoder(org.springframework.test.context.DynamicPropertyRegistry registry) throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("lore-cross-encoder");
+        TinyCrossEncoder.write(dir, TinyCrossEncoder.Kind.OVERLAP_ONE_LOGIT);
+        registry.add("lore.rerank.cross-encoder.model-dir", dir::toString);
+    }
 
     @Autowired
     Embedder embedder;
@@ -104,6 +115,25 @@ class ModelAssistedSearchApiTests extends IntegrationTest {
     }
 
     @Test
+    void theCrossEncoderRerankerRunsOnnxRuntimeOverTheCandidates() {
+        String query = "how many vacation days do employees earn";
+        JsonNode response = search(Map.of("query", query, "rerank", "cross-encoder", "topK", 2, "explain", true));
+        JsonNode results = response.path("results");
+        assertThat(results).hasSize(2);
+        assertThat(results.get(0).path("source").asString()).isEqualTo("leave.md");
+        for (JsonNode result : results) {
+            double expected = 1 / (1 + Math.exp(-TinyCrossEncoder.overlap(query, result.path("text").asString())));
+            assertThat(result.path("scores").path("rerank").asDouble()).isCloseTo(expected, offset(1e-5));
+        }
+        assertThat(response.path("trace").path("rerank").path("candidates")).hasSize(4);
+
+        Api.Response cohere = admin().post("/api/v1/rerank", Map.of("query", "laptop battery",
+                "documents", List.of("the office is closed on holidays", "replace the laptop battery")));
+        assertThat(cohere.body().path("meta").path("model").path("kind").asString()).isEqualTo("cross-encoder");
+        assertThat(cohere.body().path("results").get(0).path("index").asInt()).isEqualTo(1);
+    }
+
+    @Test
     void rerankEndpointSpeaksCoheresShape() {
         Api.Response response = admin().post("/api/v1/rerank", Map.of("query", "book train tickets",
                 "documents", List.of("Laptops come from IT.", Map.of("text", "Book train tickets on the portal."),
@@ -119,7 +149,7 @@ class ModelAssistedSearchApiTests extends IntegrationTest {
         assertThat(response.body().path("id").asString()).isNotBlank();
 
         Api.Response withoutDocuments = admin().post("/api/v1/rerank",
-                Map.of("query", "laptop", "documents", List.of("a laptop", "a train")));
+                Map.of("query", "laptop", "documents", List.of("a laptop", "a train"), "model", "llm"));
         assertThat(withoutDocuments.body().path("results")).hasSize(2);
         assertThat(withoutDocuments.body().path("results").get(0).has("document")).isFalse();
         assertThat(withoutDocuments.body().path("meta").path("model").path("kind").asString()).isEqualTo("llm");
@@ -132,7 +162,7 @@ class ModelAssistedSearchApiTests extends IntegrationTest {
         assertProblem(Map.of("query", "x", "documents", List.of(42)), 400, "invalid-request");
         assertProblem(Map.of("query", "x", "documents", List.of("a"), "top_n", 0), 400, "invalid-request");
         assertProblem(Map.of("query", "x", "documents", List.of("a"), "model", "magic"), 400, "invalid-request");
-        assertProblem(Map.of("query", "x", "documents", List.of("a"), "model", "cross-encoder"), 400,
+        assertProblem(Map.of("query", "x", "documents", List.of("a"), "model", "api"), 400,
                 "reranker-unavailable");
         assertThat(as("no-such-key").post("/api/v1/rerank", Map.of("query", "x", "documents", List.of("a"))).status())
                 .isEqualTo(401);
@@ -151,6 +181,7 @@ class ModelAssistedSearchApiTests extends IntegrationTest {
         assertThat(byRole.get("embedder").path("name").asString()).isEqualTo(embedder.name());
         assertThat(byRole.get("embedder").path("capabilities").path("dimension").asInt()).isEqualTo(384);
         assertThat(byRole.get("generator").path("health").path("status").asString()).isEqualTo("UP");
+        assertThat(byRole.get("reranker").path("capabilities").path("kind").asString()).isEqualTo("cross-encoder");
         assertThat(as("no-such-key").get("/api/v1/models").status()).isEqualTo(401);
     }
 

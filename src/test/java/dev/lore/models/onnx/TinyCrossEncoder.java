@@ -23,7 +23,7 @@ import java.util.stream.IntStream;
  * Writes tiny cross-encoder model directories (an ONNX graph and a WordLevel tokenizer.json) whose scores a test can
  * compute by hand: every vocabulary word embeds as its own one-hot vector and special tokens as zero.
  */
-final class TinyCrossEncoder {
+public final class TinyCrossEncoder {
 
     static final List<String> WORDS = List.of("vacation", "leave", "days", "annual", "employees", "earn", "laptop",
             "battery", "replace", "policy", "how", "many", "the", "office", "closed", "holidays");
@@ -32,7 +32,7 @@ final class TinyCrossEncoder {
     private static final int VOCABULARY = SPECIALS.size() + WORDS.size();
 
     /** The graphs a test can ask for. */
-    enum Kind {
+    public enum Kind {
         /** logit = number of (query word, passage word) matches, from token_type_ids. */
         OVERLAP_ONE_LOGIT,
         /** logits = [-overlap/2, overlap/2], so the positive class's softmax is sigmoid(overlap). */
@@ -44,7 +44,7 @@ final class TinyCrossEncoder {
     private TinyCrossEncoder() {
     }
 
-    static Path write(Path dir, Kind kind) {
+    public static Path write(Path dir, Kind kind) {
         try {
             Files.createDirectories(dir);
             Files.writeString(dir.resolve("tokenizer.json"), tokenizerJson());
@@ -59,7 +59,7 @@ final class TinyCrossEncoder {
     }
 
     /** The OVERLAP models' logit, computed without the tokenizer or ONNX Runtime. */
-    static double overlap(String query, String passage) {
+    public static double overlap(String query, String passage) {
         Map<String, Long> queryWords = words(query);
         return words(passage).entrySet().stream()
                 .mapToDouble(e -> e.getValue() * queryWords.getOrDefault(e.getKey(), 0L)).sum();
