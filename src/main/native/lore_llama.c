@@ -301,10 +301,76 @@ static jstring utf8_string(JNIEnv *env, const char *bytes, size_t length) {
     return (jstring) (*env)->NewObject(env, string_class, constructor, array, charset);
 }
 
+/* Opens file and checks it is the b4916 API; returns the handle, or NULL with the reason in problem. */
+static void *open_checked(const char *file, char *problem, size_t size) {
+    void *handle = dlopen(file, RTLD_NOW | RTLD_LOCAL);
+    if (handle == NULL) {
+        snprintf(problem, size, "cannot load %s: %s", file, dlerror());
+        return NULL;
+    }
+    char differences[3072];
+    size_t used = 0;
+    differences[0] = '\0';
+    for (size_t i = 0; i < sizeof EXPORTED / sizeof EXPORTED[0]; i++) {
+        if (dlsym(handle, EXPORTED[i]) == NULL && used + 64 < sizeof differences) {
+            used += (size_t) snprintf(differences + used, sizeof differences - used, "%s%s",
+                                      used ? ", " : "missing: ", EXPORTED[i]);
+        }
+    }
+    for (size_t i = 0; i < sizeof NEWER / sizeof NEWER[0]; i++) {
+        if (dlsym(handle, NEWER[i]) != NULL && used + 64 < sizeof differences) {
+            used += (size_t) snprintf(differences + used, sizeof differences - used, "%sunexpected (newer API): %s",
+                                      used ? "; " : "", NEWER[i]);
+        }
+    }
+    if (used > 0) {
+        snprintf(problem, size,
+                 "%s is not llama.cpp build b4916, the API Lore's shim was written for: its llama_* symbols differ "
+                 "(%s)",
+                 file, differences);
+        dlclose(handle);
+        return NULL;
+    }
+    struct llama_model_params (*model_defaults)(void) =
+        (struct llama_model_params(*)(void)) dlsym(handle, "llama_model_default_params");
+    struct llama_context_params (*context_defaults)(void) =
+        (struct llama_context_params(*)(void)) dlsym(handle, "llama_context_default_params");
+    struct llama_model_params model = model_defaults();
+    struct llama_context_params context = context_defaults();
+    if (model.split_mode != 1 || !model.use_mmap || model.use_mlock || model.vocab_only || context.n_ctx != 512 ||
+        context.n_batch != 2048 || context.n_ubatch != 512 || context.n_seq_max != 1 ||
+        context.yarn_beta_fast != 32.0f || context.type_k != 1 || context.type_v != 1 || !context.offload_kqv ||
+        !context.no_perf || context.abort_callback != NULL) {
+        snprintf(problem, size,
+                 "%s exports the b4916 symbols but its default parameters do not match the b4916 struct layouts",
+                 file);
+        dlclose(handle);
+        return NULL;
+    }
+    return handle;
+}
+
+/* Checks a library without binding to it: null when it is the b4916 API, otherwise why not. */
+JNIEXPORT jstring JNICALL Java_dev_lore_models_local_LlamaNative_verify(JNIEnv *env, jclass type, jstring path) {
+    (void) type;
+    char problem[4096];
+    char *file = copy_string(env, path);
+    if (file == NULL) {
+        return (*env)->NewStringUTF(env, "no library path");
+    }
+    void *handle = open_checked(file, problem, sizeof problem);
+    free(file);
+    if (handle == NULL) {
+        return (*env)->NewStringUTF(env, problem);
+    }
+    dlclose(handle);
+    return NULL;
+}
+
 JNIEXPORT jstring JNICALL Java_dev_lore_models_local_LlamaNative_bind(JNIEnv *env, jclass type, jstring path,
                                                                        jboolean log_to_stderr) {
     (void) type;
-    static char problem[4096];
+    char problem[4096];
     if (library != NULL) {
         return NULL;
     }
@@ -312,52 +378,13 @@ JNIEXPORT jstring JNICALL Java_dev_lore_models_local_LlamaNative_bind(JNIEnv *en
     if (file == NULL) {
         return (*env)->NewStringUTF(env, "no library path");
     }
-    void *handle = dlopen(file, RTLD_NOW | RTLD_LOCAL);
+    void *handle = open_checked(file, problem, sizeof problem);
+    free(file);
     if (handle == NULL) {
-        snprintf(problem, sizeof problem, "cannot load %s: %s", file, dlerror());
-        free(file);
         return (*env)->NewStringUTF(env, problem);
-    }
-    size_t used = 0;
-    problem[0] = '\0';
-    for (size_t i = 0; i < sizeof EXPORTED / sizeof EXPORTED[0]; i++) {
-        if (dlsym(handle, EXPORTED[i]) == NULL && used + 64 < sizeof problem) {
-            used += (size_t) snprintf(problem + used, sizeof problem - used, "%s%s", used ? ", " : "missing: ",
-                                      EXPORTED[i]);
-        }
-    }
-    for (size_t i = 0; i < sizeof NEWER / sizeof NEWER[0]; i++) {
-        if (dlsym(handle, NEWER[i]) != NULL && used + 64 < sizeof problem) {
-            used += (size_t) snprintf(problem + used, sizeof problem - used, "%sunexpected (newer API): %s",
-                                      used ? "; " : "", NEWER[i]);
-        }
-    }
-    if (used > 0) {
-        char message[4096 + 512];
-        snprintf(message, sizeof message,
-                 "%s is not llama.cpp build b4916 (the API Lore's shim was written for): its llama_* symbols "
-                 "differ; %s",
-                 file, problem);
-        dlclose(handle);
-        free(file);
-        return (*env)->NewStringUTF(env, message);
     }
 #define RESOLVE(ret, name, args) p_##name = (ret(*) args) dlsym(handle, #name);
     LLAMA_FUNCTIONS(RESOLVE)
-    struct llama_model_params model = p_llama_model_default_params();
-    struct llama_context_params context = p_llama_context_default_params();
-    if (model.split_mode != 1 || !model.use_mmap || model.use_mlock || model.vocab_only || context.n_ctx != 512 ||
-        context.n_batch != 2048 || context.n_ubatch != 512 || context.n_seq_max != 1 ||
-        context.yarn_beta_fast != 32.0f || context.type_k != 1 || context.type_v != 1 || !context.offload_kqv ||
-        !context.no_perf || context.abort_callback != NULL) {
-        snprintf(problem, sizeof problem,
-                 "%s exports the b4916 symbols but its default parameters do not match the b4916 struct layouts",
-                 file);
-        dlclose(handle);
-        free(file);
-        return (*env)->NewStringUTF(env, problem);
-    }
-    free(file);
     verbose = log_to_stderr;
     p_llama_log_set(on_log, NULL);
     p_llama_backend_init();
