@@ -334,6 +334,7 @@ final class LlamaEngine implements AutoCloseable {
         final int batch;
         private int[] held = new int[0];
         private int heldLength;
+        private long decoded;
 
         Slot(long context, int size, int batch) {
             this.context = context;
@@ -343,6 +344,11 @@ final class LlamaEngine implements AutoCloseable {
 
         int heldLength() {
             return heldLength;
+        }
+
+        /** How many tokens this context has decoded in all. */
+        long decoded() {
+            return decoded;
         }
 
         /**
@@ -367,6 +373,7 @@ final class LlamaEngine implements AutoCloseable {
                     LlamaNative.decode(context, engine.model, tokens, start, length, start,
                             Math.max(0, logitsFrom - start));
                     heldLength = start + length;
+                    decoded += length;
                     for (int i = Math.max(logitsFrom, start); i < start + length; i++) {
                         ready.at(i - start, i);
                     }
@@ -391,6 +398,7 @@ final class LlamaEngine implements AutoCloseable {
                 throw ex;
             }
             heldLength++;
+            decoded++;
         }
 
         void forget() {

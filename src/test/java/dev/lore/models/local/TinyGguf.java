@@ -157,7 +157,7 @@ final class TinyGguf {
             }
             float[] values = new float[size];
             boolean norm = name.endsWith("norm.weight");
-            float scale = name.startsWith("token_embd") || name.startsWith("output.") ? 1f : 0.3f;
+            float scale = name.startsWith("token_embd") ? 1f : 0.3f;
             for (int i = 0; i < size; i++) {
                 values[i] = norm ? 1f : (float) (random.nextDouble(-1, 1) * scale);
             }
