@@ -76,6 +76,10 @@ public final class LocalEngineBench {
             LlamaEngine engine = generator.engine();
             int[] prompt = generator.promptTokens(List.of(ChatMessage.user(
                     "Summarise the history of the printing press in a few paragraphs.")));
+            // llama.cpp's thread pool and the CPU take a few hundred decodes to settle; this pass is not recorded
+            LlamaEngine.Sampling warmUp = new LlamaEngine.Sampling(0.8f, 0.95f, 7, generate, List.of(), 0, false);
+            measure(name, engine, "warm-up", slot -> engine.generate(slot, prompt, warmUp, text -> {
+            }, Cancellation.none()).tokenIds().length);
             for (boolean logprobs : new boolean[] { false, true }) {
                 LlamaEngine.Sampling sampling = new LlamaEngine.Sampling(0.8f, 0.95f, 7, generate, List.of(),
                         logprobs ? 5 : 0, logprobs);
