@@ -81,17 +81,22 @@ final class LocalGenerator implements Generator, AutoCloseable, HealthIndicator 
 
     @Override
     public Generation stream(GenerationRequest request, Consumer<String> onToken, Cancellation cancellation) {
-        LlamaEngine.Sampled sampled = sampleOne(request, onToken, cancellation);
+        int[] prompt = promptTokens(request.messages());
+        LlamaEngine.Sampled sampled = sampleOne(prompt, request.options(), onToken, cancellation);
         return new Generation(name(), List.of(completion(sampled)),
-                new Usage(promptTokens(request.messages()).length, sampled.tokenIds().length));
+                new Usage(prompt.length, sampled.tokenIds().length));
     }
 
     /** One completion with its token ids, for callers (and tests) that need the exact tokens. */
     LlamaEngine.Sampled sampleOne(GenerationRequest request, Consumer<String> onToken, Cancellation cancellation) {
-        int[] prompt = promptTokens(request.messages());
+        return sampleOne(promptTokens(request.messages()), request.options(), onToken, cancellation);
+    }
+
+    private LlamaEngine.Sampled sampleOne(int[] prompt, GenerationOptions options, Consumer<String> onToken,
+            Cancellation cancellation) {
         LlamaEngine.Slot slot = engine.acquire();
         try {
-            return run(() -> engine.generate(slot, prompt, sampling(request.options(), 0), onToken, cancellation));
+            return run(() -> engine.generate(slot, prompt, sampling(options, 0), onToken, cancellation));
         }
         finally {
             engine.release(slot);
