@@ -1,0 +1,31 @@
+package dev.lore.models.local;
+
+import org.springframework.stereotype.Component;
+
+import dev.lore.models.Generator;
+import dev.lore.models.backend.GeneratorBackend;
+
+/** Opens the in-process llama.cpp generator when {@code lore.generator} or {@code lore.scorer} is {@code local}. */
+@Component
+class LocalBackend implements GeneratorBackend {
+
+    private final LocalProperties properties;
+
+    LocalBackend(LocalProperties properties) {
+        this.properties = properties;
+    }
+
+    @Override
+    public String id() {
+        return LlamaEngine.BACKEND;
+    }
+
+    @Override
+    public Generator open() {
+        if (properties.modelPath() == null) {
+            throw new IllegalStateException("lore.local.model-path must name a GGUF file when the local backend is "
+                    + "selected");
+        }
+        return LocalGenerator.open(properties);
+    }
+}

@@ -1,0 +1,192 @@
+package dev.lore.models.local;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+
+import dev.lore.models.Cancellation;
+import dev.lore.models.ChatMessage;
+import dev.lore.models.Completion;
+import dev.lore.models.Generation;
+import dev.lore.models.GenerationOptions;
+import dev.lore.models.GenerationRequest;
+import dev.lore.models.Generator;
+import dev.lore.models.GeneratorCapabilities;
+import dev.lore.models.ModelFailure;
+import dev.lore.models.TokenLogprob;
+import dev.lore.models.Usage;
+
+/**
+ * The {@code local} generator: a GGUF model run in-process by llama.cpp. Log-probabilities are the log-softmax of
+ * the model's raw logits at each position, before temperature and top-p reshape the distribution for sampling, so
+ * they mean the same for every sampling setting and match {@link #score}.
+ */
+final class LocalGenerator implements Generator, AutoCloseable, HealthIndicator {
+
+    private static final float DEFAULT_TEMPERATURE = 0.8f;
+    private static final float DEFAULT_TOP_P = 0.95f;
+
+    private final LlamaEngine engine;
+    private final ChatFormat chatFormat;
+
+    LocalGenerator(LlamaEngine engine) {
+        this.engine = engine;
+        this.chatFormat = new ChatFormat(engine.chatTemplate());
+    }
+
+    static LocalGenerator open(LocalProperties properties) {
+        return new LocalGenerator(LlamaEngine.open(properties));
+    }
+
+    LlamaEngine engine() {
+        return engine;
+    }
+
+    @Override
+    public String name() {
+        return LlamaEngine.BACKEND + ":" + engine.file().getFileName();
+    }
+
+    @Override
+    public GeneratorCapabilities capabilities() {
+        return new GeneratorCapabilities(true, true, true, true, engine.gpu());
+    }
+
+    @Override
+    public Generation generate(GenerationRequest request) {
+        int[] prompt = promptTokens(request.messages());
+        GenerationOptions options = request.options();
+        List<Completion> completions = new ArrayList<>(options.n());
+        long completionTokens = 0;
+        LlamaEngine.Slot slot = engine.acquire();
+        try {
+            for (int i = 0; i < options.n(); i++) {
+                LlamaEngine.Sampling sampling = sampling(options, i);
+                LlamaEngine.Sampled sampled = run(() -> engine.generate(slot, prompt, sampling, text -> {
+                }, Cancellation.none()));
+                completions.add(completion(sampled));
+                completionTokens += sampled.tokenIds().length;
+            }
+        }
+        finally {
+            engine.release(slot);
+        }
+        return new Generation(name(), completions, new Usage(prompt.length, completionTokens));
+    }
+
+    @Override
+    public Generation stream(GenerationRequest request, Consumer<String> onToken, Cancellation cancellation) {
+        int[] prompt = promptTokens(request.messages());
+        LlamaEngine.Sampled sampled = sampleOne(prompt, request.options(), onToken, cancellation);
+        return new Generation(name(), List.of(completion(sampled)),
+                new Usage(prompt.length, sampled.tokenIds().length));
+    }
+
+    /** One completion with its token ids, for callers (and tests) that need the exact tokens. */
+    LlamaEngine.Sampled sampleOne(GenerationRequest request, Consumer<String> onToken, Cancellation cancellation) {
+        return sampleOne(promptTokens(request.messages()), request.options(), onToken, cancellation);
+    }
+
+    private LlamaEngine.Sampled sampleOne(int[] prompt, GenerationOptions options, Consumer<String> onToken,
+            Cancellation cancellation) {
+        LlamaEngine.Slot slot = engine.acquire();
+        try {
+            return run(() -> engine.generate(slot, prompt, sampling(options, 0), onToken, cancellation));
+        }
+        finally {
+            engine.release(slot);
+        }
+    }
+
+    @Override
+    public List<TokenLogprob> score(List<ChatMessage> messages, String continuation, int topLogprobs) {
+        if (topLogprobs < 0 || topLogprobs > 20) {
+            throw new IllegalArgumentException("topLogprobs must be between 0 and 20, was " + topLogprobs);
+        }
+        String promptText = chatFormat.format(messages);
+        int[] prompt = engine.tokenize(promptText, true, true);
+        int[] whole = engine.tokenize(promptText + continuation, true, true);
+        int[] tokens = startsWith(whole, prompt) ? Arrays.copyOfRange(whole, prompt.length, whole.length)
+                : engine.tokenize(continuation, false, false);
+        return scoreTokens(prompt, tokens, topLogprobs);
+    }
+
+    /** Scores exact token ids, e.g. the ones a generation sampled. */
+    List<TokenLogprob> scoreTokens(int[] prompt, int[] continuation, int topLogprobs) {
+        LlamaEngine.Slot slot = engine.acquire();
+        try {
+            return run(() -> engine.score(slot, prompt, continuation, topLogprobs));
+        }
+        finally {
+            engine.release(slot);
+        }
+    }
+
+    /** An L2-normalised embedding of {@code text}: the mean of the model's last-layer token states. */
+    float[] embed(String text) {
+        int[] tokens = engine.tokenize(text, true, false);
+        LlamaEngine.Slot slot = engine.acquire();
+        try {
+            return run(() -> engine.embed(slot, tokens));
+        }
+        finally {
+            engine.release(slot);
+        }
+    }
+
+    int[] promptTokens(List<ChatMessage> messages) {
+        return engine.tokenize(chatFormat.format(messages), true, true);
+    }
+
+    @Override
+    public Health health() {
+        if (engine.isClosed()) {
+            return Health.down().withDetail("model", name()).withDetail("reason", "closed").build();
+        }
+        return Health.up()
+            .withDetail("model", name())
+            .withDetail("description", engine.description())
+            .withDetail("contexts", engine.contexts())
+            .withDetail("idleContexts", engine.idleContexts())
+            .withDetail("contextSize", engine.contextSize())
+            .withDetail("gpu", engine.gpu())
+            .withDetail("chatTemplate", chatFormat.usesModelTemplate() ? "model" : "fallback")
+            .build();
+    }
+
+    @Override
+    public void close() {
+        engine.close();
+    }
+
+    private static LlamaEngine.Sampling sampling(GenerationOptions options, int index) {
+        float temperature = options.temperature() == null ? DEFAULT_TEMPERATURE : options.temperature().floatValue();
+        float topP = options.topP() == null ? DEFAULT_TOP_P : options.topP().floatValue();
+        long seed = options.seed() == null ? ThreadLocalRandom.current().nextInt() : options.seed() + index;
+        int maxTokens = options.maxTokens() == null ? Integer.MAX_VALUE : options.maxTokens();
+        return new LlamaEngine.Sampling(temperature, topP, (int) seed, maxTokens, options.stop(),
+                options.topLogprobs(), options.logprobs());
+    }
+
+    private static Completion completion(LlamaEngine.Sampled sampled) {
+        return new Completion(sampled.text(), sampled.logprobs(), sampled.finishReason());
+    }
+
+    private static boolean startsWith(int[] tokens, int[] prefix) {
+        return tokens.length >= prefix.length && Arrays.equals(tokens, 0, prefix.length, prefix, 0, prefix.length);
+    }
+
+    private static <T> T run(java.util.function.Supplier<T> work) {
+        try {
+            return work.get();
+        }
+        catch (LlamaException ex) {
+            throw ModelFailure.of(LlamaEngine.BACKEND, ex.getMessage(), ex);
+        }
+    }
+}

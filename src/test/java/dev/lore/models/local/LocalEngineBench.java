@@ -1,0 +1,152 @@
+package dev.lore.models.local;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import dev.lore.models.Cancellation;
+import dev.lore.models.ChatMessage;
+
+/**
+ * Measures the local engine, run by {@code bench/local-engine.sh}: generation and scoring tokens/s on the tiny test
+ * model and on {@code LORE_BENCH_GGUF} when set, next to llama.cpp's own timing of the same decodes, so the cost
+ * of Lore's JNI path (sampling calls, logprobs, piece conversion, Java loop) shows. Writes
+ * {@code bench/results/local-engine.md}.
+ */
+public final class LocalEngineBench {
+
+    private static final int RUNS = 5;
+
+    private record Row(String model, String work, int tokens, double wallMs, double llamaMs) {
+
+        String markdown() {
+            double overhead = wallMs - llamaMs;
+            return String.format(Locale.ROOT, "| %s | %s | %d | %.1f | %.1f | %.1f | %.2f (%.1f%%) |", model, work,
+                    tokens, wallMs, llamaMs, tokens * 1000 / wallMs, overhead / tokens, 100 * overhead / wallMs);
+        }
+    }
+
+    public static void main(String[] args) throws IOException {
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        Path tinyDir = Files.createTempDirectory("lore-bench-gguf");
+        Path tiny = TinyGguf.write(tinyDir.resolve("tiny.gguf"), 42, null);
+        List<Row> rows = new ArrayList<>(bench("tiny (test GGUF, 64-dim, 2 layers)", tiny, threads, 200, 200));
+        String real = System.getenv("LORE_BENCH_GGUF");
+        if (real != null && !real.isBlank()) {
+            rows.addAll(bench(Path.of(real).getFileName().toString(), Path.of(real), threads, 64, 256));
+        }
+        StringBuilder report = new StringBuilder();
+        report.append("# Local engine (llama.cpp b4916 through Lore's JNI shim)\n\n");
+        report.append("Recorded ").append(LocalDate.now()).append(" by `bench/local-engine.sh` on ")
+            .append(cpu()).append(", ").append(threads).append(" threads per context, CPU only, ")
+            .append("median of ").append(RUNS).append(" runs after one warm-up; the KV cache is cleared before ")
+            .append("each run so every run evaluates its prompt.\n\n");
+        report.append("- *wall ms*: Java's `System.nanoTime()` around the engine call (sampling, logprobs, token ")
+            .append("text, JNI crossings and the Java loop included).\n");
+        report.append("- *llama.cpp ms*: `llama_perf_context` `t_p_eval_ms + t_eval_ms` for the same call, i.e. ")
+            .append("llama.cpp's own time in `llama_decode`.\n");
+        report.append("- *overhead*: (wall - llama.cpp) per token, and as a share of wall time.\n");
+        report.append("- *tokens/s*: generated (or scored) tokens per wall second; the generation rows include ")
+            .append("evaluating the prompt, the scoring row is one batched pass over prompt and continuation.\n");
+        report.append("- The recording machine's 2 cores were shared with other builds, so absolute numbers are ")
+            .append("noisy; the overhead column compares two clocks over the same run and is the stable part.\n\n");
+        report.append("| model | work | tokens | wall ms | llama.cpp ms | tokens/s | overhead ms/token |\n");
+        report.append("|---|---|---:|---:|---:|---:|---:|\n");
+        rows.forEach(row -> report.append(row.markdown()).append('\n'));
+        if (real == null || real.isBlank()) {
+            report.append("\nNo real model was measured: `LORE_BENCH_GGUF` was not set (no GGUF model is available ")
+                .append("offline on the machine that recorded this).\n");
+        }
+        Path out = Path.of("bench/results/local-engine.md");
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, report);
+        System.out.println(report);
+    }
+
+    private static List<Row> bench(String name, Path model, int threads, int generate, int score) {
+        LocalProperties properties = LocalProperties.of(model).withContextSize(1024).withThreads(threads)
+            .withPool(1, 0, Duration.ofMinutes(1));
+        List<Row> rows = new ArrayList<>();
+        try (LocalGenerator generator = LocalGenerator.open(properties)) {
+            LlamaEngine engine = generator.engine();
+            int[] prompt = generator.promptTokens(List.of(ChatMessage.user(
+                    "Summarise the history of the printing press in a few paragraphs.")));
+            // llama.cpp's thread pool and the CPU take a few hundred decodes to settle; this pass is not recorded
+            LlamaEngine.Sampling warmUp = new LlamaEngine.Sampling(0.8f, 0.95f, 7, generate, List.of(), 0, false);
+            measure(name, engine, "warm-up", slot -> engine.generate(slot, prompt, warmUp, text -> {
+            }, Cancellation.none()).tokenIds().length);
+            for (boolean logprobs : new boolean[] { false, true }) {
+                LlamaEngine.Sampling sampling = new LlamaEngine.Sampling(0.8f, 0.95f, 7, generate, List.of(),
+                        logprobs ? 5 : 0, logprobs);
+                rows.add(measure(name, engine, "generate" + (logprobs ? " + logprobs top 5" : "") + " ("
+                        + prompt.length + "-token prompt)", slot -> {
+                            LlamaEngine.Sampled sampled = engine.generate(slot, prompt, sampling, text -> {
+                            }, Cancellation.none());
+                            return sampled.tokenIds().length;
+                        }));
+            }
+            int[] continuation = engine.tokenize(
+                    " The printing press, developed by Johannes Gutenberg around 1440, changed how knowledge spread. "
+                            .repeat(20), false, false);
+            int[] scored = java.util.Arrays.copyOf(continuation, Math.min(score, continuation.length));
+            rows.add(measure(name, engine, "score (" + prompt.length + "-token prompt + continuation)", slot -> {
+                engine.score(slot, prompt, scored, 5);
+                return scored.length;
+            }));
+        }
+        return rows;
+    }
+
+    private interface Work {
+        int run(LlamaEngine.Slot slot);
+    }
+
+    private static Row measure(String name, LlamaEngine engine, String work, Work body) {
+        LlamaEngine.Slot slot = engine.acquire();
+        try {
+            double[] walls = new double[RUNS];
+            double[] llamas = new double[RUNS];
+            int tokens = 0;
+            for (int run = -1; run < RUNS; run++) {
+                slot.forget();
+                LlamaNative.perfReset(slot.context);
+                long start = System.nanoTime();
+                tokens = body.run(slot);
+                double wall = (System.nanoTime() - start) / 1e6;
+                double[] perf = LlamaNative.perf(slot.context);
+                if (run >= 0) {
+                    walls[run] = wall;
+                    llamas[run] = perf[0] + perf[1];
+                }
+            }
+            return new Row(name, work, tokens, median(walls), median(llamas));
+        }
+        finally {
+            engine.release(slot);
+        }
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+
+    private static String cpu() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                .filter(line -> line.startsWith("model name"))
+                .findFirst()
+                .map(line -> line.substring(line.indexOf(':') + 1).trim())
+                .orElse("an unknown CPU");
+        }
+        catch (IOException ex) {
+            return "an unknown CPU";
+        }
+    }
+}
