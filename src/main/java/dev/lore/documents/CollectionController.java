@@ -17,15 +17,17 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
-/** Collections: create, list what the key may see, delete. */
+/** Collections: create, list what the key may see, re-embed with this instance's model, delete. */
 @RestController
 @RequestMapping("/api/v1/collections")
 class CollectionController {
 
     private final Collections collections;
+    private final Reembedding reembedding;
 
-    CollectionController(Collections collections) {
+    CollectionController(Collections collections, Reembedding reembedding) {
         this.collections = collections;
+        this.reembedding = reembedding;
     }
 
     record CreateCollection(@NotNull String name, @Size(max = 2000) String description) {
@@ -45,6 +47,12 @@ class CollectionController {
     @GetMapping
     List<Collections.Summary> list() {
         return collections.list();
+    }
+
+    /** Re-embeds every chunk with this instance's embedder and records it; a no-op when it is already the one. */
+    @PostMapping("/{name}/reembed")
+    Reembedding.Result reembed(@PathVariable String name) {
+        return reembedding.reembed(name);
     }
 
     @DeleteMapping("/{name}")

@@ -72,7 +72,7 @@ public final class Benchmarks {
         List<Map<String, Object>> ingestion = new ArrayList<>();
         for (int i = 0; i < embedders.size(); i++) {
             String embedder = embedders.get(i);
-            try (ConfigurableApplicationContext app = start(embedder)) {
+            try (ConfigurableApplicationContext app = start(embedder, dbUrl)) {
                 BenchClient client = new BenchClient(((WebServerApplicationContext) app).getWebServer().getPort(), json);
                 String collection = "scifact-" + embedder.replaceAll("[^a-z0-9]", "");
                 ingestion.add(ingest(app, client, collection, dataset, embedder));
@@ -90,7 +90,8 @@ public final class Benchmarks {
         writeReport(ingestion, quality);
     }
 
-    private ConfigurableApplicationContext start(String embedder) {
+    /** Starts Lore on a free port against {@code dbUrl}, without keys, quiet. */
+    static ConfigurableApplicationContext start(String embedder, String dbUrl) {
         SpringApplication app = new SpringApplication(LoreApplication.class);
         return app.run("--server.port=0", "--lore.models.embedder=" + embedder, "--lore.security.enabled=false",
                 "--spring.datasource.url=" + dbUrl, "--spring.main.banner-mode=off",

@@ -25,7 +25,6 @@ public record HydeProperties(
         @DefaultValue("256") @Min(16) int maxTokens,
         @DefaultValue("10m") Duration cacheTtl,
         @DefaultValue("1000") @Min(0) int cacheSize,
-        @DefaultValue("4") @Min(1) int concurrency,
         Map<String, String> prompts) {
 
     public HydeProperties {

@@ -3,13 +3,8 @@ package dev.lore.retrieval.hyde;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
-import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
 
 import com.github.benmanes.caffeine.cache.Cache;
@@ -22,7 +17,6 @@ import dev.lore.models.GenerationOptions;
 import dev.lore.models.GenerationRequest;
 import dev.lore.models.Generator;
 import dev.lore.models.Generators;
-import dev.lore.models.Usage;
 import dev.lore.prompts.Prompts;
 import dev.lore.retrieval.HydeSettings;
 import dev.lore.web.LoreException;
@@ -32,14 +26,13 @@ import dev.lore.web.LoreException;
  * search vector is the mean of their embeddings and, as in the paper, the query's own: (f(q) + Σ f(d_k)) / (N + 1).
  */
 @Component
-public class HydeQueryEmbedder implements DisposableBean {
+public class HydeQueryEmbedder {
 
     private final Generators generators;
     private final Embedder embedder;
     private final Prompts prompts;
     private final HydeProperties properties;
     private final Cache<Key, HydeEmbedding> cache;
-    private final ExecutorService executor;
 
     HydeQueryEmbedder(Generators generators, Embedder embedder, Prompts prompts, HydeProperties properties) {
         this.generators = generators;
@@ -50,11 +43,6 @@ public class HydeQueryEmbedder implements DisposableBean {
         properties.prompts().values().forEach(name -> prompts.require(name, "question"));
         this.cache = Caffeine.newBuilder().maximumSize(properties.cacheSize()).expireAfterWrite(properties.cacheTtl())
                 .build();
-        this.executor = Executors.newFixedThreadPool(properties.concurrency(), runnable -> {
-            Thread thread = new Thread(runnable, "hyde");
-            thread.setDaemon(true);
-            return thread;
-        });
     }
 
     /** The settings a request gets when it says {@code "hyde": true}. */
@@ -94,27 +82,11 @@ public class HydeQueryEmbedder implements DisposableBean {
         return name;
     }
 
+    /** One request for N completions: backends without {@code n} run the N calls concurrently themselves. */
     private Generation generate(Generator generator, String prompt, int documents) {
         GenerationOptions options = GenerationOptions.DEFAULTS.withTemperature(properties.temperature())
-                .withMaxTokens(properties.maxTokens());
-        if (generator.capabilities().n() || documents == 1) {
-            return generator.generate(GenerationRequest.of(prompt, options.withN(documents)));
-        }
-        List<CompletableFuture<Generation>> calls = new ArrayList<>();
-        for (int i = 0; i < documents; i++) {
-            calls.add(CompletableFuture.supplyAsync(() -> generator.generate(GenerationRequest.of(prompt, options)),
-                    executor));
-        }
-        List<Completion> completions = new ArrayList<>();
-        Usage usage = Usage.NONE;
-        String model = generator.name();
-        for (CompletableFuture<Generation> call : calls) {
-            Generation generation = join(call);
-            completions.addAll(generation.completions());
-            usage = usage.plus(generation.usage());
-            model = generation.model();
-        }
-        return new Generation(model, completions, usage);
+                .withMaxTokens(properties.maxTokens()).withN(documents);
+        return generator.generate(GenerationRequest.of(prompt, options));
     }
 
     private float[] average(String query, List<String> passages, boolean includeQuery) {
@@ -132,23 +104,6 @@ public class HydeQueryEmbedder implements DisposableBean {
             mean[i] /= vectors.size();
         }
         return mean;
-    }
-
-    private static Generation join(CompletableFuture<Generation> call) {
-        try {
-            return call.join();
-        }
-        catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw e;
-        }
-    }
-
-    @Override
-    public void destroy() {
-        executor.shutdownNow();
     }
 
     private record Key(long collection, String query, int documents, boolean includeQuery, String prompt,

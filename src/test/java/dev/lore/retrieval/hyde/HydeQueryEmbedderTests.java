@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import dev.lore.models.Embedder;
@@ -73,15 +72,8 @@ class HydeQueryEmbedderTests {
         Generators generators = role -> role == GeneratorRole.GENERATOR ? Optional.ofNullable(generator)
                 : Optional.empty();
         hyde = new HydeQueryEmbedder(generators, embedder, prompts,
-                new HydeProperties(4, 0.7, 256, Duration.ofMinutes(10), 100, 4, Map.of("science", "hyde-scientific")));
+                new HydeProperties(4, 0.7, 256, Duration.ofMinutes(10), 100, Map.of("science", "hyde-scientific")));
         return hyde;
-    }
-
-    @AfterEach
-    void close() {
-        if (hyde != null) {
-            hyde.destroy();
-        }
     }
 
     @Test
@@ -119,14 +111,6 @@ class HydeQueryEmbedderTests {
         for (int i = 0; i < 8; i++) {
             assertThat(result.vector()[i]).isCloseTo((a[i] + b[i]) / 2, org.assertj.core.data.Offset.offset(1e-5f));
         }
-    }
-
-    @Test
-    void generatesConcurrentlyWhenTheBackendCannotReturnSeveralCompletions() {
-        FakeGenerator generator = new FakeGenerator(true, false);
-        HydeEmbedding result = hyde(generator).embed(1, "handbook", "q", new HydeSettings(4, true, null));
-        assertThat(generator.requests()).hasSize(4).allSatisfy(request -> assertThat(request.options().n()).isOne());
-        assertThat(result.passages()).hasSize(4).doesNotHaveDuplicates();
     }
 
     @Test

@@ -1,0 +1,77 @@
+package dev.lore.documents;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.data.Offset.offset;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+import com.pgvector.PGvector;
+
+import dev.lore.documents.internal.Chunker;
+import dev.lore.models.Embedder;
+import dev.lore.support.Api;
+import dev.lore.support.Api.Part;
+import dev.lore.support.IntegrationTest;
+
+class ReembeddingApiTests extends IntegrationTest {
+
+    @Autowired
+    JdbcClient jdbc;
+
+    @Autowired
+    Embedder embedder;
+
+    @Test
+    void aCollectionFromAnotherModelIsRefusedUntilReembeddedThenSearchesWithTheNewVectors() {
+        String name = "reembed-tests";
+        admin().post("/api/v1/collections", Map.of("name", name));
+        assertThat(admin().ingest(name,
+                Part.file("leave.md", "# Leave\n\nEmployees earn vacation days and annual leave every pay period.\n"),
+                Part.file("laptops.md", "# Laptops\n\nNew hires receive a laptop from the IT desk on day one.\n"))
+                .path("status").asString()).isEqualTo("DONE");
+        float[] stale = new float[embedder.dimension()];
+        stale[0] = 1;
+        jdbc.sql("UPDATE collections SET embedder = 'another-model' WHERE name = :n").param("n", name).update();
+        jdbc.sql("UPDATE chunks SET embedding = :v WHERE collection_id = (SELECT id FROM collections WHERE name = :n)")
+                .param("v", new PGvector(stale)).param("n", name).update();
+
+        Api.Response refused = admin().post("/api/v1/search", Map.of("collection", name, "query", "vacation",
+                "mode", "dense"));
+        assertThat(refused.status()).isEqualTo(409);
+        assertThat(refused.problemType()).isEqualTo("embedder-mismatch");
+
+        String reader = admin().post("/api/v1/keys", Map.of("name", "reembed-reader", "collections", List.of(name),
+                "permissions", List.of("read"))).body().path("key").asString();
+        assertThat(as(reader).post("/api/v1/collections/" + name + "/reembed", Map.of()).status()).isEqualTo(403);
+        assertThat(as(reader).post("/api/v1/collections/absent/reembed", Map.of()).status()).isEqualTo(404);
+
+        Api.Response reembedded = admin().post("/api/v1/collections/" + name + "/reembed", Map.of());
+        assertThat(reembedded.status()).as(reembedded.raw()).isEqualTo(200);
+        assertThat(reembedded.body().path("previousEmbedder").asString()).isEqualTo("another-model");
+        assertThat(reembedded.body().path("embedder").asString()).isEqualTo(embedder.name());
+        assertThat(reembedded.body().path("chunks").asLong()).isEqualTo(2);
+
+        List<Map<String, Object>> chunks = jdbc.sql("""
+                SELECT k.id, k.title, k.heading_path, k.text FROM chunks k JOIN collections c ON c.id = k.collection_id
+                WHERE c.name = :n""").param("n", name).query().listOfRows();
+        for (Map<String, Object> chunk : chunks) {
+            float[] expected = embedder.embedDocuments(List.of(Chunker.embeddingText((String) chunk.get("title"),
+                    (String) chunk.get("heading_path"), (String) chunk.get("text")))).get(0);
+            double distance = jdbc.sql("SELECT embedding <=> :v FROM chunks WHERE id = :id")
+                    .param("v", new PGvector(expected)).param("id", (UUID) chunk.get("id")).query(Double.class).single();
+            assertThat(distance).isCloseTo(0.0, offset(1e-5));
+        }
+        Api.Response search = admin().post("/api/v1/search", Map.of("collection", name, "query",
+                "how many vacation days", "mode", "dense"));
+        assertThat(search.status()).isEqualTo(200);
+        assertThat(search.body().path("results").get(0).path("source").asString()).isEqualTo("leave.md");
+        assertThat(admin().post("/api/v1/collections/" + name + "/reembed", Map.of()).body().path("chunks").asLong())
+                .isZero();
+    }
+}
