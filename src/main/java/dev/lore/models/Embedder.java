@@ -10,6 +10,11 @@ public interface Embedder {
 
     int dimension();
 
+    /** Whether the model runs on a GPU (reported by {@code GET /api/v1/models}). */
+    default boolean onGpu() {
+        return false;
+    }
+
     List<float[]> embedDocuments(List<String> texts);
 
     float[] embedQuery(String text);

@@ -50,7 +50,7 @@ class ModelsController {
             });
         }
         models.add(new ModelView("embedder", embedder.name(),
-                Map.of("dimension", embedder.dimension(), "gpu", false), health(embedder)));
+                Map.of("dimension", embedder.dimension(), "gpu", embedder.onGpu()), health(embedder)));
         rerankers.forEach((bean, reranker) -> models.add(new ModelView("reranker", reranker.name(),
                 Map.of("kind", rerankerKind(bean)), health(reranker))));
         return new ModelsResponse(models);

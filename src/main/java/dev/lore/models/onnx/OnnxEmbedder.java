@@ -37,6 +37,11 @@ final class OnnxEmbedder implements Embedder {
     }
 
     @Override
+    public boolean onGpu() {
+        return device == OnnxDevice.CUDA;
+    }
+
+    @Override
     public int dimension() {
         return model.dimension();
     }

@@ -1,0 +1,89 @@
+package dev.lore.models.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import dev.lore.support.Api;
+import dev.lore.support.Api.Part;
+import dev.lore.support.IntegrationTest;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The whole service with {@code lore.generator=local} on the tiny GGUF model: the engine is opened by the registry,
+ * reported by {@code /api/v1/models}, and serves HyDE and the LLM reranker through JNI, with usage metered.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class LocalEngineSearchApiTests extends IntegrationTest {
+
+    private static final String COLLECTION = "local-engine";
+
+    @DynamicPropertySource
+    static void localEngine(DynamicPropertyRegistry registry) throws Exception {
+        Path model = TinyGguf.write(Files.createTempDirectory("lore-gguf").resolve("tiny.gguf"), 5, null);
+        registry.add("lore.generator", () -> "local");
+        registry.add("lore.local.model-path", model::toString);
+        registry.add("lore.local.context-size", () -> "256");
+        registry.add("lore.local.contexts", () -> "1");
+        registry.add("lore.retrieval.hyde.max-tokens", () -> "16");
+        registry.add("lore.retrieval.rerank.max-passage-chars", () -> "100");
+    }
+
+    @BeforeAll
+    void ingest() {
+        admin().post("/api/v1/collections", Map.of("name", COLLECTION));
+        assertThat(admin().ingest(COLLECTION, Part.file("leave.md", "# Leave\n\nStaff earn vacation days.\n"),
+                Part.file("laptops.md", "# Laptops\n\nIT hands out laptops.\n")).path("status").asString())
+                .isEqualTo("DONE");
+    }
+
+    @Test
+    void theRegistryOpensTheEngineAndReportsItsCapabilities() {
+        Map<String, JsonNode> byRole = new HashMap<>();
+        admin().get("/api/v1/models").body().path("models")
+                .forEach(model -> byRole.put(model.path("role").asString(), model));
+        JsonNode generator = byRole.get("generator");
+        assertThat(generator.path("name").asString()).isEqualTo("local:tiny.gguf");
+        assertThat(generator.path("capabilities").path("logprobs").asBoolean()).isTrue();
+        assertThat(generator.path("capabilities").path("scoring").asBoolean()).isTrue();
+        assertThat(generator.path("capabilities").path("gpu").asBoolean()).isFalse();
+        assertThat(generator.path("health").path("status").asString()).isEqualTo("UP");
+        assertThat(byRole.get("scorer").path("name").asString()).isEqualTo("local:tiny.gguf");
+    }
+
+    @Test
+    void hydeAndTheLlmRerankerRunThroughJni() {
+        Api.Response hyde = admin().post("/api/v1/search", Map.of("collection", COLLECTION, "query", "vacation days",
+                "mode", "dense", "hyde", Map.of("documents", 2), "explain", true));
+        assertThat(hyde.status()).as(hyde.raw()).isEqualTo(200);
+        assertThat(hyde.body().path("trace").path("hyde").path("documents")).hasSize(2);
+        assertThat(hyde.body().path("usage").path("hyde").path("completionTokens").asLong()).isBetween(1L, 32L);
+        assertThat(hyde.body().path("usage").path("hyde").path("promptTokens").asLong()).isPositive();
+
+        Api.Response reranked = admin().post("/api/v1/search", Map.of("collection", COLLECTION,
+                "query", "vacation days", "rerank", "llm", "explain", true));
+        assertThat(reranked.status()).as(reranked.raw()).isEqualTo(200);
+        assertThat(reranked.body().path("trace").path("rerank").path("reranker").asString())
+                .isEqualTo("llm-pointwise:local:tiny.gguf");
+        for (JsonNode result : reranked.body().path("results")) {
+            assertThat(result.path("scores").path("rerank").asDouble()).isBetween(0.0, 1.0);
+        }
+
+        String metrics = admin().get("/actuator/prometheus").raw();
+        assertThat(metrics).containsPattern("lore_model_calls_total\\{[^}]*backend=\"local:tiny.gguf\","
+                + "outcome=\"success\",role=\"generator\"[^}]*} [1-9]");
+        assertThat(metrics).as("the reranker judges with the scorer role").containsPattern(
+                "lore_model_calls_total\\{[^}]*backend=\"local:tiny.gguf\",outcome=\"success\",role=\"scorer\"[^}]*} 2");
+        assertThat(metrics).containsPattern("lore_model_tokens_total\\{[^}]*backend=\"local:tiny.gguf\","
+                + "kind=\"completion\",role=\"generator\"[^}]*} [1-9]");
+    }
+}
