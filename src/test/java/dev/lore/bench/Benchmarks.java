@@ -39,6 +39,7 @@ public final class Benchmarks {
     private final JsonMapper json = JsonMapper.builder().build();
     private final StringBuilder header = new StringBuilder();
     private final Map<String, Object> data = new LinkedHashMap<>();
+    private boolean measureRaw = true;
 
     private Benchmarks(Path scifact, Path results, String dbUrl) {
         this.scifact = scifact;
@@ -55,6 +56,7 @@ public final class Benchmarks {
         Benchmarks bench = new Benchmarks(Path.of(options.getOrDefault("scifact", "../shared/eval/scifact")),
                 Path.of(options.getOrDefault("results", "bench/results")),
                 options.getOrDefault("db", "jdbc:postgresql://127.0.0.1:5432/lore_bench"));
+        bench.measureRaw = Boolean.parseBoolean(options.getOrDefault("raw", "true"));
         List<String> embedders = List.of(options.getOrDefault("embedders", "all-minilm-l6-v2-q,all-minilm-l6-v2")
                 .split(","));
         bench.run(embedders, Boolean.parseBoolean(options.getOrDefault("latency", "true")),
@@ -134,10 +136,10 @@ public final class Benchmarks {
                 .query((rs, n) -> Chunker.embeddingText(rs.getString(1), rs.getString(2), rs.getString(3))).list();
         Embedder model = app.getBean(Embedder.class);
         long rawStart = System.nanoTime();
-        for (int i = 0; i < texts.size(); i += 32) {
+        for (int i = 0; measureRaw && i < texts.size(); i += 32) {
             model.embedDocuments(texts.subList(i, Math.min(texts.size(), i + 32)));
         }
-        double rawSeconds = (System.nanoTime() - rawStart) / 1e9;
+        double rawSeconds = measureRaw ? (System.nanoTime() - rawStart) / 1e9 : Double.NaN;
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("embedder", embedder);
         row.put("documents", dataset.corpus().size());
@@ -146,9 +148,10 @@ public final class Benchmarks {
         row.put("submitSeconds", RetrievalMetrics.round((submitted - start) / 1e9));
         row.put("pipelineSeconds", RetrievalMetrics.round(seconds));
         row.put("pipelineChunksPerSecond", RetrievalMetrics.round(texts.size() / seconds));
-        row.put("rawEmbedderSeconds", RetrievalMetrics.round(rawSeconds));
-        row.put("rawEmbedderChunksPerSecond", RetrievalMetrics.round(texts.size() / rawSeconds));
-        row.put("ratio", RetrievalMetrics.round((texts.size() / seconds) / (texts.size() / rawSeconds)));
+        row.put("rawEmbedderSeconds", measureRaw ? RetrievalMetrics.round(rawSeconds) : "-");
+        row.put("rawEmbedderChunksPerSecond", measureRaw ? RetrievalMetrics.round(texts.size() / rawSeconds) : "-");
+        row.put("ratio", measureRaw ? RetrievalMetrics.round((texts.size() / seconds) / (texts.size() / rawSeconds))
+                : "-");
         MeterRegistry meters = app.getBean(MeterRegistry.class);
         for (String stage : List.of("parse", "embed", "store")) {
             Timer timer = meters.find("lore.ingestion.stage").tag("stage", stage).timer();

@@ -47,23 +47,35 @@ public final class HandbookEvaluation {
                 pages = files.filter(f -> f.toString().endsWith(".md") && !f.getFileName().toString().equals("SOURCE.md"))
                         .sorted().toList();
             }
-            Map<String, String> upload = new LinkedHashMap<>();
-            for (Path page : pages) {
-                upload.put(handbook.relativize(page).toString(), Files.readString(page));
-            }
             long start = System.nanoTime();
-            String ingestion = client.uploadMarkdown("/api/v1/collections/" + collection + "/documents", upload)
-                    .path("ingestionId").asString();
-            JsonNode status;
-            do {
-                Benchmarks.sleep(Duration.ofMillis(200));
-                status = client.get("/api/v1/ingestions/" + ingestion);
-            } while (!status.path("status").asString().matches("DONE|FAILED"));
-            double seconds = (System.nanoTime() - start) / 1e9;
-            long done = 0;
-            for (JsonNode document : status.path("documents")) {
-                done += document.path("status").asString().equals("DONE") ? 1 : 0;
+            List<String> ingestions = new java.util.ArrayList<>();
+            Map<String, String> upload = new LinkedHashMap<>();
+            for (int i = 0; i < pages.size(); i++) {
+                upload.put(handbook.relativize(pages.get(i)).toString(), Files.readString(pages.get(i)));
+                if (upload.size() == 40 || i == pages.size() - 1) {
+                    ingestions.add(client.uploadMarkdown("/api/v1/collections/" + collection + "/documents", upload)
+                            .path("ingestionId").asString());
+                    upload.clear();
+                }
             }
+            long done = 0;
+            List<String> failures = new java.util.ArrayList<>();
+            for (String ingestion : ingestions) {
+                JsonNode status;
+                do {
+                    Benchmarks.sleep(Duration.ofMillis(200));
+                    status = client.get("/api/v1/ingestions/" + ingestion);
+                } while (!status.path("status").asString().matches("DONE|FAILED"));
+                for (JsonNode document : status.path("documents")) {
+                    if (document.path("status").asString().equals("DONE")) {
+                        done++;
+                    }
+                    else {
+                        failures.add(document.path("source").asString() + ": " + document.path("error").asString());
+                    }
+                }
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
             long chunks = jdbc.sql("SELECT count(*) FROM chunks k JOIN collections c ON c.id = k.collection_id "
                     + "WHERE c.name = :n").param("n", collection).query(Long.class).single();
             long markup = jdbc.sql("""
@@ -78,6 +90,7 @@ public final class HandbookEvaluation {
                     + embedder + " by `bench/handbook.sh`.\n\n"
                     + String.format(java.util.Locale.ROOT, "- pages: %d, DONE: %d, chunks: %d, ingestion %.1f s%n",
                             pages.size(), done, chunks, seconds)
+                    + (failures.isEmpty() ? "" : "- not DONE: " + String.join("; ", failures) + "\n")
                     + "- chunks holding template markup (`{%`, `{{`) or front-matter fences: " + markup + "\n"
                     + "- questions: `bench/handbook-questions.json` (" + questions.size()
                     + ", written by hand from the pages; each names the one page that answers it)\n\n" + report;
