@@ -36,7 +36,9 @@ public final class RemoteFailure extends RuntimeException {
 
     /** Classifies an HTTP error status; {@code retryAfter} is the raw header value or {@code null}. */
     public static RemoteFailure status(int status, String retryAfter, String message, Throwable cause) {
-        String text = "HTTP " + status + (message == null || message.isBlank() ? "" : ": " + abbreviate(message));
+        // SDK exceptions often start their message with the status already ("503: overloaded")
+        String detail = message == null ? "" : message.strip().replaceFirst("^" + status + ":\\s*", "");
+        String text = "HTTP " + status + (detail.isBlank() ? "" : ": " + abbreviate(detail));
         Duration wait = parseRetryAfter(retryAfter);
         if (status == 429) {
             return new RemoteFailure(Kind.RATE_LIMITED, text, wait, true, cause);

@@ -92,7 +92,7 @@ class OpenAiServiceApiTests extends IntegrationTest {
         assertThat(response.status()).as(response.raw()).isEqualTo(503);
         assertThat(response.contentType()).startsWith("application/problem+json");
         assertThat(response.problemType()).isIn("model-unavailable", "model-busy");
-        assertThat(response.body().path("detail").asString()).contains("'openai'").contains("503");
+        assertThat(response.body().path("detail").asString()).contains("'openai'").contains("HTTP 503: overloaded");
     }
 
     @Test
