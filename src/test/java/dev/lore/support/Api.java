@@ -20,7 +20,12 @@ import tools.jackson.databind.json.JsonMapper;
 /** A small HTTP client for the tests: JSON in, JSON out, multipart uploads, waiting for ingestions. */
 public final class Api {
 
-    public record Response(int status, String contentType, JsonNode body, String raw) {
+    public record Response(int status, String contentType, JsonNode body, String raw,
+            java.net.http.HttpHeaders headers) {
+
+        public String header(String name) {
+            return headers.firstValue(name).orElse(null);
+        }
 
         public String problemType() {
             String type = body.path("type").asString("");
@@ -127,7 +132,7 @@ public final class Api {
             String raw = response.body();
             JsonNode body = raw == null || raw.isBlank() ? json.missingNode() : parse(raw);
             return new Response(response.statusCode(), response.headers().firstValue("Content-Type").orElse(""),
-                    body, raw);
+                    body, raw, response.headers());
         }
         catch (IOException e) {
             throw new UncheckedIOException(e);

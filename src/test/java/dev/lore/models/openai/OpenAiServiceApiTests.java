@@ -92,6 +92,7 @@ class OpenAiServiceApiTests extends IntegrationTest {
         assertThat(response.status()).as(response.raw()).isEqualTo(503);
         assertThat(response.contentType()).startsWith("application/problem+json");
         assertThat(response.problemType()).isIn("model-unavailable", "model-busy");
+        assertThat(Integer.parseInt(response.header("Retry-After"))).isPositive();
         assertThat(response.body().path("detail").asString()).contains("'openai'").contains("HTTP 503: overloaded");
     }
 
