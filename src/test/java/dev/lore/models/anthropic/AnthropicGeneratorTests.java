@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -24,9 +23,9 @@ import dev.lore.models.Generation;
 import dev.lore.models.GenerationOptions;
 import dev.lore.models.GenerationRequest;
 import dev.lore.models.ModelFailure;
-import dev.lore.models.ModelUnavailable;
 import dev.lore.models.Usage;
 import dev.lore.models.backend.FakeHttpServer;
+import dev.lore.models.backend.RemoteGeneratorChecks;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 class AnthropicGeneratorTests {
@@ -99,33 +98,14 @@ class AnthropicGeneratorTests {
 
     @Test
     void cancellationStopsTheStreamEarly() {
-        AtomicBoolean finished = new AtomicBoolean();
-        List<String> words = IntStream.range(0, 60).mapToObj(i -> "w" + i + " ").toList();
-        server.on(MESSAGES, streamed("text/event-stream", events(words, false), Duration.ofMillis(20), finished));
-        Cancellation cancellation = new Cancellation();
-        List<String> pieces = new ArrayList<>();
-
-        Generation generation = generator.stream(GenerationRequest.of("Go on", null), piece -> {
-            pieces.add(piece);
-            if (pieces.size() == 2) {
-                cancellation.cancel();
-            }
-        }, cancellation);
-
-        assertThat(pieces).containsExactly("w0 ", "w1 ");
-        assertThat(generation.first().finishReason()).isEqualTo(FinishReason.CANCELLED);
-        assertThat(finished).as("the server was still streaming when the client stopped").isFalse();
+        RemoteGeneratorChecks.cancellationStopsTheStreamEarly(server, MESSAGES, generator,
+                words -> events(words, false), "text/event-stream");
     }
 
     @Test
     void aSilentServerTimesOutQuicklyAsUnavailable() {
-        server.on(MESSAGES, slow(Duration.ofSeconds(5), json(200, ANSWER)));
-        long start = System.nanoTime();
-
-        assertThatThrownBy(() -> generator.generate(GenerationRequest.of("Hello?", null)))
-                .isInstanceOf(ModelUnavailable.class).hasMessageContaining("'anthropic' is not answering");
-
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
+        RemoteGeneratorChecks.aSilentServerTimesOutQuickly(server, MESSAGES, generator,
+                json(200, ANSWER), "anthropic");
     }
 
     @Test
@@ -141,15 +121,8 @@ class AnthropicGeneratorTests {
 
     @Test
     void persistentServerErrorsOpenTheCircuit() {
-        server.on(MESSAGES, json(500, "{\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"boom\"}}"));
-
-        assertThatThrownBy(() -> generator.generate(GenerationRequest.of("Hi", null)))
-                .isInstanceOf(ModelUnavailable.class).hasMessageContaining("not answering");
-        assertThatThrownBy(() -> generator.generate(GenerationRequest.of("Hi", null)))
-                .isInstanceOf(ModelUnavailable.class).hasMessageContaining("failed repeatedly and is paused");
-        long requests = server.count(MESSAGES);
-        assertThatThrownBy(() -> generator.generate(GenerationRequest.of("Hi", null))).hasMessageContaining("paused");
-        assertThat(server.count(MESSAGES)).isEqualTo(requests);
+        RemoteGeneratorChecks.persistentServerErrorsOpenTheCircuit(server, MESSAGES, generator,
+                json(500, "{\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"boom\"}}"));
     }
 
     @Test

@@ -2,7 +2,6 @@ package dev.lore.models.ollama;
 
 import static dev.lore.models.backend.FakeHttpServer.fastSettings;
 import static dev.lore.models.backend.FakeHttpServer.json;
-import static dev.lore.models.backend.FakeHttpServer.slow;
 import static dev.lore.models.backend.FakeHttpServer.streamed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -12,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -24,10 +22,10 @@ import dev.lore.models.Generation;
 import dev.lore.models.GenerationOptions;
 import dev.lore.models.GenerationRequest;
 import dev.lore.models.ModelFailure;
-import dev.lore.models.ModelUnavailable;
 import dev.lore.models.TokenLogprob;
 import dev.lore.models.Usage;
 import dev.lore.models.backend.FakeHttpServer;
+import dev.lore.models.backend.RemoteGeneratorChecks;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 class OllamaGeneratorTests {
@@ -112,33 +110,14 @@ class OllamaGeneratorTests {
 
     @Test
     void cancellationStopsTheStreamEarly() {
-        AtomicBoolean finished = new AtomicBoolean();
-        List<String> words = IntStream.range(0, 60).mapToObj(i -> "w" + i + " ").toList();
-        server.on(CHAT, streamed("application/x-ndjson", ndjson(words, false), Duration.ofMillis(20), finished));
-        Cancellation cancellation = new Cancellation();
-        List<String> pieces = new ArrayList<>();
-
-        Generation generation = generator.stream(GenerationRequest.of("Go on", null), piece -> {
-            pieces.add(piece);
-            if (pieces.size() == 2) {
-                cancellation.cancel();
-            }
-        }, cancellation);
-
-        assertThat(pieces).containsExactly("w0 ", "w1 ");
-        assertThat(generation.first().finishReason()).isEqualTo(FinishReason.CANCELLED);
-        assertThat(finished).as("the server was still streaming when the client stopped").isFalse();
+        RemoteGeneratorChecks.cancellationStopsTheStreamEarly(server, CHAT, generator,
+                words -> ndjson(words, false), "application/x-ndjson");
     }
 
     @Test
     void aSilentServerTimesOutQuicklyAsUnavailable() {
-        server.on(CHAT, slow(Duration.ofSeconds(5), json(200, ANSWER)));
-        long start = System.nanoTime();
-
-        assertThatThrownBy(() -> generator.generate(GenerationRequest.of("Hello?", null)))
-                .isInstanceOf(ModelUnavailable.class).hasMessageContaining("'ollama' is not answering");
-
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
+        RemoteGeneratorChecks.aSilentServerTimesOutQuickly(server, CHAT, generator,
+                json(200, ANSWER), "ollama");
     }
 
     @Test
@@ -152,16 +131,8 @@ class OllamaGeneratorTests {
 
     @Test
     void persistentServerErrorsOpenTheCircuit() {
-        server.on(CHAT, json(500, "{\"error\":\"out of memory\"}"));
-
-        assertThatThrownBy(() -> generator.generate(GenerationRequest.of("Hi", null)))
-                .isInstanceOf(ModelUnavailable.class).hasMessageContaining("not answering");
-        assertThatThrownBy(() -> generator.generate(GenerationRequest.of("Hi", null)))
-                .isInstanceOf(ModelUnavailable.class).hasMessageContaining("failed repeatedly and is paused");
-        long requests = server.count(CHAT);
-        assertThatThrownBy(() -> generator.generate(GenerationRequest.of("Hi", null)))
-                .hasMessageContaining("paused");
-        assertThat(server.count(CHAT)).isEqualTo(requests);
+        RemoteGeneratorChecks.persistentServerErrorsOpenTheCircuit(server, CHAT, generator,
+                json(500, "{\"error\":\"out of memory\"}"));
     }
 
     @Test

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -28,6 +27,7 @@ import dev.lore.models.ModelUnavailable;
 import dev.lore.models.TokenLogprob;
 import dev.lore.models.Usage;
 import dev.lore.models.backend.FakeHttpServer;
+import dev.lore.models.backend.RemoteGeneratorChecks;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 class OpenAiGeneratorTests {
@@ -127,34 +127,14 @@ class OpenAiGeneratorTests {
 
     @Test
     void cancellationStopsTheStreamEarly() {
-        AtomicBoolean finished = new AtomicBoolean();
-        List<String> words = IntStream.range(0, 60).mapToObj(i -> "w" + i + " ").toList();
-        server.on(CHAT, streamed("text/event-stream", sse(words, false), Duration.ofMillis(20), finished));
-        Cancellation cancellation = new Cancellation();
-        List<String> pieces = new ArrayList<>();
-
-        Generation generation = generator.stream(GenerationRequest.of("Go on", null), piece -> {
-            pieces.add(piece);
-            if (pieces.size() == 2) {
-                cancellation.cancel();
-            }
-        }, cancellation);
-
-        assertThat(pieces).containsExactly("w0 ", "w1 ");
-        assertThat(generation.text()).isEqualTo("w0 w1 ");
-        assertThat(generation.first().finishReason()).isEqualTo(FinishReason.CANCELLED);
-        assertThat(finished).as("the server was still streaming when the client stopped").isFalse();
+        RemoteGeneratorChecks.cancellationStopsTheStreamEarly(server, CHAT, generator,
+                words -> sse(words, false), "text/event-stream");
     }
 
     @Test
     void aSilentServerTimesOutQuicklyAsUnavailable() {
-        server.on(CHAT, slow(Duration.ofSeconds(5), json(200, ANSWER)));
-        long start = System.nanoTime();
-
-        assertThatThrownBy(() -> generator.generate(GenerationRequest.of("Hello?", null)))
-                .isInstanceOf(ModelUnavailable.class).hasMessageContaining("'openai' is not answering");
-
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
+        RemoteGeneratorChecks.aSilentServerTimesOutQuickly(server, CHAT, generator,
+                json(200, ANSWER), "openai");
     }
 
     @Test
@@ -184,17 +164,8 @@ class OpenAiGeneratorTests {
 
     @Test
     void persistentServerErrorsOpenTheCircuitThenCallsFailFast() {
-        server.on(CHAT, json(500, "{\"error\":{\"message\":\"boom\"}}"));
-
-        assertThatThrownBy(() -> generator.generate(GenerationRequest.of("Hi", null)))
-                .isInstanceOf(ModelUnavailable.class).hasMessageContaining("not answering");
-        assertThatThrownBy(() -> generator.generate(GenerationRequest.of("Hi", null)))
-                .isInstanceOf(ModelUnavailable.class).hasMessageContaining("failed repeatedly and is paused");
-        long requests = server.count(CHAT);
-        assertThatThrownBy(() -> generator.generate(GenerationRequest.of("Hi", null)))
-                .isInstanceOfSatisfying(ModelUnavailable.class, open -> assertThat(open.retryAfter())
-                        .isEqualTo(Duration.ofSeconds(30)));
-        assertThat(server.count(CHAT)).isEqualTo(requests);
+        RemoteGeneratorChecks.persistentServerErrorsOpenTheCircuit(server, CHAT, generator,
+                json(500, "{\"error\":{\"message\":\"boom\"}}"));
         assertThat(generator.health().getDetails()).containsEntry("circuit", "OPEN");
     }
 
