@@ -1,6 +1,7 @@
 package dev.lore.models;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -15,24 +16,25 @@ import io.micrometer.core.instrument.Timer;
 final class MeteredGenerator implements Generator {
 
     private final Generator delegate;
-    private final MeterRegistry registry;
-    private final String backend;
-    private final String role;
     private final Timer latency;
     private final Counter promptTokens;
     private final Counter completionTokens;
+    private final Counter successes;
+    private final Counter errors;
 
     MeteredGenerator(Generator delegate, GeneratorRole role, MeterRegistry registry) {
         this.delegate = delegate;
-        this.registry = registry;
-        this.backend = delegate.name();
-        this.role = role.id();
+        String backend = delegate.name();
         this.latency = Timer.builder("lore.model.latency").description("Time spent in model calls")
-                .tags("backend", backend, "role", this.role).register(registry);
+                .tags("backend", backend, "role", role.id()).register(registry);
         this.promptTokens = Counter.builder("lore.model.tokens").description("Tokens sent to and produced by models")
-                .tags("backend", backend, "role", this.role, "kind", "prompt").register(registry);
+                .tags("backend", backend, "role", role.id(), "kind", "prompt").register(registry);
         this.completionTokens = Counter.builder("lore.model.tokens")
-                .tags("backend", backend, "role", this.role, "kind", "completion").register(registry);
+                .tags("backend", backend, "role", role.id(), "kind", "completion").register(registry);
+        this.successes = Counter.builder("lore.model.calls").description("Model calls by outcome")
+                .tags("backend", backend, "role", role.id(), "outcome", "success").register(registry);
+        this.errors = Counter.builder("lore.model.calls").description("Model calls by outcome")
+                .tags("backend", backend, "role", role.id(), "outcome", "error").register(registry);
     }
 
     Generator delegate() {
@@ -61,37 +63,29 @@ final class MeteredGenerator implements Generator {
 
     @Override
     public List<TokenLogprob> score(List<ChatMessage> messages, String continuation, int topLogprobs) {
-        long start = System.nanoTime();
-        String outcome = "error";
-        try {
-            List<TokenLogprob> scored = delegate.score(messages, continuation, topLogprobs);
-            outcome = "success";
-            return scored;
-        }
-        finally {
-            latency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
-            calls(outcome).increment();
-        }
+        return timed(() -> delegate.score(messages, continuation, topLogprobs));
     }
 
     private Generation measured(Supplier<Generation> call) {
-        long start = System.nanoTime();
-        String outcome = "error";
-        try {
-            Generation generation = call.get();
-            promptTokens.increment(generation.usage().promptTokens());
-            completionTokens.increment(generation.usage().completionTokens());
-            outcome = "success";
-            return generation;
-        }
-        finally {
-            latency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
-            calls(outcome).increment();
-        }
+        Generation generation = timed(call);
+        promptTokens.increment(generation.usage().promptTokens());
+        completionTokens.increment(generation.usage().completionTokens());
+        return generation;
     }
 
-    private Counter calls(String outcome) {
-        return Counter.builder("lore.model.calls").description("Model calls by outcome")
-                .tags("backend", backend, "role", role, "outcome", outcome).register(registry);
+    private <T> T timed(Supplier<T> call) {
+        long start = System.nanoTime();
+        try {
+            T result = call.get();
+            successes.increment();
+            return result;
+        }
+        catch (RuntimeException | Error e) {
+            errors.increment();
+            throw e;
+        }
+        finally {
+            latency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        }
     }
 }

@@ -42,23 +42,9 @@ final class BenchClient {
 
     /** Posts JSON and asks for a Markdown answer. */
     String postForText(String path, Object body) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
-                .header("Accept", "text/markdown").POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)))
-                .build();
-        try {
-            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() >= 400) {
-                throw new IllegalStateException(path + " answered " + response.statusCode() + ": " + response.body());
-            }
-            return response.body();
-        }
-        catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return text(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+                .header("Accept", "text/markdown")
+                .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body))).build());
     }
 
     JsonNode get(String path) {
@@ -66,13 +52,18 @@ final class BenchClient {
     }
 
     private JsonNode send(HttpRequest request) {
+        String body = text(request);
+        return body.isBlank() ? json.missingNode() : json.readTree(body);
+    }
+
+    private String text(HttpRequest request) {
         try {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() >= 400) {
                 throw new IllegalStateException(request.uri() + " answered " + response.statusCode() + ": "
                         + response.body());
             }
-            return response.body().isBlank() ? json.missingNode() : json.readTree(response.body());
+            return response.body();
         }
         catch (IOException e) {
             throw new IllegalStateException(e);

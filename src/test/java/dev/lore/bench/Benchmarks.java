@@ -47,12 +47,18 @@ public final class Benchmarks {
         this.dbUrl = dbUrl;
     }
 
-    public static void main(String[] args) throws Exception {
+    /** {@code --key=value} (or a bare {@code --flag}, meaning true) arguments as a map. */
+    static Map<String, String> options(String[] args) {
         Map<String, String> options = new LinkedHashMap<>();
         for (String arg : args) {
             String[] kv = arg.replaceFirst("^--", "").split("=", 2);
             options.put(kv[0], kv.length > 1 ? kv[1] : "true");
         }
+        return options;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = options(args);
         Benchmarks bench = new Benchmarks(Path.of(options.getOrDefault("scifact", "../shared/eval/scifact")),
                 Path.of(options.getOrDefault("results", "bench/results")),
                 options.getOrDefault("db", "jdbc:postgresql://127.0.0.1:5432/lore_bench"));

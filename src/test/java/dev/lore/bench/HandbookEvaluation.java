@@ -24,11 +24,7 @@ import tools.jackson.databind.json.JsonMapper;
 public final class HandbookEvaluation {
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new LinkedHashMap<>();
-        for (String arg : args) {
-            String[] kv = arg.replaceFirst("^--", "").split("=", 2);
-            options.put(kv[0], kv.length > 1 ? kv[1] : "true");
-        }
+        Map<String, String> options = Benchmarks.options(args);
         Path handbook = Path.of(options.getOrDefault("handbook", "../shared/eval/handbook"));
         Path results = Path.of(options.getOrDefault("results", "bench/results"));
         String embedder = options.getOrDefault("embedder", "all-minilm-l6-v2-q");

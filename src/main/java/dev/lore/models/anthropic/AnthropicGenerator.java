@@ -3,7 +3,6 @@ package dev.lore.models.anthropic;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -132,7 +131,7 @@ final class AnthropicGenerator implements Generator, HealthIndicator {
                     }
                 }
             }
-            FinishReason reason = cancellation.isCancelled() ? FinishReason.CANCELLED : finishReason(finish);
+            FinishReason reason = cancellation.isCancelled() ? FinishReason.CANCELLED : FinishReason.fromWire(finish);
             return new Generation(answeredBy, List.of(new Completion(text.toString(), List.of(), reason)), usage);
         }, delivered::get);
     }
@@ -175,7 +174,7 @@ final class AnthropicGenerator implements Generator, HealthIndicator {
             finish = result.getMetadata().getFinishReason();
         }
         return new Generation(modelOf(response, model), List.of(new Completion(text.toString(), List.of(),
-                finishReason(finish))), usage(response, Usage.NONE));
+                FinishReason.fromWire(finish))), usage(response, Usage.NONE));
     }
 
     private static String modelOf(ChatResponse response, String otherwise) {
@@ -193,17 +192,6 @@ final class AnthropicGenerator implements Generator, HealthIndicator {
             return otherwise;
         }
         return new Usage(prompt == null ? 0 : prompt, completion == null ? 0 : completion);
-    }
-
-    private static FinishReason finishReason(String reason) {
-        if (reason == null) {
-            return FinishReason.OTHER;
-        }
-        return switch (reason.toLowerCase(Locale.ROOT)) {
-            case "end_turn", "stop_sequence", "stop" -> FinishReason.STOP;
-            case "max_tokens", "length" -> FinishReason.LENGTH;
-            default -> FinishReason.OTHER;
-        };
     }
 
     static RemoteFailure classify(Throwable failure) {

@@ -29,8 +29,6 @@ final class LlamaEngine implements AutoCloseable {
 
     private final Path file;
     private final long model;
-    private final int vocabularySize;
-    private final int trainedContext;
     private final int embeddingSize;
     private final String chatTemplate;
     private final boolean gpu;
@@ -57,8 +55,6 @@ final class LlamaEngine implements AutoCloseable {
         this.model = LlamaNative.loadModel(file.toAbsolutePath().toString(), properties.gpuLayers());
         try {
             int[] shape = LlamaNative.modelShape(model);
-            this.vocabularySize = shape[0];
-            this.trainedContext = shape[1];
             this.embeddingSize = shape[2];
             this.chatTemplate = LlamaNative.chatTemplate(model);
             this.gpu = properties.gpuLayers() > 0 && LlamaNative.supportsGpuOffload();
@@ -103,14 +99,6 @@ final class LlamaEngine implements AutoCloseable {
 
     Path file() {
         return file;
-    }
-
-    int vocabularySize() {
-        return vocabularySize;
-    }
-
-    int trainedContext() {
-        return trainedContext;
     }
 
     String chatTemplate() {
@@ -340,10 +328,6 @@ final class LlamaEngine implements AutoCloseable {
             this.context = context;
             this.size = size;
             this.batch = batch;
-        }
-
-        int heldLength() {
-            return heldLength;
         }
 
         /** How many tokens this context has decoded in all. */

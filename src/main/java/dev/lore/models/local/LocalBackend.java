@@ -22,10 +22,6 @@ class LocalBackend implements GeneratorBackend {
 
     @Override
     public Generator open() {
-        if (properties.modelPath() == null) {
-            throw new IllegalStateException("lore.local.model-path must name a GGUF file when the local backend is "
-                    + "selected");
-        }
         return LocalGenerator.open(properties);
     }
 }

@@ -47,11 +47,6 @@ record LocalProperties(Path modelPath, @DefaultValue("0") int gpuLayers, @Defaul
                 library, nativeLog);
     }
 
-    LocalProperties withLibrary(Path value) {
-        return new LocalProperties(modelPath, gpuLayers, contextSize, threads, contexts, queueCapacity, queueTimeout,
-                value, nativeLog);
-    }
-
     LocalProperties withPool(int contextCount, int capacity, Duration timeout) {
         return new LocalProperties(modelPath, gpuLayers, contextSize, threads, contextCount, capacity, timeout,
                 library, nativeLog);

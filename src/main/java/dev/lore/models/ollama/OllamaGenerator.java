@@ -124,7 +124,7 @@ final class OllamaGenerator implements Generator, HealthIndicator {
             addTokens(root, tokens);
             return new Generation(root.path("model").asString(model), List.of(new Completion(
                     RemoteHttp.text(message(root), "content", "the answer's message"), tokens,
-                    finishReason(root))), usage(root));
+                    FinishReason.fromWire(root.path("done_reason").asString("stop")))), usage(root));
         }));
     }
 
@@ -173,7 +173,7 @@ final class OllamaGenerator implements Generator, HealthIndicator {
             }
             if (chunk.path("done").asBoolean(false)) {
                 return new Generation(answeredBy, List.of(new Completion(text.toString(), tokens,
-                        finishReason(chunk))), usage(chunk));
+                        FinishReason.fromWire(chunk.path("done_reason").asString("stop")))), usage(chunk));
             }
         }
         if (cancellation.isCancelled()) {
@@ -253,14 +253,6 @@ final class OllamaGenerator implements Generator, HealthIndicator {
             tokens.add(new TokenLogprob(RemoteHttp.text(token, "token", "a logprob"),
                     RemoteHttp.number(token, "logprob", "a logprob"), top));
         }
-    }
-
-    private static FinishReason finishReason(JsonNode root) {
-        return switch (root.path("done_reason").asString("stop")) {
-            case "stop" -> FinishReason.STOP;
-            case "length" -> FinishReason.LENGTH;
-            default -> FinishReason.OTHER;
-        };
     }
 
     private static Usage usage(JsonNode root) {

@@ -143,7 +143,7 @@ final class OpenAiGenerator implements Generator, HealthIndicator, AutoCloseable
                     onToken.accept(piece.get());
                 }
                 if (choice.finishReason().isPresent()) {
-                    finish = finishReason(choice.finishReason().get().asString());
+                    finish = FinishReason.fromWire(choice.finishReason().get().asString());
                 }
             }
         }
@@ -206,7 +206,7 @@ final class OpenAiGenerator implements Generator, HealthIndicator, AutoCloseable
             List<TokenLogprob> tokens = choice.logprobs().flatMap(ChatCompletion.Choice.Logprobs::content)
                     .map(content -> content.stream().map(OpenAiGenerator::token).toList()).orElse(List.of());
             completions.add(new Completion(choice.message().content().orElse(""), tokens,
-                    finishReason(choice.finishReason().asString())));
+                    FinishReason.fromWire(choice.finishReason().asString())));
         }
         return new Generation(completion.model(), completions, completion.usage().map(OpenAiGenerator::usage)
                 .orElse(Usage.NONE));
@@ -219,14 +219,6 @@ final class OpenAiGenerator implements Generator, HealthIndicator, AutoCloseable
 
     private static Usage usage(CompletionUsage usage) {
         return new Usage(usage.promptTokens(), usage.completionTokens());
-    }
-
-    private static FinishReason finishReason(String reason) {
-        return switch (reason) {
-            case "stop" -> FinishReason.STOP;
-            case "length" -> FinishReason.LENGTH;
-            default -> FinishReason.OTHER;
-        };
     }
 
     static RemoteFailure classify(Throwable failure) {
