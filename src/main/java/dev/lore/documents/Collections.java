@@ -27,9 +27,11 @@ public class Collections {
     private final CurrentCaller caller;
     private final Embedder embedder;
     private final Clock clock;
+    private final VectorIndexes vectorIndexes;
 
-    Collections(JdbcClient jdbc, CurrentCaller caller, Embedder embedder, Clock clock) {
+    Collections(JdbcClient jdbc, CurrentCaller caller, Embedder embedder, Clock clock, VectorIndexes vectorIndexes) {
         this.jdbc = jdbc;
+        this.vectorIndexes = vectorIndexes;
         this.caller = caller;
         this.embedder = embedder;
         this.clock = clock;
@@ -38,8 +40,9 @@ public class Collections {
     record Created(String name, String description, Instant createdAt, String embedder, int dimension) {
     }
 
+    /** {@code vectorIndex}: how dense search runs in the collection (see {@link VectorIndexes.State}). */
     record Summary(String name, String description, long documents, long chunks, String embedder, int dimension,
-            Instant createdAt) {
+            Instant createdAt, VectorIndexes.State vectorIndex) {
     }
 
     @Transactional
@@ -68,14 +71,15 @@ public class Collections {
 
     List<Summary> list() {
         Caller current = caller.get();
+        var indexes = vectorIndexes.states();
         return jdbc.sql("""
-                SELECT c.name, c.description, c.embedder, c.dimension, c.created_at,
-                       (SELECT count(*) FROM documents d WHERE d.collection_id = c.id) AS documents,
-                       (SELECT count(*) FROM chunks k WHERE k.collection_id = c.id) AS chunks
+                SELECT c.id, c.name, c.description, c.embedder, c.dimension, c.created_at, c.chunk_count AS chunks,
+                       (SELECT count(*) FROM documents d WHERE d.collection_id = c.id) AS documents
                 FROM collections c ORDER BY c.name""")
                 .query((rs, n) -> new Summary(rs.getString("name"), rs.getString("description"),
                         rs.getLong("documents"), rs.getLong("chunks"), rs.getString("embedder"),
-                        rs.getInt("dimension"), rs.getObject("created_at", OffsetDateTime.class).toInstant()))
+                        rs.getInt("dimension"), rs.getObject("created_at", OffsetDateTime.class).toInstant(),
+                        indexes.getOrDefault(rs.getLong("id"), VectorIndexes.State.exact)))
                 .list().stream()
                 .filter(c -> current.canSee(c.name()))
                 .toList();

@@ -61,6 +61,7 @@ class IngestionWorker {
     private final DocumentsProperties properties;
     private final JsonMapper json;
     private final Clock clock;
+    private final VectorIndexes vectorIndexes;
     private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "ingestion"));
     private final ExecutorService storer = Executors.newSingleThreadExecutor(r -> new Thread(r, "ingestion-store"));
     private final AtomicBoolean pending = new AtomicBoolean();
@@ -73,7 +74,9 @@ class IngestionWorker {
 
     IngestionWorker(JdbcClient jdbc, NamedParameterJdbcTemplate namedJdbc, TransactionTemplate transactions,
             DocumentParser parser, Embedder embedder,
-            DocumentsProperties properties, JsonMapper json, Clock clock, MeterRegistry meters) {
+            DocumentsProperties properties, JsonMapper json, Clock clock, MeterRegistry meters,
+            VectorIndexes vectorIndexes) {
+        this.vectorIndexes = vectorIndexes;
         this.jdbc = jdbc;
         this.namedJdbc = namedJdbc;
         this.transactions = transactions;
@@ -141,12 +144,18 @@ class IngestionWorker {
         Future<?> storing = CompletableFuture.completedFuture(null);
         try {
             List<Item> batch;
+            boolean worked = false;
             while (!(batch = claim()).isEmpty() && !executor.isShutdown()) {
+                worked = true;
                 Embedded embedded = prepareAndEmbed(batch);
                 storing.get();
                 storing = embedded == null ? storing : storer.submit(() -> store(embedded));
             }
             storing.get();
+            if (worked) {
+                // the backlog has drained: a collection that a load made large gets its index built in bulk now
+                vectorIndexes.wake();
+            }
         }
         catch (RuntimeException | ExecutionException e) {
             log.error("Ingestion worker failed; queued work stays queued and is retried", e);

@@ -18,6 +18,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 import dev.lore.LoreApplication;
+import dev.lore.documents.VectorIndexProperties;
 import dev.lore.documents.internal.Chunker;
 import dev.lore.models.Embedder;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -132,14 +133,19 @@ public final class Benchmarks {
                 .query(Long.class).single() > 0) {
             sleep(Duration.ofMillis(100));
         }
+        double drainedSeconds = (System.nanoTime() - start) / 1e9;
+        // a collection over lore.vector-index.threshold is searchable through its HNSW index only once that is built
+        // after the load: the pipeline's time runs until then
+        boolean indexed = jdbc.sql("SELECT chunk_count FROM collections WHERE name = :n").param("n", collection)
+                .query(Long.class).single() >= app.getBean(VectorIndexProperties.class).threshold();
+        while (indexed && !vectorIndex(client, collection).equals("hnsw")) {
+            sleep(Duration.ofMillis(100));
+        }
         double seconds = (System.nanoTime() - start) / 1e9;
         long failed = jdbc.sql("""
                 SELECT count(*) FROM ingestion_items i JOIN collections c ON c.id = i.collection_id
                 WHERE c.name = :n AND i.status = 'FAILED'""").param("n", collection).query(Long.class).single();
-        List<String> texts = jdbc.sql("""
-                SELECT k.title, k.heading_path, k.text FROM chunks k JOIN collections c ON c.id = k.collection_id
-                WHERE c.name = :n ORDER BY k.source, k.ordinal""").param("n", collection)
-                .query((rs, n) -> Chunker.embeddingText(rs.getString(1), rs.getString(2), rs.getString(3))).list();
+        List<String> texts = texts(jdbc, collection);
         Embedder model = app.getBean(Embedder.class);
         long rawStart = System.nanoTime();
         for (int i = 0; measureRaw && i < texts.size(); i += 32) {
@@ -153,6 +159,7 @@ public final class Benchmarks {
         row.put("chunks", texts.size());
         row.put("submitSeconds", RetrievalMetrics.round((submitted - start) / 1e9));
         row.put("pipelineSeconds", RetrievalMetrics.round(seconds));
+        row.put("indexWaitSeconds", RetrievalMetrics.round(seconds - drainedSeconds));
         row.put("pipelineChunksPerSecond", RetrievalMetrics.round(texts.size() / seconds));
         row.put("rawEmbedderSeconds", measureRaw ? RetrievalMetrics.round(rawSeconds) : "-");
         row.put("rawEmbedderChunksPerSecond", measureRaw ? RetrievalMetrics.round(texts.size() / rawSeconds) : "-");
@@ -165,6 +172,22 @@ public final class Benchmarks {
         }
         System.out.println("ingestion " + row);
         return row;
+    }
+
+    private static List<String> texts(JdbcClient jdbc, String collection) {
+        return jdbc.sql("""
+                SELECT k.title, k.heading_path, k.text FROM chunks k JOIN collections c ON c.id = k.collection_id
+                WHERE c.name = :n ORDER BY k.source, k.ordinal""").param("n", collection)
+                .query((rs, n) -> Chunker.embeddingText(rs.getString(1), rs.getString(2), rs.getString(3))).list();
+    }
+
+    private static String vectorIndex(BenchClient client, String collection) {
+        for (JsonNode summary : client.get("/api/v1/collections")) {
+            if (summary.path("name").asString().equals(collection)) {
+                return summary.path("vectorIndex").asString();
+            }
+        }
+        throw new IllegalStateException("Collection " + collection + " is gone");
     }
 
     /** Scores the modes through Lore's own evaluation harness ({@code POST /api/v1/evaluations}), BEIR-shaped. */
@@ -215,15 +238,18 @@ public final class Benchmarks {
         StringBuilder report = new StringBuilder(header);
         report.append("## Ingestion: SciFact corpus through the whole pipeline vs the raw embedder\n\n")
                 .append("| embedder | documents | chunks | pipeline chunks/s | raw embedder chunks/s | ratio "
-                        + "| parse / embed / store s |\n")
-                .append("|---|---|---|---|---|---|---|\n");
+                        + "| parse / embed / store s | index wait s |\n")
+                .append("|---|---|---|---|---|---|---|---|\n");
         for (Map<String, Object> row : ingestion) {
-            report.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s / %s / %s |%n",
+            report.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s / %s / %s | %s |%n",
                     row.get("embedder"), row.get("documents"), row.get("chunks"), row.get("pipelineChunksPerSecond"),
                     row.get("rawEmbedderChunksPerSecond"), row.get("ratio"), row.get("parseSeconds"),
-                    row.get("embedSeconds"), row.get("storeSeconds")));
+                    row.get("embedSeconds"), row.get("storeSeconds"), row.get("indexWaitSeconds")));
         }
-        report.append("\nThe stages overlap: batch k is stored while batch k+1 is parsed and embedded.\n");
+        report.append("\nThe stages overlap: batch k is stored while batch k+1 is parsed and embedded. The pipeline's "
+                + "time runs from the first upload until the collection is searchable through its HNSW index, built "
+                + "in bulk after the load (index wait: the time between the last document stored and the index "
+                + "ready).\n");
         report.append("\n## SciFact (BEIR test, 300 queries), scored by Lore's evaluation harness "
                 + "(POST /api/v1/evaluations): documents ranked by their best chunk; p50 is in-process search time\n\n")
                 .append("| mode | embedder | nDCG@10 | Recall@100 | MRR@10 | p50 ms |\n|---|---|---|---|---|---|\n");

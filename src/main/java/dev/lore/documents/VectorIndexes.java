@@ -1,0 +1,234 @@
+package dev.lore.documents;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import javax.sql.DataSource;
+
+import jakarta.annotation.PreDestroy;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
+import org.springframework.stereotype.Component;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * Gives each large enough collection its own partial HNSW index, {@code chunks_embedding_c<id> ... WHERE
+ * collection_id = <id>}, built in bulk with {@code CREATE INDEX CONCURRENTLY}. Building a graph in bulk costs
+ * PostgreSQL about a fifth of inserting the same vectors one by one into an existing graph, and an initial load is
+ * most of a collection's chunks, so the build waits until the collection's ingestion backlog has drained (or
+ * {@code maxDeferred} chunks wait). Until then, and for collections below the threshold, dense search scans the
+ * collection's vectors exactly: complete, and a dense search never filters another collection's graph.
+ * <p>
+ * Builds run one at a time on this component's thread. A session advisory lock per collection makes one instance
+ * build while others skip it; an index left invalid by a build that died is dropped and built again under that lock,
+ * and the index of a deleted collection is dropped.
+ */
+@Component
+public class VectorIndexes {
+
+    /** The state of a collection's vector index, as the collections API shows it. */
+    public enum State {
+        /** no index: dense search scans the collection's vectors */
+        exact,
+        /** being built; dense search scans until it is ready */
+        building,
+        /** ready: dense search walks the HNSW graph */
+        hnsw
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(VectorIndexes.class);
+
+    static final String PREFIX = "chunks_embedding_c";
+
+    /** First key of the two-key advisory locks taken while building a collection's index ("LV" for Lore vectors). */
+    static final int LOCK_CLASS = 0x4C56;
+
+    private final JdbcClient jdbc;
+    private final DataSource dataSource;
+    private final VectorIndexProperties properties;
+    private final Timer buildTimer;
+    private final Set<Long> building = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean pending = new AtomicBoolean();
+    private final ExecutorService executor = Executors.newSingleThreadExecutor(
+            new CustomizableThreadFactory("vector-index-"));
+
+    VectorIndexes(JdbcClient jdbc, DataSource dataSource, VectorIndexProperties properties, MeterRegistry meters) {
+        this.jdbc = jdbc;
+        this.dataSource = dataSource;
+        this.properties = properties;
+        this.buildTimer = Timer.builder("lore.vector_index.build")
+                .description("Time to build one collection's HNSW index").register(meters);
+    }
+
+    static String indexName(long collectionId) {
+        return PREFIX + collectionId;
+    }
+
+    /** Whether a collection of this many chunks, with this many documents still queued, gets its index now. */
+    static boolean due(long chunks, long queuedDocuments, VectorIndexProperties properties) {
+        return chunks > 0 && chunks >= properties.threshold()
+                && (queuedDocuments == 0 || chunks >= properties.maxDeferred());
+    }
+
+    @Scheduled(fixedDelayString = "${lore.documents.poll-interval:2s}")
+    void poll() {
+        wake();
+    }
+
+    /** Schedules one pass over the collections unless one is already waiting to run. */
+    void wake() {
+        if (pending.compareAndSet(false, true) && !executor.isShutdown()) {
+            executor.execute(() -> {
+                pending.set(false);
+                try {
+                    reconcile();
+                }
+                catch (RuntimeException e) {
+                    log.error("Vector index maintenance failed; it is tried again on the next pass", e);
+                }
+            });
+        }
+    }
+
+    @PreDestroy
+    void stop() throws InterruptedException {
+        executor.shutdownNow();
+        executor.awaitTermination(30, TimeUnit.SECONDS);
+    }
+
+    /** The state of every collection's index, by collection id; collections without one are absent. */
+    Map<Long, State> states() {
+        Map<Long, State> states = new HashMap<>();
+        present().forEach((id, valid) -> states.put(id, valid ? State.hnsw : State.building));
+        building.forEach(id -> states.put(id, State.building));
+        return states;
+    }
+
+    /**
+     * Builds the collection's index now, whatever its size and backlog, and returns once it is ready (benchmarks load
+     * chunks by SQL); waits while another session builds it.
+     */
+    public void ensure(long collectionId) throws InterruptedException {
+        if (jdbc.sql("SELECT count(*) FROM collections WHERE id = :id").param("id", collectionId).query(Long.class)
+                .single() == 0) {
+            throw new IllegalArgumentException("No collection with id " + collectionId);
+        }
+        while (!Boolean.TRUE.equals(present().get(collectionId))) {
+            build(collectionId);
+            if (!Boolean.TRUE.equals(present().get(collectionId))) {
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    void reconcile() {
+        Map<Long, Boolean> present = present();
+        List<Long> collections = jdbc.sql("SELECT id FROM collections").query(Long.class).list();
+        for (Map.Entry<Long, Boolean> index : present.entrySet()) {
+            if (!collections.contains(index.getKey()) || !index.getValue()) {
+                build(index.getKey());
+            }
+        }
+        List<Long> due = jdbc.sql("""
+                SELECT c.id, c.chunk_count,
+                       (SELECT count(*) FROM ingestion_items i
+                        WHERE i.collection_id = c.id AND i.status IN ('QUEUED', 'RUNNING')) AS queued
+                FROM collections c WHERE c.chunk_count > 0 AND c.chunk_count >= :threshold""")
+                .param("threshold", properties.threshold())
+                .query((rs, n) -> due(rs.getLong("chunk_count"), rs.getLong("queued"), properties) ? rs.getLong("id")
+                        : null)
+                .list().stream().filter(id -> id != null && !present.containsKey(id)).toList();
+        due.forEach(this::build);
+    }
+
+    /** Lore's vector indexes: collection id to whether the index is valid (an invalid one is being or was built). */
+    private Map<Long, Boolean> present() {
+        Map<Long, Boolean> present = new HashMap<>();
+        jdbc.sql("""
+                SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                WHERE i.indrelid = 'chunks'::regclass AND c.relname LIKE :pattern""")
+                .param("pattern", PREFIX.replace("_", "\\_") + "%")
+                .query((ResultSet rs) -> {
+                    present.put(Long.parseLong(rs.getString(1).substring(PREFIX.length())), rs.getBoolean(2));
+                });
+        return present;
+    }
+
+    /**
+     * Under the collection's advisory lock (skipped when another session holds it): drops an invalid leftover or the
+     * index of a deleted collection, and builds a missing one for a collection that exists.
+     */
+    private void build(long collectionId) {
+        String index = indexName(collectionId);
+        try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement()) {
+            if (!connection.getAutoCommit()) {
+                connection.setAutoCommit(true); // CREATE INDEX CONCURRENTLY cannot run inside a transaction
+            }
+            if (!queryBoolean(sql, "SELECT pg_try_advisory_lock(" + LOCK_CLASS + ", " + collectionId + ")")) {
+                return;
+            }
+            building.add(collectionId);
+            try {
+                Boolean valid = present().get(collectionId);
+                boolean exists = queryBoolean(sql,
+                        "SELECT EXISTS (SELECT 1 FROM collections WHERE id = " + collectionId + ")");
+                if (Boolean.FALSE.equals(valid) || (valid != null && !exists)) {
+                    log.info("Dropping vector index {} ({})", index, exists ? "left invalid" : "collection deleted");
+                    sql.execute("DROP INDEX CONCURRENTLY IF EXISTS " + index);
+                    valid = null;
+                }
+                if (valid == null && exists) {
+                    create(sql, collectionId, index);
+                }
+            }
+            finally {
+                building.remove(collectionId);
+                sql.execute("RESET maintenance_work_mem; RESET max_parallel_maintenance_workers");
+                sql.execute("SELECT pg_advisory_unlock(" + LOCK_CLASS + ", " + collectionId + ")");
+            }
+        }
+        catch (SQLException e) {
+            log.error("Could not build vector index {}; dense search of collection {} stays exact", index,
+                    collectionId, e);
+        }
+    }
+
+    private void create(Statement sql, long collectionId, String index) throws SQLException {
+        long chunks = jdbc.sql("SELECT chunk_count FROM collections WHERE id = :id").param("id", collectionId)
+                .query(Long.class).single();
+        log.info("Building vector index {} over {} chunks of collection {}", index, chunks, collectionId);
+        long start = System.nanoTime();
+        sql.execute("SET maintenance_work_mem = '" + properties.maintenanceWorkMem().toKilobytes() + "kB'");
+        sql.execute("SET max_parallel_maintenance_workers = " + properties.buildWorkers());
+        // identifiers and numbers only, all of them Lore's own: nothing here comes from a request
+        sql.execute("CREATE INDEX CONCURRENTLY IF NOT EXISTS " + index
+                + " ON chunks USING hnsw (embedding vector_cosine_ops) WITH (m = " + properties.m()
+                + ", ef_construction = " + properties.efConstruction() + ") WHERE collection_id = " + collectionId);
+        long nanos = System.nanoTime() - start;
+        buildTimer.record(nanos, TimeUnit.NANOSECONDS);
+        log.info("Built vector index {} in {} ms", index, nanos / 1_000_000);
+    }
+
+    private static boolean queryBoolean(Statement sql, String query) throws SQLException {
+        try (ResultSet rs = sql.executeQuery(query)) {
+            return rs.next() && rs.getBoolean(1);
+        }
+    }
+}
