@@ -22,6 +22,7 @@ import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.transaction.event.TransactionalEventListener;
@@ -62,8 +63,10 @@ class IngestionWorker {
     private final JsonMapper json;
     private final Clock clock;
     private final VectorIndexes vectorIndexes;
-    private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "ingestion"));
-    private final ExecutorService storer = Executors.newSingleThreadExecutor(r -> new Thread(r, "ingestion-store"));
+    private final ExecutorService executor = Executors.newSingleThreadExecutor(
+            new CustomizableThreadFactory("ingestion-"));
+    private final ExecutorService storer = Executors.newSingleThreadExecutor(
+            new CustomizableThreadFactory("ingestion-store-"));
     private final AtomicBoolean pending = new AtomicBoolean();
     private final Counter documentsDone;
     private final Counter documentsFailed;

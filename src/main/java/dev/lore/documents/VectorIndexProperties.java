@@ -1,5 +1,7 @@
 package dev.lore.documents;
 
+import java.time.Duration;
+
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 
@@ -14,7 +16,8 @@ import org.springframework.validation.annotation.Validated;
  * in bulk once the collection's ingestion backlog has drained, or at once when {@code maxDeferred} chunks wait
  * unindexed; afterwards new chunks join the index as they are stored. {@code m} and {@code efConstruction} are
  * pgvector's graph parameters; {@code maintenanceWorkMem} should hold the collection's graph (about 2 kB a chunk at
- * 384 dimensions), or pgvector finishes the build tuple by tuple, several times slower.
+ * 384 dimensions), or pgvector finishes the build tuple by tuple, several times slower. Every {@code checkInterval}
+ * the indexer also looks for work that other instances left (this instance's own loads wake it when they drain).
  */
 @ConfigurationProperties("lore.vector-index")
 @Validated
@@ -24,5 +27,6 @@ public record VectorIndexProperties(
         @DefaultValue("16") @Min(2) @Max(100) int m,
         @DefaultValue("64") @Min(4) @Max(1000) int efConstruction,
         @DefaultValue("512MB") DataSize maintenanceWorkMem,
-        @DefaultValue("1") @Min(0) @Max(64) int buildWorkers) {
+        @DefaultValue("1") @Min(0) @Max(64) int buildWorkers,
+        @DefaultValue("10s") Duration checkInterval) {
 }

@@ -81,13 +81,13 @@ public class VectorIndexes {
         return PREFIX + collectionId;
     }
 
-    /** Whether a collection of this many chunks, with this many documents still queued, gets its index now. */
-    static boolean due(long chunks, long queuedDocuments, VectorIndexProperties properties) {
-        return chunks > 0 && chunks >= properties.threshold()
-                && (queuedDocuments == 0 || chunks >= properties.maxDeferred());
+    /** Whether a collection of this many chunks, with or without documents still queued, gets its index now. */
+    static boolean due(long chunks, boolean backlog, VectorIndexProperties properties) {
+        return chunks > 0 && chunks >= properties.threshold() && (!backlog || chunks >= properties.maxDeferred());
     }
 
-    @Scheduled(fixedDelayString = "${lore.documents.poll-interval:2s}")
+    /** Catches what other instances loaded; this instance's own loads wake it as their backlog drains. */
+    @Scheduled(fixedDelayString = "${lore.vector-index.check-interval:10s}")
     void poll() {
         wake();
     }
@@ -147,14 +147,15 @@ public class VectorIndexes {
             }
         }
         List<Long> due = jdbc.sql("""
-                SELECT c.id, c.chunk_count,
-                       (SELECT count(*) FROM ingestion_items i
-                        WHERE i.collection_id = c.id AND i.status IN ('QUEUED', 'RUNNING')) AS queued
-                FROM collections c WHERE c.chunk_count > 0 AND c.chunk_count >= :threshold""")
+                SELECT c.id, c.chunk_count, EXISTS (SELECT 1 FROM ingestion_items i
+                    WHERE i.collection_id = c.id AND i.status IN ('QUEUED', 'RUNNING')) AS backlog
+                FROM collections c
+                WHERE c.chunk_count > 0 AND c.chunk_count >= :threshold AND c.id <> ALL (:indexed)""")
                 .param("threshold", properties.threshold())
-                .query((rs, n) -> due(rs.getLong("chunk_count"), rs.getLong("queued"), properties) ? rs.getLong("id")
-                        : null)
-                .list().stream().filter(id -> id != null && !present.containsKey(id)).toList();
+                .param("indexed", present.keySet().toArray(Long[]::new))
+                .query((rs, n) -> due(rs.getLong("chunk_count"), rs.getBoolean("backlog"), properties)
+                        ? rs.getLong("id") : null)
+                .list().stream().filter(java.util.Objects::nonNull).toList();
         due.forEach(this::build);
     }
 

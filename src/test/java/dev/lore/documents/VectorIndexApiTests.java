@@ -106,6 +106,7 @@ class VectorIndexApiTests extends IntegrationTest {
             assertThat(vectorIndex("vi-invalid")).isEqualTo("building");
             sql.execute("SELECT pg_advisory_unlock(" + VectorIndexes.LOCK_CLASS + ", " + collection + ")");
         }
+        indexes.wake();
 
         awaitIndex("vi-invalid", "hnsw");
         assertThat(indexDefinition(collection)).contains("USING hnsw");
@@ -113,13 +114,14 @@ class VectorIndexApiTests extends IntegrationTest {
 
     @Test
     void theIndexWaitsForTheBacklogUnlessTooManyChunksWait() {
-        VectorIndexProperties properties = new VectorIndexProperties(1000, 50_000, 16, 64, DataSize.ofMegabytes(64), 1);
-        assertThat(VectorIndexes.due(999, 0, properties)).isFalse();
-        assertThat(VectorIndexes.due(1000, 0, properties)).isTrue();
-        assertThat(VectorIndexes.due(20_000, 3, properties)).isFalse();
-        assertThat(VectorIndexes.due(50_000, 3, properties)).isTrue();
-        assertThat(VectorIndexes.due(0, 0, new VectorIndexProperties(0, 50_000, 16, 64, DataSize.ofMegabytes(64), 1)))
-                .isFalse();
+        VectorIndexProperties properties = new VectorIndexProperties(1000, 50_000, 16, 64, DataSize.ofMegabytes(64), 1,
+                Duration.ofSeconds(10));
+        assertThat(VectorIndexes.due(999, false, properties)).isFalse();
+        assertThat(VectorIndexes.due(1000, false, properties)).isTrue();
+        assertThat(VectorIndexes.due(20_000, true, properties)).isFalse();
+        assertThat(VectorIndexes.due(50_000, true, properties)).isTrue();
+        assertThat(VectorIndexes.due(0, false, new VectorIndexProperties(0, 50_000, 16, 64, DataSize.ofMegabytes(64),
+                1, Duration.ofSeconds(10)))).isFalse();
     }
 
     private long id(String collection) {

@@ -57,6 +57,7 @@ public final class LatencyBench {
         try (SingleConnectionDataSource raw = new SingleConnectionDataSource(dbUrl, "lore", "lore", true)) {
             JdbcClient plain = JdbcClient.create(raw);
             plain.sql("SET hnsw.iterative_scan = relaxed_order").update();
+            plain.sql("SET jit = off").update();
             plain.sql("SET hnsw.ef_search = 100").update();
             SearchQueries sql = new SearchQueries(plain, app.getBean(JsonMapper.class));
             int warmup = Math.min(20, queries.size());
