@@ -12,7 +12,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.annotation.PreDestroy;
 
@@ -63,11 +62,9 @@ class IngestionWorker {
     private final JsonMapper json;
     private final Clock clock;
     private final VectorIndexes vectorIndexes;
-    private final ExecutorService executor = Executors.newSingleThreadExecutor(
-            new CustomizableThreadFactory("ingestion-"));
+    private final CoalescingWorker worker = new CoalescingWorker("ingestion-", this::drain);
     private final ExecutorService storer = Executors.newSingleThreadExecutor(
             new CustomizableThreadFactory("ingestion-store-"));
-    private final AtomicBoolean pending = new AtomicBoolean();
     private final Counter documentsDone;
     private final Counter documentsFailed;
     private final Counter chunksDone;
@@ -104,27 +101,15 @@ class IngestionWorker {
         wake();
     }
 
+    /** Schedules one drain of the queue unless one is already waiting to run; also polls for other instances' work. */
     @Scheduled(fixedDelayString = "${lore.documents.poll-interval:2s}")
-    void poll() {
-        wake();
-    }
-
-    /** Schedules one drain of the queue unless one is already waiting to run. */
     void wake() {
-        if (pending.compareAndSet(false, true) && !executor.isShutdown()) {
-            executor.execute(() -> {
-                pending.set(false);
-                drain();
-            });
-        }
+        worker.wake();
     }
 
     @PreDestroy
     void stop() throws InterruptedException {
-        executor.shutdown();
-        if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
-            executor.shutdownNow();
-        }
+        worker.stop();
         storer.shutdown();
         if (!storer.awaitTermination(30, TimeUnit.SECONDS)) {
             storer.shutdownNow();
@@ -148,7 +133,7 @@ class IngestionWorker {
         try {
             List<Item> batch;
             boolean worked = false;
-            while (!(batch = claim()).isEmpty() && !executor.isShutdown()) {
+            while (!(batch = claim()).isEmpty() && !worker.stopping()) {
                 worked = true;
                 Embedded embedded = prepareAndEmbed(batch);
                 storing.get();

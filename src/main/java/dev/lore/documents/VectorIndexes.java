@@ -9,10 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import javax.sql.DataSource;
 
@@ -22,7 +19,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.annotation.Scheduled;
-import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 import org.springframework.stereotype.Component;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -65,9 +61,7 @@ public class VectorIndexes {
     private final VectorIndexProperties properties;
     private final Timer buildTimer;
     private final Set<Long> building = ConcurrentHashMap.newKeySet();
-    private final AtomicBoolean pending = new AtomicBoolean();
-    private final ExecutorService executor = Executors.newSingleThreadExecutor(
-            new CustomizableThreadFactory("vector-index-"));
+    private final CoalescingWorker worker = new CoalescingWorker("vector-index-", this::pass);
 
     VectorIndexes(JdbcClient jdbc, DataSource dataSource, VectorIndexProperties properties, MeterRegistry meters) {
         this.jdbc = jdbc;
@@ -86,31 +80,27 @@ public class VectorIndexes {
         return chunks > 0 && chunks >= properties.threshold() && (!backlog || chunks >= properties.maxDeferred());
     }
 
-    /** Catches what other instances loaded; this instance's own loads wake it as their backlog drains. */
+    /**
+     * Schedules one pass over the collections unless one is already waiting to run. This instance's loads call it as
+     * their backlog drains; the schedule catches what other instances loaded.
+     */
     @Scheduled(fixedDelayString = "${lore.vector-index.check-interval:10s}")
-    void poll() {
-        wake();
-    }
-
-    /** Schedules one pass over the collections unless one is already waiting to run. */
     void wake() {
-        if (pending.compareAndSet(false, true) && !executor.isShutdown()) {
-            executor.execute(() -> {
-                pending.set(false);
-                try {
-                    reconcile();
-                }
-                catch (RuntimeException e) {
-                    log.error("Vector index maintenance failed; it is tried again on the next pass", e);
-                }
-            });
-        }
+        worker.wake();
     }
 
     @PreDestroy
     void stop() throws InterruptedException {
-        executor.shutdownNow();
-        executor.awaitTermination(30, TimeUnit.SECONDS);
+        worker.stop();
+    }
+
+    private void pass() {
+        try {
+            reconcile();
+        }
+        catch (RuntimeException e) {
+            log.error("Vector index maintenance failed; it is tried again on the next pass", e);
+        }
     }
 
     /** The state of every collection's index, by collection id; collections without one are absent. */

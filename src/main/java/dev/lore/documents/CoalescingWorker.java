@@ -1,0 +1,45 @@
+package dev.lore.documents;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
+
+/**
+ * One background thread that runs a task when woken. Wakes that arrive while a run is still waiting to start merge
+ * into it, so a burst of events (uploads, polls) costs one run, and a wake during a run schedules exactly one more.
+ */
+final class CoalescingWorker {
+
+    private final ExecutorService executor;
+    private final AtomicBoolean pending = new AtomicBoolean();
+    private final Runnable task;
+
+    CoalescingWorker(String threadNamePrefix, Runnable task) {
+        this.executor = Executors.newSingleThreadExecutor(new CustomizableThreadFactory(threadNamePrefix));
+        this.task = task;
+    }
+
+    void wake() {
+        if (pending.compareAndSet(false, true) && !executor.isShutdown()) {
+            executor.execute(() -> {
+                pending.set(false);
+                task.run();
+            });
+        }
+    }
+
+    boolean stopping() {
+        return executor.isShutdown();
+    }
+
+    /** Lets a running task finish for up to 30 seconds, then interrupts it. */
+    void stop() throws InterruptedException {
+        executor.shutdown();
+        if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
+            executor.shutdownNow();
+        }
+    }
+}
