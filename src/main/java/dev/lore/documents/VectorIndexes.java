@@ -5,6 +5,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -43,7 +44,7 @@ public class VectorIndexes {
     public enum State {
         /** no index: dense search scans the collection's vectors */
         exact,
-        /** being built; dense search scans until it is ready */
+        /** being built (and the table analysed); dense search scans until it is ready */
         building,
         /** ready: dense search walks the HNSW graph */
         hnsw
@@ -130,7 +131,7 @@ public class VectorIndexes {
 
     void reconcile() {
         Map<Long, Boolean> present = present();
-        List<Long> collections = jdbc.sql("SELECT id FROM collections").query(Long.class).list();
+        Set<Long> collections = new HashSet<>(jdbc.sql("SELECT id FROM collections").query(Long.class).list());
         for (Map.Entry<Long, Boolean> index : present.entrySet()) {
             if (!collections.contains(index.getKey()) || !index.getValue()) {
                 build(index.getKey());
@@ -212,6 +213,9 @@ public class VectorIndexes {
         sql.execute("CREATE INDEX CONCURRENTLY IF NOT EXISTS " + index
                 + " ON chunks USING hnsw (embedding vector_cosine_ops) WITH (m = " + properties.m()
                 + ", ef_construction = " + properties.efConstruction() + ") WHERE collection_id = " + collectionId);
+        // statistics from before the load put the new collection at a handful of rows, and for so few the planner
+        // keeps scanning exactly (40 ms instead of 7 for SciFact): the index counts as ready once they are fresh
+        sql.execute("ANALYZE chunks");
         long nanos = System.nanoTime() - start;
         buildTimer.record(nanos, TimeUnit.NANOSECONDS);
         log.info("Built vector index {} in {} ms", index, nanos / 1_000_000);
