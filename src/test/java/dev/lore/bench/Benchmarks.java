@@ -19,6 +19,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 
 import dev.lore.LoreApplication;
 import dev.lore.documents.VectorIndexProperties;
+import dev.lore.documents.VectorIndexes;
 import dev.lore.documents.internal.Chunker;
 import dev.lore.models.Embedder;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -192,7 +193,7 @@ public final class Benchmarks {
         jdbc.sql("DELETE FROM collections WHERE id = :id").param("id", id).update();
         // the indexer drops the deleted collection's index on its next check: let that happen before the clock starts
         for (int i = 0; i < 120 && jdbc.sql("SELECT count(*) FROM pg_indexes WHERE indexname = :n")
-                .param("n", "chunks_embedding_c" + id).query(Long.class).single() > 0; i++) {
+                .param("n", VectorIndexes.indexName(id)).query(Long.class).single() > 0; i++) {
             sleep(Duration.ofMillis(250));
         }
     }

@@ -35,6 +35,15 @@ public abstract class IntegrationTest {
         registry.add("lore.documents.poll-interval", () -> "200ms");
     }
 
+    /** Creates a collection holding leave.md (vacation days) and laptops.md, both ingested. */
+    protected void createLeaveAndLaptops(String collection) {
+        admin().post("/api/v1/collections", java.util.Map.of("name", collection));
+        org.assertj.core.api.Assertions.assertThat(admin().ingest(collection,
+                Api.Part.file("leave.md", "# Leave\n\nStaff earn vacation days.\n"),
+                Api.Part.file("laptops.md", "# Laptops\n\nIT hands out laptops.\n")).path("status").asString())
+                .isEqualTo("DONE");
+    }
+
     protected Api admin() {
         return new Api(port, ADMIN_KEY, json);
     }

@@ -14,7 +14,6 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import dev.lore.support.Api;
-import dev.lore.support.Api.Part;
 import dev.lore.support.IntegrationTest;
 import tools.jackson.databind.JsonNode;
 
@@ -40,10 +39,7 @@ class LocalEngineSearchApiTests extends IntegrationTest {
 
     @BeforeAll
     void ingest() {
-        admin().post("/api/v1/collections", Map.of("name", COLLECTION));
-        assertThat(admin().ingest(COLLECTION, Part.file("leave.md", "# Leave\n\nStaff earn vacation days.\n"),
-                Part.file("laptops.md", "# Laptops\n\nIT hands out laptops.\n")).path("status").asString())
-                .isEqualTo("DONE");
+        createLeaveAndLaptops(COLLECTION);
     }
 
     @Test

@@ -16,7 +16,6 @@ import org.springframework.test.context.DynamicPropertySource;
 
 import dev.lore.models.backend.FakeHttpServer;
 import dev.lore.support.Api;
-import dev.lore.support.Api.Part;
 import dev.lore.support.IntegrationTest;
 import tools.jackson.databind.JsonNode;
 
@@ -45,10 +44,7 @@ class OpenAiServiceApiTests extends IntegrationTest {
     void ingest() {
         SERVER.on("/v1/models", json(200, """
                 {"object":"list","data":[{"id":"gpt-test","object":"model","created":1,"owned_by":"test"}]}"""));
-        admin().post("/api/v1/collections", Map.of("name", COLLECTION));
-        assertThat(admin().ingest(COLLECTION, Part.file("leave.md", "# Leave\n\nStaff earn vacation days.\n"),
-                Part.file("laptops.md", "# Laptops\n\nIT hands out laptops.\n")).path("status").asString())
-                .isEqualTo("DONE");
+        createLeaveAndLaptops(COLLECTION);
     }
 
     @AfterAll
