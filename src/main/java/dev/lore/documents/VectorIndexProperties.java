@@ -12,7 +12,7 @@ import org.springframework.validation.annotation.Validated;
 
 /**
  * When and how each collection gets its HNSW index. Below {@code threshold} chunks a collection is searched exactly
- * (a scan of its vectors: complete recall, about 40 ms at 10k chunks on 2 cores). At or above it the index is built
+ * (a scan of its vectors: complete recall, slower than the graph as the collection grows). At or above it the index is built
  * in bulk once the collection's ingestion backlog has drained, or at once when {@code maxDeferred} chunks wait
  * unindexed; afterwards new chunks join the index as they are stored. {@code m} and {@code efConstruction} are
  * pgvector's graph parameters; {@code maintenanceWorkMem} should hold the collection's graph (about 2 kB a chunk at
