@@ -70,7 +70,8 @@ public class Retriever {
                 usage.put("hyde", usage(hypothetical.generator(), hypothetical.usage(), hypothetical.cached()));
                 if (request.explain()) {
                     trace.put("hyde", Map.of("prompt", hypothetical.prompt(), "generator", hypothetical.generator(),
-                            "documents", hypothetical.passages(), "includeQuery", hypothetical.includeQuery(),
+                            "documents", hypothetical.passages(), "embeddedDocuments",
+                            hypothetical.embeddedPassages(), "includeQuery", hypothetical.includeQuery(),
                             "generationMs", hypothetical.generationMillis(), "cached", hypothetical.cached()));
                 }
             }

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 import com.github.benmanes.caffeine.cache.Cache;
@@ -27,6 +29,8 @@ import dev.lore.web.LoreException;
  */
 @Component
 public class HydeQueryEmbedder {
+
+    private static final Logger log = LoggerFactory.getLogger(HydeQueryEmbedder.class);
 
     private final Generators generators;
     private final Embedder embedder;
@@ -67,9 +71,17 @@ public class HydeQueryEmbedder {
         Generation generation = generate(generator, prompt, settings.documents());
         long generationMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         List<String> passages = generation.completions().stream().map(Completion::text).map(String::strip).toList();
-        HydeEmbedding embedding = new HydeEmbedding(average(query, passages, settings.includeQuery()), promptName,
-                passages, settings.includeQuery(), generator.name(), generation.usage(), generationMillis, false);
-        cache.put(key, embedding);
+        List<String> usable = passages.stream().filter(HydeQueryEmbedder::hasWords).toList();
+        if (usable.size() < passages.size()) {
+            log.warn("HyDE: {} of {} passages from {} had no words; averaging the rest{}", passages.size() - usable.size(),
+                    passages.size(), generator.name(), usable.isEmpty() ? " (only the query's own embedding)" : "");
+        }
+        HydeEmbedding embedding = new HydeEmbedding(average(query, usable, settings.includeQuery()), promptName,
+                passages, usable.size(), settings.includeQuery(), generator.name(), generation.usage(),
+                generationMillis, false);
+        if (!usable.isEmpty()) {
+            cache.put(key, embedding);
+        }
         return embedding;
     }
 
@@ -89,9 +101,21 @@ public class HydeQueryEmbedder {
         return generator.generate(GenerationRequest.of(prompt, options));
     }
 
+    /**
+     * Whether a passage has a letter or digit: a model that stops at once, or writes only spaces, punctuation or
+     * control characters, gives nothing to embed (and ONNX embedders refuse blank text).
+     */
+    private static boolean hasWords(String passage) {
+        return passage.codePoints().anyMatch(Character::isLetterOrDigit);
+    }
+
+    /**
+     * The mean of the passages' embeddings and, when asked for, the query's. If no passage is left, the query's own
+     * embedding is the vector, so a mute generator degrades HyDE to plain dense search instead of failing it.
+     */
     private float[] average(String query, List<String> passages, boolean includeQuery) {
         List<float[]> vectors = new ArrayList<>(embedder.embedDocuments(passages));
-        if (includeQuery) {
+        if (includeQuery || vectors.isEmpty()) {
             vectors.add(embedder.embedQuery(query));
         }
         float[] mean = new float[embedder.dimension()];

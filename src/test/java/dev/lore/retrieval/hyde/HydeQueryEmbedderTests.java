@@ -9,12 +9,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 import org.junit.jupiter.api.Test;
 
+import dev.lore.models.Cancellation;
+import dev.lore.models.Completion;
 import dev.lore.models.Embedder;
+import dev.lore.models.FinishReason;
+import dev.lore.models.Generation;
+import dev.lore.models.GenerationRequest;
+import dev.lore.models.Generator;
+import dev.lore.models.GeneratorCapabilities;
 import dev.lore.models.GeneratorRole;
 import dev.lore.models.Generators;
+import dev.lore.models.Usage;
 import dev.lore.prompts.Prompts;
 import dev.lore.prompts.PromptsProperties;
 import dev.lore.retrieval.HydeSettings;
@@ -23,7 +32,10 @@ import dev.lore.web.LoreException;
 
 class HydeQueryEmbedderTests {
 
-    /** Deterministic, distinct vectors per text, with queries and documents embedded differently (as e5 does). */
+    /**
+     * Deterministic, distinct vectors per text, with queries and documents embedded differently (as e5 does); like
+     * LangChain4j's ONNX models it refuses blank text.
+     */
     static final class HashEmbedder implements Embedder {
 
         final List<String> documents = new ArrayList<>();
@@ -40,6 +52,9 @@ class HydeQueryEmbedderTests {
 
         @Override
         public List<float[]> embedDocuments(List<String> texts) {
+            if (texts.stream().anyMatch(text -> text.trim().isEmpty())) {
+                throw new IllegalArgumentException("Cannot embed empty or whitespace-only text");
+            }
             documents.addAll(texts);
             return texts.stream().map(text -> vector("passage: " + text)).toList();
         }
@@ -68,7 +83,7 @@ class HydeQueryEmbedderTests {
     private final Prompts prompts = new Prompts(new PromptsProperties(null));
     private HydeQueryEmbedder hyde;
 
-    private HydeQueryEmbedder hyde(FakeGenerator generator) {
+    private HydeQueryEmbedder hyde(Generator generator) {
         Generators generators = role -> role == GeneratorRole.GENERATOR ? Optional.ofNullable(generator)
                 : Optional.empty();
         hyde = new HydeQueryEmbedder(generators, embedder, prompts,
@@ -150,5 +165,69 @@ class HydeQueryEmbedderTests {
                     assertThat(e.getMessage()).contains("lore.generator");
                 });
         assertThat(embedder.documents).isEmpty();
+    }
+
+    @Test
+    void leavesPassagesWithoutWordsOutOfTheAverage() {
+        QuietGenerator generator = new QuietGenerator("Employees earn 13 days of annual leave.", "\u0001 \n");
+        HydeEmbedding result = hyde(generator).embed(1, "handbook", "vacation days", new HydeSettings(2, true, null));
+
+        assertThat(result.passages()).containsExactly("Employees earn 13 days of annual leave.", "\u0001");
+        assertThat(result.embeddedPassages()).isEqualTo(1);
+        assertThat(embedder.documents).containsExactly("Employees earn 13 days of annual leave.");
+        float[] passage = HashEmbedder.vector("passage: Employees earn 13 days of annual leave.");
+        float[] query = HashEmbedder.vector("query: vacation days");
+        for (int i = 0; i < 8; i++) {
+            assertThat(result.vector()[i]).isCloseTo((passage[i] + query[i]) / 2,
+                    org.assertj.core.data.Offset.offset(1e-5f));
+        }
+    }
+
+    @Test
+    void aGeneratorThatWritesNothingFallsBackToTheQueryAndIsAskedAgainNextTime() {
+        QuietGenerator generator = new QuietGenerator("", " ...");
+        HydeQueryEmbedder embedderUnderTest = hyde(generator);
+        HydeEmbedding result = embedderUnderTest.embed(1, "handbook", "vacation days",
+                new HydeSettings(2, false, null));
+
+        assertThat(result.embeddedPassages()).isZero();
+        assertThat(result.vector()).containsExactly(HashEmbedder.vector("query: vacation days"));
+        assertThat(embedder.documents).isEmpty();
+        assertThat(embedderUnderTest.embed(1, "handbook", "vacation days", new HydeSettings(2, false, null))
+                .cached()).as("an empty generation is not cached").isFalse();
+        assertThat(generator.calls).isEqualTo(2);
+    }
+
+    /** A generator that writes the given passages whatever it is asked, as a small or broken model may. */
+    private static final class QuietGenerator implements Generator {
+
+        private final List<String> passages;
+        int calls;
+
+        QuietGenerator(String... passages) {
+            this.passages = List.of(passages);
+        }
+
+        @Override
+        public String name() {
+            return "quiet:test";
+        }
+
+        @Override
+        public GeneratorCapabilities capabilities() {
+            return new GeneratorCapabilities(false, true, true, false, false);
+        }
+
+        @Override
+        public Generation generate(GenerationRequest request) {
+            calls++;
+            return new Generation(name(), passages.stream()
+                    .map(text -> new Completion(text, List.of(), FinishReason.STOP)).toList(), new Usage(10, 1));
+        }
+
+        @Override
+        public Generation stream(GenerationRequest request, Consumer<String> onToken, Cancellation cancellation) {
+            return generate(request);
+        }
     }
 }
