@@ -20,7 +20,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /** A BEIR-format dataset: corpus.jsonl(.gz), queries.jsonl and qrels/&lt;split&gt;.tsv. */
-record BeirDataset(List<Doc> corpus, Map<String, String> queries, Map<String, Set<String>> qrels) {
+public record BeirDataset(List<Doc> corpus, Map<String, String> queries, Map<String, Set<String>> qrels) {
 
     record Doc(String id, String title, String text) {
     }
@@ -50,6 +50,14 @@ record BeirDataset(List<Doc> corpus, Map<String, String> queries, Map<String, Se
         }
         qrels.keySet().forEach(id -> queries.put(id, all.get(id)));
         return new BeirDataset(corpus, queries, qrels);
+    }
+
+    /** The first {@code limit} passages of a corpus file as title and text, as the benchmarks embed them. */
+    public static List<String> texts(Path corpus, int limit) throws IOException {
+        JsonMapper json = JsonMapper.builder().build();
+        return lines(corpus).stream().limit(limit).map(json::readTree)
+                .map(node -> (node.path("title").asString("") + "\n\n" + node.path("text").asString("")).strip())
+                .toList();
     }
 
     private static List<String> lines(Path path) throws IOException {

@@ -80,8 +80,9 @@ final class OnnxCrossEncoder implements Reranker, AutoCloseable {
             tokenizer = HuggingFaceTokenizer.newInstance(tokenizerJson, Map.of("truncation", "longest_first",
                     "maxLength", Integer.toString(settings.maxLength()),
                     "modelMaxLength", Integer.toString(settings.maxLength()), "padding", "longest"));
+            // one batch runs at a time, so ONNX Runtime's own threads spread it over the cores
             opened = OnnxSessions.open(model.toString(), (env, options) -> env.createSession(model.toString(), options),
-                    onnx);
+                    onnx, 0);
             Set<String> declared = opened.session().getInputNames();
             if (!declared.contains(INPUT_IDS) || !KNOWN_INPUTS.containsAll(declared)) {
                 throw new IllegalStateException(model + " declares the inputs " + declared

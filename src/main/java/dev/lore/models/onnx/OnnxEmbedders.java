@@ -8,13 +8,8 @@ import java.util.concurrent.Executors;
 
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import dev.langchain4j.model.embedding.EmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.OnnxBertBiEncoder;
 import dev.langchain4j.model.embedding.onnx.PoolingMode;
-import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
-import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
-import dev.langchain4j.model.embedding.onnx.bgesmallenv15q.BgeSmallEnV15QuantizedEmbeddingModel;
-import dev.langchain4j.model.embedding.onnx.e5smallv2q.E5SmallV2QuantizedEmbeddingModel;
 import dev.lore.models.Embedder;
 
 /** Factory of the in-process embedders that ship inside Maven jars. */
@@ -23,24 +18,21 @@ public final class OnnxEmbedders {
     private static final int DIMENSION = 384;
 
     /**
-     * A packaged model: how LangChain4j builds it on the CPU, how its vectors are pooled (for a session Lore opens
-     * itself, e.g. on CUDA), and the prefixes it was trained with for queries and passages.
+     * A model packaged in one of LangChain4j's jars ({@code <name>.onnx} and {@code <name>-tokenizer.json} on the
+     * classpath): how its vectors are pooled and the prefixes it was trained with for queries and passages.
      */
-    private record Model(java.util.function.Function<Executor, EmbeddingModel> cpu, PoolingMode pooling,
-            String queryPrefix, String documentPrefix) {
+    private record Model(PoolingMode pooling, String queryPrefix, String documentPrefix) {
     }
 
     private static final java.util.Map<String, Model> MODELS = new java.util.LinkedHashMap<>();
 
     static {
-        MODELS.put("all-minilm-l6-v2-q", new Model(AllMiniLmL6V2QuantizedEmbeddingModel::new, PoolingMode.MEAN, "", ""));
-        MODELS.put("all-minilm-l6-v2", new Model(AllMiniLmL6V2EmbeddingModel::new, PoolingMode.MEAN, "", ""));
+        MODELS.put("all-minilm-l6-v2-q", new Model(PoolingMode.MEAN, "", ""));
+        MODELS.put("all-minilm-l6-v2", new Model(PoolingMode.MEAN, "", ""));
         // BGE v1.5 finds passages for queries given with this instruction; passages go bare
-        MODELS.put("bge-small-en-v1.5-q", new Model(BgeSmallEnV15QuantizedEmbeddingModel::new, PoolingMode.CLS,
-                "Represent this sentence for searching relevant passages: ", ""));
+        MODELS.put("bge-small-en-v1.5-q", new Model(PoolingMode.CLS, "Represent this sentence for searching relevant passages: ", ""));
         // e5 expects every input marked as a query or a passage
-        MODELS.put("e5-small-v2-q", new Model(E5SmallV2QuantizedEmbeddingModel::new, PoolingMode.MEAN, "query: ",
-                "passage: "));
+        MODELS.put("e5-small-v2-q", new Model(PoolingMode.MEAN, "query: ", "passage: "));
     }
 
     /** The embedding models that ship inside the jar. */
@@ -60,22 +52,21 @@ public final class OnnxEmbedders {
             throw new IllegalArgumentException("Unknown lore.models.embedder '" + name + "' (expected one of "
                     + String.join(", ", NAMES) + ")");
         }
-        // one worker per core: LangChain4j embeds the texts of a batch concurrently on this executor
+        // One worker per core: LangChain4j embeds the texts of a batch concurrently on this executor, each run on
+        // one ONNX Runtime thread. LangChain4j's packaged model classes open their sessions with ONNX Runtime's
+        // default threads, one pool per session on top of these workers: on 2 cores that ran the quantised MiniLM
+        // at 72 texts/s against 130 with one thread a run (bench/onnx-threads.sh), so Lore opens
+        // the packaged files itself.
         Executor executor = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), r -> {
             Thread thread = new Thread(r, "onnx-embed");
             thread.setDaemon(true);
             return thread;
         });
         ModelTokenizer tokenizer = ModelTokenizer.fromClasspath(name + "-tokenizer.json");
-        if (onnx.device() == OnnxDevice.CPU) {
-            return new OnnxEmbedder(name, packaged.cpu().apply(executor), OnnxDevice.CPU, tokenizer,
-                    packaged.queryPrefix(), packaged.documentPrefix());
-        }
-        // LangChain4j's packaged models open their session without options; the same files, opened here, can run on CUDA
         byte[] onnxModel = resource(name + ".onnx");
         try (InputStream tokenizerJson = OnnxEmbedders.class.getClassLoader().getResourceAsStream(name + "-tokenizer.json")) {
             OnnxSessions.Opened opened = OnnxSessions.open(name,
-                    (environment, options) -> environment.createSession(onnxModel, options), onnx);
+                    (environment, options) -> environment.createSession(onnxModel, options), onnx, 1);
             OnnxBertBiEncoder encoder = new OnnxBertBiEncoder(OrtEnvironment.getEnvironment(), opened.session(),
                     tokenizerJson, packaged.pooling());
             return new OnnxEmbedder(name, new SessionEmbeddingModel(encoder, DIMENSION, executor), opened.device(),

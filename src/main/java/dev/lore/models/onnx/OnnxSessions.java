@@ -30,7 +30,13 @@ final class OnnxSessions {
     record Opened(OrtSession session, OnnxDevice device) {
     }
 
-    static Opened open(String model, ModelSource source, OnnxProperties settings) throws OrtException {
+    /**
+     * Opens a session for {@code model}. {@code intraOpThreads} is how many threads ONNX Runtime may use inside one
+     * run (0: its own default, one per physical core it detects); callers that already run one inference per core
+     * concurrently pass 1, as a second level of threads only oversubscribes the cores.
+     */
+    static Opened open(String model, ModelSource source, OnnxProperties settings, int intraOpThreads)
+            throws OrtException {
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
         if (settings.device() == OnnxDevice.CUDA) {
             EnumSet<OrtProvider> providers = OrtEnvironment.getAvailableProviders();
@@ -39,7 +45,7 @@ final class OnnxSessions {
                         + "build Lore with -Pgpu); running on the CPU", model, providers);
             }
             else {
-                try (SessionOptions options = new SessionOptions()) {
+                try (SessionOptions options = options(intraOpThreads)) {
                     options.addCUDA(settings.deviceId());
                     return new Opened(source.open(environment, options), OnnxDevice.CUDA);
                 }
@@ -51,8 +57,16 @@ final class OnnxSessions {
                 }
             }
         }
-        try (SessionOptions options = new SessionOptions()) {
+        try (SessionOptions options = options(intraOpThreads)) {
             return new Opened(source.open(environment, options), OnnxDevice.CPU);
         }
+    }
+
+    private static SessionOptions options(int intraOpThreads) throws OrtException {
+        SessionOptions options = new SessionOptions();
+        if (intraOpThreads > 0) {
+            options.setIntraOpNumThreads(intraOpThreads);
+        }
+        return options;
     }
 }

@@ -5,7 +5,7 @@ import java.util.concurrent.Executor;
 import dev.langchain4j.model.embedding.onnx.AbstractInProcessEmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.OnnxBertBiEncoder;
 
-/** One of LangChain4j's packaged embedding models run on an ONNX Runtime session that Lore opened (e.g. on CUDA). */
+/** One of LangChain4j's packaged embedding models run on an ONNX Runtime session that Lore opened with its own options. */
 final class SessionEmbeddingModel extends AbstractInProcessEmbeddingModel {
 
     private final OnnxBertBiEncoder model;

@@ -10,6 +10,9 @@ import org.junit.jupiter.api.Test;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtProvider;
 
+import dev.langchain4j.model.embedding.EmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.bgesmallenv15q.BgeSmallEnV15QuantizedEmbeddingModel;
 import dev.lore.models.Embedder;
 
 class OnnxEmbeddersTests {
@@ -70,6 +73,20 @@ class OnnxEmbeddersTests {
         List<float[]> actual = onCuda.embedDocuments(texts);
         for (int i = 0; i < texts.size(); i++) {
             assertThat(actual.get(i)).containsExactly(expected.get(i), org.assertj.core.data.Offset.offset(tolerance));
+        }
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = { "all-minilm-l6-v2-q", "bge-small-en-v1.5-q" })
+    void opensThePackagedModelsToTheSameVectorsAsLangChain4jsOwnClasses(String name) {
+        EmbeddingModel packaged = name.startsWith("bge") ? new BgeSmallEnV15QuantizedEmbeddingModel()
+                : new AllMiniLmL6V2QuantizedEmbeddingModel();
+        Embedder lore = name.equals(EMBEDDER.name()) ? EMBEDDER : OnnxEmbedders.create(name);
+        List<String> texts = List.of("Staff accrue vacation days each pay cycle.", "The laptop battery needs replacing.");
+        List<float[]> actual = lore.embedDocuments(texts);
+        for (int i = 0; i < texts.size(); i++) {
+            assertThat(actual.get(i)).containsExactly(packaged.embed(texts.get(i)).content().vector(),
+                    org.assertj.core.data.Offset.offset(1e-5f));
         }
     }
 
