@@ -1,9 +1,11 @@
 package dev.lore.documents;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,34 +62,49 @@ class Reembedding {
         }
         jdbc.sql("SELECT pg_advisory_xact_lock(:key)").param("key", collection.id()).query(Object.class).list();
         long start = System.nanoTime();
-        List<Row> rows = jdbc.sql("""
-                SELECT id, title, heading_path, text FROM chunks WHERE collection_id = :collection ORDER BY id""")
-                .param("collection", collection.id())
+        long total = jdbc.sql("SELECT chunk_count FROM collections WHERE id = :id").param("id", collection.id())
+                .query(Long.class).single();
+        log.info("Re-embedding {} chunks of collection {} from {} to {}", total, name, collection.embedder(),
+                embedder.name());
+        // the chunks stream from a cursor, a batch at a time, so a large collection never sits in memory whole;
+        // the cursor's snapshot does not see the rows this transaction updates behind it
+        long done = 0;
+        try (Stream<Row> rows = jdbc.sql("""
+                SELECT id, title, heading_path, text FROM chunks WHERE collection_id = :collection""")
+                .param("collection", collection.id()).withFetchSize(BATCH)
                 .query((rs, n) -> new Row(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3),
                         rs.getString(4)))
-                .list();
-        log.info("Re-embedding {} chunks of collection {} from {} to {}", rows.size(), name, collection.embedder(),
-                embedder.name());
-        for (int i = 0; i < rows.size(); i += BATCH) {
-            List<Row> batch = rows.subList(i, Math.min(rows.size(), i + BATCH));
-            List<float[]> vectors = embedder.embedDocuments(batch.stream()
-                    .map(row -> Chunker.embeddingText(row.title(), row.headingPath(), row.text())).toList());
-            List<MapSqlParameterSource> updates = new ArrayList<>();
-            for (int j = 0; j < batch.size(); j++) {
-                updates.add(new MapSqlParameterSource().addValue("id", batch.get(j).id())
-                        .addValue("embedding", new PGvector(vectors.get(j))));
-            }
-            namedJdbc.batchUpdate("UPDATE chunks SET embedding = :embedding WHERE id = :id",
-                    updates.toArray(MapSqlParameterSource[]::new));
-            if ((i / BATCH) % 20 == 19) {
-                log.info("Re-embedded {}/{} chunks of collection {}", i + batch.size(), rows.size(), name);
+                .stream()) {
+            Iterator<Row> cursor = rows.iterator();
+            List<Row> batch = new ArrayList<>(BATCH);
+            while (cursor.hasNext()) {
+                batch.add(cursor.next());
+                if (batch.size() == BATCH || !cursor.hasNext()) {
+                    update(batch);
+                    done += batch.size();
+                    batch.clear();
+                    if (done % (20 * BATCH) == 0) {
+                        log.info("Re-embedded {}/{} chunks of collection {}", done, total, name);
+                    }
+                }
             }
         }
         jdbc.sql("UPDATE collections SET embedder = :embedder, dimension = :dimension WHERE id = :id")
                 .param("embedder", embedder.name()).param("dimension", embedder.dimension())
                 .param("id", collection.id()).update();
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        log.info("Collection {} now embedded with {} ({} chunks, {} ms)", name, embedder.name(), rows.size(), millis);
-        return new Result(name, collection.embedder(), embedder.name(), rows.size(), millis);
+        log.info("Collection {} now embedded with {} ({} chunks, {} ms)", name, embedder.name(), done, millis);
+        return new Result(name, collection.embedder(), embedder.name(), done, millis);
+    }
+
+    private void update(List<Row> batch) {
+        List<float[]> vectors = embedder.embedDocuments(batch.stream()
+                .map(row -> Chunker.embeddingText(row.title(), row.headingPath(), row.text())).toList());
+        MapSqlParameterSource[] updates = new MapSqlParameterSource[batch.size()];
+        for (int i = 0; i < batch.size(); i++) {
+            updates[i] = new MapSqlParameterSource().addValue("id", batch.get(i).id())
+                    .addValue("embedding", new PGvector(vectors.get(i)));
+        }
+        namedJdbc.batchUpdate("UPDATE chunks SET embedding = :embedding WHERE id = :id", updates);
     }
 }

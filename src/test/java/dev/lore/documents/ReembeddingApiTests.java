@@ -31,10 +31,15 @@ class ReembeddingApiTests extends IntegrationTest {
     void aCollectionFromAnotherModelIsRefusedUntilReembeddedThenSearchesWithTheNewVectors() {
         String name = "reembed-tests";
         admin().post("/api/v1/collections", Map.of("name", name));
-        assertThat(admin().ingest(name,
+        List<Part> files = new java.util.ArrayList<>(List.of(
                 Part.file("leave.md", "# Leave\n\nEmployees earn vacation days and annual leave every pay period.\n"),
-                Part.file("laptops.md", "# Laptops\n\nNew hires receive a laptop from the IT desk on day one.\n"))
-                .path("status").asString()).isEqualTo("DONE");
+                Part.file("laptops.md", "# Laptops\n\nNew hires receive a laptop from the IT desk on day one.\n")));
+        // more chunks than one re-embedding batch (64), so the cursor is read across batches
+        for (int i = 0; i < 70; i++) {
+            files.add(Part.file("note-" + i + ".md", "# Note " + i + "\n\nMeeting room " + i + " seats " + (i % 9 + 2)
+                    + " people and has a screen.\n"));
+        }
+        assertThat(admin().ingest(name, files.toArray(Part[]::new)).path("status").asString()).isEqualTo("DONE");
         float[] stale = new float[embedder.dimension()];
         stale[0] = 1;
         jdbc.sql("UPDATE collections SET embedder = 'another-model' WHERE name = :n").param("n", name).update();
@@ -55,8 +60,12 @@ class ReembeddingApiTests extends IntegrationTest {
         assertThat(reembedded.status()).as(reembedded.raw()).isEqualTo(200);
         assertThat(reembedded.body().path("previousEmbedder").asString()).isEqualTo("another-model");
         assertThat(reembedded.body().path("embedder").asString()).isEqualTo(embedder.name());
-        assertThat(reembedded.body().path("chunks").asLong()).isEqualTo(2);
+        assertThat(reembedded.body().path("chunks").asLong()).isEqualTo(72);
 
+        assertThat(jdbc.sql("""
+                SELECT count(*) FROM chunks k JOIN collections c ON c.id = k.collection_id
+                WHERE c.name = :n AND k.embedding = :v""").param("n", name).param("v", new PGvector(stale))
+                .query(Long.class).single()).as("no chunk keeps its old vector").isZero();
         List<Map<String, Object>> chunks = jdbc.sql("""
                 SELECT k.id, k.title, k.heading_path, k.text FROM chunks k JOIN collections c ON c.id = k.collection_id
                 WHERE c.name = :n""").param("n", name).query().listOfRows();
