@@ -37,6 +37,11 @@ final class CoalescingWorker {
 
     /** Lets a running task finish for up to 30 seconds, then interrupts it. */
     void stop() throws InterruptedException {
+        stop(executor);
+    }
+
+    /** Shuts an executor down, letting its running task finish for up to 30 seconds before interrupting it. */
+    static void stop(ExecutorService executor) throws InterruptedException {
         executor.shutdown();
         if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
             executor.shutdownNow();

@@ -110,10 +110,7 @@ class IngestionWorker {
     @PreDestroy
     void stop() throws InterruptedException {
         worker.stop();
-        storer.shutdown();
-        if (!storer.awaitTermination(30, TimeUnit.SECONDS)) {
-            storer.shutdownNow();
-        }
+        CoalescingWorker.stop(storer);
     }
 
     private record Item(long id, UUID ingestionId, long collectionId, UUID documentId, String source, String title,
