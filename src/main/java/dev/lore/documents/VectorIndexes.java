@@ -33,9 +33,12 @@ import io.micrometer.core.instrument.Timer;
  * {@code maxDeferred} chunks wait). Until then, and for collections below the threshold, dense search scans the
  * collection's vectors exactly: complete, and a dense search never filters another collection's graph.
  * <p>
- * Builds run one at a time on this component's thread. A session advisory lock per collection makes one instance
- * build while others skip it; an index left invalid by a build that died is dropped and built again under that lock,
- * and the index of a deleted collection is dropped.
+ * Builds run one at a time on this component's thread, and one at a time across instances: every build, drop and
+ * analyse holds one session advisory lock, and a session that cannot take it skips the work until its next pass.
+ * Two {@code CREATE INDEX CONCURRENTLY} of partial indexes on the same table (or one and an {@code ANALYZE}) each
+ * wait for the other's transaction and deadlock, so collections cannot each have their own lock. An index left
+ * invalid by a build that died is dropped and built again under the lock, and the index of a deleted collection is
+ * dropped.
  */
 @Component
 public class VectorIndexes {
@@ -54,8 +57,8 @@ public class VectorIndexes {
 
     static final String PREFIX = "chunks_embedding_c";
 
-    /** First key of the two-key advisory locks taken while building a collection's index ("LV" for Lore vectors). */
-    static final int LOCK_CLASS = 0x4C56;
+    /** The session advisory lock held while building or dropping any vector index (19542 is 0x4C56, "LV"). */
+    static final String LOCK = "19542, 0";
 
     private final JdbcClient jdbc;
     private final DataSource dataSource;
@@ -164,7 +167,7 @@ public class VectorIndexes {
     }
 
     /**
-     * Under the collection's advisory lock (skipped when another session holds it): drops an invalid leftover or the
+     * Under the build lock (skipped when another session holds it): drops an invalid leftover or the
      * index of a deleted collection, and builds a missing one for a collection that exists.
      */
     private void build(long collectionId) {
@@ -173,7 +176,7 @@ public class VectorIndexes {
             if (!connection.getAutoCommit()) {
                 connection.setAutoCommit(true); // CREATE INDEX CONCURRENTLY cannot run inside a transaction
             }
-            if (!queryBoolean(sql, "SELECT pg_try_advisory_lock(" + LOCK_CLASS + ", " + collectionId + ")")) {
+            if (!queryBoolean(sql, "SELECT pg_try_advisory_lock(" + LOCK + ")")) {
                 return;
             }
             building.add(collectionId);
@@ -193,7 +196,7 @@ public class VectorIndexes {
             finally {
                 building.remove(collectionId);
                 sql.execute("RESET maintenance_work_mem; RESET max_parallel_maintenance_workers");
-                sql.execute("SELECT pg_advisory_unlock(" + LOCK_CLASS + ", " + collectionId + ")");
+                sql.execute("SELECT pg_advisory_unlock(" + LOCK + ")");
             }
         }
         catch (SQLException e) {

@@ -94,10 +94,10 @@ class VectorIndexApiTests extends IntegrationTest {
         admin().ingest("vi-invalid", PAGES);
         long collection = id("vi-invalid");
         String name = VectorIndexes.indexName(collection);
-        // holding the collection's build lock keeps the indexer off while a failed concurrent build leaves an
-        // invalid index under the name
+        // holding the build lock, as another instance building would, keeps the indexer off while a failed
+        // concurrent build leaves an invalid index under the name
         try (Connection lock = dataSource.getConnection(); Statement sql = lock.createStatement()) {
-            sql.execute("SELECT pg_advisory_lock(" + VectorIndexes.LOCK_CLASS + ", " + collection + ")");
+            sql.execute("SELECT pg_advisory_lock(" + VectorIndexes.LOCK + ")");
             jdbc.sql("DROP INDEX IF EXISTS " + name).update();
             assertThatThrownBy(() -> jdbc.sql("CREATE UNIQUE INDEX CONCURRENTLY " + name
                     + " ON chunks (collection_id) WHERE collection_id = " + collection).update())
@@ -105,12 +105,30 @@ class VectorIndexApiTests extends IntegrationTest {
             assertThat(jdbc.sql("SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
                     + "WHERE c.relname = :n").param("n", name).query(Boolean.class).single()).isFalse();
             assertThat(vectorIndex("vi-invalid")).isEqualTo("building");
-            sql.execute("SELECT pg_advisory_unlock(" + VectorIndexes.LOCK_CLASS + ", " + collection + ")");
+            sql.execute("SELECT pg_advisory_unlock(" + VectorIndexes.LOCK + ")");
         }
         indexes.wake();
 
         awaitIndex("vi-invalid", "hnsw");
         assertThat(indexDefinition(collection)).contains("USING hnsw");
+    }
+
+    @Test
+    void oneBuildAtATimeAcrossCollectionsAndInstances() throws SQLException {
+        // concurrent builds of partial indexes on one table deadlock in PostgreSQL, so while another session
+        // (another instance) holds the build lock for any collection, no other collection's index is started
+        try (Connection lock = dataSource.getConnection(); Statement sql = lock.createStatement()) {
+            sql.execute("SELECT pg_advisory_lock(" + VectorIndexes.LOCK + ")");
+            admin().post("/api/v1/collections", Map.of("name", "vi-waiting"));
+            assertThat(admin().ingest("vi-waiting", PAGES).path("status").asString()).isEqualTo("DONE");
+            indexes.reconcile();
+            assertThat(indexDefinition(id("vi-waiting"))).isNull();
+            assertThat(vectorIndex("vi-waiting")).isEqualTo("exact");
+            sql.execute("SELECT pg_advisory_unlock(" + VectorIndexes.LOCK + ")");
+        }
+        indexes.wake();
+        awaitIndex("vi-waiting", "hnsw");
+        assertThat(indexDefinition(id("vi-waiting"))).contains("USING hnsw");
     }
 
     @Test
