@@ -30,7 +30,8 @@ public final class OnnxEmbedders {
         MODELS.put("all-minilm-l6-v2-q", new Model(PoolingMode.MEAN, "", ""));
         MODELS.put("all-minilm-l6-v2", new Model(PoolingMode.MEAN, "", ""));
         // BGE v1.5 finds passages for queries given with this instruction; passages go bare
-        MODELS.put("bge-small-en-v1.5-q", new Model(PoolingMode.CLS, "Represent this sentence for searching relevant passages: ", ""));
+        MODELS.put("bge-small-en-v1.5-q", new Model(PoolingMode.CLS,
+                "Represent this sentence for searching relevant passages: ", ""));
         // e5 expects every input marked as a query or a passage
         MODELS.put("e5-small-v2-q", new Model(PoolingMode.MEAN, "query: ", "passage: "));
     }
@@ -55,8 +56,8 @@ public final class OnnxEmbedders {
         // One worker per core: LangChain4j embeds the texts of a batch concurrently on this executor, each run on
         // one ONNX Runtime thread. LangChain4j's packaged model classes open their sessions with ONNX Runtime's
         // default threads, one pool per session on top of these workers: on 2 cores that ran the quantised MiniLM
-        // at 72 texts/s against 130 with one thread a run (bench/onnx-threads.sh), so Lore opens
-        // the packaged files itself.
+        // at 68-83 texts/s against 121-132 with one thread a run (bench/onnx-threads.sh), so Lore opens the
+        // packaged files itself.
         Executor executor = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), r -> {
             Thread thread = new Thread(r, "onnx-embed");
             thread.setDaemon(true);
