@@ -97,7 +97,7 @@ class VectorIndexApiTests extends IntegrationTest {
         // holding the build lock, as another instance building would, keeps the indexer off while a failed
         // concurrent build leaves an invalid index under the name
         try (Connection lock = dataSource.getConnection(); Statement sql = lock.createStatement()) {
-            sql.execute("SELECT pg_advisory_lock(" + VectorIndexes.LOCK + ")");
+            takeBuildLock(sql);
             jdbc.sql("DROP INDEX IF EXISTS " + name).update();
             assertThatThrownBy(() -> jdbc.sql("CREATE UNIQUE INDEX CONCURRENTLY " + name
                     + " ON chunks (collection_id) WHERE collection_id = " + collection).update())
@@ -118,7 +118,7 @@ class VectorIndexApiTests extends IntegrationTest {
         // concurrent builds of partial indexes on one table deadlock in PostgreSQL, so while another session
         // (another instance) holds the build lock for any collection, no other collection's index is started
         try (Connection lock = dataSource.getConnection(); Statement sql = lock.createStatement()) {
-            sql.execute("SELECT pg_advisory_lock(" + VectorIndexes.LOCK + ")");
+            takeBuildLock(sql);
             admin().post("/api/v1/collections", Map.of("name", "vi-waiting"));
             assertThat(admin().ingest("vi-waiting", PAGES).path("status").asString()).isEqualTo("DONE");
             indexes.reconcile();
@@ -141,6 +141,31 @@ class VectorIndexApiTests extends IntegrationTest {
         assertThat(VectorIndexes.due(50_000, true, properties)).isTrue();
         assertThat(VectorIndexes.due(0, false, new VectorIndexProperties(0, 50_000, 16, 64, DataSize.ofMegabytes(64),
                 1, Duration.ofSeconds(10)))).isFalse();
+    }
+
+    /**
+     * Takes the indexer's lock as another instance would: with tries, not a blocking wait, since a session waiting
+     * for the lock inside a statement is a transaction that a concurrent index build (holding the lock) waits out,
+     * and PostgreSQL would end one of them as a deadlock.
+     */
+    private static void takeBuildLock(Statement sql) throws SQLException {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+        while (true) {
+            try (java.sql.ResultSet taken = sql.executeQuery(
+                    "SELECT pg_try_advisory_lock(" + VectorIndexes.LOCK + ")")) {
+                if (taken.next() && taken.getBoolean(1)) {
+                    return;
+                }
+            }
+            assertThat(Instant.now()).as("the build lock is still held by the indexer").isBefore(deadline);
+            try {
+                Thread.sleep(50);
+            }
+            catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
     }
 
     private long id(String collection) {
