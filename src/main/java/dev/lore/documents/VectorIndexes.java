@@ -195,8 +195,13 @@ public class VectorIndexes {
             }
             finally {
                 building.remove(collectionId);
-                sql.execute("RESET maintenance_work_mem; RESET max_parallel_maintenance_workers");
-                sql.execute("SELECT pg_advisory_unlock(" + LOCK + ")");
+                try {
+                    sql.execute("RESET maintenance_work_mem; RESET max_parallel_maintenance_workers");
+                }
+                finally {
+                    // a lock left on a pooled connection would stop every collection's builds on every instance
+                    sql.execute("SELECT pg_advisory_unlock(" + LOCK + ")");
+                }
             }
         }
         catch (SQLException e) {

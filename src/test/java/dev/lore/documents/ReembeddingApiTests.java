@@ -34,7 +34,8 @@ class ReembeddingApiTests extends IntegrationTest {
         List<Part> files = new java.util.ArrayList<>(List.of(
                 Part.file("leave.md", "# Leave\n\nEmployees earn vacation days and annual leave every pay period.\n"),
                 Part.file("laptops.md", "# Laptops\n\nNew hires receive a laptop from the IT desk on day one.\n")));
-        // more chunks than one re-embedding batch (64), so the cursor is read across batches
+        // more chunks than one re-embedding batch (64), so the batches are read and written in turn (whether the
+        // rows stream from a cursor or arrive at once is the driver's business and not visible here)
         for (int i = 0; i < 70; i++) {
             files.add(Part.file("note-" + i + ".md", "# Note " + i + "\n\nMeeting room " + i + " seats " + (i % 9 + 2)
                     + " people and has a screen.\n"));

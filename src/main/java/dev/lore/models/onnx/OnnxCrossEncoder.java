@@ -80,7 +80,7 @@ final class OnnxCrossEncoder implements Reranker, AutoCloseable {
             tokenizer = HuggingFaceTokenizer.newInstance(tokenizerJson, Map.of("truncation", "longest_first",
                     "maxLength", Integer.toString(settings.maxLength()),
                     "modelMaxLength", Integer.toString(settings.maxLength()), "padding", "longest"));
-            // one batch runs at a time, so ONNX Runtime's own threads spread it over the cores
+            // a request's batches run one after another, so ONNX Runtime's own threads spread each over the cores
             opened = OnnxSessions.open(model.toString(), (env, options) -> env.createSession(model.toString(), options),
                     onnx, 0);
             Set<String> declared = opened.session().getInputNames();

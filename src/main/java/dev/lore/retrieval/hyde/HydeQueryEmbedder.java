@@ -79,7 +79,7 @@ public class HydeQueryEmbedder {
         HydeEmbedding embedding = new HydeEmbedding(average(query, usable, settings.includeQuery()), promptName,
                 passages, usable.size(), settings.includeQuery(), generator.name(), generation.usage(),
                 generationMillis, false);
-        if (!usable.isEmpty()) {
+        if (!usable.isEmpty()) { // a vector from some of the passages is still HyDE's; one from none is asked again
             cache.put(key, embedding);
         }
         return embedding;
