@@ -140,17 +140,18 @@ public class VectorIndexes {
                 build(index.getKey());
             }
         }
-        List<Long> due = jdbc.sql("""
+        record Unindexed(long id, long chunks, boolean backlog) {
+        }
+        jdbc.sql("""
                 SELECT c.id, c.chunk_count, EXISTS (SELECT 1 FROM ingestion_items i
                     WHERE i.collection_id = c.id AND i.status IN ('QUEUED', 'RUNNING')) AS backlog
                 FROM collections c
                 WHERE c.chunk_count > 0 AND c.chunk_count >= :threshold AND c.id <> ALL (:indexed)""")
                 .param("threshold", properties.threshold())
                 .param("indexed", present.keySet().toArray(Long[]::new))
-                .query((rs, n) -> due(rs.getLong("chunk_count"), rs.getBoolean("backlog"), properties)
-                        ? rs.getLong("id") : null)
-                .list().stream().filter(java.util.Objects::nonNull).toList();
-        due.forEach(this::build);
+                .query((rs, n) -> new Unindexed(rs.getLong(1), rs.getLong(2), rs.getBoolean(3))).list().stream()
+                .filter(collection -> due(collection.chunks(), collection.backlog(), properties))
+                .forEach(collection -> build(collection.id()));
     }
 
     /** Lore's vector indexes: collection id to whether the index is valid (an invalid one is being or was built). */

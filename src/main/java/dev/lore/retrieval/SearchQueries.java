@@ -16,9 +16,9 @@ import tools.jackson.databind.json.JsonMapper;
  * The SQL of search, kept in one visible place. Dense search orders by pgvector's cosine distance so that the
  * collection's own partial HNSW index serves it once it has one (see {@code VectorIndexes}), and scans the
  * collection's vectors exactly before; with a filter, the connection's {@code hnsw.iterative_scan} keeps scanning
- * the graph until enough rows pass. Lexical search is Okapi BM25 over PostgreSQL's English full-text vectors: {@code ts_rank} has no inverse
- * document frequency and ranks far below BM25 (SciFact nDCG@10 0.39 against 0.66), so the chunks that match any
- * query word (GIN index) are scored here with each word's document frequency in the collection (counted from those
+ * the graph until enough rows pass. Lexical search is Okapi BM25 over PostgreSQL's English full-text vectors:
+ * {@code ts_rank} has no inverse document frequency and ranks far below BM25 (SciFact nDCG@10 0.39 against 0.66),
+ * so the chunks that match any query word (GIN index) are scored here with each word's document frequency in the collection (counted from those
  * same chunks, before any filter, so filters do not change a word's weight), its count in the chunk, and the
  * chunk's length relative to the collection's average (kept in {@code collections} by triggers).
  */

@@ -7,7 +7,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -28,12 +27,7 @@ public record BeirDataset(List<Doc> corpus, Map<String, String> queries, Map<Str
     static BeirDataset load(Path dir, String split, JsonMapper json) throws IOException {
         Path corpusPath = Files.exists(dir.resolve("corpus.jsonl")) ? dir.resolve("corpus.jsonl")
                 : dir.resolve("corpus.jsonl.gz");
-        List<Doc> corpus = new ArrayList<>();
-        for (String line : lines(corpusPath)) {
-            JsonNode node = json.readTree(line);
-            corpus.add(new Doc(node.path("_id").asString(), node.path("title").asString(""),
-                    node.path("text").asString("")));
-        }
+        List<Doc> corpus = corpus(corpusPath, Integer.MAX_VALUE, json);
         Map<String, Set<String>> qrels = new LinkedHashMap<>();
         for (String line : lines(dir.resolve("qrels").resolve(split + ".tsv"))) {
             String[] parts = line.split("\t");
@@ -54,10 +48,13 @@ public record BeirDataset(List<Doc> corpus, Map<String, String> queries, Map<Str
 
     /** The first {@code limit} passages of a corpus file as title and text, as the benchmarks embed them. */
     public static List<String> texts(Path corpus, int limit) throws IOException {
-        JsonMapper json = JsonMapper.builder().build();
-        return lines(corpus).stream().limit(limit).map(json::readTree)
-                .map(node -> (node.path("title").asString("") + "\n\n" + node.path("text").asString("")).strip())
-                .toList();
+        return corpus(corpus, limit, JsonMapper.builder().build()).stream()
+                .map(doc -> (doc.title() + "\n\n" + doc.text()).strip()).toList();
+    }
+
+    private static List<Doc> corpus(Path file, int limit, JsonMapper json) throws IOException {
+        return lines(file).stream().limit(limit).map(json::readTree).map(node -> new Doc(node.path("_id").asString(),
+                node.path("title").asString(""), node.path("text").asString(""))).toList();
     }
 
     private static List<String> lines(Path path) throws IOException {

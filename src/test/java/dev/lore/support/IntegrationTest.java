@@ -1,5 +1,9 @@
 package dev.lore.support;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -37,8 +41,8 @@ public abstract class IntegrationTest {
 
     /** Creates a collection holding leave.md (vacation days) and laptops.md, both ingested. */
     protected void createLeaveAndLaptops(String collection) {
-        admin().post("/api/v1/collections", java.util.Map.of("name", collection));
-        org.assertj.core.api.Assertions.assertThat(admin().ingest(collection,
+        admin().post("/api/v1/collections", Map.of("name", collection));
+        assertThat(admin().ingest(collection,
                 Api.Part.file("leave.md", "# Leave\n\nStaff earn vacation days.\n"),
                 Api.Part.file("laptops.md", "# Laptops\n\nIT hands out laptops.\n")).path("status").asString())
                 .isEqualTo("DONE");
