@@ -41,9 +41,8 @@ load() {
           INSERT INTO documents (id, collection_id, source, title, sha256, media_type, chunks, created_at)
           VALUES (d, 1, r.id::text, r.title, r.id::text, 'text/markdown', 2, now());
         END IF;
-        INSERT INTO chunks (id, document_id, collection_id, ordinal, source, title, heading_path, text, metadata,
-                            embedding)
-        VALUES (r.id, d, 1, i % 2, r.id::text, r.title, r.title, r.text, '{}', r.embedding);
+        INSERT INTO chunks (id, document_id, collection_id, ordinal, source, title, heading_path, text, embedding)
+        VALUES (r.id, d, 1, i % 2, r.id::text, r.title, r.title, r.text, r.embedding);
         i := i + 1;
         IF i % 50 = 0 THEN COMMIT; END IF;
       END LOOP;

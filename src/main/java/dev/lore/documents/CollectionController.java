@@ -1,5 +1,6 @@
 package dev.lore.documents;
 
+import java.net.URI;
 import java.time.Instant;
 import java.util.List;
 
@@ -8,6 +9,7 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Size;
 
 import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -51,8 +53,10 @@ class CollectionController {
 
     /** Re-embeds every chunk with this instance's embedder and records it; a no-op when it is already the one. */
     @PostMapping("/{name}/reembed")
-    Reembedding.Result reembed(@PathVariable String name) {
-        return reembedding.reembed(name);
+    ResponseEntity<Reembedding.Job> reembed(@PathVariable String name) {
+        Reembedding.Job job = reembedding.start(name);
+        return ResponseEntity.status(job.status().equals("DONE") ? HttpStatus.OK : HttpStatus.ACCEPTED)
+                .location(URI.create("/api/v1/reembeddings/" + job.id())).body(job);
     }
 
     @DeleteMapping("/{name}")

@@ -100,6 +100,11 @@ public class Collections {
         return collection;
     }
 
+    /** Whether the caller holds any permission on the named collection (that it exists is not checked). */
+    boolean isVisible(String name) {
+        return name != null && caller.get().canSee(name);
+    }
+
     /** The collection, if the caller holds any permission on it. */
     public CollectionRef visible(String name) {
         if (name == null || !caller.get().canSee(name)) {

@@ -43,8 +43,11 @@ class DocumentController {
     private final Documents documents;
     private final DocumentsProperties properties;
     private final JsonMapper json;
+    private final Reembedding reembedding;
 
-    DocumentController(Ingestions ingestions, Documents documents, DocumentsProperties properties, JsonMapper json) {
+    DocumentController(Ingestions ingestions, Documents documents, DocumentsProperties properties, JsonMapper json,
+            Reembedding reembedding) {
+        this.reembedding = reembedding;
         this.ingestions = ingestions;
         this.documents = documents;
         this.properties = properties;
@@ -66,11 +69,14 @@ class DocumentController {
         if (files.size() > properties.maxFilesPerRequest()) {
             throw LoreException.invalid("At most " + properties.maxFilesPerRequest() + " files per request");
         }
+        if (metadata != null) {
+            checkMetadataSize(metadata.getBytes(StandardCharsets.UTF_8).length);
+        }
         Map<String, Object> shared = parseMetadata(metadata);
         List<Upload> uploads = new ArrayList<>();
         for (MultipartFile file : files) {
-            String source = file.getOriginalFilename() == null || file.getOriginalFilename().isBlank()
-                    ? "upload" : file.getOriginalFilename();
+            String filename = file.getOriginalFilename() == null ? "" : file.getOriginalFilename().replace("\0", "");
+            String source = filename.isBlank() ? "upload" : filename;
             DocumentFormat format = DocumentFormat.of(source, file.getContentType())
                     .orElseThrow(() -> LoreException.unsupportedMediaType("'" + source
                             + "' is not a supported document (md, txt, html, pdf, docx)"));
@@ -95,6 +101,7 @@ class DocumentController {
                 .filter(f -> f == DocumentFormat.MARKDOWN || f == DocumentFormat.HTML)
                 .orElse(DocumentFormat.TEXT);
         Map<String, Object> metadata = document.metadata() == null ? Map.of() : document.metadata();
+        checkMetadataSize(json.writeValueAsBytes(metadata).length);
         return ingestions.submit(name, List.of(new Upload(source, title, format, bytes, metadata)));
     }
 
@@ -116,10 +123,23 @@ class DocumentController {
         return ingestions.status(id);
     }
 
+    @GetMapping("/api/v1/reembeddings/{id}")
+    Reembedding.Job reembedding(@PathVariable UUID id) {
+        return reembedding.status(id);
+    }
+
     private void checkSize(String source, long size) {
         if (size > properties.maxFileSize().toBytes()) {
             throw LoreException.tooLarge("'" + source + "' is " + size + " bytes; the limit is "
                     + properties.maxFileSize().toBytes() + " bytes (lore.documents.max-file-size)");
+        }
+    }
+
+    /** Metadata is stored once per document, but it is still held in memory and sent back: it stays small. */
+    private void checkMetadataSize(long size) {
+        if (size > properties.maxMetadataSize().toBytes()) {
+            throw LoreException.tooLarge("The metadata is " + size + " bytes; the limit is "
+                    + properties.maxMetadataSize().toBytes() + " bytes (lore.documents.max-metadata-size)");
         }
     }
 

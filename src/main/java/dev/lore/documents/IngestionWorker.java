@@ -5,6 +5,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.sql.ResultSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -12,6 +13,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.Set;
+import java.util.LinkedHashMap;
+import java.util.stream.Stream;
 
 import jakarta.annotation.PreDestroy;
 
@@ -31,7 +36,6 @@ import com.pgvector.PGvector;
 import dev.lore.documents.internal.Chunk;
 import dev.lore.documents.internal.Chunker;
 import dev.lore.documents.internal.DocumentFormat;
-import dev.lore.documents.internal.DocumentParser;
 import dev.lore.documents.internal.ParsedDocument;
 import dev.lore.documents.internal.UnreadableDocument;
 import dev.lore.models.Embedder;
@@ -42,10 +46,17 @@ import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Processes queued documents: parse, chunk, embed, then store each document together with all of its chunks, so a
- * document is either wholly visible or absent. A claimed batch commits in one transaction; if that fails, its
- * documents are stored one by one so that one bad document cannot sink the others. Work is claimed with {@code FOR UPDATE SKIP LOCKED}, so several instances share one queue, and an
- * item whose worker died is claimed again once {@code staleAfter} has passed.
+ * Processes queued documents: parse (in isolation, within limits: {@link DocumentParsing}), chunk, embed, then store
+ * each document together with all of its chunks, so a document is either wholly visible or absent. A claimed batch
+ * commits in one transaction; if that fails, its documents are stored one by one so that one bad document cannot
+ * sink the others.
+ * <p>
+ * Claims: work is claimed with {@code FOR UPDATE SKIP LOCKED}, so several instances share one queue. Each claim
+ * carries a random token; a live worker refreshes its claims' heartbeat every {@code heartbeatInterval}, and every
+ * final write (done or failed) must still match the token, so a worker whose claim was taken over changes nothing.
+ * An item whose heartbeat is older than {@code staleAfter} (its worker died) is taken over, alone, as a suspect;
+ * after {@code maxAttempts} claims it ends FAILED. Batches are bounded by count and by payload bytes, payloads are
+ * dropped once parsed, and an upload identical to a document still in the queue waits for it without a payload.
  */
 @Component
 class IngestionWorker {
@@ -55,7 +66,7 @@ class IngestionWorker {
     private final JdbcClient jdbc;
     private final NamedParameterJdbcTemplate namedJdbc;
     private final TransactionTemplate transactions;
-    private final DocumentParser parser;
+    private final DocumentParsing parsing;
     private final Chunker chunker;
     private final Embedder embedder;
     private final DocumentsProperties properties;
@@ -65,22 +76,23 @@ class IngestionWorker {
     private final CoalescingWorker worker = new CoalescingWorker("ingestion-", this::drain);
     private final ExecutorService storer = Executors.newSingleThreadExecutor(
             new CustomizableThreadFactory("ingestion-store-"));
+    private final Set<UUID> held = ConcurrentHashMap.newKeySet();
     private final Counter documentsDone;
     private final Counter documentsFailed;
     private final Counter chunksDone;
+    private final Counter claimsLost;
     private final Timer parseTimer;
     private final Timer embedTimer;
     private final Timer storeTimer;
 
     IngestionWorker(JdbcClient jdbc, NamedParameterJdbcTemplate namedJdbc, TransactionTemplate transactions,
-            DocumentParser parser, Embedder embedder,
-            DocumentsProperties properties, JsonMapper json, Clock clock, MeterRegistry meters,
-            VectorIndexes vectorIndexes) {
+            DocumentParsing parsing, Embedder embedder, DocumentsProperties properties, JsonMapper json, Clock clock,
+            MeterRegistry meters, VectorIndexes vectorIndexes) {
         this.vectorIndexes = vectorIndexes;
         this.jdbc = jdbc;
         this.namedJdbc = namedJdbc;
         this.transactions = transactions;
-        this.parser = parser;
+        this.parsing = parsing;
         this.embedder = embedder;
         this.properties = properties;
         this.json = json;
@@ -89,6 +101,7 @@ class IngestionWorker {
         this.documentsDone = meters.counter("lore.ingestion.documents", "outcome", "done");
         this.documentsFailed = meters.counter("lore.ingestion.documents", "outcome", "failed");
         this.chunksDone = meters.counter("lore.ingestion.chunks");
+        this.claimsLost = meters.counter("lore.ingestion.claims.lost");
         this.parseTimer = meters.timer("lore.ingestion.stage", "stage", "parse");
         this.embedTimer = meters.timer("lore.ingestion.stage", "stage", "embed");
         this.storeTimer = meters.timer("lore.ingestion.stage", "stage", "store");
@@ -104,103 +117,219 @@ class IngestionWorker {
     /** Schedules one drain of the queue unless one is already waiting to run; also polls for other instances' work. */
     @Scheduled(fixedDelayString = "${lore.documents.poll-interval:2s}")
     void wake() {
-        worker.wake();
+        if (properties.workerEnabled()) {
+            worker.wake();
+        }
+    }
+
+    /** Keeps this instance's claims alive while it works on them. */
+    @Scheduled(fixedDelayString = "${lore.documents.heartbeat-interval:5s}")
+    void heartbeat() {
+        if (held.isEmpty()) {
+            return;
+        }
+        try {
+            jdbc.sql("""
+                    UPDATE ingestion_items SET heartbeat_at = now()
+                    WHERE claim_token = ANY(:tokens) AND status = 'RUNNING'""")
+                    .param("tokens", held.toArray(UUID[]::new)).update();
+        }
+        catch (RuntimeException e) {
+            log.warn("Could not refresh the heartbeat of {} claim(s): {}", held.size(), e.getMessage());
+        }
     }
 
     @PreDestroy
     void stop() throws InterruptedException {
         worker.stop();
         CoalescingWorker.stop(storer);
+        release();
     }
 
-    private record Item(long id, UUID ingestionId, long collectionId, UUID documentId, String source, String title,
+    /** Hands back what this instance still holds, so that another takes it at once; the attempt does not count. */
+    private void release() {
+        if (held.isEmpty()) {
+            return;
+        }
+        int released = jdbc.sql("""
+                UPDATE ingestion_items SET status = 'QUEUED', claim_token = NULL, heartbeat_at = NULL,
+                    attempts = greatest(attempts - 1, 0)
+                WHERE claim_token = ANY(:tokens) AND status = 'RUNNING'""")
+                .param("tokens", held.toArray(UUID[]::new)).update();
+        held.clear();
+        log.info("Stopping: {} claimed document(s) handed back to the queue", released);
+    }
+
+    record Item(long id, UUID ingestionId, long collectionId, UUID documentId, String source, String title,
             String mediaType, String sha256, String metadata, byte[] payload, String collectionEmbedder) {
+
+        Item withoutPayload() {
+            return new Item(id, ingestionId, collectionId, documentId, source, title, mediaType, sha256, metadata,
+                    null, collectionEmbedder);
+        }
+    }
+
+    /** Items claimed together under one token. */
+    record Claim(UUID token, List<Item> items) {
     }
 
     private record Prepared(Item item, ParsedDocument document, List<Chunk> chunks) {
     }
 
+    private record Embedded(Claim claim, List<Prepared> prepared, List<float[]> vectors) {
+    }
+
     /**
      * Works through the queue. While one batch is being stored (mostly PostgreSQL's work: index inserts and
      * full-text vectors), the next is claimed, parsed and embedded, so neither the database nor ONNX Runtime waits
-     * for the other.
+     * for the other. Each round claims a batch of fresh items and at most one suspect, which is processed alone.
      */
     void drain() {
         Future<?> storing = CompletableFuture.completedFuture(null);
         try {
-            List<Item> batch;
             boolean worked = false;
-            while (!(batch = claim()).isEmpty() && !worker.stopping()) {
+            while (!worker.stopping()) {
+                settleFollowers();
+                List<Claim> claims = Stream.of(claimFresh(), claimSuspect()).filter(c -> !c.items().isEmpty())
+                        .toList();
+                if (claims.isEmpty()) {
+                    break;
+                }
                 worked = true;
-                Embedded embedded = prepareAndEmbed(batch);
-                storing.get();
-                storing = embedded == null ? storing : storer.submit(() -> store(embedded));
+                for (Claim claim : claims) {
+                    Embedded embedded = prepareAndEmbed(claim);
+                    storing.get();
+                    storing = storer.submit(() -> store(embedded));
+                }
             }
             storing.get();
+            settleFollowers();
             if (worked) {
                 // the backlog has drained: a collection that a load made large gets its index built in bulk now
                 vectorIndexes.wake();
             }
         }
-        catch (RuntimeException | ExecutionException e) {
-            log.error("Ingestion worker failed; queued work stays queued and is retried", e);
-        }
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        catch (Exception | Error e) {
+            // without heartbeats, the claims held here lapse and are taken over (and counted) after staleAfter
+            held.clear();
+            log.error("Ingestion worker failed; claimed work is retried after lore.documents.stale-after", e);
+        }
     }
 
-    private List<Item> claim() {
-        OffsetDateTime now = OffsetDateTime.now(clock);
-        return transactions.execute(tx -> jdbc.sql("""
-                UPDATE ingestion_items i SET status = 'RUNNING', claimed_at = :now
-                FROM collections c
-                WHERE c.id = i.collection_id AND i.id IN (
-                    SELECT id FROM ingestion_items
-                    WHERE status = 'QUEUED' OR (status = 'RUNNING' AND claimed_at < :stale)
-                    ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED)
-                RETURNING i.id, i.ingestion_id, i.collection_id, i.document_id, i.source, i.title, i.media_type,
-                          i.sha256, i.metadata::text AS metadata, i.payload, c.embedder""")
-                .param("now", now).param("stale", now.minus(properties.staleAfter()))
-                .param("limit", properties.workerBatch())
-                .query((rs, n) -> new Item(rs.getLong("id"), rs.getObject("ingestion_id", UUID.class),
-                        rs.getLong("collection_id"), rs.getObject("document_id", UUID.class), rs.getString("source"),
-                        rs.getString("title"), rs.getString("media_type"), rs.getString("sha256"),
-                        rs.getString("metadata"), rs.getBytes("payload"), rs.getString("embedder")))
-                .list());
+    /** Claims queued items in order, up to {@code workerBatch} of them and {@code maxClaimBytes} of payload. */
+    Claim claimFresh() {
+        return claim("""
+                SELECT id, coalesce(octet_length(payload), 0) FROM ingestion_items
+                WHERE status = 'QUEUED' AND payload IS NOT NULL
+                ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED""", properties.workerBatch());
     }
 
-    private record Embedded(List<Prepared> prepared, List<float[]> vectors) {
+    /**
+     * Takes over one item whose worker stopped sending heartbeats, after failing those that have had all their
+     * attempts. A suspect runs alone: if it kills its worker again, it takes no other document with it.
+     */
+    Claim claimSuspect() {
+        List<String> exhausted = transactions.execute(tx -> jdbc.sql("""
+                UPDATE ingestion_items SET status = 'FAILED', payload = NULL, finished_at = :now,
+                    error = 'Processing stopped ' || attempts || ' times before it finished (the instance working on'
+                        || ' it died or lost its database connection); giving up'
+                WHERE status = 'RUNNING' AND heartbeat_at < now() - CAST(:stale AS interval) AND attempts >= :max
+                RETURNING id, ingestion_id, source, error""")
+                .param("now", OffsetDateTime.now(clock)).param("stale", staleAfter())
+                .param("max", properties.maxAttempts())
+                .query((rs, n) -> {
+                    log.warn("Ingestion {}: document {} FAILED: {}", rs.getObject(2), rs.getString(3),
+                            rs.getString(4));
+                    return rs.getString(3);
+                }).list());
+        exhausted.forEach(x -> documentsFailed.increment());
+        return claim("""
+                SELECT id, 0 FROM ingestion_items
+                WHERE status = 'RUNNING' AND heartbeat_at < now() - CAST(:stale AS interval)
+                ORDER BY heartbeat_at LIMIT 1 FOR UPDATE SKIP LOCKED""", 1);
     }
 
-    private Embedded prepareAndEmbed(List<Item> batch) {
+    private String staleAfter() {
+        return properties.staleAfter().toMillis() + " milliseconds";
+    }
+
+    private Claim claim(String candidates, int limit) {
+        UUID token = UUID.randomUUID();
+        held.add(token);
+        List<Item> items = transactions.execute(tx -> {
+            List<long[]> found = jdbc.sql(candidates).param("limit", limit)
+                    .param("stale", staleAfter())
+                    .query((rs, n) -> new long[] { rs.getLong(1), rs.getLong(2) }).list();
+            List<Long> ids = new ArrayList<>();
+            long bytes = 0;
+            for (long[] candidate : found) {
+                if (!ids.isEmpty() && bytes + candidate[1] > properties.maxClaimBytes().toBytes()) {
+                    break;
+                }
+                ids.add(candidate[0]);
+                bytes += candidate[1];
+            }
+            if (ids.isEmpty()) {
+                return List.<Item>of();
+            }
+            return jdbc.sql("""
+                    UPDATE ingestion_items i SET status = 'RUNNING', claimed_at = :now, claim_token = :token,
+                        heartbeat_at = now(), attempts = i.attempts + 1
+                    FROM collections c
+                    WHERE c.id = i.collection_id AND i.id = ANY(:ids)
+                    RETURNING i.id, i.ingestion_id, i.collection_id, i.document_id, i.source, i.title, i.media_type,
+                              i.sha256, i.metadata::text AS metadata, i.payload, c.embedder""")
+                    .param("now", OffsetDateTime.now(clock)).param("token", token)
+                    .param("ids", ids.toArray(Long[]::new))
+                    .query((rs, n) -> new Item(rs.getLong("id"), rs.getObject("ingestion_id", UUID.class),
+                            rs.getLong("collection_id"), rs.getObject("document_id", UUID.class),
+                            rs.getString("source"), rs.getString("title"), rs.getString("media_type"),
+                            rs.getString("sha256"), rs.getString("metadata"), rs.getBytes("payload"),
+                            rs.getString("embedder")))
+                    .list();
+        });
+        if (items.isEmpty()) {
+            held.remove(token);
+        }
+        return new Claim(token, items);
+    }
+
+    /** Parses, chunks and embeds a claim's items and stores them: the whole pipeline on the calling thread. */
+    void process(Claim claim) throws InterruptedException {
+        store(prepareAndEmbed(claim));
+    }
+
+    private Embedded prepareAndEmbed(Claim claim) throws InterruptedException {
         long parseStart = System.nanoTime();
         List<Prepared> prepared = new ArrayList<>();
-        for (Item item : batch) {
+        for (Item item : claim.items()) {
             if (!item.collectionEmbedder().equals(embedder.name())) {
-                fail(item, "The collection is embedded with " + item.collectionEmbedder() + " but this instance runs "
-                        + embedder.name());
+                fail(claim, item, "The collection is embedded with " + item.collectionEmbedder()
+                        + " but this instance runs " + embedder.name());
                 continue;
             }
             try {
-                ParsedDocument document = parser.parse(item.payload(), DocumentFormat.ofMediaType(item.mediaType()),
+                ParsedDocument document = parsing.parse(item.payload(), DocumentFormat.ofMediaType(item.mediaType()),
                         titleFromSource(item.source()));
                 if (item.title() != null) {
                     document = new ParsedDocument(item.title(), document.sections(), document.metadata());
                 }
-                prepared.add(new Prepared(item, document, chunker.chunk(document)));
+                prepared.add(new Prepared(item.withoutPayload(), document, chunker.chunk(document)));
             }
             catch (UnreadableDocument e) {
-                fail(item, e.getMessage());
+                fail(claim, item, e.getMessage());
             }
-            catch (RuntimeException e) {
-                log.warn("Could not parse {} ({})", item.source(), item.mediaType(), e);
-                fail(item, "Could not parse the document: " + e.getClass().getSimpleName());
+            catch (RuntimeException | StackOverflowError e) {
+                log.warn("Could not chunk {} ({})", item.source(), item.mediaType(), e);
+                fail(claim, item, "Could not split the document into chunks: " + e.getClass().getSimpleName());
             }
         }
         parseTimer.record(System.nanoTime() - parseStart, TimeUnit.NANOSECONDS);
         if (prepared.isEmpty()) {
-            return null;
+            return new Embedded(claim, List.of(), List.of());
         }
         List<String> texts = prepared.stream().flatMap(p -> p.chunks().stream()).map(Chunk::embeddingText).toList();
         List<float[]> vectors;
@@ -211,13 +340,24 @@ class IngestionWorker {
         }
         catch (RuntimeException e) {
             log.error("Embedding failed for {} chunk(s)", texts.size(), e);
-            prepared.forEach(p -> fail(p.item(), "Embedding failed: " + e.getMessage()));
-            return null;
+            prepared.forEach(p -> fail(claim, p.item(), "Embedding failed: " + e.getMessage()));
+            return new Embedded(claim, List.of(), List.of());
         }
-        return new Embedded(prepared, vectors);
+        return new Embedded(claim, prepared, vectors);
     }
 
     private void store(Embedded embedded) {
+        try {
+            if (!embedded.prepared().isEmpty()) {
+                storeAll(embedded);
+            }
+        }
+        finally {
+            held.remove(embedded.claim().token());
+        }
+    }
+
+    private void storeAll(Embedded embedded) {
         List<Prepared> prepared = embedded.prepared();
         List<float[]> vectors = embedded.vectors();
         long storeStart = System.nanoTime();
@@ -227,14 +367,20 @@ class IngestionWorker {
             vectorsPerDocument.add(vectors.subList(offset, offset + p.chunks().size()));
             offset += p.chunks().size();
         }
+        UUID token = embedded.claim().token();
         try {
             // one transaction for the batch: each document still lands whole, and commits cost one sync, not one each
-            transactions.executeWithoutResult(tx -> {
+            List<Prepared> stored = transactions.execute(tx -> {
+                Map<Long, String> embedders = lockCollections(prepared);
+                List<Prepared> committed = new ArrayList<>();
                 for (int i = 0; i < prepared.size(); i++) {
-                    commit(prepared.get(i), vectorsPerDocument.get(i));
+                    if (commit(token, prepared.get(i), vectorsPerDocument.get(i), embedders)) {
+                        committed.add(prepared.get(i));
+                    }
                 }
+                return committed;
             });
-            prepared.forEach(this::counted);
+            stored.forEach(this::counted);
         }
         catch (RuntimeException batchFailure) {
             log.warn("Storing a batch of {} documents failed ({}); storing them one by one", prepared.size(),
@@ -243,16 +389,35 @@ class IngestionWorker {
                 Prepared p = prepared.get(i);
                 List<float[]> own = vectorsPerDocument.get(i);
                 try {
-                    transactions.executeWithoutResult(tx -> commit(p, own));
-                    counted(p);
+                    if (Boolean.TRUE.equals(transactions.execute(
+                            tx -> commit(token, p, own, lockCollections(List.of(p)))))) {
+                        counted(p);
+                    }
                 }
                 catch (RuntimeException e) {
                     log.error("Could not store {}", p.item().source(), e);
-                    fail(p.item(), "Could not store the document: " + e.getMessage());
+                    fail(embedded.claim(), p.item(), "Could not store the document: " + rootMessage(e));
                 }
             }
         }
         storeTimer.record(System.nanoTime() - storeStart, TimeUnit.NANOSECONDS);
+        settleFollowers();
+    }
+
+    /**
+     * Locks the batch's collections in id order and reads their embedders. The chunk statistics triggers update
+     * these rows as chunks arrive; taking the locks up front, always in the same order, keeps two batches that
+     * span the same collections from deadlocking, and a re-embedding cannot switch a collection's model under them.
+     */
+    private Map<Long, String> lockCollections(List<Prepared> prepared) {
+        Long[] ids = prepared.stream().map(p -> p.item().collectionId()).distinct().sorted().toArray(Long[]::new);
+        Map<Long, String> embedders = new LinkedHashMap<>();
+        jdbc.sql("SELECT id, embedder FROM collections WHERE id = ANY(:ids) ORDER BY id FOR NO KEY UPDATE")
+                .param("ids", ids)
+                .query((ResultSet rs) -> {
+                    embedders.put(rs.getLong(1), rs.getString(2));
+                });
+        return embedders;
     }
 
     private void counted(Prepared p) {
@@ -260,55 +425,120 @@ class IngestionWorker {
         chunksDone.increment(p.chunks().size());
     }
 
-    private void commit(Prepared p, List<float[]> vectors) {
+    /**
+     * Stores one document with its chunks and marks its item done, if this worker still holds the item's claim and
+     * the collection still uses the embedder that made the vectors; returns whether it stored anything.
+     */
+    private boolean commit(UUID token, Prepared p, List<float[]> vectors, Map<Long, String> embedders) {
         Item item = p.item();
         OffsetDateTime now = OffsetDateTime.now(clock);
-        Map<String, Object> metadata = new java.util.LinkedHashMap<>(p.document().metadata());
+        String embedderNow = embedders.get(item.collectionId());
+        if (embedderNow == null) {
+            return false; // the collection was deleted, and its items with it
+        }
+        if (!embedderNow.equals(embedder.name())) {
+            finish(token, item, "FAILED", 0, false, "The collection was re-embedded with " + embedderNow
+                    + " while this document was processed with " + embedder.name() + "; upload it again");
+            return false;
+        }
+        if (!finish(token, item, "DONE", p.chunks().size(), false, null)) {
+            return false;
+        }
+        Map<String, Object> metadata = new LinkedHashMap<>(p.document().metadata());
         metadata.putAll(json.readValue(item.metadata(), new TypeReference<Map<String, Object>>() {
         }));
-        String metadataJson = json.writeValueAsString(metadata);
         int inserted = jdbc.sql("""
                 INSERT INTO documents (id, collection_id, source, title, sha256, media_type, metadata, chunks, created_at)
                 VALUES (:id, :collection, :source, :title, :sha, :mediaType, CAST(:metadata AS jsonb), :chunks, :now)
                 ON CONFLICT DO NOTHING""")
                 .param("id", item.documentId()).param("collection", item.collectionId())
                 .param("source", item.source()).param("title", p.document().title()).param("sha", item.sha256())
-                .param("mediaType", item.mediaType()).param("metadata", metadataJson)
+                .param("mediaType", item.mediaType()).param("metadata", json.writeValueAsString(metadata))
                 .param("chunks", p.chunks().size()).param("now", now)
                 .update();
-        boolean duplicate = inserted == 0;
-        if (!duplicate) {
-            List<Chunk> chunks = p.chunks();
-            MapSqlParameterSource[] rows = new MapSqlParameterSource[chunks.size()];
-            for (int i = 0; i < chunks.size(); i++) {
-                Chunk chunk = chunks.get(i);
-                rows[i] = new MapSqlParameterSource().addValue("id", UUID.randomUUID())
-                        .addValue("document", item.documentId()).addValue("collection", item.collectionId())
-                        .addValue("ordinal", chunk.ordinal()).addValue("source", item.source())
-                        .addValue("title", p.document().title()).addValue("heading", chunk.headingPath())
-                        .addValue("text", chunk.text()).addValue("metadata", metadataJson)
-                        .addValue("embedding", new PGvector(vectors.get(i)));
-            }
-            namedJdbc.batchUpdate("""
-                    INSERT INTO chunks (id, document_id, collection_id, ordinal, source, title, heading_path, text,
-                                        metadata, embedding)
-                    VALUES (:id, :document, :collection, :ordinal, :source, :title, :heading, :text,
-                            CAST(:metadata AS jsonb), :embedding)""", rows);
+        if (inserted == 0) {
+            // the same bytes were stored meanwhile (under another id if two uploads raced): point at that document
+            jdbc.sql("""
+                    UPDATE ingestion_items SET duplicate = true, chunks = 0, document_id = coalesce(
+                        (SELECT id FROM documents WHERE collection_id = :collection AND sha256 = :sha), document_id)
+                    WHERE id = :id""")
+                    .param("collection", item.collectionId()).param("sha", item.sha256()).param("id", item.id())
+                    .update();
+            return false;
         }
-        jdbc.sql("""
-                UPDATE ingestion_items SET status = 'DONE', duplicate = duplicate OR :duplicate, chunks = :chunks,
-                    payload = NULL, finished_at = :now WHERE id = :id""")
-                .param("duplicate", duplicate).param("chunks", duplicate ? 0 : p.chunks().size())
-                .param("now", now).param("id", item.id()).update();
+        List<Chunk> chunks = p.chunks();
+        MapSqlParameterSource[] rows = new MapSqlParameterSource[chunks.size()];
+        for (int i = 0; i < chunks.size(); i++) {
+            Chunk chunk = chunks.get(i);
+            rows[i] = new MapSqlParameterSource().addValue("id", UUID.randomUUID())
+                    .addValue("document", item.documentId()).addValue("collection", item.collectionId())
+                    .addValue("ordinal", chunk.ordinal()).addValue("source", item.source())
+                    .addValue("title", p.document().title()).addValue("heading", chunk.headingPath())
+                    .addValue("text", chunk.text()).addValue("embedding", new PGvector(vectors.get(i)));
+        }
+        namedJdbc.batchUpdate("""
+                INSERT INTO chunks (id, document_id, collection_id, ordinal, source, title, heading_path, text,
+                                    embedding)
+                VALUES (:id, :document, :collection, :ordinal, :source, :title, :heading, :text, :embedding)""",
+                rows);
+        return true;
     }
 
-    private void fail(Item item, String reason) {
-        documentsFailed.increment();
-        log.warn("Ingestion {}: document {} FAILED: {}", item.ingestionId(), item.source(), reason);
-        transactions.executeWithoutResult(tx -> jdbc.sql("""
-                UPDATE ingestion_items SET status = 'FAILED', error = :error, payload = NULL, finished_at = :now
-                WHERE id = :id""")
-                .param("error", reason).param("now", OffsetDateTime.now(clock)).param("id", item.id()).update());
+    /**
+     * Ends an item, fenced on its claim: nothing changes unless it is still RUNNING under this token. Returns
+     * whether it did.
+     */
+    private boolean finish(UUID token, Item item, String status, int chunks, boolean duplicate, String error) {
+        int updated = jdbc.sql("""
+                UPDATE ingestion_items SET status = :status, duplicate = duplicate OR :duplicate, chunks = :chunks,
+                    error = :error, payload = NULL, finished_at = :now, claim_token = NULL
+                WHERE id = :id AND claim_token = :token AND status = 'RUNNING'""")
+                .param("status", status).param("duplicate", duplicate).param("chunks", chunks).param("error", error)
+                .param("now", OffsetDateTime.now(clock)).param("id", item.id()).param("token", token).update();
+        if (updated == 0) {
+            claimsLost.increment();
+            log.warn("Ingestion {}: document {} was taken over by another worker; this worker's result is dropped",
+                    item.ingestionId(), item.source());
+            return false;
+        }
+        if (status.equals("FAILED")) {
+            documentsFailed.increment();
+            log.warn("Ingestion {}: document {} FAILED: {}", item.ingestionId(), item.source(), error);
+        }
+        return true;
+    }
+
+    private void fail(Claim claim, Item item, String reason) {
+        transactions.executeWithoutResult(tx -> finish(claim.token(), item, "FAILED", 0, false, reason));
+    }
+
+    /**
+     * Settles uploads that waited, without a payload, for an identical document that was still in the queue: done
+     * (pointing at the stored document) once it is stored, failed with its reason if it failed.
+     */
+    void settleFollowers() {
+        jdbc.sql("""
+                UPDATE ingestion_items f SET finished_at = :now,
+                    status = CASE WHEN d.id IS NULL THEN 'FAILED' ELSE 'DONE' END,
+                    document_id = coalesce(d.id, f.document_id),
+                    error = CASE WHEN d.id IS NULL THEN 'An identical upload failed: ' || coalesce((
+                        SELECT o.error FROM ingestion_items o WHERE o.collection_id = f.collection_id
+                            AND o.sha256 = f.sha256 AND o.status = 'FAILED' ORDER BY o.id DESC LIMIT 1), 'unknown')
+                        END
+                FROM ingestion_items f2 LEFT JOIN documents d ON d.collection_id = f2.collection_id
+                    AND d.sha256 = f2.sha256
+                WHERE f2.id = f.id AND f.status = 'QUEUED' AND f.payload IS NULL
+                  AND NOT EXISTS (SELECT 1 FROM ingestion_items o WHERE o.collection_id = f.collection_id
+                      AND o.sha256 = f.sha256 AND o.status IN ('QUEUED', 'RUNNING') AND o.payload IS NOT NULL)""")
+                .param("now", OffsetDateTime.now(clock)).update();
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
     }
 
     private static String titleFromSource(String source) {

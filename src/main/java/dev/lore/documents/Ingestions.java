@@ -11,9 +11,12 @@ import java.util.UUID;
 
 import org.apache.commons.codec.digest.DigestUtils;
 import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
 
 import dev.lore.web.LoreException;
 import tools.jackson.databind.json.JsonMapper;
@@ -30,9 +33,11 @@ class Ingestions {
     private final ApplicationEventPublisher events;
     private final JsonMapper json;
     private final Clock clock;
+    private final DocumentsProperties properties;
 
     Ingestions(JdbcClient jdbc, Collections collections, ApplicationEventPublisher events, JsonMapper json,
-            Clock clock) {
+            Clock clock, DocumentsProperties properties) {
+        this.properties = properties;
         this.jdbc = jdbc;
         this.collections = collections;
         this.events = events;
@@ -43,7 +48,12 @@ class Ingestions {
     record Accepted(UUID ingestionId, List<AcceptedDocument> documents) {
     }
 
-    record AcceptedDocument(UUID id, String source, String status, boolean duplicate) {
+    /** {@code note}: what a duplicate upload did not change (the stored document keeps its source and metadata). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record AcceptedDocument(UUID id, String source, String status, boolean duplicate, String note) {
+    }
+
+    private record Stored(UUID id, String source, boolean metadataKept) {
     }
 
     record Status(UUID id, String collection, String status, int documentsTotal, int documentsDone,
@@ -62,21 +72,26 @@ class Ingestions {
         OffsetDateTime now = OffsetDateTime.now(clock);
         jdbc.sql("INSERT INTO ingestions (id, collection_id, created_at) VALUES (:id, :collection, :now)")
                 .param("id", ingestionId).param("collection", collection.id()).param("now", now).update();
-        // serialise uploads into one collection so that two requests with the same bytes agree on one id
-        jdbc.sql("SELECT pg_advisory_xact_lock(:key)").param("key", collection.id()).query(Object.class).list();
+        lockCollection(collection);
         Map<String, UUID> idsInThisRequest = new HashMap<>();
         List<AcceptedDocument> accepted = new ArrayList<>();
         for (Upload upload : uploads) {
             String sha = sha256(upload.bytes());
+            String metadata = json.writeValueAsString(upload.metadata());
+            // pending before stored: a document committed between the two lookups is then still found as stored,
+            // where the other order could miss it in both and queue its bytes under an id that never exists
             UUID sameRequest = idsInThisRequest.get(sha);
-            Optional<UUID> stored = sameRequest != null ? Optional.empty() : storedDocument(collection, sha);
+            Optional<UUID> pending = sameRequest != null ? Optional.empty() : pendingDocument(collection, sha);
+            Optional<Stored> stored = sameRequest != null || pending.isPresent() ? Optional.empty()
+                    : storedDocument(collection, sha, metadata);
             UUID existing = sameRequest != null ? sameRequest
-                    : stored.or(() -> pendingDocument(collection, sha)).orElse(null);
+                    : pending.or(() -> stored.map(Stored::id)).orElse(null);
             boolean duplicate = existing != null;
             UUID documentId = duplicate ? existing : UUID.randomUUID();
             idsInThisRequest.putIfAbsent(sha, documentId);
             boolean alreadyStored = stored.isPresent();
             String status = alreadyStored ? "DONE" : "QUEUED";
+            // a duplicate of a queued document keeps no bytes: it settles when the original does
             jdbc.sql("""
                     INSERT INTO ingestion_items (ingestion_id, collection_id, document_id, source, title, media_type,
                         sha256, metadata, payload, status, duplicate, finished_at)
@@ -85,20 +100,53 @@ class Ingestions {
                     .param("ingestion", ingestionId).param("collection", collection.id())
                     .param("document", documentId).param("source", upload.source()).param("title", upload.title())
                     .param("mediaType", upload.format().mediaType()).param("sha", sha)
-                    .param("metadata", json.writeValueAsString(upload.metadata()))
-                    .param("payload", alreadyStored ? null : upload.bytes())
+                    .param("metadata", metadata)
+                    .param("payload", duplicate ? null : upload.bytes())
                     .param("status", status).param("duplicate", duplicate)
                     .param("finished", alreadyStored ? now : null)
                     .update();
-            accepted.add(new AcceptedDocument(documentId, upload.source(), status, duplicate));
+            accepted.add(new AcceptedDocument(documentId, upload.source(), status, duplicate,
+                    stored.map(s -> note(s, upload)).orElse(null)));
         }
         events.publishEvent(new IngestionSubmitted(ingestionId, collection.name(), uploads.size()));
         return new Accepted(ingestionId, accepted);
     }
 
-    private Optional<UUID> storedDocument(CollectionRef collection, String sha) {
-        return jdbc.sql("SELECT id FROM documents WHERE collection_id = :c AND sha256 = :sha")
-                .param("c", collection.id()).param("sha", sha).query(UUID.class).optional();
+    /**
+     * Serialises uploads into one collection, so that two requests with the same bytes agree on one id; waits at
+     * most {@code lockTimeout} (a request holding a pool connection must not queue behind a long operation).
+     */
+    private void lockCollection(CollectionRef collection) {
+        try {
+            jdbc.sql("SELECT set_config('lock_timeout', :timeout, true)")
+                    .param("timeout", properties.lockTimeout().toMillis() + "ms").query(String.class).single();
+            jdbc.sql("SELECT pg_advisory_xact_lock(:key)").param("key", collection.id()).query(Object.class).list();
+        }
+        catch (PessimisticLockingFailureException e) {
+            throw CollectionBusy.named(collection.name(), properties.lockTimeout(), e);
+        }
+    }
+
+    /** What a re-upload of stored bytes with another file name or other metadata did not change, if anything. */
+    private static String note(Stored stored, Upload upload) {
+        List<String> kept = new ArrayList<>();
+        if (!stored.source().equals(upload.source())) {
+            kept.add("source '" + stored.source() + "'");
+        }
+        if (!stored.metadataKept()) {
+            kept.add("metadata");
+        }
+        return kept.isEmpty() ? null : "Identical to document " + stored.id() + ", which keeps its "
+                + String.join(" and ", kept) + " (delete it and upload again to change them)";
+    }
+
+    private Optional<Stored> storedDocument(CollectionRef collection, String sha, String metadata) {
+        return jdbc.sql("""
+                SELECT id, source, metadata @> CAST(:metadata AS jsonb) FROM documents
+                WHERE collection_id = :c AND sha256 = :sha""")
+                .param("c", collection.id()).param("sha", sha).param("metadata", metadata)
+                .query((rs, n) -> new Stored(rs.getObject(1, UUID.class), rs.getString(2), rs.getBoolean(3)))
+                .optional();
     }
 
     private Optional<UUID> pendingDocument(CollectionRef collection, String sha) {
@@ -116,8 +164,9 @@ class Ingestions {
                 .param("id", id)
                 .query((rs, n) -> new Job(rs.getLong(1), rs.getObject(2, OffsetDateTime.class)))
                 .optional().orElseThrow(() -> notFound(id));
-        String collection = collections.nameOf(job.collectionId()).orElseThrow(() -> notFound(id));
-        collections.visible(collection);
+        // an ingestion of a collection the key may not see answers exactly like an unknown id
+        String collection = collections.nameOf(job.collectionId()).filter(collections::isVisible)
+                .orElseThrow(() -> notFound(id));
         List<DocumentStatus> documents = jdbc.sql("""
                 SELECT document_id, source, status, duplicate, chunks, error FROM ingestion_items
                 WHERE ingestion_id = :id ORDER BY id""")

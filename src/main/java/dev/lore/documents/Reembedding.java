@@ -1,19 +1,25 @@
 package dev.lore.documents;
 
+import java.time.Clock;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
+
+import jakarta.annotation.PreDestroy;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Service;
-import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.event.TransactionalEventListener;
+import org.springframework.transaction.support.TransactionTemplate;
 
 import com.pgvector.PGvector;
 
@@ -22,8 +28,12 @@ import dev.lore.models.Embedder;
 import dev.lore.web.LoreException;
 
 /**
- * Moves a collection to the embedder this instance runs: every chunk is embedded again and the collection's model
- * switches in the same transaction, so searches see the old vectors or the new ones, never a mix.
+ * Moves a collection to the embedder this instance runs, as a background job with progress. New vectors are staged
+ * in short transactions (a batch at a time, resumable: a job whose instance died is taken over and skips what is
+ * staged), then swapped in together with the collection's model in one transaction that holds the collection row's
+ * lock, so searches see the old vectors or the new ones, never a mix. Chunks that arrived during the job are embedded
+ * in that transaction too; an ingestion still holding old vectors checks the model under the same lock and fails
+ * its document instead of mixing. Jobs are claimed like ingestion items: a token, a heartbeat, counted attempts.
  */
 @Service
 class Reembedding {
@@ -35,76 +45,270 @@ class Reembedding {
     private final Embedder embedder;
     private final JdbcClient jdbc;
     private final NamedParameterJdbcTemplate namedJdbc;
+    private final TransactionTemplate transactions;
+    private final ApplicationEventPublisher events;
+    private final DocumentsProperties properties;
+    private final Clock clock;
+    private final CoalescingWorker worker = new CoalescingWorker("reembedding-", this::drain);
+    private volatile UUID held;
 
-    Reembedding(Collections collections, Embedder embedder, JdbcClient jdbc, NamedParameterJdbcTemplate namedJdbc) {
+    Reembedding(Collections collections, Embedder embedder, JdbcClient jdbc, NamedParameterJdbcTemplate namedJdbc,
+            TransactionTemplate transactions, ApplicationEventPublisher events, DocumentsProperties properties,
+            Clock clock) {
         this.collections = collections;
         this.embedder = embedder;
         this.jdbc = jdbc;
         this.namedJdbc = namedJdbc;
+        this.transactions = transactions;
+        this.events = events;
+        this.properties = properties;
+        this.clock = clock;
     }
 
-    record Result(String collection, String previousEmbedder, String embedder, long chunks, long millis) {
+    /** A re-embedding job and its progress. */
+    record Job(UUID id, String collection, String previousEmbedder, String embedder, String status,
+            long chunksTotal, long chunksDone, String error, OffsetDateTime createdAt, OffsetDateTime finishedAt) {
+    }
+
+    /** Published when a re-embedding job is queued. */
+    record Requested(UUID id) {
     }
 
     private record Row(UUID id, String title, String headingPath, String text) {
     }
 
-    @Transactional
-    Result reembed(String name) {
+    private record Claimed(UUID id, UUID token, long collectionId, String collection, String fromEmbedder) {
+    }
+
+    /**
+     * Queues the collection's move to this instance's embedder, or returns the job already under way; a collection
+     * already on this embedder gets a job that is done at once.
+     */
+    Job start(String name) {
         CollectionRef collection = collections.writable(name);
-        if (collection.embedder().equals(embedder.name())) {
-            return new Result(name, collection.embedder(), embedder.name(), 0, 0);
-        }
         if (collection.dimension() != embedder.dimension()) {
             throw LoreException.conflict("embedder-mismatch", "Embedder mismatch", "Collection '" + name
                     + "' holds " + collection.dimension() + "-dimensional vectors and " + embedder.name() + " makes "
                     + embedder.dimension() + "; create a new collection for it");
         }
-        jdbc.sql("SELECT pg_advisory_xact_lock(:key)").param("key", collection.id()).query(Object.class).list();
-        long start = System.nanoTime();
-        long total = jdbc.sql("SELECT chunk_count FROM collections WHERE id = :id").param("id", collection.id())
-                .query(Long.class).single();
-        log.info("Re-embedding {} chunks of collection {} from {} to {}", total, name, collection.embedder(),
-                embedder.name());
-        // the chunks stream from a cursor, a batch at a time, so a large collection never sits in memory whole;
-        // the cursor's snapshot does not see the rows this transaction updates behind it
-        long done = 0;
-        try (Stream<Row> rows = jdbc.sql("""
-                SELECT id, title, heading_path, text FROM chunks WHERE collection_id = :collection""")
-                .param("collection", collection.id()).withFetchSize(BATCH)
-                .query((rs, n) -> new Row(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3),
-                        rs.getString(4)))
-                .stream()) {
-            Iterator<Row> cursor = rows.iterator();
-            List<Row> batch = new ArrayList<>(BATCH);
-            while (cursor.hasNext()) {
-                batch.add(cursor.next());
-                if (batch.size() == BATCH || !cursor.hasNext()) {
-                    update(batch);
-                    done += batch.size();
-                    batch.clear();
-                    if (done % (20 * BATCH) == 0) {
-                        log.info("Re-embedded {}/{} chunks of collection {}", done, total, name);
-                    }
-                }
-            }
+        Optional<Job> active = find("r.collection_id = :key AND r.status IN ('QUEUED', 'RUNNING')", collection.id());
+        if (active.isPresent()) {
+            return active.get();
         }
-        jdbc.sql("UPDATE collections SET embedder = :embedder, dimension = :dimension WHERE id = :id")
-                .param("embedder", embedder.name()).param("dimension", embedder.dimension())
-                .param("id", collection.id()).update();
-        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        log.info("Collection {} now embedded with {} ({} chunks, {} ms)", name, embedder.name(), done, millis);
-        return new Result(name, collection.embedder(), embedder.name(), done, millis);
+        boolean current = collection.embedder().equals(embedder.name());
+        UUID id = UUID.randomUUID();
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        try {
+            transactions.executeWithoutResult(tx -> jdbc.sql("""
+                    INSERT INTO reembeddings (id, collection_id, from_embedder, to_embedder, dimension, status,
+                        chunks_total, created_at, finished_at)
+                    SELECT :id, c.id, c.embedder, :to, :dimension, :status,
+                        CASE WHEN :current THEN 0 ELSE c.chunk_count END, :now, :finished
+                    FROM collections c WHERE c.id = :c""")
+                    .param("id", id).param("c", collection.id()).param("to", embedder.name())
+                    .param("dimension", embedder.dimension()).param("status", current ? "DONE" : "QUEUED")
+                    .param("current", current).param("now", now).param("finished", current ? now : null).update());
+        }
+        catch (DuplicateKeyException raced) {
+            return find("r.collection_id = :key AND r.status IN ('QUEUED', 'RUNNING')", collection.id())
+                    .orElseThrow(() -> raced);
+        }
+        if (!current) {
+            log.info("Re-embedding of collection {} from {} to {} queued as {}", name, collection.embedder(),
+                    embedder.name(), id);
+            events.publishEvent(new Requested(id));
+            wake();
+        }
+        return status(id);
     }
 
-    private void update(List<Row> batch) {
-        List<float[]> vectors = embedder.embedDocuments(batch.stream()
+    /** A job, if the caller may see its collection; otherwise it answers like an unknown id. */
+    Job status(UUID id) {
+        return find("r.id = :key", id).filter(job -> collections.isVisible(job.collection()))
+                .orElseThrow(() -> LoreException.notFound("reembedding-not-found", "Re-embedding not found",
+                        "No re-embedding with id " + id));
+    }
+
+    private Optional<Job> find(String where, Object key) {
+        return jdbc.sql("""
+                SELECT r.id, c.name, r.from_embedder, r.to_embedder, r.status, r.chunks_total, r.chunks_done, r.error,
+                       r.created_at, r.finished_at
+                FROM reembeddings r JOIN collections c ON c.id = r.collection_id WHERE %s""".formatted(where))
+                .param("key", key)
+                .query((rs, n) -> new Job(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3),
+                        rs.getString(4), rs.getString(5), rs.getLong(6), rs.getLong(7), rs.getString(8),
+                        rs.getObject(9, OffsetDateTime.class), rs.getObject(10, OffsetDateTime.class)))
+                .optional();
+    }
+
+    @TransactionalEventListener(fallbackExecution = true)
+    void on(Requested requested) {
+        wake();
+    }
+
+    @Scheduled(fixedDelayString = "${lore.documents.poll-interval:2s}")
+    void wake() {
+        if (properties.workerEnabled()) {
+            worker.wake();
+        }
+    }
+
+    @Scheduled(fixedDelayString = "${lore.documents.heartbeat-interval:5s}")
+    void heartbeat() {
+        UUID token = held;
+        if (token != null) {
+            jdbc.sql("UPDATE reembeddings SET heartbeat_at = now() WHERE claim_token = :t AND status = 'RUNNING'")
+                    .param("t", token).update();
+        }
+    }
+
+    @PreDestroy
+    void stop() throws InterruptedException {
+        worker.stop();
+    }
+
+    void drain() {
+        Optional<Claimed> job;
+        while (!worker.stopping() && (job = claim()).isPresent()) {
+            Claimed claimed = job.get();
+            held = claimed.token();
+            try {
+                run(claimed);
+            }
+            catch (RuntimeException e) {
+                log.error("Re-embedding {} of collection {} failed", claimed.id(), claimed.collection(), e);
+                finish(claimed, "FAILED", "Re-embedding failed: " + e.getMessage());
+            }
+            finally {
+                held = null;
+            }
+        }
+    }
+
+    /** Takes a queued job for this instance's embedder, or one whose worker stopped sending heartbeats. */
+    private Optional<Claimed> claim() {
+        UUID token = UUID.randomUUID();
+        return transactions.execute(tx -> {
+            jdbc.sql("""
+                    UPDATE reembeddings SET status = 'FAILED', finished_at = now(), error = 'Stopped ' || attempts
+                        || ' times before it finished (the instance running it died); giving up'
+                    WHERE status = 'RUNNING' AND heartbeat_at < now() - CAST(:stale AS interval) AND attempts >= :max""")
+                    .param("stale", properties.staleAfter().toMillis() + " milliseconds")
+                    .param("max", properties.maxAttempts()).update();
+            return jdbc.sql("""
+                    UPDATE reembeddings r SET status = 'RUNNING', claim_token = :token, heartbeat_at = now(),
+                        attempts = r.attempts + 1
+                    FROM collections c
+                    WHERE c.id = r.collection_id AND r.id = (SELECT id FROM reembeddings
+                        WHERE to_embedder = :embedder AND (status = 'QUEUED' OR (status = 'RUNNING'
+                            AND heartbeat_at < now() - CAST(:stale AS interval)))
+                        ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+                    RETURNING r.id, r.collection_id, c.name, r.from_embedder""")
+                    .param("token", token).param("embedder", embedder.name())
+                    .param("stale", properties.staleAfter().toMillis() + " milliseconds")
+                    .query((rs, n) -> new Claimed(rs.getObject(1, UUID.class), token, rs.getLong(2), rs.getString(3),
+                            rs.getString(4)))
+                    .optional();
+        });
+    }
+
+    private void run(Claimed job) {
+        long start = System.nanoTime();
+        // the chunks still to embed, read once (a job taken over after a crash skips what is already staged)
+        List<UUID> pending = jdbc.sql("""
+                SELECT k.id FROM chunks k WHERE k.collection_id = :c AND NOT EXISTS (
+                    SELECT 1 FROM reembedded_vectors v WHERE v.reembedding_id = :job AND v.chunk_id = k.id)""")
+                .param("c", job.collectionId()).param("job", job.id()).query(UUID.class).list();
+        log.info("Re-embedding {} chunks of collection {} from {} to {}", pending.size(), job.collection(),
+                job.fromEmbedder(), embedder.name());
+        for (int from = 0; from < pending.size(); from += BATCH) {
+            if (worker.stopping()) {
+                return; // the claim lapses and another instance (or this one, restarted) resumes
+            }
+            List<UUID> ids = pending.subList(from, Math.min(pending.size(), from + BATCH));
+            List<Row> rows = rows("k.id = ANY(:ids)", job, ids.toArray(UUID[]::new));
+            if (!transactions.execute(tx -> stage(job, rows))) {
+                log.warn("Re-embedding {} was taken over by another worker; stopping here", job.id());
+                return;
+            }
+        }
+        boolean swapped = Boolean.TRUE.equals(transactions.execute(tx -> swap(job)));
+        if (swapped) {
+            log.info("Collection {} now embedded with {} ({} ms)", job.collection(), embedder.name(),
+                    (System.nanoTime() - start) / 1_000_000);
+        }
+    }
+
+    private List<Row> rows(String where, Claimed job, UUID[] ids) {
+        return jdbc.sql("SELECT k.id, k.title, k.heading_path, k.text FROM chunks k WHERE k.collection_id = :c AND "
+                + where).param("c", job.collectionId()).param("ids", ids).param("job", job.id())
+                .query((rs, n) -> new Row(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3),
+                        rs.getString(4)))
+                .list();
+    }
+
+    /** Stores a batch's new vectors and counts them, if this worker still holds the job. */
+    private boolean stage(Claimed job, List<Row> rows) {
+        int held = jdbc.sql("""
+                UPDATE reembeddings SET chunks_done = chunks_done + :n, heartbeat_at = now()
+                WHERE id = :id AND claim_token = :token AND status = 'RUNNING'""")
+                .param("n", rows.size()).param("id", job.id()).param("token", job.token()).update();
+        if (held == 0) {
+            return false;
+        }
+        if (rows.isEmpty()) {
+            return true;
+        }
+        List<float[]> vectors = embedder.embedDocuments(rows.stream()
                 .map(row -> Chunker.embeddingText(row.title(), row.headingPath(), row.text())).toList());
-        MapSqlParameterSource[] updates = new MapSqlParameterSource[batch.size()];
-        for (int i = 0; i < batch.size(); i++) {
-            updates[i] = new MapSqlParameterSource().addValue("id", batch.get(i).id())
+        MapSqlParameterSource[] staged = new MapSqlParameterSource[rows.size()];
+        for (int i = 0; i < rows.size(); i++) {
+            staged[i] = new MapSqlParameterSource().addValue("job", job.id()).addValue("chunk", rows.get(i).id())
                     .addValue("embedding", new PGvector(vectors.get(i)));
         }
-        namedJdbc.batchUpdate("UPDATE chunks SET embedding = :embedding WHERE id = :id", updates);
+        namedJdbc.batchUpdate("""
+                INSERT INTO reembedded_vectors (reembedding_id, chunk_id, embedding) VALUES (:job, :chunk, :embedding)
+                ON CONFLICT DO NOTHING""", staged);
+        return true;
+    }
+
+    /**
+     * Under the collection row's lock: embeds the chunks that arrived during the job, moves every staged vector
+     * into its chunk and switches the collection's model, all or nothing.
+     */
+    private boolean swap(Claimed job) {
+        String current = jdbc.sql("SELECT embedder FROM collections WHERE id = :c FOR UPDATE")
+                .param("c", job.collectionId()).query(String.class).optional().orElse(null);
+        if (current == null) {
+            return false;
+        }
+        List<Row> arrived = rows("""
+                NOT EXISTS (SELECT 1 FROM reembedded_vectors v WHERE v.reembedding_id = :job AND v.chunk_id = k.id)""",
+                job, new UUID[0]);
+        for (int from = 0; from < arrived.size(); from += BATCH) {
+            if (!stage(job, arrived.subList(from, Math.min(arrived.size(), from + BATCH)))) {
+                return false;
+            }
+        }
+        if (!finish(job, "DONE", null)) {
+            return false;
+        }
+        jdbc.sql("""
+                UPDATE chunks k SET embedding = v.embedding FROM reembedded_vectors v
+                WHERE v.reembedding_id = :job AND v.chunk_id = k.id""").param("job", job.id()).update();
+        jdbc.sql("UPDATE collections SET embedder = :embedder, dimension = :dimension WHERE id = :c")
+                .param("embedder", embedder.name()).param("dimension", embedder.dimension())
+                .param("c", job.collectionId()).update();
+        jdbc.sql("DELETE FROM reembedded_vectors WHERE reembedding_id = :job").param("job", job.id()).update();
+        return true;
+    }
+
+    /** Ends a job, fenced on its claim. */
+    private boolean finish(Claimed job, String status, String error) {
+        return jdbc.sql("""
+                UPDATE reembeddings SET status = :status, error = :error, finished_at = :now, claim_token = NULL
+                WHERE id = :id AND claim_token = :token AND status = 'RUNNING'""")
+                .param("status", status).param("error", error).param("now", OffsetDateTime.now(clock))
+                .param("id", job.id()).param("token", job.token()).update() == 1;
     }
 }

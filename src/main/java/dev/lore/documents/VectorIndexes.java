@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -22,6 +23,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
@@ -60,11 +62,22 @@ public class VectorIndexes {
     /** The session advisory lock held while building or dropping any vector index (19542 is 0x4C56, "LV"). */
     static final String LOCK = "19542, 0";
 
+    private static final int ENSURE_TRIES = 5;
+
+    /** How long a collection whose build failed waits before the next try (doubling up to an hour). */
+    private static final Duration FIRST_BACKOFF = Duration.ofSeconds(30);
+
     private final JdbcClient jdbc;
     private final DataSource dataSource;
     private final VectorIndexProperties properties;
     private final Timer buildTimer;
     private final Set<Long> building = ConcurrentHashMap.newKeySet();
+    private final Map<Long, Backoff> failing = new ConcurrentHashMap<>();
+    private final Counter buildFailures;
+
+    /** A collection whose index builds keep failing: how many did, and when to try again. */
+    private record Backoff(int failures, long retryAtNanos) {
+    }
     private final CoalescingWorker worker = new CoalescingWorker("vector-index-", this::pass);
 
     VectorIndexes(JdbcClient jdbc, DataSource dataSource, VectorIndexProperties properties, MeterRegistry meters) {
@@ -73,6 +86,8 @@ public class VectorIndexes {
         this.properties = properties;
         this.buildTimer = Timer.builder("lore.vector_index.build")
                 .description("Time to build one collection's HNSW index").register(meters);
+        this.buildFailures = Counter.builder("lore.vector_index.build.failures")
+                .description("Vector index builds that failed or left no valid index").register(meters);
     }
 
     /** The name of a collection's vector index. */
@@ -125,10 +140,18 @@ public class VectorIndexes {
                 .single() == 0) {
             throw new IllegalArgumentException("No collection with id " + collectionId);
         }
-        build(collectionId);
+        long pause = 200;
+        int tries = 0;
         while (!Boolean.TRUE.equals(present().get(collectionId))) {
-            Thread.sleep(200); // another session holds the build lock
-            build(collectionId);
+            // a pass that held the lock and still left no valid index failed; one that found the lock taken waited
+            if (build(collectionId) && ++tries >= ENSURE_TRIES) {
+                throw new IllegalStateException("The vector index of collection " + collectionId + " is still not"
+                        + " valid after " + tries + " builds; see the log for why each failed");
+            }
+            if (!Boolean.TRUE.equals(present().get(collectionId))) {
+                Thread.sleep(pause);
+                pause = Math.min(pause * 2, 5_000);
+            }
         }
     }
 
@@ -136,7 +159,7 @@ public class VectorIndexes {
         Map<Long, Boolean> present = present();
         Set<Long> collections = new HashSet<>(jdbc.sql("SELECT id FROM collections").query(Long.class).list());
         for (Map.Entry<Long, Boolean> index : present.entrySet()) {
-            if (!collections.contains(index.getKey()) || !index.getValue()) {
+            if ((!collections.contains(index.getKey()) || !index.getValue()) && backedOff(index.getKey())) {
                 build(index.getKey());
             }
         }
@@ -146,12 +169,32 @@ public class VectorIndexes {
                 SELECT c.id, c.chunk_count, EXISTS (SELECT 1 FROM ingestion_items i
                     WHERE i.collection_id = c.id AND i.status IN ('QUEUED', 'RUNNING')) AS backlog
                 FROM collections c
-                WHERE c.chunk_count > 0 AND c.chunk_count >= :threshold AND c.id <> ALL (:indexed)""")
+                WHERE c.chunk_count > 0 AND c.chunk_count >= :threshold AND c.id <> ALL (:indexed)
+                  AND NOT EXISTS (SELECT 1 FROM reembeddings r WHERE r.collection_id = c.id
+                      AND r.status IN ('QUEUED', 'RUNNING'))""")
                 .param("threshold", properties.threshold())
                 .param("indexed", present.keySet().toArray(Long[]::new))
                 .query((rs, n) -> new Unindexed(rs.getLong(1), rs.getLong(2), rs.getBoolean(3))).list().stream()
                 .filter(collection -> due(collection.chunks(), collection.backlog(), properties))
+                .filter(collection -> backedOff(collection.id()))
                 .forEach(collection -> build(collection.id()));
+    }
+
+    /** Whether a collection's next build may run now: none failed lately, or its back-off has passed. */
+    private boolean backedOff(long collectionId) {
+        Backoff backoff = failing.get(collectionId);
+        return backoff == null || System.nanoTime() - backoff.retryAtNanos() >= 0;
+    }
+
+    private void failed(long collectionId, String why) {
+        buildFailures.increment();
+        Backoff previous = failing.get(collectionId);
+        int failures = previous == null ? 1 : previous.failures() + 1;
+        Duration wait = FIRST_BACKOFF.multipliedBy(1L << Math.min(failures - 1, 7));
+        wait = wait.compareTo(Duration.ofHours(1)) > 0 ? Duration.ofHours(1) : wait;
+        failing.put(collectionId, new Backoff(failures, System.nanoTime() + wait.toNanos()));
+        log.error("Vector index build for collection {} failed ({} in a row: {}); dense search stays exact, next try"
+                + " in {}", collectionId, failures, why, wait);
     }
 
     /** Lore's vector indexes: collection id to whether the index is valid (an invalid one is being or was built). */
@@ -169,16 +212,17 @@ public class VectorIndexes {
 
     /**
      * Under the build lock (skipped when another session holds it): drops an invalid leftover or the
-     * index of a deleted collection, and builds a missing one for a collection that exists.
+     * index of a deleted collection, and builds a missing one for a collection that exists. Returns whether it held
+     * the lock (and so tried); a try that leaves no valid index of an existing collection counts as failed.
      */
-    private void build(long collectionId) {
+    private boolean build(long collectionId) {
         String index = indexName(collectionId);
         try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement()) {
             if (!connection.getAutoCommit()) {
                 connection.setAutoCommit(true); // CREATE INDEX CONCURRENTLY cannot run inside a transaction
             }
             if (!queryBoolean(sql, "SELECT pg_try_advisory_lock(" + LOCK + ")")) {
-                return;
+                return false;
             }
             building.add(collectionId);
             try {
@@ -192,7 +236,13 @@ public class VectorIndexes {
                 }
                 if (valid == null && exists) {
                     create(sql, collectionId, index);
+                    if (!Boolean.TRUE.equals(present().get(collectionId))) {
+                        failed(collectionId, "no valid index " + index + " after the build (is the name taken?)");
+                        return true;
+                    }
                 }
+                failing.remove(collectionId);
+                return true;
             }
             finally {
                 building.remove(collectionId);
@@ -206,8 +256,8 @@ public class VectorIndexes {
             }
         }
         catch (SQLException e) {
-            log.error("Could not build vector index {}; dense search of collection {} stays exact", index,
-                    collectionId, e);
+            failed(collectionId, e.getMessage());
+            return true;
         }
     }
 

@@ -125,7 +125,8 @@ class SearchQueries {
             params.put("documentIds", filter.documentIds().toArray(UUID[]::new));
         }
         if (!filter.metadata().isEmpty()) {
-            sql.append(" AND metadata @> CAST(:metadata AS jsonb)");
+            // metadata lives once per document, not on its chunks
+            sql.append(" AND document_id IN (SELECT id FROM documents WHERE metadata @> CAST(:metadata AS jsonb))");
             params.put("metadata", json.writeValueAsString(filter.metadata()));
         }
         return new Filter(sql.toString(), params);

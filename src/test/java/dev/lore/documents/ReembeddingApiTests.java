@@ -3,10 +3,12 @@ package dev.lore.documents;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.data.Offset.offset;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -18,6 +20,7 @@ import dev.lore.models.Embedder;
 import dev.lore.support.Api;
 import dev.lore.support.Api.Part;
 import dev.lore.support.IntegrationTest;
+import tools.jackson.databind.JsonNode;
 
 class ReembeddingApiTests extends IntegrationTest {
 
@@ -57,11 +60,25 @@ class ReembeddingApiTests extends IntegrationTest {
         assertThat(as(reader).post("/api/v1/collections/" + name + "/reembed", Map.of()).status()).isEqualTo(403);
         assertThat(as(reader).post("/api/v1/collections/absent/reembed", Map.of()).status()).isEqualTo(404);
 
-        Api.Response reembedded = admin().post("/api/v1/collections/" + name + "/reembed", Map.of());
-        assertThat(reembedded.status()).as(reembedded.raw()).isEqualTo(200);
-        assertThat(reembedded.body().path("previousEmbedder").asString()).isEqualTo("another-model");
-        assertThat(reembedded.body().path("embedder").asString()).isEqualTo(embedder.name());
-        assertThat(reembedded.body().path("chunks").asLong()).isEqualTo(72);
+        Api.Response started = admin().post("/api/v1/collections/" + name + "/reembed", Map.of());
+        assertThat(started.status()).as(started.raw()).isEqualTo(202);
+        String job = started.body().path("id").asString();
+        assertThat(started.header("Location")).isEqualTo("/api/v1/reembeddings/" + job);
+        assertThat(as(reader).get("/api/v1/reembeddings/" + job).status()).as("a reader sees its progress")
+                .isEqualTo(200);
+        Api.Response[] last = new Api.Response[1];
+        Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            last[0] = admin().get("/api/v1/reembeddings/" + job);
+            return !List.of("QUEUED", "RUNNING").contains(last[0].body().path("status").asString());
+        });
+        JsonNode reembedded = last[0].body();
+        assertThat(reembedded.path("status").asString()).as(last[0].raw()).isEqualTo("DONE");
+        assertThat(reembedded.path("previousEmbedder").asString()).isEqualTo("another-model");
+        assertThat(reembedded.path("embedder").asString()).isEqualTo(embedder.name());
+        assertThat(reembedded.path("chunksTotal").asLong()).isEqualTo(72);
+        assertThat(reembedded.path("chunksDone").asLong()).isEqualTo(72);
+        assertThat(jdbc.sql("SELECT count(*) FROM reembedded_vectors").query(Long.class).single())
+                .as("staged vectors are dropped once swapped in").isZero();
 
         assertThat(jdbc.sql("""
                 SELECT count(*) FROM chunks k JOIN collections c ON c.id = k.collection_id
@@ -81,7 +98,9 @@ class ReembeddingApiTests extends IntegrationTest {
                 "how many vacation days", "mode", "dense"));
         assertThat(search.status()).isEqualTo(200);
         assertThat(search.body().path("results").get(0).path("source").asString()).isEqualTo("leave.md");
-        assertThat(admin().post("/api/v1/collections/" + name + "/reembed", Map.of()).body().path("chunks").asLong())
-                .isZero();
+        Api.Response again = admin().post("/api/v1/collections/" + name + "/reembed", Map.of());
+        assertThat(again.status()).isEqualTo(200);
+        assertThat(again.body().path("status").asString()).isEqualTo("DONE");
+        assertThat(again.body().path("chunksTotal").asLong()).isZero();
     }
 }

@@ -128,9 +128,9 @@ public final class LatencyBench {
                 .param("target", target).update();
         jdbc.sql("""
                 INSERT INTO chunks (id, document_id, collection_id, ordinal, source, title, heading_path, text,
-                                    metadata, embedding)
+                                    embedding)
                 SELECT gen_random_uuid(), m.new, t.id, k.ordinal, k.source || '#' || m.round, k.title, k.heading_path,
-                       k.text, k.metadata,
+                       k.text,
                        k.embedding + (SELECT array_agg((random() - 0.5) * 0.02)::vector(384)
                                       FROM generate_series(1, 384 + 0 * k.ordinal))
                 FROM copies m JOIN chunks k ON k.document_id = m.old, collections t

@@ -13,13 +13,18 @@ import java.util.regex.Pattern;
  * Cuts a parsed document into chunks of about {@code maxTokens} embedder tokens. A section stays whole when it
  * fits; small neighbouring sections are packed together; a long section is cut at paragraph, then sentence, then
  * word boundaries, each new piece starting with about {@code overlapTokens} of the previous one. Each block is
- * tokenized once; sentences and words are measured from the token positions of their block.
+ * tokenized once; sentences and words are measured from the token positions of their block. A chunk also holds at
+ * most {@code 8 * maxTokens} characters: a tokenizer can count a 10 MB run without spaces as one unknown token, and
+ * such a run is cut between characters.
  */
 public final class Chunker {
 
     private static final Pattern WORD = Pattern.compile("\\S+");
 
+    private static final int CHARACTERS_PER_TOKEN = 8;
+
     private final int maxTokens;
+    private final int maxCharacters;
     private final int overlapTokens;
     private final Function<String, int[]> tokenStarts;
 
@@ -29,6 +34,7 @@ public final class Chunker {
             throw new IllegalArgumentException("need maxTokens >= 16 and 0 <= overlapTokens < maxTokens / 2");
         }
         this.maxTokens = maxTokens;
+        this.maxCharacters = maxTokens * CHARACTERS_PER_TOKEN;
         this.overlapTokens = overlapTokens;
         this.tokenStarts = tokenStarts;
     }
@@ -43,11 +49,14 @@ public final class Chunker {
         while (i < pieces.size()) {
             Piece first = pieces.get(i);
             int used = first.tokens;
+            int usedCharacters = first.text.length();
             int j = i + 1;
             // pack whole neighbouring sections while they fit; pieces of one cut-up section stay apart
             while (first.wholeSection && j < pieces.size() && pieces.get(j).wholeSection
-                    && used + pieces.get(j).tokens + lastHeadingTokens(pieces.get(j)) <= maxTokens) {
+                    && used + pieces.get(j).tokens + lastHeadingTokens(pieces.get(j)) <= maxTokens
+                    && usedCharacters + packedLength(pieces.get(j)) <= maxCharacters) {
                 used += pieces.get(j).tokens + lastHeadingTokens(pieces.get(j));
+                usedCharacters += packedLength(pieces.get(j));
                 j++;
             }
             List<Piece> packed = pieces.subList(i, j);
@@ -83,6 +92,12 @@ public final class Chunker {
         return common;
     }
 
+    /** The characters a piece adds when packed after another: separator, its own heading and its text. */
+    private static int packedLength(Piece piece) {
+        List<String> headings = piece.section.headings();
+        return 2 + (headings.isEmpty() ? 0 : headings.get(headings.size() - 1).length() + 1) + piece.text.length();
+    }
+
     private int lastHeadingTokens(Piece piece) {
         List<String> headings = piece.section.headings();
         return headings.isEmpty() ? 0 : tokenStarts.apply(headings.get(headings.size() - 1)).length;
@@ -109,14 +124,15 @@ public final class Chunker {
         List<String> blocks = section.blocks();
         List<int[]> starts = blocks.stream().map(tokenStarts).toList();
         int wholeTokens = starts.stream().mapToInt(a -> a.length).sum();
-        if (wholeTokens <= maxTokens) {
-            return List.of(new Piece(section, String.join("\n\n", blocks), wholeTokens, true));
+        String whole = String.join("\n\n", blocks);
+        if (wholeTokens <= maxTokens && whole.length() <= maxCharacters) {
+            return List.of(new Piece(section, whole, wholeTokens, true));
         }
         List<Unit> units = new ArrayList<>();
         for (int b = 0; b < blocks.size(); b++) {
             String block = blocks.get(b);
             int[] blockStarts = starts.get(b);
-            if (blockStarts.length <= maxTokens) {
+            if (blockStarts.length <= maxTokens && block.length() <= maxCharacters) {
                 units.add(new Unit(block, blockStarts.length));
                 continue;
             }
@@ -125,7 +141,7 @@ public final class Chunker {
             int from = iterator.first();
             for (int to = iterator.next(); to != BreakIterator.DONE; from = to, to = iterator.next()) {
                 int sentenceTokens = tokensBetween(blockStarts, from, to);
-                if (sentenceTokens <= maxTokens) {
+                if (sentenceTokens <= maxTokens && to - from <= maxCharacters) {
                     String sentence = block.substring(from, to).strip();
                     if (!sentence.isEmpty()) {
                         units.add(new Unit(sentence, sentenceTokens));
@@ -140,13 +156,16 @@ public final class Chunker {
         List<Unit> current = new ArrayList<>();
         int used = 0;
         for (Unit unit : units) {
-            if (used + unit.tokens() > maxTokens && !current.isEmpty()) {
+            if ((used + unit.tokens() > maxTokens || length(current) + 2 + unit.text().length() > maxCharacters)
+                    && !current.isEmpty()) {
                 pieces.add(new Piece(section, join(current), used, false));
                 List<Unit> carried = new ArrayList<>();
                 int carriedUsed = 0;
                 for (int k = current.size() - 1; k >= 0; k--) {
                     int t = current.get(k).tokens();
-                    if (carriedUsed + t > overlapTokens || carriedUsed + t + unit.tokens() > maxTokens) {
+                    if (carriedUsed + t > overlapTokens || carriedUsed + t + unit.tokens() > maxTokens
+                            || length(carried) + current.get(k).text().length() + unit.text().length() + 4
+                                    > maxCharacters) {
                         break;
                     }
                     carried.add(0, current.get(k));
@@ -164,30 +183,50 @@ public final class Chunker {
         return pieces;
     }
 
-    /** A run of text too long for one chunk even as a sentence, cut between words. */
+    /** A run of text too long for one chunk even as a sentence, cut between words (and inside overlong words). */
     private List<Unit> words(String block, int[] starts, int from, int to) {
+        int budget = maxTokens - overlapTokens;
+        int characterBudget = maxCharacters - maxCharacters * overlapTokens / maxTokens;
         List<Unit> parts = new ArrayList<>();
         Matcher word = WORD.matcher(block).region(from, to);
         int partStart = -1;
         int partEnd = -1;
         int used = 0;
         while (word.find()) {
-            int wordTokens = tokensBetween(starts, word.start(), word.end());
-            if (partStart >= 0 && used + wordTokens > maxTokens - overlapTokens) {
-                parts.add(new Unit(block.substring(partStart, partEnd), used));
-                partStart = -1;
-                used = 0;
+            for (int wordStart = word.start(); wordStart < word.end();) {
+                int wordEnd = sliceEnd(starts, wordStart, word.end(), budget, characterBudget);
+                int wordTokens = tokensBetween(starts, wordStart, wordEnd);
+                if (partStart >= 0 && (used + wordTokens > budget || wordEnd - partStart > characterBudget)) {
+                    parts.add(new Unit(block.substring(partStart, partEnd), used));
+                    partStart = -1;
+                    used = 0;
+                }
+                if (partStart < 0) {
+                    partStart = wordStart;
+                }
+                partEnd = wordEnd;
+                used += wordTokens;
+                wordStart = wordEnd;
             }
-            if (partStart < 0) {
-                partStart = word.start();
-            }
-            partEnd = word.end();
-            used += wordTokens;
         }
         if (partStart >= 0) {
             parts.add(new Unit(block.substring(partStart, partEnd), used));
         }
         return parts;
+    }
+
+    /** Where a slice of a word starting at {@code from} ends so that it fits both budgets (at least one char). */
+    private static int sliceEnd(int[] starts, int from, int wordEnd, int tokenBudget, int characterBudget) {
+        int end = Math.min(wordEnd, from + characterBudget);
+        int first = lowerBound(starts, from);
+        if (tokensBetween(starts, from, end) > tokenBudget && first + tokenBudget < starts.length) {
+            end = Math.min(end, starts[first + tokenBudget]);
+        }
+        return Math.max(end, from + 1);
+    }
+
+    private static int length(List<Unit> units) {
+        return units.stream().mapToInt(u -> u.text().length() + 2).sum();
     }
 
     private static String join(List<Unit> units) {

@@ -7,7 +7,9 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.ByteBuffer;
+import java.time.Clock;
 
+import org.apache.poi.openxml4j.util.ZipSecureFile;
 import org.apache.tika.exception.TikaException;
 import org.apache.tika.metadata.Metadata;
 import org.apache.tika.metadata.TikaCoreProperties;
@@ -19,7 +21,7 @@ import org.springframework.stereotype.Component;
 import org.xml.sax.SAXException;
 
 /** Parses an uploaded document of a known format into sections: Markdown and HTML by structure, PDF and DOCX
- * through Apache Tika's XHTML (which keeps DOCX headings). */
+ * through Apache Tika's XHTML (which keeps DOCX headings), within {@link ParseLimits}. */
 @Component
 public class DocumentParser {
 
@@ -27,13 +29,37 @@ public class DocumentParser {
     private final HtmlParser html = new HtmlParser();
     private final TextParser text = new TextParser();
 
-    public ParsedDocument parse(byte[] bytes, DocumentFormat format, String fallbackTitle) throws UnreadableDocument {
+    private final Clock clock;
+
+    public DocumentParser(Clock clock) {
+        this.clock = clock;
+    }
+
+    /**
+     * Sets the JVM-wide limits POI applies when it opens a DOCX (a zip): the smallest compressed-to-inflated ratio,
+     * which turns a zip bomb into an exception before it expands, and the largest entry. Tika's
+     * {@code OOXMLParser} switches the ratio check off when its class initialises, so it is loaded first.
+     */
+    public static void limitZipArchives(double minInflateRatio, long maxEntrySize) {
+        try {
+            Class.forName(OOXMLParser.class.getName(), true, DocumentParser.class.getClassLoader());
+        }
+        catch (ClassNotFoundException e) {
+            throw new IllegalStateException(e);
+        }
+        ZipSecureFile.setMinInflateRatio(minInflateRatio);
+        ZipSecureFile.setMaxEntrySize(maxEntrySize);
+        ZipSecureFile.setMaxTextSize(maxEntrySize);
+    }
+
+    public ParsedDocument parse(byte[] bytes, DocumentFormat format, String fallbackTitle, ParseLimits limits)
+            throws UnreadableDocument {
         ParsedDocument parsed = switch (format) {
-            case MARKDOWN -> markdown.parse(decode(bytes), fallbackTitle);
-            case TEXT -> text.parse(decode(bytes), fallbackTitle);
-            case HTML -> html.parse(decode(bytes), fallbackTitle);
-            case PDF -> viaTika(new PDFParser(), bytes, "PDF", fallbackTitle);
-            case DOCX -> viaTika(new OOXMLParser(), bytes, "DOCX", fallbackTitle);
+            case MARKDOWN -> markdown.parse(decode(bytes, limits), fallbackTitle);
+            case TEXT -> text.parse(decode(bytes, limits), fallbackTitle);
+            case HTML -> html.parse(decode(bytes, limits), fallbackTitle);
+            case PDF -> viaTika(new PDFParser(), bytes, "PDF", fallbackTitle, limits);
+            case DOCX -> viaTika(new OOXMLParser(), bytes, "DOCX", fallbackTitle, limits);
         };
         if (parsed.isEmpty()) {
             throw new UnreadableDocument("The document contains no text that could be extracted.");
@@ -42,24 +68,31 @@ public class DocumentParser {
     }
 
     private ParsedDocument viaTika(org.apache.tika.parser.Parser parser, byte[] bytes, String kind,
-            String fallbackTitle) throws UnreadableDocument {
-        ToXMLContentHandler handler = new ToXMLContentHandler();
+            String fallbackTitle, ParseLimits limits) throws UnreadableDocument {
+        ToXMLContentHandler xhtml = new ToXMLContentHandler();
+        LimitedContentHandler handler = new LimitedContentHandler(xhtml, limits.maxCharacters(),
+                limits.deadlineFrom(clock.instant()), clock);
         Metadata metadata = new Metadata();
         try (InputStream in = new ByteArrayInputStream(bytes)) {
             parser.parse(in, handler, metadata, new ParseContext());
         }
         catch (IOException | SAXException | TikaException | RuntimeException e) {
+            LimitedContentHandler.LimitExceeded limit = handler.exceeded();
+            if (limit != null) {
+                throw new UnreadableDocument(limit.getMessage(), e);
+            }
             throw new UnreadableDocument("Could not parse the " + kind + ": " + rootMessage(e), e);
         }
-        ParsedDocument parsed = html.parse(handler.toString(), fallbackTitle);
+        ParsedDocument parsed = html.parse(withoutNul(xhtml.toString()), fallbackTitle);
         String title = metadata.get(TikaCoreProperties.TITLE);
         return title == null || title.isBlank() ? parsed
-                : new ParsedDocument(title.strip(), parsed.sections(), parsed.metadata());
+                : new ParsedDocument(withoutNul(title).strip(), parsed.sections(), parsed.metadata());
     }
 
-    private static String decode(byte[] bytes) throws UnreadableDocument {
+    private static String decode(byte[] bytes, ParseLimits limits) throws UnreadableDocument {
+        String text;
         try {
-            return StandardCharsets.UTF_8.newDecoder()
+            text = StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(bytes)).toString();
@@ -67,6 +100,15 @@ public class DocumentParser {
         catch (CharacterCodingException e) {
             throw new UnreadableDocument("The document is not valid UTF-8 text.", e);
         }
+        if (text.length() > limits.maxCharacters()) {
+            throw new UnreadableDocument(LimitedContentHandler.tooMuchText(limits.maxCharacters()));
+        }
+        return withoutNul(text);
+    }
+
+    /** PostgreSQL's text cannot hold NUL; it carries no meaning in a document's prose. */
+    private static String withoutNul(String text) {
+        return text.indexOf('\0') < 0 ? text : text.replace("\0", "");
     }
 
     private static String rootMessage(Throwable e) {

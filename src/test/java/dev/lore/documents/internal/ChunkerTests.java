@@ -95,4 +95,18 @@ class ChunkerTests {
         assertThatIllegalArgumentException().isThrownBy(() -> new Chunker(8, 0, ChunkerTests::wordStarts));
         assertThatIllegalArgumentException().isThrownBy(() -> new Chunker(100, 60, ChunkerTests::wordStarts));
     }
+
+    @Test
+    void aRunWithoutSpacesThatTheTokenizerCountsAsOneTokenIsStillCutToTheCharacterLimit() {
+        // a WordPiece tokenizer turns any word over 100 characters into one unknown token: 1 MB is "one token"
+        String run = "x".repeat(1_000_000);
+        ParsedDocument document = new ParsedDocument("T", List.of(new Section(List.of(), List.of(
+                "before the run", run, "after the run"))), Map.of());
+        List<Chunk> chunks = chunker.chunk(document);
+        assertThat(chunks).allSatisfy(chunk -> assertThat(chunk.text().length()).isLessThanOrEqualTo(20 * 8));
+        assertThat(chunks.stream().mapToInt(c -> c.text().replace("\n", "").replaceAll("[^x]", "").length()).sum())
+                .as("every character of the run is kept, overlap aside").isGreaterThanOrEqualTo(run.length());
+        assertThat(chunks.get(0).text()).startsWith("before the run");
+        assertThat(chunks.get(chunks.size() - 1).text()).endsWith("after the run");
+    }
 }
