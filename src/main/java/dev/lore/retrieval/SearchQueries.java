@@ -65,7 +65,7 @@ class SearchQueries {
         // unnested: every position is marked A, the query words' positions D, and ts_filter keeps the D ones, all
         // in C over the vector. Unnesting the whole vector (about a hundred lexemes a chunk, each a row with its
         // arrays) took most of the statement's time: hybrid p50 went from 0.16 to 0.05 s at 10k chunks and from
-        // 1.27 to 0.41 s at 100k (bench/results/session4/full and bm25-tf).
+        // 1.27 to 0.41 s at 100k (bench/results/2026-11-28-onnx-threads-bm25/full and bm25-tf).
         return jdbc.sql("""
                 WITH q AS (
                     SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', :text))),
