@@ -147,7 +147,7 @@ class IngestionWorker {
     }
 
     /** Hands back what this instance still holds, so that another takes it at once; the attempt does not count. */
-    private void release() {
+    void release() {
         if (held.isEmpty()) {
             return;
         }

@@ -33,11 +33,17 @@ class IngestionClaimsTests extends IntegrationTest {
     @Autowired
     JdbcClient jdbc;
 
+    @Autowired
+    javax.sql.DataSource dataSource;
+
     private String collection;
 
     @BeforeEach
     void collection(org.junit.jupiter.api.TestInfo info) {
         collection = "claims-" + info.getTestMethod().orElseThrow().getName().toLowerCase().substring(0, 20);
+        for (String name : java.util.List.of(collection, collection + "-b", "claims-other")) {
+            admin().delete("/api/v1/collections/" + name); // a database kept from an earlier run
+        }
         admin().post("/api/v1/collections", Map.of("name", collection));
         // whatever earlier tests left in the shared queue is not this test's business
         jdbc.sql("UPDATE ingestion_items SET status = 'FAILED', payload = NULL WHERE status IN ('QUEUED', 'RUNNING')")
@@ -174,6 +180,84 @@ class IngestionClaimsTests extends IntegrationTest {
         assertThat(hidden.body().path("detail").asString()).doesNotContain(collection)
                 .isEqualTo(unknown.body().path("detail").asString().replaceAll("[0-9a-f-]{36}",
                         ingestion));
+    }
+
+    @Test
+    void stoppingHandsClaimedItemsBackWithoutCountingTheAttempt() {
+        String ingestion = upload("leave.md", "# Leave\n\nStaff earn vacation days every month.\n");
+        assertThat(worker.claimFresh().items()).hasSize(1);
+        worker.release();
+        assertThat(status(ingestion).status()).isEqualTo("QUEUED");
+        assertThat(attempts(ingestion)).isZero();
+        assertThat(worker.claimFresh().items()).as("another worker takes it at once").hasSize(1);
+    }
+
+    @Test
+    void aBatchSpanningTwoCollectionsLocksThemInOrderInsteadOfDeadlocking() throws Exception {
+        admin().post("/api/v1/collections", Map.of("name", collection + "-b"));
+        long a = collectionId(collection);
+        long b = collectionId(collection + "-b");
+        assertThat(a).isLessThan(b);
+        // the batch holds collection b's document first, then a's
+        admin().upload("/api/v1/collections/" + collection + "-b/documents",
+                java.util.List.of(Api.Part.file("laptops.md", "# Laptops\n\nIT hands out laptops.\n")));
+        upload("leave.md", "# Leave\n\nStaff earn vacation days every month.\n");
+        IngestionWorker.Claim claim = worker.claimFresh();
+        assertThat(claim.items()).hasSize(2);
+        long deadlocks = deadlocks();
+        try (java.sql.Connection other = dataSource.getConnection()) {
+            other.setAutoCommit(false);
+            try (var lock = other.prepareStatement("SELECT 1 FROM collections WHERE id = ? FOR NO KEY UPDATE")) {
+                lock.setLong(1, a);
+                lock.executeQuery().close();
+            }
+            java.util.concurrent.CompletableFuture<Void> storing = java.util.concurrent.CompletableFuture.runAsync(
+                    () -> {
+                        try {
+                            worker.process(claim);
+                        }
+                        catch (InterruptedException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    });
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> jdbc.sql("""
+                    SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'
+                      AND datname = current_database()""").query(Long.class).single() > 0 || storing.isDone());
+            // another transaction that holds a and now needs b: had the batch already written b's chunks (and so
+            // locked b's row through the statistics trigger), this would be a deadlock
+            try (var update = other.prepareStatement("UPDATE collections SET description = description WHERE id = ?")) {
+                update.setLong(1, b);
+                update.executeUpdate();
+            }
+            other.commit();
+            storing.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        assertThat(jdbc.sql("SELECT count(*) FROM documents WHERE collection_id IN (:a, :b)").param("a", a)
+                .param("b", b).query(Long.class).single()).isEqualTo(2);
+        assertThat(deadlocks()).as("PostgreSQL found no deadlock").isEqualTo(deadlocks);
+    }
+
+    private long deadlocks() {
+        jdbc.sql("SELECT pg_stat_clear_snapshot()").query(Object.class).list();
+        return jdbc.sql("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")
+                .query(Long.class).single();
+    }
+
+    @Test
+    void aReuploadUnderAnotherNameOrWithOtherMetadataSaysWhatTheStoredDocumentKeeps() throws Exception {
+        String text = "# Leave\n\nStaff earn vacation days every month.\n";
+        upload("leave.md", text);
+        worker.process(worker.claimFresh());
+        Api.Response same = admin().upload(path(), java.util.List.of(Api.Part.file("leave.md", text)));
+        assertThat(same.body().path("documents").get(0).has("note")).isFalse();
+        Api.Response renamed = admin().upload(path(), java.util.List.of(Api.Part.file("annual-leave.md", text),
+                Api.Part.json("metadata", "{\"team\":\"people\"}")));
+        assertThat(renamed.body().path("documents").get(0).path("note").asString())
+                .contains("source 'leave.md'").contains("metadata");
+    }
+
+    private long collectionId(String name) {
+        return jdbc.sql("SELECT id FROM collections WHERE name = :n").param("n", name).query(Long.class).single();
     }
 
     private record JsonStatus(String status, int chunks, boolean duplicate, String documentId) {
