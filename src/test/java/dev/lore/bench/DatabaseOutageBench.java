@@ -121,8 +121,8 @@ public final class DatabaseOutageBench {
                     + row("first search served (200) after", String.format(Locale.ROOT, "%.0f ms", recoveredMs))
                     + row("upload acknowledged before the cut", ingested.path("status").asString() + " after "
                             + String.format(Locale.ROOT, "%.1f s", ingestedMs / 1000)
-                            + " (its claim, broken by the cut, is taken again after lore.documents.stale-after, "
-                            + "5 s here)")
+                            + " (taken by the worker once the database was back; an item whose store the cut "
+                            + "broke would be taken again after lore.documents.stale-after, 5 s here)")
                     + "\nBefore this change a request waited Hikari's default 30 s connection-timeout and then "
                     + "answered 500 internal; the health check waited as long.\n";
             Files.createDirectories(out.toAbsolutePath().getParent());

@@ -65,7 +65,9 @@ public final class LoadShedding {
         List<Boolean> modes = compare ? List.of(true, false) : List.of(true);
         for (boolean admission : modes) {
             try (ConfigurableApplicationContext app = Benchmarks.start("all-minilm-l6-v2-q", dbUrl,
-                    "--lore.admission.enabled=" + admission)) {
+                    "--lore.admission.enabled=" + admission,
+                    "--lore.admission.max-concurrent=" + options.getOrDefault("max-concurrent", "0"),
+                    "--lore.admission.max-wait=" + options.getOrDefault("max-wait", "250ms"))) {
                 int port = ((WebServerApplicationContext) app).getWebServer().getPort();
                 ensureCollection(app, new BenchClient(port, json), dataset, documents);
                 var gauge = app.getBean(io.micrometer.core.instrument.MeterRegistry.class)

@@ -47,11 +47,13 @@ class Admission {
     }
 
     /**
-     * Two per core: a search spends part of its time waiting on PostgreSQL, whose work shares the cores; never more
-     * than the pool's connections, or the excess would queue for a connection instead of being refused.
+     * Four per core: a search spends much of its time waiting (on PostgreSQL, on HTTP), and on 2 cores 8 at once
+     * admitted 47 searches/s from 50 clients where 4 admitted 28/s, at similar latency
+     * (bench/results/2026-11-30-load-shedding.md); never more than the pool's connections, or the excess would wait
+     * for a connection, and past Hikari's connection-timeout fail, instead of being refused at once.
      */
     static int defaultLimit(int cores, int poolSize) {
-        return Math.max(1, Math.min(2 * cores, poolSize));
+        return Math.max(1, Math.min(4 * cores, poolSize));
     }
 
     private static int poolSize(DataSource dataSource) {

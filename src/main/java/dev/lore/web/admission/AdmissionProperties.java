@@ -12,7 +12,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * latency.
  *
  * @param enabled whether the bound applies at all
- * @param maxConcurrent requests served at once; 0 (the default) means two per CPU core, at most the connection pool's
+ * @param maxConcurrent requests served at once; 0 (the default) means four per CPU core, at most the connection pool's
  *        size
  * @param maxWait how long a request may wait for a free place before it is refused
  * @param retryAfter the wait suggested to a refused client

@@ -57,9 +57,9 @@ class AdmissionFilterTests {
     }
 
     @Test
-    void theDefaultIsTwoPlacesPerCoreWithinThePool() {
-        assertThat(Admission.defaultLimit(2, 10)).isEqualTo(4);
+    void theDefaultIsFourPlacesPerCoreWithinThePool() {
+        assertThat(Admission.defaultLimit(2, 10)).isEqualTo(8);
         assertThat(Admission.defaultLimit(16, 10)).isEqualTo(10);
-        assertThat(Admission.defaultLimit(1, Integer.MAX_VALUE)).isEqualTo(2);
+        assertThat(Admission.defaultLimit(1, Integer.MAX_VALUE)).isEqualTo(4);
     }
 }
