@@ -103,13 +103,15 @@ public final class Benchmarks {
         writeReport(ingestion, quality);
     }
 
-    /** Starts Lore on a free port against {@code dbUrl}, without keys, quiet. */
-    static ConfigurableApplicationContext start(String embedder, String dbUrl) {
+    /** Starts Lore on a free port against {@code dbUrl}, without keys, quiet; {@code more} are further arguments. */
+    static ConfigurableApplicationContext start(String embedder, String dbUrl, String... more) {
         SpringApplication app = new SpringApplication(LoreApplication.class);
-        return app.run("--server.port=0", "--lore.models.embedder=" + embedder, "--lore.security.enabled=false",
-                "--spring.datasource.url=" + dbUrl, "--spring.main.banner-mode=off",
+        List<String> args = new ArrayList<>(List.of("--server.port=0", "--lore.models.embedder=" + embedder,
+                "--lore.security.enabled=false", "--spring.datasource.url=" + dbUrl, "--spring.main.banner-mode=off",
                 "--logging.level.root=WARN", "--logging.level.dev.lore.requests=WARN",
-                "--lore.documents.poll-interval=200ms");
+                "--lore.documents.poll-interval=200ms"));
+        args.addAll(List.of(more));
+        return app.run(args.toArray(String[]::new));
     }
 
     private Map<String, Object> ingest(ConfigurableApplicationContext app, BenchClient client, String collection,
@@ -199,7 +201,7 @@ public final class Benchmarks {
     }
 
     /** Uploads the documents as Markdown, 100 to a request, and waits until none is queued or running. */
-    private static void load(ConfigurableApplicationContext app, BenchClient client, String collection,
+    static void load(ConfigurableApplicationContext app, BenchClient client, String collection,
             List<BeirDataset.Doc> docs) {
         Map<String, String> batch = new LinkedHashMap<>();
         for (BeirDataset.Doc doc : docs) {

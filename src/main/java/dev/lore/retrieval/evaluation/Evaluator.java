@@ -5,6 +5,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.IntConsumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,35 +37,43 @@ public class Evaluator {
             List<SearchConfiguration> configurations) {
         List<EvaluationReport.Row> rows = new ArrayList<>();
         for (SearchConfiguration configuration : configurations) {
-            double ndcg = 0;
-            double recall10 = 0;
-            double recall100 = 0;
-            double mrr = 0;
-            long[] latencies = new long[questions.size()];
-            for (int i = 0; i < questions.size(); i++) {
-                LabelledQuestion question = questions.get(i);
-                SearchRequest request = new SearchRequest(collection, question.query(), DEPTH, configuration.mode(),
-                        SearchFilter.NONE, DEPTH, false, configuration.hyde(), configuration.rerank(), DEPTH);
-                long start = System.nanoTime();
-                List<SearchHit> hits = retriever.search(request).results();
-                latencies[i] = System.nanoTime() - start;
-                List<String> ranked = documents(hits, question.relevant());
-                ndcg += RetrievalMetrics.ndcgAt(10, ranked, question.relevant());
-                recall10 += RetrievalMetrics.recallAt(10, ranked, question.relevant());
-                recall100 += RetrievalMetrics.recallAt(100, ranked, question.relevant());
-                mrr += RetrievalMetrics.mrrAt(10, ranked, question.relevant());
-            }
-            int n = questions.size();
-            EvaluationReport.Row row = new EvaluationReport.Row(configuration.name(),
-                    configuration.mode().name().toLowerCase(Locale.ROOT), configuration.hyde() != null,
-                    configuration.rerank().id(), round(ndcg / n), round(recall10 / n), round(recall100 / n),
-                    round(mrr / n), RetrievalMetrics.percentile(latencies, 50),
-                    RetrievalMetrics.percentile(latencies, 95));
-            log.info("Evaluated {} on {} ({} questions): nDCG@10 {}", configuration.name(), collection, n,
-                    row.ndcgAt10());
-            rows.add(row);
+            rows.add(evaluate(collection, questions, configuration, searched -> {
+            }));
         }
         return new EvaluationReport(collection, questions.size(), rows);
+    }
+
+    /** One configuration's row; {@code progress} hears after each question how many have been searched. */
+    EvaluationReport.Row evaluate(String collection, List<LabelledQuestion> questions,
+            SearchConfiguration configuration, IntConsumer progress) {
+        double ndcg = 0;
+        double recall10 = 0;
+        double recall100 = 0;
+        double mrr = 0;
+        long[] latencies = new long[questions.size()];
+        for (int i = 0; i < questions.size(); i++) {
+            LabelledQuestion question = questions.get(i);
+            SearchRequest request = new SearchRequest(collection, question.query(), DEPTH, configuration.mode(),
+                    SearchFilter.NONE, DEPTH, false, configuration.hyde(), configuration.rerank(), DEPTH);
+            long start = System.nanoTime();
+            List<SearchHit> hits = retriever.search(request).results();
+            latencies[i] = System.nanoTime() - start;
+            List<String> ranked = documents(hits, question.relevant());
+            ndcg += RetrievalMetrics.ndcgAt(10, ranked, question.relevant());
+            recall10 += RetrievalMetrics.recallAt(10, ranked, question.relevant());
+            recall100 += RetrievalMetrics.recallAt(100, ranked, question.relevant());
+            mrr += RetrievalMetrics.mrrAt(10, ranked, question.relevant());
+            progress.accept(i + 1);
+        }
+        int n = questions.size();
+        EvaluationReport.Row row = new EvaluationReport.Row(configuration.name(),
+                configuration.mode().name().toLowerCase(Locale.ROOT), configuration.hyde() != null,
+                configuration.rerank().id(), round(ndcg / n), round(recall10 / n), round(recall100 / n),
+                round(mrr / n), RetrievalMetrics.percentile(latencies, 50),
+                RetrievalMetrics.percentile(latencies, 95));
+        log.info("Evaluated {} on {} ({} questions): nDCG@10 {}", configuration.name(), collection, n,
+                row.ndcgAt10());
+        return row;
     }
 
     /**

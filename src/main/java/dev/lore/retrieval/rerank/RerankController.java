@@ -24,13 +24,12 @@ import dev.lore.web.LoreException;
 @RestController
 class RerankController {
 
-    static final int MAX_DOCUMENTS = 1000;
-    static final int MAX_DOCUMENT_CHARS = 32_000;
-
     private final Rerankers rerankers;
+    private final RerankProperties properties;
 
-    RerankController(Rerankers rerankers) {
+    RerankController(Rerankers rerankers, RerankProperties properties) {
         this.rerankers = rerankers;
+        this.properties = properties;
     }
 
     record RerankBody(String query, List<Object> documents, @JsonProperty("top_n") Integer topN,
@@ -55,8 +54,9 @@ class RerankController {
         if (body.documents() == null || body.documents().isEmpty()) {
             throw LoreException.invalid("documents must be a non-empty list");
         }
-        if (body.documents().size() > MAX_DOCUMENTS) {
-            throw LoreException.invalid("documents holds more than " + MAX_DOCUMENTS + " entries");
+        if (body.documents().size() > properties.maxDocuments()) {
+            throw LoreException.tooLarge("documents holds " + body.documents().size() + " entries; at most "
+                    + properties.maxDocuments() + " are reranked in one request (lore.retrieval.rerank.max-documents)");
         }
         List<String> texts = new ArrayList<>();
         for (int i = 0; i < body.documents().size(); i++) {
@@ -99,7 +99,7 @@ class RerankController {
         return Map.entry(mode, rerankers.get(mode));
     }
 
-    private static String text(Object document, int index) {
+    private String text(Object document, int index) {
         String text = null;
         if (document instanceof String s) {
             text = s;
@@ -110,8 +110,9 @@ class RerankController {
         if (text == null) {
             throw LoreException.invalid("documents[" + index + "] must be a string or an object with a \"text\" string");
         }
-        if (text.length() > MAX_DOCUMENT_CHARS) {
-            throw LoreException.invalid("documents[" + index + "] is longer than " + MAX_DOCUMENT_CHARS + " characters");
+        if (text.length() > properties.maxDocumentChars()) {
+            throw LoreException.tooLarge("documents[" + index + "] is longer than " + properties.maxDocumentChars()
+                    + " characters (lore.retrieval.rerank.max-document-chars)");
         }
         return text;
     }

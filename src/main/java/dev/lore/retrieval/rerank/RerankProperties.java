@@ -9,7 +9,8 @@ import org.springframework.validation.annotation.Validated;
 
 /**
  * Reranking defaults: how many fused candidates are reranked, how many passages the LLM judges at once, the RankGPT
- * window and step for generators without logprobs, and how much of a passage the LLM sees.
+ * window and step for generators without logprobs, and how much of a passage the LLM sees; and the largest request
+ * {@code POST /api/v1/rerank} accepts (documents, characters per document).
  */
 @ConfigurationProperties("lore.retrieval.rerank")
 @Validated
@@ -18,5 +19,7 @@ public record RerankProperties(
         @DefaultValue("8") @Min(1) int llmConcurrency,
         @DefaultValue("20") @Min(2) int window,
         @DefaultValue("10") @Min(1) int step,
-        @DefaultValue("2000") @Min(100) int maxPassageChars) {
+        @DefaultValue("2000") @Min(100) int maxPassageChars,
+        @DefaultValue("1000") @Min(1) int maxDocuments,
+        @DefaultValue("32000") @Min(1) int maxDocumentChars) {
 }

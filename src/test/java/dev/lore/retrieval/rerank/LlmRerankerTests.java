@@ -22,7 +22,7 @@ class LlmRerankerTests {
 
     private final Prompts prompts = new Prompts(new PromptsProperties(null));
     private final ExecutorService executor = Executors.newFixedThreadPool(4);
-    private final RerankProperties properties = new RerankProperties(50, 4, 20, 10, 2000);
+    private final RerankProperties properties = new RerankProperties(50, 4, 20, 10, 2000, 1000, 32000);
 
     @AfterEach
     void close() {
