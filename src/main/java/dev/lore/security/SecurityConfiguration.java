@@ -8,6 +8,7 @@ import java.util.Map;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.springframework.boot.security.autoconfigure.actuate.web.servlet.EndpointRequest;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpStatus;
@@ -22,7 +23,10 @@ import org.springframework.security.web.authentication.AnonymousAuthenticationFi
 import dev.lore.web.Problems;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Stateless API-key security for {@code /api/**} and the OpenAI facade; everything else is public. */
+/**
+ * Stateless API-key security for {@code /api/**}, the OpenAI facade and the actuator (health is public, without
+ * details); everything else is public.
+ */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
 
@@ -42,6 +46,9 @@ class SecurityConfiguration {
         http.addFilterBefore(new ApiKeyAuthenticationFilter(keys, properties.adminKey()),
                         AnonymousAuthenticationFilter.class)
                 .authorizeHttpRequests(requests -> requests
+                        // load balancers probe health without a key; it shows details to administrators only
+                        .requestMatchers(EndpointRequest.to("health")).permitAll()
+                        .requestMatchers(EndpointRequest.toAnyEndpoint()).hasRole("ADMIN")
                         .requestMatchers("/api/v1/keys", "/api/v1/keys/**").hasRole("ADMIN")
                         .requestMatchers("/api/**", "/v1/**").authenticated()
                         .anyRequest().permitAll())
