@@ -19,6 +19,7 @@ import org.springframework.security.core.userdetails.UserDetailsService;
 import org.springframework.security.core.userdetails.UsernameNotFoundException;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.AnonymousAuthenticationFilter;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
 
 import dev.lore.web.Problems;
 import tools.jackson.databind.json.JsonMapper;
@@ -57,6 +58,17 @@ class SecurityConfiguration {
                         .accessDeniedHandler((request, response, e) -> write(json, response, HttpStatus.FORBIDDEN,
                                 "forbidden", "Forbidden", "This key may not use " + request.getRequestURI())));
         return http.build();
+    }
+
+    /**
+     * A request Spring Security's firewall refuses (a control character in a header, an encoded slash in the path)
+     * gets a problem without echoing the offending value, which may be a key, and nothing is logged.
+     */
+    @Bean
+    RequestRejectedHandler requestRejected(JsonMapper json) {
+        return (request, response, e) -> write(json, response, HttpStatus.BAD_REQUEST, "rejected-request",
+                "Rejected request", "The request holds characters that are not allowed in a header, the path "
+                        + "or a parameter.");
     }
 
     /** Lore has API keys, not user accounts; this keeps Boot from generating a default user and password. */
