@@ -163,7 +163,8 @@ class ErrorsApiTests extends IntegrationTest {
     @Test
     void aNullMetadataFilterIsA400() {
         Api.Response response = admin().post("/api/v1/search",
-                "{\"collection\":\"" + COLLECTION + "\",\"query\":\"lunch\",\"filter\":{\"metadata\":{\"team\":null}}}");
+                "{\"collection\":\"" + COLLECTION + "\",\"query\":\"lunch\","
+                        + "\"filter\":{\"metadata\":{\"team\":null}}}");
         assertThat(response.status()).isEqualTo(400);
         assertThat(response.problemType()).isEqualTo("invalid-request");
         assertThat(response.body().path("detail").asString()).startsWith("filter.metadata.team is null");
