@@ -85,9 +85,13 @@ public class Collections {
                 .toList();
     }
 
+    /** Deleting a whole collection is an administrator's act; a key that cannot see it gets the usual 404. */
     @Transactional
     void delete(String name) {
-        CollectionRef collection = writable(name);
+        CollectionRef collection = visible(name);
+        if (!caller.get().admin()) {
+            throw LoreException.forbidden("Only an administrator may delete collection '" + name + "'");
+        }
         jdbc.sql("DELETE FROM collections WHERE id = :id").param("id", collection.id()).update();
     }
 

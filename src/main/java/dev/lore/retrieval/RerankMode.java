@@ -2,6 +2,8 @@ package dev.lore.retrieval;
 
 import java.util.Locale;
 
+import dev.lore.web.LoreException;
+
 /** Which reranker reorders the fused candidates: none, an in-process cross-encoder, the LLM, or a rerank API. */
 public enum RerankMode {
     NONE("none"), CROSS_ENCODER("cross-encoder"), LLM("llm"), API("api");
@@ -26,6 +28,6 @@ public enum RerankMode {
                 return mode;
             }
         }
-        throw new IllegalArgumentException("rerank must be none, cross-encoder, llm or api, not '" + value + "'");
+        throw LoreException.invalid("rerank must be none, cross-encoder, llm or api, not '" + value + "'");
     }
 }

@@ -4,6 +4,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import dev.lore.web.LoreException;
+
 /** Narrows a search to some sources, documents, or documents whose metadata contains the given fields. */
 public record SearchFilter(List<String> sources, List<UUID> documentIds, Map<String, Object> metadata) {
 
@@ -12,6 +14,12 @@ public record SearchFilter(List<String> sources, List<UUID> documentIds, Map<Str
     public SearchFilter {
         sources = List.copyOf(sources);
         documentIds = List.copyOf(documentIds);
+        metadata.forEach((field, value) -> {
+            if (value == null) {
+                throw LoreException.invalid("filter.metadata." + field + " is null: a metadata filter matches "
+                        + "documents whose field holds the given value; leave the field out to match any value");
+            }
+        });
         metadata = Map.copyOf(metadata);
     }
 

@@ -2,6 +2,8 @@ package dev.lore.retrieval;
 
 import java.util.Locale;
 
+import dev.lore.web.LoreException;
+
 /** How candidates are found: by vector similarity, by words, or both fused. */
 public enum SearchMode {
     DENSE, LEXICAL, HYBRID;
@@ -14,7 +16,7 @@ public enum SearchMode {
             return valueOf(value.trim().toUpperCase(Locale.ROOT));
         }
         catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("mode must be dense, lexical or hybrid, not '" + value + "'");
+            throw LoreException.invalid("mode must be dense, lexical or hybrid, not '" + value + "'");
         }
     }
 }

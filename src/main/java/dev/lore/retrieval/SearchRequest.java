@@ -1,5 +1,7 @@
 package dev.lore.retrieval;
 
+import dev.lore.web.LoreException;
+
 /**
  * A validated search: which collection, what to look for, how, and how many results; {@code hyde} is {@code null}
  * when off, and the reranker reorders the best {@code rerankCandidates} fused results.
@@ -21,27 +23,27 @@ public record SearchRequest(String collection, String query, int topK, SearchMod
 
     public SearchRequest {
         if (collection == null || collection.isBlank()) {
-            throw new IllegalArgumentException("collection is required");
+            throw LoreException.invalid("collection is required");
         }
         if (query == null || query.isBlank()) {
-            throw new IllegalArgumentException("query must not be blank");
+            throw LoreException.invalid("query must not be blank");
         }
         if (query.length() > MAX_QUERY_CHARS) {
-            throw new IllegalArgumentException("query is longer than " + MAX_QUERY_CHARS + " characters");
+            throw LoreException.invalid("query is longer than " + MAX_QUERY_CHARS + " characters");
         }
         if (topK < 1 || topK > MAX_TOP_K) {
-            throw new IllegalArgumentException("topK must be between 1 and " + MAX_TOP_K);
+            throw LoreException.invalid("topK must be between 1 and " + MAX_TOP_K);
         }
         if (candidates < topK || candidates > MAX_CANDIDATES) {
-            throw new IllegalArgumentException("candidates must be between topK and " + MAX_CANDIDATES);
+            throw LoreException.invalid("candidates must be between topK and " + MAX_CANDIDATES);
         }
         rerank = rerank == null ? RerankMode.NONE : rerank;
         filter = filter == null ? SearchFilter.NONE : filter;
         if (rerank != RerankMode.NONE && (rerankCandidates < topK || rerankCandidates > MAX_RERANK_CANDIDATES)) {
-            throw new IllegalArgumentException("rerankCandidates must be between topK and " + MAX_RERANK_CANDIDATES);
+            throw LoreException.invalid("rerankCandidates must be between topK and " + MAX_RERANK_CANDIDATES);
         }
         if (hyde != null && mode == SearchMode.LEXICAL) {
-            throw new IllegalArgumentException("hyde needs a dense or hybrid search: lexical search uses no vectors");
+            throw LoreException.invalid("hyde needs a dense or hybrid search: lexical search uses no vectors");
         }
     }
 }

@@ -18,6 +18,8 @@ import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.web.filter.OncePerRequestFilter;
 
+import dev.lore.web.RequestKeyName;
+
 /** Turns {@code Authorization: Bearer <key>} into a {@link Caller}; a key that matches nothing is refused. */
 class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
 
@@ -42,6 +44,7 @@ class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
                 var authorities = List.of(new SimpleGrantedAuthority(caller.get().admin() ? "ROLE_ADMIN" : "ROLE_KEY"));
                 var authentication = UsernamePasswordAuthenticationToken.authenticated(caller.get(), null, authorities);
                 SecurityContextHolder.getContext().setAuthentication(authentication);
+                RequestKeyName.note(request, caller.get().name());
             }
             else {
                 request.setAttribute(INVALID_KEY, Boolean.TRUE);

@@ -7,7 +7,10 @@ import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -50,6 +53,17 @@ public class ApiKeys {
     @Transactional
     MintedKey mintAdmin(String name) {
         return insert(name, true, Set.of(), Set.of(), newSecret());
+    }
+
+    /** Which of these names no collection has; {@code *} is never unknown. */
+    List<String> unknownCollections(Collection<String> names) {
+        List<String> wanted = names.stream().filter(n -> !n.equals(Caller.ALL_COLLECTIONS)).toList();
+        if (wanted.isEmpty()) {
+            return List.of();
+        }
+        Set<String> existing = new HashSet<>(jdbc.sql("SELECT name FROM collections WHERE name IN (:names)")
+                .param("names", wanted).query(String.class).list());
+        return wanted.stream().filter(n -> !existing.contains(n)).toList();
     }
 
     boolean anyAdminKey() {

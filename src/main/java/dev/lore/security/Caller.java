@@ -1,11 +1,15 @@
 package dev.lore.security;
 
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /** Who is calling: the administrator, or a key limited to some collections and permissions. */
 public record Caller(String keyId, String name, boolean admin, Set<String> collections, Set<Permission> permissions) {
 
     public static final String ALL_COLLECTIONS = "*";
+
+    /** What a collection's name may be: the rule {@code documents.Collections} enforces when creating one. */
+    public static final Pattern COLLECTION_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
 
     public Caller {
         collections = Set.copyOf(collections);

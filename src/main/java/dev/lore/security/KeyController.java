@@ -4,6 +4,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
@@ -18,6 +19,10 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import dev.lore.web.LoreException;
 
 /** Administrators mint and revoke narrower keys. */
 @RestController
@@ -34,7 +39,10 @@ class KeyController {
             @NotEmpty List<@NotBlank String> permissions) {
     }
 
-    record KeyCreated(UUID id, String name, String key, List<String> collections, List<String> permissions) {
+    /** {@code unknownCollections}: names no collection has yet; the key covers them once they are created. */
+    record KeyCreated(UUID id, String name, String key, List<String> collections, List<String> permissions,
+            @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> unknownCollections,
+            @JsonInclude(JsonInclude.Include.NON_NULL) String warning) {
     }
 
     @PostMapping
@@ -42,10 +50,25 @@ class KeyController {
     KeyCreated create(@Valid @RequestBody CreateKey request) {
         Set<Permission> permissions = new LinkedHashSet<>();
         request.permissions().forEach(p -> permissions.add(Permission.parse(p)));
-        ApiKeys.MintedKey key = keys.mint(request.name().trim(), new LinkedHashSet<>(request.collections()),
-                permissions);
+        Set<String> collections = new LinkedHashSet<>(request.collections());
+        List<String> invalid = collections.stream()
+                .filter(c -> !c.equals(Caller.ALL_COLLECTIONS) && !Caller.COLLECTION_NAME.matcher(c).matches())
+                .toList();
+        if (!invalid.isEmpty()) {
+            throw LoreException.badRequest("invalid-collection-name", "Invalid collection name",
+                    "No collection can be named " + quoted(invalid) + ": a name is 1-63 characters of a-z, 0-9, "
+                            + "'-' and '_', starting with a letter or digit (or '*' for all collections)");
+        }
+        List<String> unknown = keys.unknownCollections(collections);
+        ApiKeys.MintedKey key = keys.mint(request.name().trim(), collections, permissions);
         return new KeyCreated(key.id(), key.name(), key.key(), List.copyOf(key.collections()),
-                key.permissions().stream().map(Permission::wireName).sorted().toList());
+                key.permissions().stream().map(Permission::wireName).sorted().toList(), unknown,
+                unknown.isEmpty() ? null : "No collection is named " + quoted(unknown)
+                        + " yet; this key will cover it once an administrator creates it");
+    }
+
+    private static String quoted(List<String> names) {
+        return names.stream().map(n -> "'" + n + "'").collect(Collectors.joining(", "));
     }
 
     @DeleteMapping("/{id}")

@@ -2,6 +2,8 @@ package dev.lore.security;
 
 import java.util.Locale;
 
+import dev.lore.web.LoreException;
+
 /** What a key may do on the collections it is given. */
 public enum Permission {
     READ, WRITE, AGENTS;
@@ -11,7 +13,7 @@ public enum Permission {
             return valueOf(value.trim().toUpperCase(Locale.ROOT));
         }
         catch (IllegalArgumentException | NullPointerException e) {
-            throw new IllegalArgumentException("Unknown permission '" + value + "' (expected read, write or agents)");
+            throw LoreException.invalid("Unknown permission '" + value + "' (expected read, write or agents)");
         }
     }
 

@@ -8,6 +8,7 @@ import java.util.Map;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.springframework.boot.security.autoconfigure.actuate.web.servlet.EndpointRequest;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpStatus;
@@ -18,11 +19,15 @@ import org.springframework.security.core.userdetails.UserDetailsService;
 import org.springframework.security.core.userdetails.UsernameNotFoundException;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.AnonymousAuthenticationFilter;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
 
 import dev.lore.web.Problems;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Stateless API-key security for {@code /api/**} and the OpenAI facade; everything else is public. */
+/**
+ * Stateless API-key security for {@code /api/**}, the OpenAI facade and the actuator (health is public, without
+ * details); everything else is public.
+ */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
 
@@ -42,6 +47,9 @@ class SecurityConfiguration {
         http.addFilterBefore(new ApiKeyAuthenticationFilter(keys, properties.adminKey()),
                         AnonymousAuthenticationFilter.class)
                 .authorizeHttpRequests(requests -> requests
+                        // load balancers probe health without a key; it shows details to administrators only
+                        .requestMatchers(EndpointRequest.to("health")).permitAll()
+                        .requestMatchers(EndpointRequest.toAnyEndpoint()).hasRole("ADMIN")
                         .requestMatchers("/api/v1/keys", "/api/v1/keys/**").hasRole("ADMIN")
                         .requestMatchers("/api/**", "/v1/**").authenticated()
                         .anyRequest().permitAll())
@@ -50,6 +58,17 @@ class SecurityConfiguration {
                         .accessDeniedHandler((request, response, e) -> write(json, response, HttpStatus.FORBIDDEN,
                                 "forbidden", "Forbidden", "This key may not use " + request.getRequestURI())));
         return http.build();
+    }
+
+    /**
+     * A request Spring Security's firewall refuses (a control character in a header, an encoded slash in the path)
+     * gets a problem without echoing the offending value, which may be a key, and nothing is logged.
+     */
+    @Bean
+    RequestRejectedHandler requestRejected(JsonMapper json) {
+        return (request, response, e) -> write(json, response, HttpStatus.BAD_REQUEST, "rejected-request",
+                "Rejected request", "The request holds characters that are not allowed in a header, the path "
+                        + "or a parameter.");
     }
 
     /** Lore has API keys, not user accounts; this keeps Boot from generating a default user and password. */

@@ -11,8 +11,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
-import org.springframework.security.core.Authentication;
-import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
@@ -41,15 +39,14 @@ class RequestLoggingFilter extends OncePerRequestFilter {
         }
         finally {
             long millis = (System.nanoTime() - start) / 1_000_000;
-            Authentication who = SecurityContextHolder.getContext().getAuthentication();
             log.atInfo()
                     .addKeyValue("method", request.getMethod())
                     .addKeyValue("path", request.getRequestURI())
                     .addKeyValue("status", response.getStatus())
                     .addKeyValue("durationMs", millis)
-                    .addKeyValue("key", who == null ? "-" : who.getName())
-                    .log("{} {} -> {} in {} ms", request.getMethod(), request.getRequestURI(), response.getStatus(),
-                            millis);
+                    .addKeyValue("key", RequestKeyName.of(request))
+                    .log("{} {} -> {} in {} ms (key {})", request.getMethod(), request.getRequestURI(),
+                            response.getStatus(), millis, RequestKeyName.of(request));
         }
     }
 }

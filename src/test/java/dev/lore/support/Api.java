@@ -64,6 +64,17 @@ public final class Api {
         return send(request(path).GET().build());
     }
 
+    /** A GET with one extra header, e.g. {@code Accept}. */
+    public Response get(String path, String header, String value) {
+        return send(request(path).header(header, value).GET().build());
+    }
+
+    /** A POST of bytes as they are, for bodies the other helpers would not send (a broken multipart body). */
+    public Response postRaw(String path, String contentType, byte[] body) {
+        return send(request(path).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+    }
+
     public Response delete(String path) {
         return send(request(path).DELETE().build());
     }

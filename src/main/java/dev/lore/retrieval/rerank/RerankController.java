@@ -90,7 +90,7 @@ class RerankController {
         try {
             mode = RerankMode.parse(model);
         }
-        catch (IllegalArgumentException e) {
+        catch (LoreException e) {
             throw LoreException.invalid("model must be cross-encoder, llm or api, not '" + model + "'");
         }
         if (mode == RerankMode.NONE) {
