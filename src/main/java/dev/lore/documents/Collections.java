@@ -6,7 +6,6 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
@@ -20,8 +19,6 @@ import dev.lore.web.LoreException;
 /** Creates and finds collections, and decides what the current caller may see and change in them. */
 @Service
 public class Collections {
-
-    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
 
     private final JdbcClient jdbc;
     private final CurrentCaller caller;
@@ -148,7 +145,7 @@ public class Collections {
     }
 
     static void checkName(String name) {
-        if (name == null || !NAME.matcher(name).matches()) {
+        if (name == null || !Caller.COLLECTION_NAME.matcher(name).matches()) {
             throw LoreException.badRequest("invalid-collection-name", "Invalid collection name",
                     "A collection name is 1-63 characters of a-z, 0-9, '-' and '_', starting with a letter or digit");
         }

@@ -44,7 +44,7 @@ public final class DatabaseOutageBench {
         try (TcpProxy proxy = TcpProxy.forJdbcUrl(dbUrl);
                 ConfigurableApplicationContext app = Benchmarks.start("all-minilm-l6-v2-q", dbUrl,
                         "--spring.datasource.hikari.jdbc-url=" + proxy.jdbcUrlFor(dbUrl),
-                        "--lore.documents.stale-after=5s")) {
+                        "--lore.documents.stale-after=5s", "--lore.documents.heartbeat-interval=1s")) {
             int port = ((WebServerApplicationContext) app).getWebServer().getPort();
             BenchClient client = new BenchClient(port, json);
             app.getBean(JdbcClient.class).sql("DELETE FROM collections WHERE name = :n").param("n", COLLECTION)

@@ -40,8 +40,9 @@ class DatabaseOutageApiTests extends IntegrationTest {
             // Hikari's own jdbc-url is bound after spring.datasource.url, which IntegrationTest sets
             registry.add("spring.datasource.hikari.jdbc-url", () -> PROXY.jdbcUrlFor(TestDatabase.connection().url()));
         }
-        // an item whose store the cut broke is claimed again soon, so the test need not wait the default 10 minutes
+        // an item whose store the cut broke is claimed again soon, well within the test (a heartbeat keeps a live claim)
         registry.add("lore.documents.stale-after", () -> "3s");
+        registry.add("lore.documents.heartbeat-interval", () -> "1s");
     }
 
     @AfterAll
