@@ -1,5 +1,6 @@
 package dev.lore.documents;
 
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -11,6 +12,7 @@ import java.util.UUID;
 
 import org.apache.commons.codec.digest.DigestUtils;
 import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.dao.DataAccessException;
 import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
@@ -122,8 +124,13 @@ class Ingestions {
                     .param("timeout", properties.lockTimeout().toMillis() + "ms").query(String.class).single();
             jdbc.sql("SELECT pg_advisory_xact_lock(:key)").param("key", collection.id()).query(Object.class).list();
         }
-        catch (PessimisticLockingFailureException e) {
-            throw CollectionBusy.named(collection.name(), properties.lockTimeout(), e);
+        catch (DataAccessException e) {
+            // PostgreSQL's lock_timeout is SQLSTATE 55P03, which Spring leaves uncategorised for advisory locks
+            if (e instanceof PessimisticLockingFailureException || (e.getMostSpecificCause() instanceof SQLException sql
+                    && "55P03".equals(sql.getSQLState()))) {
+                throw CollectionBusy.named(collection.name(), properties.lockTimeout(), e);
+            }
+            throw e;
         }
     }
 

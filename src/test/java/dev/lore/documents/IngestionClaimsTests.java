@@ -21,7 +21,7 @@ import dev.lore.support.IntegrationTest;
  * The ingestion queue's claims, driven step by step: this instance's worker does not run on its own here, so each
  * test forces the interleaving it needs (a claim that lapses, a second worker taking over, the first finishing late).
  */
-@TestPropertySource(properties = "lore.documents.worker-enabled=false")
+@TestPropertySource(properties = { "lore.documents.worker-enabled=false", "lore.documents.lock-timeout=500ms" })
 class IngestionClaimsTests extends IntegrationTest {
 
     @Autowired
@@ -254,6 +254,27 @@ class IngestionClaimsTests extends IntegrationTest {
                 Api.Part.json("metadata", "{\"team\":\"people\"}")));
         assertThat(renamed.body().path("documents").get(0).path("note").asString())
                 .contains("source 'leave.md'").contains("metadata");
+    }
+
+    @Test
+    void anUploadWaitsForItsCollectionsLockOnlyBrieflyThenAnswers503() throws Exception {
+        long id = collectionId(collection);
+        try (java.sql.Connection other = dataSource.getConnection()) {
+            other.setAutoCommit(false);
+            try (var lock = other.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+                lock.setLong(1, id);
+                lock.executeQuery().close();
+            }
+            Api.Response busy = admin().upload(path(), java.util.List.of(Api.Part.file("leave.md", "# Leave\n")));
+            assertThat(busy.status()).isEqualTo(503);
+            assertThat(busy.problemType()).isEqualTo("collection-busy");
+            assertThat(busy.header("Retry-After")).isNotBlank();
+            other.rollback();
+        }
+        assertThat(jdbc.sql("SELECT count(*) FROM ingestion_items WHERE collection_id = :c").param("c", id)
+                .query(Long.class).single()).as("nothing was queued").isZero();
+        assertThat(admin().upload(path(), java.util.List.of(Api.Part.file("leave.md", "# Leave\n"))).status())
+                .isEqualTo(202);
     }
 
     private long collectionId(String name) {
