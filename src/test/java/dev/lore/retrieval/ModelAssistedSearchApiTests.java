@@ -156,6 +156,27 @@ class ModelAssistedSearchApiTests extends IntegrationTest {
     }
 
     @Test
+    void coheresV2ClientRequestIsAnsweredWithTheConfiguredReranker() {
+        // the body Cohere's v2 SDK sends for co.rerank(model="rerank-v3.5", query=..., documents=[...], top_n=2)
+        String body = """
+                {"model":"rerank-v3.5","query":"laptop battery","documents":["the office is closed on holidays",\
+                "replace the laptop battery","trains leave hourly"],"top_n":2,"max_tokens_per_doc":4096}""";
+        Api.Response response = admin().postRaw("/api/v2/rerank", "application/json",
+                body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(response.status()).as(response.raw()).isEqualTo(200);
+        JsonNode results = response.body().path("results");
+        assertThat(results).hasSize(2);
+        assertThat(results.get(0).path("index").asInt()).isEqualTo(1);
+        assertThat(results.get(0).path("relevance_score").asDouble())
+                .isGreaterThanOrEqualTo(results.get(1).path("relevance_score").asDouble());
+        assertThat(response.body().path("meta").path("api_version").path("version").asString()).isEqualTo("2");
+        assertThat(response.body().path("meta").path("model").path("kind").asString()).isEqualTo("cross-encoder");
+        assertThat(admin().post("/api/v2/rerank", Map.of("model", "llm", "query", "laptop", "documents",
+                List.of("a laptop", "a train"))).body().path("meta").path("model").path("kind").asString())
+                .as("Lore's own names still choose").isEqualTo("llm");
+    }
+
+    @Test
     void rerankEndpointRefusesBadInput() {
         assertProblem(Map.of("query", "x", "documents", List.of()), 400, "invalid-request");
         assertProblem(Map.of("query", " ", "documents", List.of("a")), 400, "invalid-request");

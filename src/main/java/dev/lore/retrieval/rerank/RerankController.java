@@ -18,8 +18,10 @@ import dev.lore.retrieval.RerankMode;
 import dev.lore.web.LoreException;
 
 /**
- * {@code POST /api/v1/rerank} in Cohere's request and response shape, so Cohere clients can use Lore's rerankers;
- * {@code model} picks one ({@code cross-encoder}, {@code llm}, {@code api}), else the preferred configured one.
+ * {@code POST /api/v1/rerank} and {@code /api/v2/rerank} in Cohere's request and response shapes, so both Cohere
+ * clients can use Lore's rerankers; {@code model} picks one ({@code cross-encoder}, {@code llm}, {@code api}), else
+ * the preferred configured one. Cohere's v2 client always names one of Cohere's models ({@code rerank-v3.5}): on
+ * the v2 path, a name that is not one of Lore's means the preferred reranker.
  */
 @RestController
 class RerankController {
@@ -33,7 +35,8 @@ class RerankController {
     }
 
     record RerankBody(String query, List<Object> documents, @JsonProperty("top_n") Integer topN,
-            @JsonProperty("return_documents") Boolean returnDocuments, String model) {
+            @JsonProperty("return_documents") Boolean returnDocuments, String model,
+            @JsonProperty("max_tokens_per_doc") Integer maxTokensPerDoc) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -48,6 +51,24 @@ class RerankController {
 
     @PostMapping("/api/v1/rerank")
     RerankResponse rerank(@RequestBody RerankBody body) {
+        return rerank(body, choose(body.model()), "1");
+    }
+
+    @PostMapping("/api/v2/rerank")
+    RerankResponse rerankV2(@RequestBody RerankBody body) {
+        return rerank(body, choose(namesLoreReranker(body.model()) ? body.model() : null), "2");
+    }
+
+    private static boolean namesLoreReranker(String model) {
+        try {
+            return model != null && RerankMode.parse(model) != RerankMode.NONE;
+        }
+        catch (LoreException e) {
+            return false;
+        }
+    }
+
+    private RerankResponse rerank(RerankBody body, Map.Entry<RerankMode, Reranker> chosen, String apiVersion) {
         if (body.query() == null || body.query().isBlank()) {
             throw LoreException.invalid("query must not be blank");
         }
@@ -66,7 +87,9 @@ class RerankController {
         if (topN < 1) {
             throw LoreException.invalid("top_n must be positive");
         }
-        Map.Entry<RerankMode, Reranker> chosen = choose(body.model());
+        if (body.maxTokensPerDoc() != null && body.maxTokensPerDoc() < 1) {
+            throw LoreException.invalid("max_tokens_per_doc must be positive");
+        }
         List<Double> scores = chosen.getValue().score(body.query(), texts);
         List<RerankResult> results = new ArrayList<>();
         for (int i = 0; i < texts.size(); i++) {
@@ -75,7 +98,7 @@ class RerankController {
         }
         results.sort(Comparator.comparingDouble(RerankResult::relevanceScore).reversed());
         return new RerankResponse(UUID.randomUUID().toString(), results.subList(0, Math.min(topN, results.size())),
-                Map.of("api_version", Map.of("version", "1"), "model",
+                Map.of("api_version", Map.of("version", apiVersion), "model",
                         Map.of("kind", chosen.getKey().id(), "name", chosen.getValue().name()),
                         "billed_units", Map.of("search_units", 1)));
     }

@@ -21,8 +21,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 @ConfigurationProperties("lore.admission")
 public record AdmissionProperties(@DefaultValue("true") boolean enabled, @DefaultValue("0") int maxConcurrent,
         @DefaultValue("250ms") Duration maxWait, @DefaultValue("1s") Duration retryAfter,
-        @DefaultValue({ "/api/v1/search", "/api/v1/rerank", "/api/v1/evaluations", "/api/v1/answer", "/api/v1/chat",
-                "/v1/chat/completions" }) List<String> paths) {
+        @DefaultValue({ "/api/v1/search", "/api/v1/rerank", "/api/v2/rerank", "/api/v1/evaluations", "/api/v1/answer",
+                "/api/v1/chat", "/v1/chat/completions" }) List<String> paths) {
 
     public AdmissionProperties {
         if (maxConcurrent < 0) {
