@@ -8,9 +8,10 @@
 #   PGHOST        server host      (default 127.0.0.1)
 #   PGPORT        server port      (default 5432)
 #   PGUSER        superuser to use (default postgres)
-#   LORE_DB_NAME  app database     (default lore; "lore_test" is always created too)
+#   LORE_DB_NAME  app database     (default lore; the test database is always created too)
+#   LORE_TEST_DB_NAME  test database (default lore_test)
 #   LORE_DB_USER / LORE_DB_PASSWORD  the service's login role (default lore / lore)
-# Option --fresh-test-db drops and recreates lore_test first.
+# Option --fresh-test-db drops and recreates the test database first.
 set -euo pipefail
 
 export PGHOST="${PGHOST:-127.0.0.1}"
@@ -21,7 +22,7 @@ LORE_DB_USER="${LORE_DB_USER:-lore}"
 LORE_DB_PASSWORD="${LORE_DB_PASSWORD:-lore}"
 FRESH_TEST_DB=0
 [[ ${1:-} == --fresh-test-db ]] && FRESH_TEST_DB=1
-TEST_DB_NAME="lore_test"
+TEST_DB_NAME="${LORE_TEST_DB_NAME:-lore_test}"
 # Debian's pgvector source package lives in trixie; bookworm has no pgvector at all.
 DEBSRC_SUITE="trixie"
 DEBSRC_FILE="/etc/apt/sources.list.d/lore-pgvector-src.sources"
@@ -35,26 +36,45 @@ trap 'die "failed at line $LINENO: $BASH_COMMAND"' ERR
 if [[ $EUID -ne 0 ]]; then
     command -v sudo >/dev/null || die "must run as root (sudo not available)"
     log "not root, re-running via sudo"
-    exec sudo --preserve-env=PGHOST,PGPORT,PGUSER,PGPASSWORD,LORE_DB_NAME,LORE_DB_USER,LORE_DB_PASSWORD bash "$0" "$@"
+    exec sudo --preserve-env=PGHOST,PGPORT,PGUSER,PGPASSWORD,LORE_DB_NAME,LORE_TEST_DB_NAME,LORE_DB_USER,LORE_DB_PASSWORD bash "$0" "$@"
 fi
 
 is_local_host() { [[ $PGHOST == 127.0.0.1 || $PGHOST == localhost || $PGHOST == ::1 || $PGHOST == /* ]]; }
 server_ready() { command -v pg_isready >/dev/null && pg_isready -q -h "$PGHOST" -p "$PGPORT"; }
 
+# On a fresh VM another apt process (unattended upgrades, cloud-init) often holds apt's locks for minutes: wait for
+# them instead of failing. DPkg::Lock::Timeout covers installs; 'apt-get update' takes the lists lock, which it
+# does not wait for, so it is retried.
+APT_LOCK_WAIT=600
+apt_get() {
+    local out waited=0
+    while true; do
+        if out=$(apt-get -o DPkg::Lock::Timeout=$APT_LOCK_WAIT "$@" 2>&1); then
+            return 0
+        fi
+        if [[ $out == *"Could not get lock"* || $out == *"Unable to lock"* ]] && (( waited < APT_LOCK_WAIT )); then
+            (( waited == 0 )) && log "another apt process holds its lock; waiting (up to ${APT_LOCK_WAIT}s)"
+            sleep 5
+            waited=$((waited + 5))
+            continue
+        fi
+        echo "$out" >&2
+        return 1
+    done
+}
+
 APT_UPDATED=0
 apt_update_once() {
     if [[ $APT_UPDATED -eq 0 ]]; then
         log "apt-get update"
-        apt-get update -qq
+        apt_get update -qq || die "apt-get update failed"
         APT_UPDATED=1
     fi
 }
 apt_install() {
     log "apt-get install $*"
-    local out
     # Keep apt/debconf chatter quiet, but show it if the install fails.
-    out=$(apt-get install -y -qq --no-install-recommends "$@" 2>&1) \
-        || { echo "$out" >&2; die "apt-get install $* failed"; }
+    apt_get install -y -qq --no-install-recommends "$@" || die "apt-get install $* failed"
 }
 
 # ---------------------------------------------------------------- 1. server
@@ -125,7 +145,7 @@ EOF
     if [[ $APT_UPDATED -eq 1 ]]; then
         # The rest of the lists were just refreshed: fetch only the new entry's index.
         log "apt-get update (only $DEBSRC_FILE)"
-        apt-get update -qq -o Dir::Etc::sourcelist="$DEBSRC_FILE" \
+        apt_get update -qq -o Dir::Etc::sourcelist="$DEBSRC_FILE" \
             -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0
     else
         apt_update_once

@@ -49,7 +49,6 @@ public class DocumentParser {
         }
         ZipSecureFile.setMinInflateRatio(minInflateRatio);
         ZipSecureFile.setMaxEntrySize(maxEntrySize);
-        ZipSecureFile.setMaxTextSize(maxEntrySize);
     }
 
     public ParsedDocument parse(byte[] bytes, DocumentFormat format, String fallbackTitle, ParseLimits limits)

@@ -78,7 +78,8 @@ final class LlamaNative {
     private static Path nativeDirectory() {
         URL shim = LlamaNative.class.getResource("/native/" + PLATFORM + "/" + SHIM);
         if (shim == null) {
-            throw new LlamaException("native/" + PLATFORM + "/" + SHIM + " is not on the classpath; build with Maven");
+            throw new LlamaException("The local engine is unavailable: Lore was built without its JNI shim (native/"
+                    + PLATFORM + "/" + SHIM + "), as happens when gcc is missing; install gcc and build again");
         }
         try {
             if ("file".equals(shim.getProtocol())) {
