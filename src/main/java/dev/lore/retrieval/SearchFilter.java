@@ -4,10 +4,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+
 import dev.lore.web.LoreException;
 
-/** Narrows a search to some sources, documents, or documents whose metadata contains the given fields. */
-public record SearchFilter(List<String> sources, List<UUID> documentIds, Map<String, Object> metadata) {
+/**
+ * Narrows a search to some sources, documents, or documents whose metadata contains the given fields. As JSON (the
+ * explain trace) it uses the request's own names: {@code source}, {@code documentId}, {@code metadata}.
+ */
+public record SearchFilter(@JsonProperty("source") List<String> sources,
+        @JsonProperty("documentId") List<UUID> documentIds, Map<String, Object> metadata) {
 
     public static final SearchFilter NONE = new SearchFilter(List.of(), List.of(), Map.of());
 

@@ -25,7 +25,10 @@ import tools.jackson.databind.type.LogicalType;
 
 /**
  * Rules for all JSON that Lore reads with its {@link tools.jackson.databind.json.JsonMapper}: no NUL character in
- * any text or field name, and no fractions where a whole number is expected.
+ * any text or field name, no fractions where a whole number is expected, and no fields a request does not define
+ * (a misspelt {@code "top_k"} would otherwise be ignored without a word). Bodies that other clients shape, like
+ * Cohere's rerank, opt out with {@code @JsonIgnoreProperties(ignoreUnknown = true)}; model backends read their
+ * answers with mappers of their own.
  */
 @Configuration(proxyBeanMethods = false)
 class JsonInputConfiguration {
@@ -36,7 +39,8 @@ class JsonInputConfiguration {
                 .addDeserializer(String.class, new NulFreeString())
                 .addKeyDeserializer(String.class, new NulFreeKey())
                 .addDeserializer(Object.class, new NulFreeUntyped());
-        return builder -> builder.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT).addModule(nulFree);
+        return builder -> builder.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).addModule(nulFree);
     }
 
     /**

@@ -45,6 +45,7 @@ import org.springframework.web.servlet.resource.NoResourceFoundException;
 
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.exc.MismatchedInputException;
+import tools.jackson.databind.exc.UnrecognizedPropertyException;
 
 /**
  * Maps every failure to an RFC 9457 problem with a stable type: Lore's own {@link LoreException}s and Spring's
@@ -128,6 +129,9 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
         if (cause(ex, JsonInputConfiguration.NulCharacter.class) != null) {
             return "invalid-request";
         }
+        if (ex instanceof HttpMessageNotReadableException && cause(ex, UnrecognizedPropertyException.class) != null) {
+            return "invalid-request";
+        }
         if (ex instanceof HttpMessageNotReadableException) {
             return "malformed-body";
         }
@@ -186,6 +190,12 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
         JsonInputConfiguration.NulCharacter nul = cause(ex, JsonInputConfiguration.NulCharacter.class);
         if (nul != null) {
             return fieldOf(nul) + " must not contain the NUL character (\\u0000)";
+        }
+        UnrecognizedPropertyException unknown = cause(ex, UnrecognizedPropertyException.class);
+        if (unknown != null) {
+            return "Unknown field " + fieldOf(unknown) + (unknown.getKnownPropertyIds() == null ? ""
+                    : " (expected " + unknown.getKnownPropertyIds().stream().map(String::valueOf).sorted()
+                            .collect(Collectors.joining(", ")) + ")");
         }
         MismatchedInputException mismatch = cause(ex, MismatchedInputException.class);
         if (mismatch != null && !mismatch.getPath().isEmpty() && mismatch.getTargetType() != null) {

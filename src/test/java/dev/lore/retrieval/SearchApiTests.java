@@ -181,6 +181,19 @@ class SearchApiTests extends IntegrationTest {
         assertThat(malformed.problemType()).isEqualTo("malformed-body");
     }
 
+    @Test
+    void unknownTopLevelFieldsAreRefusedByNameAndTheTraceSpeaksTheRequestsVocabulary() {
+        Api.Response misspelt = admin().post("/api/v1/search", Map.of("collection", COLLECTION, "query", "x",
+                "top_k", 3));
+        assertThat(misspelt.status()).isEqualTo(400);
+        assertThat(misspelt.problemType()).isEqualTo("invalid-request");
+        assertThat(misspelt.body().path("detail").asString()).contains("'top_k'").contains("topK");
+        JsonNode trace = search(Map.of("query", "vacation days", "explain", true,
+                "filter", Map.of("source", "leave.md"))).path("trace");
+        assertThat(trace.path("filter").path("source").get(0).asString()).isEqualTo("leave.md");
+        assertThat(trace.path("filter").has("sources")).isFalse();
+    }
+
     private void assertProblem(Map<String, Object> body, int status, String type) {
         Map<String, Object> request = new HashMap<>(body);
         request.put("collection", COLLECTION);

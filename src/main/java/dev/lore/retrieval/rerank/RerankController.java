@@ -10,6 +10,7 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
@@ -34,6 +35,7 @@ class RerankController {
         this.properties = properties;
     }
 
+    @JsonIgnoreProperties(ignoreUnknown = true)
     record RerankBody(String query, List<Object> documents, @JsonProperty("top_n") Integer topN,
             @JsonProperty("return_documents") Boolean returnDocuments, String model,
             @JsonProperty("max_tokens_per_doc") Integer maxTokensPerDoc) {
