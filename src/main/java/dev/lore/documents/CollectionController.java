@@ -52,6 +52,11 @@ class CollectionController {
     }
 
     /** Re-embeds every chunk with this instance's embedder and records it; a no-op when it is already the one. */
+    @GetMapping("/{name}")
+    Collections.Summary get(@PathVariable String name) {
+        return collections.get(name);
+    }
+
     @PostMapping("/{name}/reembed")
     ResponseEntity<Reembedding.Job> reembed(@PathVariable String name) {
         Reembedding.Job job = reembedding.start(name);

@@ -68,21 +68,29 @@ public class Collections {
 
     List<Summary> list() {
         Caller current = caller.get();
+        return summaries("TRUE", null).stream().filter(c -> current.canSee(c.name())).toList();
+    }
+
+    /** One collection the caller may see (404 otherwise). */
+    Summary get(String name) {
+        visible(name);
+        return summaries("c.name = :name", name).get(0);
+    }
+
+    private List<Summary> summaries(String where, String name) {
         var indexes = vectorIndexes.states();
         return jdbc.sql("""
                 SELECT c.id, c.name, c.description, c.embedder, c.dimension, c.created_at, c.chunk_count AS chunks,
                        (SELECT count(*) FROM documents d WHERE d.collection_id = c.id) AS documents
-                FROM collections c ORDER BY c.name""")
+                FROM collections c WHERE %s ORDER BY c.name""".formatted(where))
+                .param("name", name)
                 .query((rs, n) -> new Summary(rs.getString("name"), rs.getString("description"),
                         rs.getLong("documents"), rs.getLong("chunks"), rs.getString("embedder"),
                         rs.getInt("dimension"), rs.getObject("created_at", OffsetDateTime.class).toInstant(),
                         indexes.getOrDefault(rs.getLong("id"), VectorIndexes.State.exact)))
-                .list().stream()
-                .filter(c -> current.canSee(c.name()))
-                .toList();
+                .list();
     }
 
-    /** Deleting a whole collection is an administrator's act; a key that cannot see it gets the usual 404. */
     @Transactional
     void delete(String name) {
         CollectionRef collection = visible(name);

@@ -112,6 +112,11 @@ class DocumentController {
         return documents.list(name, limit, offset);
     }
 
+    @GetMapping("/api/v1/collections/{name}/documents/{id}")
+    Documents.DocumentView document(@PathVariable String name, @PathVariable UUID id) {
+        return documents.get(name, id);
+    }
+
     @DeleteMapping("/api/v1/collections/{name}/documents/{id}")
     @ResponseStatus(HttpStatus.NO_CONTENT)
     void delete(@PathVariable String name, @PathVariable UUID id) {

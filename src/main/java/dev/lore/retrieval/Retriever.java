@@ -126,7 +126,7 @@ public class Retriever {
             SearchQueries.Row row = rows.get(candidate.chunkId());
             if (row != null) {
                 hits.add(new SearchHit(row.chunkId(), row.documentId(), row.source(), row.title(), row.headingPath(),
-                        row.text(), candidate.score(), scores.get(candidate.chunkId())));
+                        row.text(), candidate.score(), scores.get(candidate.chunkId()), row.metadata()));
             }
         }
         timings.put("total", millisSince(start));

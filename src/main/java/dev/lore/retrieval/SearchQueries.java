@@ -10,6 +10,7 @@ import org.springframework.stereotype.Component;
 
 import com.pgvector.PGvector;
 
+import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -28,7 +29,8 @@ class SearchQueries {
     record Candidate(UUID chunkId, double score) {
     }
 
-    record Row(UUID chunkId, UUID documentId, String source, String title, String headingPath, String text) {
+    record Row(UUID chunkId, UUID documentId, String source, String title, String headingPath, String text,
+            Map<String, Object> metadata) {
     }
 
     static final double BM25_K1 = 1.2;
@@ -100,10 +102,13 @@ class SearchQueries {
             return List.of();
         }
         return jdbc.sql("""
-                SELECT id, document_id, source, title, heading_path, text FROM chunks WHERE id = ANY(:ids)""")
+                SELECT k.id, k.document_id, k.source, k.title, k.heading_path, k.text, d.metadata::text
+                FROM chunks k JOIN documents d ON d.id = k.document_id WHERE k.id = ANY(:ids)""")
                 .param("ids", ids.toArray(UUID[]::new))
                 .query((rs, n) -> new Row(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3),
-                        rs.getString(4), rs.getString(5), rs.getString(6)))
+                        rs.getString(4), rs.getString(5), rs.getString(6), json.readValue(rs.getString(7),
+                                new TypeReference<Map<String, Object>>() {
+                                })))
                 .list();
     }
 

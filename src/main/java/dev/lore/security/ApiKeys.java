@@ -66,6 +66,26 @@ public class ApiKeys {
         return wanted.stream().filter(n -> !existing.contains(n)).toList();
     }
 
+    /** A key as an administrator sees it: never its secret. */
+    record KeySummary(UUID id, String name, boolean admin, List<String> collections, List<String> permissions,
+            OffsetDateTime createdAt, OffsetDateTime revokedAt) {
+    }
+
+    /** Every key, newest first (ties by id); revoked ones only when asked for. */
+    List<KeySummary> list(boolean includeRevoked, int limit, int offset) {
+        return jdbc.sql("""
+                SELECT id, name, admin, collections, permissions, created_at, revoked_at FROM api_keys
+                WHERE :revoked OR revoked_at IS NULL ORDER BY created_at DESC, id LIMIT :limit OFFSET :offset""")
+                .param("revoked", includeRevoked).param("limit", limit).param("offset", offset)
+                .query((rs, n) -> new KeySummary(rs.getObject("id", UUID.class), rs.getString("name"),
+                        rs.getBoolean("admin"), List.copyOf(strings(rs.getArray("collections"))),
+                        strings(rs.getArray("permissions")).stream().map(p -> p.toLowerCase(java.util.Locale.ROOT))
+                                .sorted().toList(),
+                        rs.getObject("created_at", OffsetDateTime.class),
+                        rs.getObject("revoked_at", OffsetDateTime.class)))
+                .list();
+    }
+
     boolean anyAdminKey() {
         return jdbc.sql("SELECT EXISTS (SELECT 1 FROM api_keys WHERE admin AND revoked_at IS NULL)")
                 .query(Boolean.class).single();

@@ -7,12 +7,17 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.Size;
 
 import org.springframework.http.HttpStatus;
+import org.springframework.validation.annotation.Validated;
 import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -24,8 +29,9 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 
 import dev.lore.web.LoreException;
 
-/** Administrators mint and revoke narrower keys. */
+/** Administrators mint, list and revoke narrower keys. */
 @RestController
+@Validated
 @RequestMapping("/api/v1/keys")
 class KeyController {
 
@@ -69,6 +75,13 @@ class KeyController {
 
     private static String quoted(List<String> names) {
         return names.stream().map(n -> "'" + n + "'").collect(Collectors.joining(", "));
+    }
+
+    @GetMapping
+    List<ApiKeys.KeySummary> list(@RequestParam(defaultValue = "false") boolean revoked,
+            @RequestParam(defaultValue = "100") @Min(1) @Max(1000) int limit,
+            @RequestParam(defaultValue = "0") @Min(0) int offset) {
+        return keys.list(revoked, limit, offset);
     }
 
     @DeleteMapping("/{id}")
