@@ -87,7 +87,7 @@ class EvaluationController {
             if (job.status() == EvaluationJobs.Status.DONE) {
                 EvaluationReport report = new EvaluationReport(job.collection(), job.questions(), job.rows());
                 result = new EvaluationResponse(report.collection(), report.questions(), report.configurations(),
-                        report.markdown());
+                        report.unavailable(), report.markdown());
             }
             return new JobResponse(job.id(), job.collection(), job.status().name(), job.questions(),
                     job.configurations(), new Progress(job.searchesDone(), job.searchesTotal()), result, job.error(),
@@ -96,6 +96,7 @@ class EvaluationController {
     }
 
     record EvaluationResponse(String collection, int questions, List<EvaluationReport.Row> configurations,
+            @JsonInclude(JsonInclude.Include.NON_EMPTY) List<EvaluationReport.Unavailable> unavailable,
             String markdown) {
     }
 
@@ -127,7 +128,8 @@ class EvaluationController {
             return ResponseEntity.ok().contentType(MediaType.parseMediaType("text/markdown")).body(report.markdown());
         }
         return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(new EvaluationResponse(
-                report.collection(), report.questions(), report.configurations(), report.markdown()));
+                report.collection(), report.questions(), report.configurations(), report.unavailable(),
+                report.markdown()));
     }
 
     /** The job as its status, progress and (once done) result; 404 for a key that may not read its collection. */

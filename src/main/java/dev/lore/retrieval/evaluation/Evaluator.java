@@ -13,6 +13,7 @@ import org.springframework.stereotype.Component;
 
 import dev.lore.retrieval.RerankMode;
 import dev.lore.retrieval.Retriever;
+import dev.lore.web.LoreException;
 import dev.lore.retrieval.SearchFilter;
 import dev.lore.retrieval.SearchHit;
 import dev.lore.retrieval.SearchRequest;
@@ -27,6 +28,8 @@ public class Evaluator {
     private static final Logger log = LoggerFactory.getLogger(Evaluator.class);
     private static final int DEPTH = SearchRequest.MAX_TOP_K;
 
+    private static final Set<String> UNAVAILABLE = Set.of("reranker-unavailable", "generator-unavailable");
+
     private final Retriever retriever;
 
     Evaluator(Retriever retriever) {
@@ -36,11 +39,26 @@ public class Evaluator {
     public EvaluationReport evaluate(String collection, List<LabelledQuestion> questions,
             List<SearchConfiguration> configurations) {
         List<EvaluationReport.Row> rows = new ArrayList<>();
+        List<EvaluationReport.Unavailable> unavailable = new ArrayList<>();
+        LoreException firstUnavailable = null;
         for (SearchConfiguration configuration : configurations) {
-            rows.add(evaluate(collection, questions, configuration, searched -> {
-            }));
+            try {
+                rows.add(evaluate(collection, questions, configuration, searched -> {
+                }));
+            }
+            catch (LoreException e) {
+                // a configuration that needs a model this instance lacks is reported, and the others still run
+                if (!UNAVAILABLE.contains(e.type())) {
+                    throw e;
+                }
+                unavailable.add(new EvaluationReport.Unavailable(configuration.name(), e.getMessage()));
+                firstUnavailable = firstUnavailable == null ? e : firstUnavailable;
+            }
         }
-        return new EvaluationReport(collection, questions.size(), rows);
+        if (rows.isEmpty() && firstUnavailable != null) {
+            throw firstUnavailable; // nothing could run: the request itself asks for what is missing
+        }
+        return new EvaluationReport(collection, questions.size(), rows, unavailable);
     }
 
     /** One configuration's row; {@code progress} hears after each question how many have been searched. */

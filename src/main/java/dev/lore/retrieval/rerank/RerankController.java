@@ -53,12 +53,12 @@ class RerankController {
 
     @PostMapping("/api/v1/rerank")
     RerankResponse rerank(@RequestBody RerankBody body) {
-        return rerank(body, choose(body.model()), "1");
+        return rerank(body, body.model(), "1");
     }
 
     @PostMapping("/api/v2/rerank")
     RerankResponse rerankV2(@RequestBody RerankBody body) {
-        return rerank(body, choose(namesLoreReranker(body.model()) ? body.model() : null), "2");
+        return rerank(body, namesLoreReranker(body.model()) ? body.model() : null, "2");
     }
 
     private static boolean namesLoreReranker(String model) {
@@ -70,7 +70,7 @@ class RerankController {
         }
     }
 
-    private RerankResponse rerank(RerankBody body, Map.Entry<RerankMode, Reranker> chosen, String apiVersion) {
+    private RerankResponse rerank(RerankBody body, String model, String apiVersion) {
         if (body.query() == null || body.query().isBlank()) {
             throw LoreException.invalid("query must not be blank");
         }
@@ -92,6 +92,7 @@ class RerankController {
         if (body.maxTokensPerDoc() != null && body.maxTokensPerDoc() < 1) {
             throw LoreException.invalid("max_tokens_per_doc must be positive");
         }
+        Map.Entry<RerankMode, Reranker> chosen = choose(model);
         List<Double> scores = chosen.getValue().score(body.query(), texts);
         List<RerankResult> results = new ArrayList<>();
         for (int i = 0; i < texts.size(); i++) {

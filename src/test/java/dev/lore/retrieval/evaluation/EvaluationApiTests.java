@@ -77,6 +77,20 @@ class EvaluationApiTests extends IntegrationTest {
     }
 
     @Test
+    void aConfigurationNeedingAModelThatIsNotConfiguredIsReportedAndTheOthersRun() {
+        Api.Response response = admin().post("/api/v1/evaluations", Map.of("collection", COLLECTION,
+                "questions", List.of(Map.of("query", "vacation days annual leave", "relevant", List.of("leave.md"))),
+                "configurations", List.of(Map.of("mode", "lexical"), Map.of("mode", "hybrid"),
+                        Map.of("mode", "hybrid", "rerank", "cross-encoder"))));
+        assertThat(response.status()).as(response.raw()).isEqualTo(200);
+        assertThat(response.body().path("configurations")).hasSize(2);
+        JsonNode skipped = response.body().path("unavailable");
+        assertThat(skipped).hasSize(1);
+        assertThat(skipped.get(0).path("reason").asString()).contains("cross-encoder");
+        assertThat(response.body().path("markdown").asString()).contains("not run:");
+    }
+
+    @Test
     void refusesEvaluationsItCannotRun() {
         assertProblem(Map.of("collection", COLLECTION), 400, "invalid-request");
         assertProblem(Map.of("collection", COLLECTION, "questions", List.of(Map.of("query", "x"))), 400,
