@@ -20,7 +20,7 @@ import tools.jackson.databind.JsonNode;
  * Hostile uploads, made by the test itself, each end as a clear 4xx or a FAILED item with a reason, while ordinary
  * documents uploaded with them (in the same request and in another collection at the same time) end DONE.
  */
-@TestPropertySource(properties = { "lore.documents.parse-timeout=3s",
+@TestPropertySource(properties = { "lore.documents.parse-timeout=10s",
         "lore.documents.max-extracted-characters=2000000" })
 class HostileUploadsApiTests extends IntegrationTest {
 
