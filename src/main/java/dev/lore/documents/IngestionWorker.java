@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.ListIterator;
 import java.util.Map;
 import java.sql.ResultSet;
 import java.util.UUID;
@@ -169,7 +170,7 @@ class IngestionWorker {
         }
     }
 
-    /** Items claimed together under one token. */
+    /** Items claimed together under one token; parsing replaces each with its payload-free copy. */
     record Claim(UUID token, List<Item> items) {
     }
 
@@ -294,7 +295,7 @@ class IngestionWorker {
         if (items.isEmpty()) {
             held.remove(token);
         }
-        return new Claim(token, items);
+        return new Claim(token, new ArrayList<>(items));
     }
 
     /** Parses, chunks and embeds a claim's items and stores them: the whole pipeline on the calling thread. */
@@ -305,7 +306,10 @@ class IngestionWorker {
     private Embedded prepareAndEmbed(Claim claim) throws InterruptedException {
         long parseStart = System.nanoTime();
         List<Prepared> prepared = new ArrayList<>();
-        for (Item item : claim.items()) {
+        for (ListIterator<Item> items = claim.items().listIterator(); items.hasNext();) {
+            Item item = items.next();
+            // the payload (up to max-file-size) is not kept once parsed, while the batch is embedded and stored
+            items.set(item.withoutPayload());
             if (!item.collectionEmbedder().equals(embedder.name())) {
                 fail(claim, item, "The collection is embedded with " + item.collectionEmbedder()
                         + " but this instance runs " + embedder.name());
