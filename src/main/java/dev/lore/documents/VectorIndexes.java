@@ -273,8 +273,8 @@ public class VectorIndexes {
                 + " ON chunks USING hnsw (embedding vector_cosine_ops) WITH (m = " + properties.m()
                 + ", ef_construction = " + properties.efConstruction() + ") WHERE collection_id = " + collectionId);
         // statistics from before the load put the new collection at a handful of rows, and for so few the planner
-        // keeps scanning exactly (SciFact dense p50 47 ms instead of 12 with full MiniLM): the index counts as ready
-        // once they are fresh.
+        // keeps scanning exactly, several times slower than the graph: the index counts as ready once they are
+        // fresh.
         // Only the column the estimate needs: the full-text and text columns would cost seconds of sampling
         sql.execute("ANALYZE chunks (collection_id)");
         long nanos = System.nanoTime() - start;

@@ -66,8 +66,7 @@ class SearchQueries {
         // Term frequencies come from each matching chunk's tsvector cut down to the query's words before it is
         // unnested: every position is marked A, the query words' positions D, and ts_filter keeps the D ones, all
         // in C over the vector. Unnesting the whole vector (about a hundred lexemes a chunk, each a row with its
-        // arrays) took most of the statement's time: hybrid p50 went from 0.16 to 0.05 s at 10k chunks and from
-        // 1.27 to 0.41 s at 100k (bench/results/2026-11-28-onnx-threads-bm25/full and bm25-tf).
+        // arrays) took most of the statement's time (the README's benchmarks give the numbers).
         return jdbc.sql("""
                 WITH q AS (
                     SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', :text))),

@@ -55,9 +55,9 @@ public final class OnnxEmbedders {
         }
         // One worker per core: LangChain4j embeds the texts of a batch concurrently on this executor, each run on
         // one ONNX Runtime thread. LangChain4j's packaged model classes open their sessions with ONNX Runtime's
-        // default threads, one pool per session on top of these workers: on 2 cores that ran the quantised MiniLM
-        // at 68-83 texts/s against 121-132 with one thread a run (bench/onnx-threads.sh), so Lore opens the
-        // packaged files itself. A lone query embeds on one thread too: SciFact's dense p50 stayed at 8-11 ms.
+        // default threads, one pool per session on top of these workers, which oversubscribes the cores and
+        // embedded markedly fewer texts a second (bench/onnx-threads.sh measures it), so Lore opens the packaged
+        // files itself. A lone query embeds on one thread too, without a measurable cost in dense latency.
         Executor executor = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), r -> {
             Thread thread = new Thread(r, "onnx-embed");
             thread.setDaemon(true);

@@ -47,10 +47,10 @@ class Admission {
     }
 
     /**
-     * Four per core: a search spends much of its time waiting (on PostgreSQL, on HTTP), and on 2 cores 8 at once
-     * admitted 47 searches/s from 50 clients where 4 admitted 28/s, at similar latency
-     * (bench/results/2026-11-30-load-shedding.md); never more than the pool's connections, or the excess would wait
-     * for a connection, and past Hikari's connection-timeout fail, instead of being refused at once.
+     * Four per core: a search spends much of its time waiting (on PostgreSQL, on HTTP), so two per core left the
+     * cores idle at similar latency (bench/load-shedding.sh measures it); never more than the pool's connections,
+     * or the excess would wait for a connection, and past Hikari's connection-timeout fail, instead of being refused
+     * at once.
      */
     static int defaultLimit(int cores, int poolSize) {
         return Math.max(1, Math.min(4 * cores, poolSize));
