@@ -19,6 +19,8 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
+import io.swagger.v3.oas.annotations.Operation;
+
 /** Collections: create, list what the key may see, re-embed with this instance's model, delete. */
 @RestController
 @RequestMapping("/api/v1/collections")
@@ -38,6 +40,7 @@ class CollectionController {
     record CollectionCreated(String name, String description, Instant createdAt, String embedder, int dimension) {
     }
 
+    @Operation(summary = "Create a collection")
     @PostMapping
     @ResponseStatus(HttpStatus.CREATED)
     CollectionCreated create(@Valid @RequestBody CreateCollection request) {
@@ -46,17 +49,20 @@ class CollectionController {
                 created.dimension());
     }
 
+    @Operation(summary = "List the collections this key may see")
     @GetMapping
     List<Collections.Summary> list() {
         return collections.list();
     }
 
     /** Re-embeds every chunk with this instance's embedder and records it; a no-op when it is already the one. */
+    @Operation(summary = "One collection: documents, chunks, embedder, vector index")
     @GetMapping("/{name}")
     Collections.Summary get(@PathVariable String name) {
         return collections.get(name);
     }
 
+    @Operation(summary = "Re-embed a collection with this instance's embedder (a job)")
     @PostMapping("/{name}/reembed")
     ResponseEntity<Reembedding.Job> reembed(@PathVariable String name) {
         Reembedding.Job job = reembedding.start(name);
@@ -64,6 +70,7 @@ class CollectionController {
                 .location(URI.create("/api/v1/reembeddings/" + job.id())).body(job);
     }
 
+    @Operation(summary = "Delete a collection and everything in it (administrator)")
     @DeleteMapping("/{name}")
     @ResponseStatus(HttpStatus.NO_CONTENT)
     void delete(@PathVariable String name) {

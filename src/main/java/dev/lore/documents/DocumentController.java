@@ -28,6 +28,8 @@ import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.multipart.MultipartFile;
 
+import io.swagger.v3.oas.annotations.Operation;
+
 import dev.lore.documents.internal.DocumentFormat;
 import dev.lore.web.LoreException;
 import tools.jackson.core.JacksonException;
@@ -58,6 +60,7 @@ class DocumentController {
             Map<String, Object> metadata) {
     }
 
+    @Operation(summary = "Upload files (md, txt, html, pdf, docx) for ingestion")
     @PostMapping(path = "/api/v1/collections/{name}/documents", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     @ResponseStatus(HttpStatus.ACCEPTED)
     Ingestions.Accepted upload(@PathVariable String name,
@@ -89,6 +92,7 @@ class DocumentController {
         return ingestions.submit(name, uploads);
     }
 
+    @Operation(summary = "Upload one document as JSON text for ingestion")
     @PostMapping(path = "/api/v1/collections/{name}/documents", consumes = MediaType.APPLICATION_JSON_VALUE)
     @ResponseStatus(HttpStatus.ACCEPTED)
     Ingestions.Accepted uploadJson(@PathVariable String name, @Valid @RequestBody JsonDocument document) {
@@ -105,6 +109,7 @@ class DocumentController {
         return ingestions.submit(name, List.of(new Upload(source, title, format, bytes, metadata)));
     }
 
+    @Operation(summary = "List stored documents, oldest first, a page at a time")
     @GetMapping("/api/v1/collections/{name}/documents")
     List<Documents.DocumentSummary> list(@PathVariable String name,
             @RequestParam(defaultValue = "1000") @Min(1) @Max(10000) int limit,
@@ -112,22 +117,26 @@ class DocumentController {
         return documents.list(name, limit, offset);
     }
 
+    @Operation(summary = "One document: stored, or the state of its upload")
     @GetMapping("/api/v1/collections/{name}/documents/{id}")
     Documents.DocumentView document(@PathVariable String name, @PathVariable UUID id) {
         return documents.get(name, id);
     }
 
+    @Operation(summary = "Delete a document and its chunks")
     @DeleteMapping("/api/v1/collections/{name}/documents/{id}")
     @ResponseStatus(HttpStatus.NO_CONTENT)
     void delete(@PathVariable String name, @PathVariable UUID id) {
         documents.delete(name, id);
     }
 
+    @Operation(summary = "An ingestion's progress, per document")
     @GetMapping("/api/v1/ingestions/{id}")
     Ingestions.Status ingestion(@PathVariable UUID id) {
         return ingestions.status(id);
     }
 
+    @Operation(summary = "A re-embedding job's progress")
     @GetMapping("/api/v1/reembeddings/{id}")
     Reembedding.Job reembedding(@PathVariable UUID id) {
         return reembedding.status(id);

@@ -10,6 +10,8 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
+import io.swagger.v3.oas.annotations.Operation;
+
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /** {@code GET /api/v1/models}: which backend serves each role, what it can do, and whether it is healthy. */
@@ -33,6 +35,7 @@ class ModelsController {
     record ModelsResponse(List<ModelView> models) {
     }
 
+    @Operation(summary = "The configured models: roles, capabilities and health")
     @GetMapping("/api/v1/models")
     ModelsResponse models() {
         List<ModelView> models = new ArrayList<>();

@@ -10,6 +10,8 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
+import io.swagger.v3.oas.annotations.Operation;
+
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 import dev.lore.retrieval.hyde.HydeQueryEmbedder;
@@ -46,6 +48,7 @@ class SearchController {
             Map<String, Object> usage) {
     }
 
+    @Operation(summary = "Search a collection: dense, lexical or hybrid, with HyDE and rerankers")
     @PostMapping("/api/v1/search")
     SearchResponse search(@RequestBody SearchBody body) {
         int topK = body.topK() == null ? properties.topK() : body.topK();

@@ -25,6 +25,8 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
+import io.swagger.v3.oas.annotations.Operation;
+
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 import dev.lore.web.LoreException;
@@ -51,6 +53,7 @@ class KeyController {
             @JsonInclude(JsonInclude.Include.NON_NULL) String warning) {
     }
 
+    @Operation(summary = "Mint a key for some collections and permissions (administrator)")
     @PostMapping
     @ResponseStatus(HttpStatus.CREATED)
     KeyCreated create(@Valid @RequestBody CreateKey request) {
@@ -77,6 +80,7 @@ class KeyController {
         return names.stream().map(n -> "'" + n + "'").collect(Collectors.joining(", "));
     }
 
+    @Operation(summary = "List keys without their secrets (administrator)")
     @GetMapping
     List<ApiKeys.KeySummary> list(@RequestParam(defaultValue = "false") boolean revoked,
             @RequestParam(defaultValue = "100") @Min(1) @Max(1000) int limit,
@@ -84,6 +88,7 @@ class KeyController {
         return keys.list(revoked, limit, offset);
     }
 
+    @Operation(summary = "Revoke a key (administrator)")
     @DeleteMapping("/{id}")
     @ResponseStatus(HttpStatus.NO_CONTENT)
     void revoke(@PathVariable UUID id) {

@@ -24,5 +24,7 @@ class OpenApiDocsApiTests extends IntegrationTest {
         assertThat(search.path("404").path("content").path("application/problem+json").path("schema")
                 .path("$ref").asString()).isEqualTo("#/components/schemas/Problem");
         assertThat(search.has("503")).isTrue();
+        assertThat(api.path("paths").path("/api/v1/search").path("post").path("summary").asString())
+                .startsWith("Search a collection");
     }
 }

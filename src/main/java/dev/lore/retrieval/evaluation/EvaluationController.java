@@ -18,6 +18,8 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 
+import io.swagger.v3.oas.annotations.Operation;
+
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
@@ -100,6 +102,7 @@ class EvaluationController {
             String markdown) {
     }
 
+    @Operation(summary = "Score search configurations on labelled questions (a job when large)")
     @PostMapping(path = "/api/v1/evaluations", produces = { MediaType.APPLICATION_JSON_VALUE, "text/markdown" })
     ResponseEntity<?> evaluate(@RequestBody EvaluationBody body,
             @RequestHeader(name = "Accept", required = false) String accept) {
@@ -133,6 +136,7 @@ class EvaluationController {
     }
 
     /** The job as its status, progress and (once done) result; 404 for a key that may not read its collection. */
+    @Operation(summary = "An evaluation job: status, progress and result")
     @GetMapping(path = "/api/v1/evaluations/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
     JobResponse job(@PathVariable UUID id) {
         Caller current = caller.get();

@@ -10,6 +10,8 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
+import io.swagger.v3.oas.annotations.Operation;
+
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -51,11 +53,13 @@ class RerankController {
     record RerankResponse(String id, List<RerankResult> results, Map<String, Object> meta) {
     }
 
+    @Operation(summary = "Rerank texts for a query, in Cohere's v1 shape")
     @PostMapping("/api/v1/rerank")
     RerankResponse rerank(@RequestBody RerankBody body) {
         return rerank(body, body.model(), "1");
     }
 
+    @Operation(summary = "Rerank texts for a query, in Cohere's v2 shape")
     @PostMapping("/api/v2/rerank")
     RerankResponse rerankV2(@RequestBody RerankBody body) {
         return rerank(body, namesLoreReranker(body.model()) ? body.model() : null, "2");
