@@ -37,7 +37,7 @@ public abstract class IntegrationTest {
         // Spring keeps every test context it made, each with its own pool: pools that keep ten idle connections each
         // ran PostgreSQL out of connection slots (max_connections 100) once the suite had a dozen contexts
         registry.add("spring.datasource.hikari.minimum-idle", () -> "1");
-        registry.add("spring.datasource.hikari.idle-timeout", () -> "10s");
+        registry.add("spring.datasource.hikari.idle-timeout", () -> "10000");
         registry.add("lore.security.admin-key", () -> ADMIN_KEY);
         registry.add("lore.documents.max-file-size", () -> "1MB");
         registry.add("lore.documents.poll-interval", () -> "200ms");
