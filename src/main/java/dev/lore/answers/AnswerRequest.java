@@ -1,0 +1,31 @@
+package dev.lore.answers;
+
+import dev.lore.answers.flare.FlareSettings;
+import dev.lore.retrieval.RerankMode;
+import dev.lore.retrieval.SearchFilter;
+
+/**
+ * A validated question to answer from one collection; {@code extractive} asks for quoted sentences instead of a
+ * generator's answer, and {@code flare} holds the FLARE settings (the defaults merged with the request's).
+ */
+public record AnswerRequest(String collection, String question, Strategy strategy, int topK, RerankMode rerank,
+        SearchFilter filter, boolean extractive, FlareSettings flare) {
+
+    public static final int MAX_TOP_K = 50;
+
+    public AnswerRequest {
+        if (collection == null || collection.isBlank()) {
+            throw new IllegalArgumentException("collection is required");
+        }
+        if (question == null || question.isBlank()) {
+            throw new IllegalArgumentException("question must not be empty or whitespace");
+        }
+        question = question.strip();
+        if (topK < 1 || topK > MAX_TOP_K) {
+            throw new IllegalArgumentException("topK must be between 1 and " + MAX_TOP_K + ", was " + topK);
+        }
+        strategy = strategy == null ? Strategy.SINGLE : strategy;
+        rerank = rerank == null ? RerankMode.NONE : rerank;
+        filter = filter == null ? SearchFilter.NONE : filter;
+    }
+}
