@@ -48,6 +48,8 @@ class FlareApiTests extends IntegrationTest {
         registry.add("spring.ai.openai.base-url", SERVER::baseUrl);
         registry.add("spring.ai.openai.api-key", () -> "sk-test");
         registry.add("spring.ai.openai.chat.options.model", () -> "gpt-test");
+        registry.add("lore.answers.context-tokens", () -> "600");
+        registry.add("lore.answers.max-answer-tokens", () -> "300");
     }
 
     @BeforeAll
@@ -189,6 +191,19 @@ class FlareApiTests extends IntegrationTest {
         assertThat(stream.names()).containsExactly("token", "token");
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> cancelledAnswers() > cancelled);
         assertThat(finished).as("the model was still streaming when the answer was cancelled").isFalse();
+    }
+
+    @Test
+    void aQuestionThatLeavesNoRoomForSourcesInTheGeneratorsContextIsRefusedBeforeAnyCall() {
+        int before = SERVER.received().size();
+
+        Api.Response response = admin().post("/api/v1/answer", Map.of("collection", COLLECTION,
+                "question", "vacation ".repeat(200)));
+
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.problemType()).isEqualTo("question-too-long");
+        assertThat(response.body().path("detail").asString()).contains("generator's context of 600 tokens");
+        assertThat(SERVER.received()).hasSize(before);
     }
 
     private double cancelledAnswers() {
