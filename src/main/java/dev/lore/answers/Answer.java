@@ -12,7 +12,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Answer(String answer, boolean grounded, String generator, String strategy, String flare,
-        List<Citation> citations, int droppedMarkers, List<RetrievalStep> retrievals, Usage usage,
+        List<Citation> citations, int droppedMarkers, double support, List<RetrievalStep> retrievals, Usage usage,
         Map<String, Long> timingsMs) {
 
     /** What an answer spent on model calls. */

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 
 import jakarta.servlet.http.HttpServletResponse;
 
@@ -16,10 +15,7 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
-import dev.lore.answers.flare.FlareSettings;
 import dev.lore.models.Cancellation;
-import dev.lore.retrieval.RerankMode;
-import dev.lore.retrieval.SearchFilter;
 import dev.lore.web.LoreException;
 import dev.lore.web.Problems;
 import tools.jackson.databind.json.JsonMapper;
@@ -32,27 +28,21 @@ import tools.jackson.databind.json.JsonMapper;
 class AnswerController {
 
     private static final Logger log = LoggerFactory.getLogger(AnswerController.class);
-    private static final Set<String> FLARE_KEYS = Set.of("threshold", "maskBelow", "query", "lookaheadTokens",
-            "maxRetrievals", "documents");
 
     private final Answerer answerer;
-    private final AnswersProperties properties;
+    private final AnswerRequests requests;
     private final JsonMapper json;
 
-    AnswerController(Answerer answerer, AnswersProperties properties, JsonMapper json) {
+    AnswerController(Answerer answerer, AnswerRequests requests, JsonMapper json) {
         this.answerer = answerer;
-        this.properties = properties;
+        this.requests = requests;
         this.json = json;
-    }
-
-    record AnswerBody(String collection, String question, String strategy, Integer topK, String rerank,
-            Map<String, Object> filter, String generator, Map<String, Object> flare) {
     }
 
     @PostMapping(path = "/api/v1/answer", produces = { MediaType.APPLICATION_JSON_VALUE,
             MediaType.APPLICATION_PROBLEM_JSON_VALUE })
-    Answer answer(@RequestBody AnswerBody body) {
-        return answerer.answer(request(body), AnswerListener.NONE, Cancellation.none());
+    Answer answer(@RequestBody AnswerRequests.AnswerBody body) {
+        return answerer.answer(requests.read(body), AnswerListener.NONE, Cancellation.none());
     }
 
     /**
@@ -60,8 +50,8 @@ class AnswerController {
      * API-key security would have to admit again) and no thread hand-over; a write that fails means the client left.
      */
     @PostMapping(path = "/api/v1/answer", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
-    void stream(@RequestBody AnswerBody body, HttpServletResponse response) throws IOException {
-        AnswerRequest request = request(body);
+    void stream(@RequestBody AnswerRequests.AnswerBody body, HttpServletResponse response) throws IOException {
+        AnswerRequest request = requests.read(body);
         answerer.check(request);
         response.setStatus(HttpStatus.OK.value());
         response.setContentType(MediaType.TEXT_EVENT_STREAM_VALUE);
@@ -140,65 +130,4 @@ class AnswerController {
             }
         }
     }
-
-    private AnswerRequest request(AnswerBody body) {
-        boolean extractive = false;
-        if (body.generator() != null) {
-            if (!body.generator().strip().equalsIgnoreCase("none")) {
-                throw LoreException.invalid("generator may only be \"none\" (an extractive answer quoted from the "
-                        + "documents); leave it out to use the configured generator");
-            }
-            extractive = true;
-        }
-        int topK = body.topK() == null ? properties.topK() : body.topK();
-        return new AnswerRequest(body.collection(), body.question(), Strategy.parse(body.strategy()), topK,
-                RerankMode.parse(body.rerank()), SearchFilter.fromJson(body.filter()), extractive,
-                flare(body.flare()));
-    }
-
-    private FlareSettings flare(Map<String, Object> flare) {
-        FlareSettings defaults = answerer.flareDefaults();
-        if (flare == null) {
-            return defaults;
-        }
-        for (String key : flare.keySet()) {
-            if (!FLARE_KEYS.contains(key)) {
-                throw LoreException.invalid("Unknown flare setting '" + key + "' (expected " + String.join(", ",
-                        new java.util.TreeSet<>(FLARE_KEYS)) + ")");
-            }
-        }
-        Object query = flare.get("query");
-        if (query != null && !(query instanceof String)) {
-            throw LoreException.invalid("flare.query must be masked or questions");
-        }
-        return new FlareSettings(number(flare, "threshold", defaults.threshold()),
-                number(flare, "maskBelow", defaults.maskBelow()),
-                query == null ? defaults.query() : FlareSettings.QueryMode.parse((String) query),
-                integer(flare, "lookaheadTokens", defaults.lookaheadTokens()),
-                integer(flare, "maxRetrievals", defaults.maxRetrievals()),
-                integer(flare, "documents", defaults.documents()));
-    }
-
-    private static double number(Map<String, Object> settings, String key, double fallback) {
-        Object value = settings.get(key);
-        if (value == null) {
-            return fallback;
-        }
-        if (!(value instanceof Number number)) {
-            throw LoreException.invalid("flare." + key + " must be a number");
-        }
-        return number.doubleValue();
-    }
-
-    private static int integer(Map<String, Object> settings, String key, int fallback) {
-        Object value = settings.get(key);
-        if (value == null) {
-            return fallback;
-        }
-        if (!(value instanceof Integer number)) {
-            throw LoreException.invalid("flare." + key + " must be an integer");
-        }
-        return number;
-    }
-
 }

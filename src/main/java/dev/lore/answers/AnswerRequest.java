@@ -6,10 +6,17 @@ import dev.lore.retrieval.SearchFilter;
 
 /**
  * A validated question to answer from one collection; {@code extractive} asks for quoted sentences instead of a
- * generator's answer, and {@code flare} holds the FLARE settings (the defaults merged with the request's).
+ * generator's answer, {@code flare} holds the FLARE settings (the defaults merged with the request's), and
+ * {@code minSupport} (evaluations calibrate it) replaces {@code lore.answers.min-support} when set.
  */
 public record AnswerRequest(String collection, String question, Strategy strategy, int topK, RerankMode rerank,
-        SearchFilter filter, boolean extractive, FlareSettings flare) {
+        SearchFilter filter, boolean extractive, FlareSettings flare, Double minSupport) {
+
+    /** A request that refuses at the configured support threshold. */
+    public AnswerRequest(String collection, String question, Strategy strategy, int topK, RerankMode rerank,
+            SearchFilter filter, boolean extractive, FlareSettings flare) {
+        this(collection, question, strategy, topK, rerank, filter, extractive, flare, null);
+    }
 
     public static final int MAX_TOP_K = 50;
 
@@ -27,5 +34,8 @@ public record AnswerRequest(String collection, String question, Strategy strateg
         strategy = strategy == null ? Strategy.SINGLE : strategy;
         rerank = rerank == null ? RerankMode.NONE : rerank;
         filter = filter == null ? SearchFilter.NONE : filter;
+        if (minSupport != null && (minSupport < 0 || minSupport > 1)) {
+            throw new IllegalArgumentException("minSupport must be between 0 and 1, was " + minSupport);
+        }
     }
 }

@@ -66,11 +66,6 @@ public class Answerer {
         this.questionPrompt = prompts.require("flare-question", "question", "sentence", "span");
     }
 
-    /** The FLARE settings a request gets for what it leaves out. */
-    public dev.lore.answers.flare.FlareSettings flareDefaults() {
-        return properties.flare().settings();
-    }
-
     /**
      * Checks what can be checked before any retrieval or model call: a generator for the strategy, and a question
      * that fits the embedder and the generator's context.
@@ -168,6 +163,7 @@ public class Answerer {
         private List<SearchHit> pinned = List.of();
         private List<SearchHit> retrieved = List.of();
         private int budget;
+        private double support;
 
         Run(AnswerRequest request, AnswerListener listener, Cancellation cancellation, Optional<Generator> generator) {
             this.request = request;
@@ -179,7 +175,9 @@ public class Answerer {
         Answer answer() {
             List<SearchHit> hits = search(request.question(), request.topK(), false);
             double support = support(hits);
-            boolean supported = !hits.isEmpty() && support >= properties.minSupport();
+            this.support = support;
+            double threshold = request.minSupport() != null ? request.minSupport() : properties.minSupport();
+            boolean supported = !hits.isEmpty() && support >= threshold;
             if (supported && request.strategy() == Strategy.HYDE) {
                 hits = search(request.question(), request.topK(), true);
             }
@@ -271,8 +269,8 @@ public class Answerer {
                 timings.put("firstToken", firstTokenMillis);
             }
             timings.put("total", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-            return new Answer(text, grounded, name, request.strategy().id(), flare, citations, dropped, retrievals,
-                    usage, timings);
+            return new Answer(text, grounded, name, request.strategy().id(), flare, citations, dropped,
+                    Math.round(support * 10000) / 10000.0, retrievals, usage, timings);
         }
 
         private List<SearchHit> search(String query, int topK, boolean hyde) {

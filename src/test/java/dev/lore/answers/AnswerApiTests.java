@@ -306,6 +306,51 @@ class AnswerApiTests extends IntegrationTest {
         assertThat(MODEL.requests()).hasSize(before);
     }
 
+    @Test
+    void answerEvaluationsScoreContainmentCitationsAndRefusalsPerConfiguration() {
+        MODEL.answer(request -> "Staff earn 13 days [" + number(request.messages().get(0).content(), "leave.md")
+                + "].");
+        List<Map<String, Object>> questions = List.of(
+                Map.of("id", "leave", "question", LEAVE_QUESTION, "answerContains", List.of("13 days"),
+                        "relevant", List.of("leave")),
+                Map.of("id", "triton", "question", "What is the orbital period of Neptune's moon Triton?",
+                        "unanswerable", true));
+
+        Api.Response response = admin().post("/api/v1/evaluations/answers", Map.of("collection", COLLECTION,
+                "questions", questions, "details", true, "configurations", List.of(
+                        Map.of("name", "extractive", "generator", "none"),
+                        Map.of("name", "model", "strategy", "single"),
+                        Map.of("name", "never refuse", "generator", "none", "minSupport", 0.0))));
+
+        assertThat(response.status()).as(response.raw()).isEqualTo(200);
+        JsonNode results = response.body().path("results");
+        assertThat(results).hasSize(3);
+        for (int i = 0; i < 2; i++) {
+            JsonNode metrics = results.get(i).path("metrics");
+            assertThat(metrics.path("containsAll").asDouble()).as(results.get(i).toString()).isEqualTo(1.0);
+            assertThat(metrics.path("citationValidity").asDouble()).isEqualTo(1.0);
+            assertThat(metrics.path("citationPrecision").asDouble()).isEqualTo(1.0);
+            assertThat(metrics.path("citationRecall").asDouble()).isEqualTo(1.0);
+            assertThat(metrics.path("refusalPrecision").asDouble()).isEqualTo(1.0);
+            assertThat(metrics.path("refusalRecall").asDouble()).isEqualTo(1.0);
+            assertThat(metrics.path("answerableRefused").asDouble()).isEqualTo(0.0);
+            assertThat(metrics.path("p50Ms").isNumber()).isTrue();
+        }
+        assertThat(results.get(0).path("configuration").path("generator").asString()).isEqualTo("none");
+        assertThat(results.get(0).path("metrics").path("llmCallsPerAnswer").asDouble()).isEqualTo(0.0);
+        assertThat(results.get(1).path("configuration").path("generator").asString()).isEqualTo("scripted:test");
+        assertThat(results.get(1).path("metrics").path("llmCallsPerAnswer").asDouble()).isEqualTo(0.5);
+        assertThat(results.get(2).path("metrics").path("refusalRecall").asDouble()).isEqualTo(0.0);
+        JsonNode triton = results.get(0).path("answers").get(1);
+        assertThat(triton.path("refused").asBoolean()).isTrue();
+        assertThat(triton.path("support").asDouble()).isLessThan(0.35)
+                .isLessThan(results.get(0).path("answers").get(0).path("support").asDouble());
+
+        Api.Response empty = admin().post("/api/v1/evaluations/answers", Map.of("collection", COLLECTION,
+                "questions", List.of()));
+        assertThat(empty.status()).isEqualTo(400);
+    }
+
     private Api.Response answer(Map<String, Object> body) {
         Map<String, Object> request = new HashMap<>(body);
         request.put("collection", COLLECTION);
