@@ -11,6 +11,9 @@ import java.util.concurrent.TimeUnit;
 
 import org.springframework.stereotype.Service;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
 import dev.lore.answers.flare.FlareDirect;
 import dev.lore.answers.flare.FlareInstruct;
 import dev.lore.answers.flare.FlareWorkspace;
@@ -51,6 +54,9 @@ public class Answerer {
     private final Prompt answerPrompt;
     private final Prompt instructPrompt;
     private final Prompt questionPrompt;
+    private volatile int promptTokens = -1;
+    // tokenizing six chunks took 3-5 ms of an answer's ~20 in the handbook benchmark; popular chunks recur
+    private final Cache<UUID, Integer> sourceTokens = Caffeine.newBuilder().maximumSize(50_000).build();
 
     Answerer(Retriever retriever, RetrievalProperties retrieval, Generators generators, Embedder embedder,
             Prompts prompts, AnswersProperties properties, ExtractiveAnswers extractive, MeterRegistry meters) {
@@ -71,6 +77,10 @@ public class Answerer {
      * that fits the embedder and the generator's context.
      */
     public void check(AnswerRequest request) {
+        check(request, tokens(request.question()));
+    }
+
+    private void check(AnswerRequest request, int tokens) {
         Optional<Generator> generator = generatorFor(request);
         if (generator.isEmpty() && request.strategy() != Strategy.SINGLE) {
             throw LoreException.badRequest("generator-unavailable", "Generator unavailable", "Strategy '"
@@ -78,13 +88,12 @@ public class Answerer {
                     + "anthropic" + (request.extractive() ? " and leave out \"generator\":\"none\"" : "")
                     + ", or ask with strategy single for an extractive answer");
         }
-        int tokens = tokens(request.question());
         if (tokens > properties.maxQuestionTokens()) {
             throw LoreException.badRequest("question-too-long", "Question too long", "The question is " + tokens
                     + " tokens; the embedder (" + embedder.name() + ") reads at most " + properties.maxQuestionTokens()
                     + " (lore.answers.max-question-tokens)");
         }
-        if (generator.isPresent() && sourceBudget(request.question()) < 1) {
+        if (generator.isPresent() && sourceBudget(tokens) < 1) {
             throw LoreException.badRequest("question-too-long", "Question too long", "The question is " + tokens
                     + " tokens; with the prompt and an answer of up to " + properties.maxAnswerTokens()
                     + " tokens it leaves no room for sources in the generator's context of "
@@ -93,8 +102,9 @@ public class Answerer {
     }
 
     public Answer answer(AnswerRequest request, AnswerListener listener, Cancellation cancellation) {
-        check(request);
-        Run run = new Run(request, listener, cancellation, generatorFor(request));
+        int questionTokens = tokens(request.question());
+        check(request, questionTokens);
+        Run run = new Run(request, listener, cancellation, generatorFor(request), questionTokens);
         try {
             Answer answer = run.answer();
             meters.counter("lore.answers", "strategy", request.strategy().id(), "outcome",
@@ -122,14 +132,29 @@ public class Answerer {
         return embedder.tokenStarts(text).length;
     }
 
-    /** Tokens left for sources once the prompt (either FLARE's or the plain one) and the answer are counted. */
-    private int sourceBudget(String question) {
-        int prompt = 0;
-        for (Prompt template : List.of(answerPrompt, instructPrompt)) {
-            prompt = Math.max(prompt, tokens(template.render(Map.of("sources", "", "question", question,
-                    "refusal", properties.refusal()))));
+    /** A source's tokens as the prompt shows it; a chunk's text never changes, so its count is kept. */
+    private int sourceTokens(SearchHit hit) {
+        return sourceTokens.get(hit.chunkId(), id -> tokens(SourceBook.render(0, hit)));
+    }
+
+    /**
+     * Tokens left for sources once the prompt (the larger of FLARE-instruct's and the plain one, counted once) with
+     * the question and the answer are counted.
+     */
+    private int sourceBudget(int questionTokens) {
+        return properties.contextTokens() - promptTokens() - questionTokens - properties.maxAnswerTokens();
+    }
+
+    private int promptTokens() {
+        if (promptTokens < 0) {
+            int prompt = 0;
+            for (Prompt template : List.of(answerPrompt, instructPrompt)) {
+                prompt = Math.max(prompt, tokens(template.render(Map.of("sources", "", "question", "",
+                        "refusal", properties.refusal()))));
+            }
+            promptTokens = prompt;
         }
-        return properties.contextTokens() - prompt - properties.maxAnswerTokens();
+        return promptTokens;
     }
 
     static double support(List<SearchHit> hits) {
@@ -155,18 +180,21 @@ public class Answerer {
         private final Optional<Generator> generator;
         private final long start = System.nanoTime();
         private final List<RetrievalStep> retrievals = new ArrayList<>();
-        private final SourceBook book = new SourceBook(Answerer.this::tokens);
+        private final SourceBook book = new SourceBook(Answerer.this::sourceTokens);
         private Answer.Usage usage = Answer.Usage.NONE;
         private long retrievalNanos;
         private long generationNanos;
         private Long firstTokenMillis;
         private List<SearchHit> pinned = List.of();
         private List<SearchHit> retrieved = List.of();
+        private final int questionTokens;
         private int budget;
         private double support;
 
-        Run(AnswerRequest request, AnswerListener listener, Cancellation cancellation, Optional<Generator> generator) {
+        Run(AnswerRequest request, AnswerListener listener, Cancellation cancellation, Optional<Generator> generator,
+                int questionTokens) {
             this.request = request;
+            this.questionTokens = questionTokens;
             this.listener = listener;
             this.cancellation = cancellation;
             this.generator = generator;
@@ -189,7 +217,7 @@ public class Answerer {
             if (generator.isEmpty()) {
                 return extractive(hits);
             }
-            budget = sourceBudget(request.question());
+            budget = sourceBudget(questionTokens);
             return request.strategy() == Strategy.FLARE ? flare(generator.get(), hits) : single(generator.get(), hits);
         }
 
@@ -237,10 +265,10 @@ public class Answerer {
 
         private Answer finish(String name, String text, String flare) {
             if (refuses(text)) {
-                return answer(properties.refusal(), false, name, flare, List.of(), 0);
+                return answer(properties.refusal(), false, name, flare, null, List.of(), 0);
             }
             CitationMarkers.Parsed parsed = CitationMarkers.parse(text, book.byNumber());
-            return answer(parsed.text(), !parsed.citations().isEmpty(), name, flare, parsed.citations(),
+            return answer(parsed.text(), !parsed.citations().isEmpty(), name, flare, null, parsed.citations(),
                     parsed.dropped());
         }
 
@@ -252,16 +280,16 @@ public class Answerer {
                 return refusal("none");
             }
             emit(extract.answer());
-            return answer(extract.answer(), true, "none", null, extract.citations(), 0);
+            return answer(extract.answer(), true, "none", null, extract.scorer(), extract.citations(), 0);
         }
 
         private Answer refusal(String name) {
             emit(properties.refusal());
-            return answer(properties.refusal(), false, name, null, List.of(), 0);
+            return answer(properties.refusal(), false, name, null, null, List.of(), 0);
         }
 
-        private Answer answer(String text, boolean grounded, String name, String flare, List<Citation> citations,
-                int dropped) {
+        private Answer answer(String text, boolean grounded, String name, String flare, String extractive,
+                List<Citation> citations, int dropped) {
             Map<String, Long> timings = new LinkedHashMap<>();
             timings.put("retrieval", TimeUnit.NANOSECONDS.toMillis(retrievalNanos));
             timings.put("generation", TimeUnit.NANOSECONDS.toMillis(generationNanos));
@@ -269,7 +297,7 @@ public class Answerer {
                 timings.put("firstToken", firstTokenMillis);
             }
             timings.put("total", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-            return new Answer(text, grounded, name, request.strategy().id(), flare, citations, dropped,
+            return new Answer(text, grounded, name, request.strategy().id(), flare, extractive, citations, dropped,
                     Math.round(support * 10000) / 10000.0, retrievals, usage, timings);
         }
 

@@ -21,7 +21,8 @@ import dev.lore.answers.flare.FlareSettings;
  * @param contextTokens the generator's context window: prompt, sources and answer must fit in it
  * @param maxAnswerTokens the longest answer the generator may write
  * @param maxQuestionTokens the longest question the embedder reads whole
- * @param minSupport the best candidate's cosine similarity to the question below which Lore refuses
+ * @param minSupport the best candidate's cosine similarity to the question below which Lore refuses (0.49:
+ *        calibrated for all-MiniLM-L6-v2 on the handbook answers benchmark; another embedder needs its own)
  * @param refusal the sentence of a refusal, which the prompt also asks the model to write when the sources fall short
  * @param extractiveSentences at most this many sentences make an extractive answer
  * @param extractiveChunks the top chunks whose sentences an extractive answer chooses from
@@ -35,7 +36,7 @@ public record AnswersProperties(
         @DefaultValue("4096") @Min(512) int contextTokens,
         @DefaultValue("512") @Min(16) int maxAnswerTokens,
         @DefaultValue("256") @Min(8) int maxQuestionTokens,
-        @DefaultValue("0.35") @DecimalMin("0") @DecimalMax("1") double minSupport,
+        @DefaultValue("0.49") @DecimalMin("0") @DecimalMax("1") double minSupport,
         @DefaultValue("The documents do not cover this.") @NotBlank String refusal,
         @DefaultValue("3") @Min(1) @Max(3) int extractiveSentences,
         @DefaultValue("5") @Min(1) @Max(20) int extractiveChunks,

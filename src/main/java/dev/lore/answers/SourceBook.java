@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.function.ToIntFunction;
 
+
 import dev.lore.retrieval.ContextOrdering;
 import dev.lore.retrieval.SearchHit;
 
@@ -17,9 +18,10 @@ import dev.lore.retrieval.SearchHit;
 final class SourceBook {
 
     private final Map<UUID, Source> numbered = new LinkedHashMap<>();
-    private final ToIntFunction<String> tokens;
+    private final ToIntFunction<SearchHit> tokens;
 
-    SourceBook(ToIntFunction<String> tokens) {
+    /** {@code tokens}: what a hit costs in the prompt, as {@link #render(int, SearchHit)} shows it. */
+    SourceBook(ToIntFunction<SearchHit> tokens) {
         this.tokens = tokens;
     }
 
@@ -31,7 +33,7 @@ final class SourceBook {
         List<SearchHit> packed = new ArrayList<>();
         int used = 0;
         for (SearchHit hit : bestFirst) {
-            int cost = tokens.applyAsInt(render(0, hit));
+            int cost = tokens.applyAsInt(hit);
             if (used + cost <= budget) {
                 packed.add(hit);
                 used += cost;
@@ -59,7 +61,7 @@ final class SourceBook {
         return text.toString().strip();
     }
 
-    private static String render(int n, SearchHit hit) {
+    static String render(int n, SearchHit hit) {
         String title = hit.title() == null || hit.title().isBlank() ? hit.source() : hit.title();
         return "[" + n + "] " + title + " (" + hit.source() + ")\n" + hit.text().strip() + "\n";
     }

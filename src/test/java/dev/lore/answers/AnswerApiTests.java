@@ -171,6 +171,7 @@ class AnswerApiTests extends IntegrationTest {
 
         assertThat(MODEL.requests()).hasSize(before);
         assertThat(body.path("generator").asString()).isEqualTo("none");
+        assertThat(body.path("extractive").asString()).isEqualTo("similarity+overlap");
         assertThat(body.path("grounded").asBoolean()).isTrue();
         assertThat(body.path("answer").asString()).startsWith("Staff earn 13 days of annual leave a year. [1]");
         JsonNode first = body.path("citations").get(0);

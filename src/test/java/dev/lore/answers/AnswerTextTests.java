@@ -41,7 +41,7 @@ class AnswerTextTests {
 
     @Test
     void sourcesArePackedBestFirstIntoTheBudgetOrderedLostInTheMiddleAndNumberedOnce() {
-        SourceBook book = new SourceBook(text -> text.split("\\s+").length);
+        SourceBook book = new SourceBook(hit -> SourceBook.render(0, hit).split("\\s+").length);
         List<SearchHit> hits = List.of(hit("a.md", "one two three"), hit("b.md", "one two three"),
                 hit("c.md", "far too long a passage to fit in what is left of the budget"), hit("d.md", "one"),
                 hit("e.md", "one"));

@@ -21,6 +21,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import dev.lore.models.backend.FakeHttpServer;
+import dev.lore.models.onnx.TinyCrossEncoder;
 import dev.lore.support.Api;
 import dev.lore.support.Api.Part;
 import dev.lore.support.IntegrationTest;
@@ -50,6 +51,10 @@ class FlareApiTests extends IntegrationTest {
         registry.add("spring.ai.openai.chat.options.model", () -> "gpt-test");
         registry.add("lore.answers.context-tokens", () -> "600");
         registry.add("lore.answers.max-answer-tokens", () -> "300");
+        java.nio.file.Path dir = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"),
+                "lore-answers-cross-encoder-" + ProcessHandle.current().pid());
+        TinyCrossEncoder.write(dir, TinyCrossEncoder.Kind.OVERLAP_ONE_LOGIT);
+        registry.add("lore.rerank.cross-encoder.model-dir", dir::toString);
     }
 
     @BeforeAll
@@ -203,6 +208,19 @@ class FlareApiTests extends IntegrationTest {
         assertThat(response.status()).isEqualTo(400);
         assertThat(response.problemType()).isEqualTo("question-too-long");
         assertThat(response.body().path("detail").asString()).contains("generator's context of 600 tokens");
+        assertThat(SERVER.received()).hasSize(before);
+    }
+
+    @Test
+    void extractiveAnswersScoreSentencesWithTheCrossEncoderWhenOneIsConfigured() {
+        int before = SERVER.received().size();
+
+        JsonNode body = admin().post("/api/v1/answer", Map.of("collection", COLLECTION, "question", QUESTION,
+                "generator", "none")).body();
+
+        assertThat(body.path("extractive").asString()).isEqualTo("cross-encoder");
+        assertThat(body.path("answer").asString()).startsWith("Staff earn 13 days of annual leave a year. [1]");
+        assertThat(body.path("citations").get(0).path("source").asString()).isEqualTo("leave.md");
         assertThat(SERVER.received()).hasSize(before);
     }
 
