@@ -42,7 +42,7 @@ class ExtractiveAnswers {
     record Extract(String answer, List<Citation> citations, String scorer) {
     }
 
-    private record Candidate(String sentence, SearchHit hit, int rank) {
+    private record Candidate(String sentence, SearchHit hit) {
     }
 
     Extract answer(String question, List<SearchHit> hits) {
@@ -94,7 +94,7 @@ class ExtractiveAnswers {
             for (String sentence : Sentences.split(hit.text())) {
                 int words = Sentences.words(sentence);
                 if (words >= 4 && words <= 80 && seen.add(sentence)) {
-                    candidates.add(new Candidate(sentence, hit, rank));
+                    candidates.add(new Candidate(sentence, hit));
                 }
             }
         }
