@@ -49,8 +49,8 @@ class SearchController {
         int rerankCandidates = body.rerankCandidates() == null ? Math.max(rerankProperties.candidates(), topK)
                 : body.rerankCandidates();
         SearchRequest request = new SearchRequest(body.collection(), body.query(), topK, SearchMode.parse(body.mode()),
-                SearchFilter.fromJson(body.filter()), candidates, Boolean.TRUE.equals(body.explain()), hydeSettings(body.hyde()),
-                RerankMode.parse(body.rerank()), rerankCandidates);
+                SearchFilter.fromJson(body.filter()), candidates, Boolean.TRUE.equals(body.explain()),
+                hydeSettings(body.hyde()), RerankMode.parse(body.rerank()), rerankCandidates);
         SearchResult result = retriever.search(request);
         return new SearchResponse(result.results(), result.timingsMs(), result.trace(), result.usage());
     }
