@@ -67,10 +67,6 @@ class AnswerController {
         catch (LoreException failure) {
             events.send("error", problem(failure.status(), failure.type(), failure.title(), failure.getMessage()));
         }
-        catch (IllegalArgumentException failure) {
-            events.send("error", problem(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request",
-                    failure.getMessage()));
-        }
         catch (RuntimeException failure) {
             log.error("Unexpected failure while streaming an answer", failure);
             events.send("error", problem(HttpStatus.INTERNAL_SERVER_ERROR, "internal", "Internal error",

@@ -3,6 +3,7 @@ package dev.lore.answers;
 import dev.lore.answers.flare.FlareSettings;
 import dev.lore.retrieval.RerankMode;
 import dev.lore.retrieval.SearchFilter;
+import dev.lore.web.LoreException;
 
 /**
  * A validated question to answer from one collection; {@code extractive} asks for quoted sentences instead of a
@@ -22,20 +23,20 @@ public record AnswerRequest(String collection, String question, Strategy strateg
 
     public AnswerRequest {
         if (collection == null || collection.isBlank()) {
-            throw new IllegalArgumentException("collection is required");
+            throw LoreException.invalid("collection is required");
         }
         if (question == null || question.isBlank()) {
-            throw new IllegalArgumentException("question must not be empty or whitespace");
+            throw LoreException.invalid("question must not be empty or whitespace");
         }
         question = question.strip();
         if (topK < 1 || topK > MAX_TOP_K) {
-            throw new IllegalArgumentException("topK must be between 1 and " + MAX_TOP_K + ", was " + topK);
+            throw LoreException.invalid("topK must be between 1 and " + MAX_TOP_K + ", was " + topK);
         }
         strategy = strategy == null ? Strategy.SINGLE : strategy;
         rerank = rerank == null ? RerankMode.NONE : rerank;
         filter = filter == null ? SearchFilter.NONE : filter;
         if (minSupport != null && (minSupport < 0 || minSupport > 1)) {
-            throw new IllegalArgumentException("minSupport must be between 0 and 1, was " + minSupport);
+            throw LoreException.invalid("minSupport must be between 0 and 1, was " + minSupport);
         }
     }
 }

@@ -2,6 +2,8 @@ package dev.lore.answers;
 
 import java.util.Locale;
 
+import dev.lore.web.LoreException;
+
 /** How an answer retrieves: once with the question, once with HyDE, or actively while it writes (FLARE). */
 public enum Strategy {
     SINGLE, HYDE, FLARE;
@@ -14,7 +16,7 @@ public enum Strategy {
             case "single" -> SINGLE;
             case "hyde" -> HYDE;
             case "flare" -> FLARE;
-            default -> throw new IllegalArgumentException(
+            default -> throw LoreException.invalid(
                     "strategy must be single, hyde or flare, not '" + value + "'");
         };
     }

@@ -59,6 +59,6 @@ class AnswerTextTests {
     }
 
     private static SearchHit hit(String source, String text) {
-        return new SearchHit(UUID.randomUUID(), UUID.randomUUID(), source, source, null, text, 1, Map.of());
+        return new SearchHit(UUID.randomUUID(), UUID.randomUUID(), source, source, null, text, 1, Map.of(), Map.of());
     }
 }

@@ -2,6 +2,8 @@ package dev.lore.answers.flare;
 
 import java.util.Locale;
 
+import dev.lore.web.LoreException;
+
 /**
  * FLARE for one answer: keep a look-ahead whose every token has probability ≥ {@code threshold}, else retrieve with
  * a query built from it ({@code maskBelow}: tokens below it are masked, or become spans to ask about), at most
@@ -25,7 +27,7 @@ public record FlareSettings(double threshold, double maskBelow, QueryMode query,
             return switch (value.trim().toLowerCase(Locale.ROOT)) {
                 case "masked" -> MASKED;
                 case "questions" -> QUESTIONS;
-                default -> throw new IllegalArgumentException(
+                default -> throw LoreException.invalid(
                         "flare.query must be masked or questions, not '" + value + "'");
             };
         }
@@ -37,24 +39,24 @@ public record FlareSettings(double threshold, double maskBelow, QueryMode query,
 
     public FlareSettings {
         if (!(threshold > 0 && threshold < 1)) {
-            throw new IllegalArgumentException("flare.threshold must be in (0, 1), was " + threshold);
+            throw LoreException.invalid("flare.threshold must be in (0, 1), was " + threshold);
         }
         if (!(maskBelow > 0 && maskBelow < 1)) {
-            throw new IllegalArgumentException("flare.maskBelow must be in (0, 1), was " + maskBelow);
+            throw LoreException.invalid("flare.maskBelow must be in (0, 1), was " + maskBelow);
         }
         if (query == null) {
-            throw new IllegalArgumentException("flare.query must be masked or questions");
+            throw LoreException.invalid("flare.query must be masked or questions");
         }
         if (lookaheadTokens < 1 || lookaheadTokens > MAX_LOOKAHEAD_TOKENS) {
-            throw new IllegalArgumentException("flare.lookaheadTokens must be between 1 and " + MAX_LOOKAHEAD_TOKENS
+            throw LoreException.invalid("flare.lookaheadTokens must be between 1 and " + MAX_LOOKAHEAD_TOKENS
                     + ", was " + lookaheadTokens);
         }
         if (maxRetrievals < 0 || maxRetrievals > MAX_RETRIEVALS) {
-            throw new IllegalArgumentException("flare.maxRetrievals must be between 0 and " + MAX_RETRIEVALS
+            throw LoreException.invalid("flare.maxRetrievals must be between 0 and " + MAX_RETRIEVALS
                     + ", was " + maxRetrievals);
         }
         if (documents < 1 || documents > MAX_DOCUMENTS) {
-            throw new IllegalArgumentException("flare.documents must be between 1 and " + MAX_DOCUMENTS
+            throw LoreException.invalid("flare.documents must be between 1 and " + MAX_DOCUMENTS
                     + ", was " + documents);
         }
     }
