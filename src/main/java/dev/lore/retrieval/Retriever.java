@@ -47,6 +47,11 @@ public class Retriever {
         this.rerankers = rerankers;
     }
 
+    /** The HyDE settings a search gets when it asks for HyDE without saying how ({@code "hyde": true}). */
+    public HydeSettings hydeDefaults() {
+        return hyde.defaults();
+    }
+
     public SearchResult search(SearchRequest request) {
         long start = System.nanoTime();
         CollectionRef collection = collections.readable(request.collection());

@@ -1,10 +1,8 @@
 package dev.lore.retrieval;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -21,8 +19,6 @@ import dev.lore.web.LoreException;
 /** {@code POST /api/v1/search}: dense, lexical or hybrid search over one collection. */
 @RestController
 class SearchController {
-
-    private static final Set<String> FILTER_KEYS = Set.of("source", "documentId", "metadata");
 
     private static final Set<String> HYDE_KEYS = Set.of("documents", "includeQuery", "prompt");
 
@@ -56,8 +52,8 @@ class SearchController {
         int rerankCandidates = body.rerankCandidates() == null ? Math.max(rerankProperties.candidates(), topK)
                 : body.rerankCandidates();
         SearchRequest request = new SearchRequest(body.collection(), body.query(), topK, SearchMode.parse(body.mode()),
-                filter(body.filter()), candidates, Boolean.TRUE.equals(body.explain()), hydeSettings(body.hyde()),
-                RerankMode.parse(body.rerank()), rerankCandidates);
+                SearchFilter.fromJson(body.filter()), candidates, Boolean.TRUE.equals(body.explain()),
+                hydeSettings(body.hyde()), RerankMode.parse(body.rerank()), rerankCandidates);
         SearchResult result = retriever.search(request);
         return new SearchResponse(result.results(), result.timingsMs(), result.trace(), result.usage());
     }
@@ -92,46 +88,5 @@ class SearchController {
         }
         return new HydeSettings(documents == null ? defaults.documents() : (Integer) documents,
                 includeQuery == null || (Boolean) includeQuery, (String) prompt);
-    }
-
-    private static SearchFilter filter(Map<String, Object> filter) {
-        if (filter == null || filter.isEmpty()) {
-            return SearchFilter.NONE;
-        }
-        for (String key : filter.keySet()) {
-            if (!FILTER_KEYS.contains(key)) {
-                throw LoreException.invalid("Unknown filter '" + key + "' (expected source, documentId or metadata)");
-            }
-        }
-        List<String> sources = strings(filter.get("source"), "filter.source");
-        List<UUID> documents = new ArrayList<>();
-        for (String id : strings(filter.get("documentId"), "filter.documentId")) {
-            try {
-                documents.add(UUID.fromString(id));
-            }
-            catch (IllegalArgumentException e) {
-                throw LoreException.invalid("filter.documentId '" + id + "' is not a UUID");
-            }
-        }
-        Object metadata = filter.get("metadata");
-        if (metadata != null && !(metadata instanceof Map)) {
-            throw LoreException.invalid("filter.metadata must be a JSON object");
-        }
-        @SuppressWarnings("unchecked")
-        Map<String, Object> metadataMap = metadata == null ? Map.of() : (Map<String, Object>) metadata;
-        return new SearchFilter(sources, documents, metadataMap);
-    }
-
-    private static List<String> strings(Object value, String name) {
-        if (value == null) {
-            return List.of();
-        }
-        if (value instanceof String s) {
-            return List.of(s);
-        }
-        if (value instanceof List<?> list && list.stream().allMatch(String.class::isInstance)) {
-            return list.stream().map(String.class::cast).toList();
-        }
-        throw LoreException.invalid(name + " must be a string or a list of strings");
     }
 }

@@ -1,0 +1,379 @@
+package dev.lore.answers;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import org.springframework.stereotype.Service;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
+import dev.lore.answers.flare.FlareDirect;
+import dev.lore.answers.flare.FlareInstruct;
+import dev.lore.answers.flare.FlareWorkspace;
+import dev.lore.models.Cancellation;
+import dev.lore.models.ChatMessage;
+import dev.lore.models.Embedder;
+import dev.lore.models.Generation;
+import dev.lore.models.GenerationOptions;
+import dev.lore.models.GenerationRequest;
+import dev.lore.models.Generator;
+import dev.lore.models.Generators;
+import dev.lore.prompts.Prompt;
+import dev.lore.prompts.Prompts;
+import dev.lore.retrieval.RetrievalProperties;
+import dev.lore.retrieval.Retriever;
+import dev.lore.retrieval.SearchHit;
+import dev.lore.retrieval.SearchMode;
+import dev.lore.retrieval.SearchRequest;
+import dev.lore.retrieval.SearchResult;
+import dev.lore.web.LoreException;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * Answers a question from a collection: retrieves, refuses without a model call when the best candidate's support
+ * is below {@code lore.answers.min-support}, then writes a cited answer (single, HyDE or FLARE) or, without a
+ * generator, quotes the best sentences.
+ */
+@Service
+public class Answerer {
+
+    private final Retriever retriever;
+    private final RetrievalProperties retrieval;
+    private final Generators generators;
+    private final Embedder embedder;
+    private final AnswersProperties properties;
+    private final ExtractiveAnswers extractive;
+    private final MeterRegistry meters;
+    private final Prompt answerPrompt;
+    private final Prompt instructPrompt;
+    private final Prompt questionPrompt;
+    private volatile int promptTokens = -1;
+    // tokenizing every source was a visible share of an answer's own time, and popular chunks recur
+    private final Cache<UUID, Integer> sourceTokens = Caffeine.newBuilder().maximumSize(50_000).build();
+
+    Answerer(Retriever retriever, RetrievalProperties retrieval, Generators generators, Embedder embedder,
+            Prompts prompts, AnswersProperties properties, ExtractiveAnswers extractive, MeterRegistry meters) {
+        this.retriever = retriever;
+        this.retrieval = retrieval;
+        this.generators = generators;
+        this.embedder = embedder;
+        this.properties = properties;
+        this.extractive = extractive;
+        this.meters = meters;
+        this.answerPrompt = prompts.require("answer", "sources", "question", "refusal");
+        this.instructPrompt = prompts.require("flare-instruct", "sources", "question", "refusal");
+        this.questionPrompt = prompts.require("flare-question", "question", "sentence", "span");
+    }
+
+    /**
+     * Checks what can be checked before any retrieval or model call: a generator for the strategy, and a question
+     * that fits the embedder and the generator's context.
+     */
+    public void check(AnswerRequest request) {
+        check(request, tokens(request.question()));
+    }
+
+    private void check(AnswerRequest request, int tokens) {
+        Optional<Generator> generator = generatorFor(request);
+        if (generator.isEmpty() && request.strategy() != Strategy.SINGLE) {
+            throw LoreException.badRequest("generator-unavailable", "Generator unavailable", "Strategy '"
+                    + request.strategy().id() + "' needs a generator: set lore.generator to local, openai, ollama or "
+                    + "anthropic" + (request.extractive() ? " and leave out \"generator\":\"none\"" : "")
+                    + ", or ask with strategy single for an extractive answer");
+        }
+        if (tokens > properties.maxQuestionTokens()) {
+            throw LoreException.badRequest("question-too-long", "Question too long", "The question is " + tokens
+                    + " tokens; the embedder (" + embedder.name() + ") reads at most " + properties.maxQuestionTokens()
+                    + " (lore.answers.max-question-tokens)");
+        }
+        if (generator.isPresent() && sourceBudget(tokens) < 1) {
+            throw LoreException.badRequest("question-too-long", "Question too long", "The question is " + tokens
+                    + " tokens; with the prompt and an answer of up to " + properties.maxAnswerTokens()
+                    + " tokens it leaves no room for sources in the generator's context of "
+                    + properties.contextTokens() + " tokens (lore.answers.context-tokens)");
+        }
+    }
+
+    public Answer answer(AnswerRequest request, AnswerListener listener, Cancellation cancellation) {
+        int questionTokens = tokens(request.question());
+        check(request, questionTokens);
+        Run run = new Run(request, listener, cancellation, generatorFor(request), questionTokens);
+        try {
+            Answer answer = run.answer();
+            meters.counter("lore.answers", "strategy", request.strategy().id(), "outcome",
+                    cancellation.isCancelled() ? "cancelled" : outcome(answer)).increment();
+            return answer;
+        }
+        catch (RuntimeException failure) {
+            meters.counter("lore.answers", "strategy", request.strategy().id(), "outcome", "failed").increment();
+            throw failure;
+        }
+    }
+
+    private static String outcome(Answer answer) {
+        if (!answer.grounded()) {
+            return "refused";
+        }
+        return "none".equals(answer.generator()) ? "extractive" : "answered";
+    }
+
+    private Optional<Generator> generatorFor(AnswerRequest request) {
+        return request.extractive() ? Optional.empty() : generators.generator();
+    }
+
+    private int tokens(String text) {
+        return embedder.tokenStarts(text).length;
+    }
+
+    /** A source's tokens as the prompt shows it; a chunk's text never changes, so its count is kept. */
+    private int sourceTokens(SearchHit hit) {
+        return sourceTokens.get(hit.chunkId(), id -> tokens(SourceBook.render(0, hit)));
+    }
+
+    /**
+     * Tokens left for sources once the prompt (the larger of FLARE-instruct's and the plain one, counted once) with
+     * the question and the answer are counted.
+     */
+    private int sourceBudget(int questionTokens) {
+        return properties.contextTokens() - promptTokens() - questionTokens - properties.maxAnswerTokens();
+    }
+
+    private int promptTokens() {
+        if (promptTokens < 0) {
+            int prompt = 0;
+            for (Prompt template : List.of(answerPrompt, instructPrompt)) {
+                prompt = Math.max(prompt, tokens(template.render(Map.of("sources", "", "question", "",
+                        "refusal", properties.refusal()))));
+            }
+            promptTokens = prompt;
+        }
+        return promptTokens;
+    }
+
+    static double support(List<SearchHit> hits) {
+        return hits.stream().map(hit -> hit.scores() == null ? null : hit.scores().get("dense"))
+                .filter(java.util.Objects::nonNull).mapToDouble(Double::doubleValue).max().orElse(0);
+    }
+
+    private boolean refuses(String text) {
+        String refusal = normalize(properties.refusal());
+        return !refusal.isEmpty() && normalize(text).contains(refusal);
+    }
+
+    private static String normalize(String text) {
+        return text.toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N}]+", " ").strip();
+    }
+
+    /** One answer being written: what it has spent and found so far. */
+    private final class Run implements FlareWorkspace {
+
+        private final AnswerRequest request;
+        private final AnswerListener listener;
+        private final Cancellation cancellation;
+        private final Optional<Generator> generator;
+        private final long start = System.nanoTime();
+        private final List<RetrievalStep> retrievals = new ArrayList<>();
+        private final SourceBook book = new SourceBook(Answerer.this::sourceTokens);
+        private Answer.Usage usage = Answer.Usage.NONE;
+        private long retrievalNanos;
+        private long generationNanos;
+        private Long firstTokenMillis;
+        private List<SearchHit> pinned = List.of();
+        private List<SearchHit> retrieved = List.of();
+        private final int questionTokens;
+        private int budget;
+        private double support;
+
+        Run(AnswerRequest request, AnswerListener listener, Cancellation cancellation, Optional<Generator> generator,
+                int questionTokens) {
+            this.request = request;
+            this.questionTokens = questionTokens;
+            this.listener = listener;
+            this.cancellation = cancellation;
+            this.generator = generator;
+        }
+
+        Answer answer() {
+            List<SearchHit> hits = search(request.question(), request.topK(), false);
+            double support = support(hits);
+            this.support = support;
+            double threshold = request.minSupport() != null ? request.minSupport() : properties.minSupport();
+            boolean supported = !hits.isEmpty() && support >= threshold;
+            if (supported && request.strategy() == Strategy.HYDE) {
+                hits = search(request.question(), request.topK(), true);
+            }
+            record(new RetrievalStep(request.question(), "initial", ids(hits), List.of()));
+            String name = generator.map(Generator::name).orElse("none");
+            if (!supported) {
+                return refusal(name);
+            }
+            if (generator.isEmpty()) {
+                return extractive(hits);
+            }
+            budget = sourceBudget(questionTokens);
+            return request.strategy() == Strategy.FLARE ? flare(generator.get(), hits) : single(generator.get(), hits);
+        }
+
+        private Answer single(Generator model, List<SearchHit> hits) {
+            List<Source> sources = book.present(hits, budget);
+            String prompt = answerPrompt.render(Map.of("sources", SourceBook.render(sources), "question",
+                    request.question(), "refusal", properties.refusal()));
+            GenerationRequest generation = new GenerationRequest(List.of(ChatMessage.user(prompt)),
+                    GenerationOptions.DEFAULTS.withTemperature(0.0).withMaxTokens(properties.maxAnswerTokens()));
+            Generation written;
+            if (listener.streaming()) {
+                long t = System.nanoTime();
+                written = model.stream(generation, this::emit, cancellation);
+                generationNanos += System.nanoTime() - t;
+                usage = usage.plus(written.usage());
+            }
+            else {
+                written = generate(generation);
+            }
+            return finish(model.name(), written.text(), null);
+        }
+
+        private Answer flare(Generator model, List<SearchHit> hits) {
+            pinned = hits;
+            dev.lore.answers.flare.FlareSettings settings = request.flare();
+            String text;
+            String kind;
+            int count;
+            if (model.supportsLogprobs()) {
+                FlareDirect direct = new FlareDirect(this, settings, questionPrompt, request.question(),
+                        properties.maxAnswerTokens());
+                text = direct.run();
+                count = direct.retrievals();
+                kind = "direct";
+            }
+            else {
+                FlareInstruct instruct = new FlareInstruct(this, settings, properties.maxAnswerTokens());
+                text = instruct.run();
+                count = instruct.retrievals();
+                kind = "instruct";
+            }
+            meters.summary("lore.answers.flare.retrievals", "flare", kind).record(count);
+            return finish(model.name(), text, kind);
+        }
+
+        private Answer finish(String name, String text, String flare) {
+            if (refuses(text)) {
+                return answer(properties.refusal(), false, name, flare, null, List.of(), 0);
+            }
+            CitationMarkers.Parsed parsed = CitationMarkers.parse(text, book.byNumber());
+            return answer(parsed.text(), !parsed.citations().isEmpty(), name, flare, null, parsed.citations(),
+                    parsed.dropped());
+        }
+
+        private Answer extractive(List<SearchHit> hits) {
+            long t = System.nanoTime();
+            ExtractiveAnswers.Extract extract = extractive.answer(request.question(), hits);
+            generationNanos += System.nanoTime() - t;
+            if (extract.citations().isEmpty()) {
+                return refusal("none");
+            }
+            emit(extract.answer());
+            return answer(extract.answer(), true, "none", null, extract.scorer(), extract.citations(), 0);
+        }
+
+        private Answer refusal(String name) {
+            emit(properties.refusal());
+            return answer(properties.refusal(), false, name, null, null, List.of(), 0);
+        }
+
+        private Answer answer(String text, boolean grounded, String name, String flare, String extractive,
+                List<Citation> citations, int dropped) {
+            Map<String, Long> timings = new LinkedHashMap<>();
+            timings.put("retrieval", TimeUnit.NANOSECONDS.toMillis(retrievalNanos));
+            timings.put("generation", TimeUnit.NANOSECONDS.toMillis(generationNanos));
+            if (firstTokenMillis != null && listener.streaming()) {
+                timings.put("firstToken", firstTokenMillis);
+            }
+            timings.put("total", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+            return new Answer(text, grounded, name, request.strategy().id(), flare, extractive, citations, dropped,
+                    Math.round(support * 10000) / 10000.0, retrievals, usage, timings);
+        }
+
+        private List<SearchHit> search(String query, int topK, boolean hyde) {
+            long t = System.nanoTime();
+            SearchResult result = retriever.search(new SearchRequest(request.collection(), query, topK,
+                    SearchMode.HYBRID, request.filter(), Math.max(retrieval.candidates(), topK), false,
+                    hyde ? retriever.hydeDefaults() : null, request.rerank(),
+                    Math.max(properties.rerankCandidates(), topK)));
+            retrievalNanos += System.nanoTime() - t;
+            if (result.usage() != null && result.usage().get("hyde") instanceof Map<?, ?> hydeUsage
+                    && !Boolean.TRUE.equals(hydeUsage.get("cached"))) {
+                usage = usage.plus(new dev.lore.models.Usage(((Number) hydeUsage.get("promptTokens")).longValue(),
+                        ((Number) hydeUsage.get("completionTokens")).longValue()));
+            }
+            return result.results();
+        }
+
+        @Override
+        public List<ChatMessage> messages(String answerSoFar, boolean instruct) {
+            Map<UUID, SearchHit> ordered = new LinkedHashMap<>();
+            retrieved.forEach(hit -> ordered.putIfAbsent(hit.chunkId(), hit));
+            pinned.forEach(hit -> ordered.putIfAbsent(hit.chunkId(), hit));
+            List<Source> sources = book.present(List.copyOf(ordered.values()), budget);
+            String prompt = (instruct ? instructPrompt : answerPrompt).render(Map.of("sources",
+                    SourceBook.render(sources), "question", request.question(), "refusal", properties.refusal()));
+            return answerSoFar.isBlank() ? List.of(ChatMessage.user(prompt))
+                    : List.of(ChatMessage.user(prompt), ChatMessage.assistant(answerSoFar));
+        }
+
+        @Override
+        public Generation generate(GenerationRequest generation) {
+            long t = System.nanoTime();
+            Generation written = generator.orElseThrow().generate(generation);
+            generationNanos += System.nanoTime() - t;
+            usage = usage.plus(written.usage());
+            return written;
+        }
+
+        @Override
+        public List<SearchHit> search(String query, int documents) {
+            return search(query, documents, false);
+        }
+
+        @Override
+        public void replaceRetrieved(List<SearchHit> hits) {
+            retrieved = List.copyOf(hits);
+        }
+
+        @Override
+        public void record(RetrievalStep step) {
+            retrievals.add(step);
+            if (retrievals.size() > 1) {
+                listener.retrieval(step);
+            }
+        }
+
+        @Override
+        public void emit(String text) {
+            if (firstTokenMillis == null) {
+                firstTokenMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                if (listener.streaming()) {
+                    meters.timer("lore.answers.first-token", "strategy", request.strategy().id())
+                            .record(firstTokenMillis, TimeUnit.MILLISECONDS);
+                }
+            }
+            listener.token(text);
+        }
+
+        @Override
+        public boolean cancelled() {
+            return cancellation.isCancelled();
+        }
+
+        private static List<UUID> ids(List<SearchHit> hits) {
+            return hits.stream().map(SearchHit::chunkId).toList();
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package dev.lore.answers;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+import dev.lore.answers.flare.FlareSettings;
+
+/**
+ * Answer defaults: sources per answer, the generator's context budget, the support below which Lore refuses without
+ * a model call, the refusal sentence, extractive answers' size, and FLARE's defaults.
+ *
+ * @param topK sources retrieved for an answer (FLARE: the pinned initial documents)
+ * @param contextTokens the generator's context window: prompt, sources and answer must fit in it
+ * @param maxAnswerTokens the longest answer the generator may write
+ * @param maxQuestionTokens the longest question the embedder reads whole
+ * @param minSupport the best candidate's cosine similarity to the question below which Lore refuses (0.49:
+ *        calibrated for all-MiniLM-L6-v2 on the handbook answers benchmark; another embedder needs its own)
+ * @param refusal the sentence of a refusal, which the prompt also asks the model to write when the sources fall short
+ * @param extractiveSentences at most this many sentences make an extractive answer
+ * @param extractiveChunks the top chunks whose sentences an extractive answer chooses from
+ * @param rerankCandidates how many fused candidates a reranker reorders when a request asks for one
+ * @param flare FLARE's defaults, each overridable per request
+ */
+@ConfigurationProperties("lore.answers")
+@Validated
+public record AnswersProperties(
+        @DefaultValue("6") @Min(1) @Max(50) int topK,
+        @DefaultValue("4096") @Min(512) int contextTokens,
+        @DefaultValue("512") @Min(16) int maxAnswerTokens,
+        @DefaultValue("256") @Min(8) int maxQuestionTokens,
+        @DefaultValue("0.49") @DecimalMin("0") @DecimalMax("1") double minSupport,
+        @DefaultValue("The documents do not cover this.") @NotBlank String refusal,
+        @DefaultValue("3") @Min(1) @Max(3) int extractiveSentences,
+        @DefaultValue("5") @Min(1) @Max(20) int extractiveChunks,
+        @DefaultValue("20") @Min(1) @Max(200) int rerankCandidates,
+        @DefaultValue @Valid Flare flare) {
+
+    /** FLARE's defaults (design.md "FLARE"); see {@link FlareSettings} for their meaning. */
+    public record Flare(
+            @DefaultValue("0.5") double threshold,
+            @DefaultValue("0.4") double maskBelow,
+            @DefaultValue("masked") String query,
+            @DefaultValue("64") int lookaheadTokens,
+            @DefaultValue("6") int maxRetrievals,
+            @DefaultValue("3") int documents) {
+
+        public Flare {
+            new FlareSettings(threshold, maskBelow, FlareSettings.QueryMode.parse(query), lookaheadTokens,
+                    maxRetrievals, documents);
+        }
+
+        FlareSettings settings() {
+            return new FlareSettings(threshold, maskBelow, FlareSettings.QueryMode.parse(query), lookaheadTokens,
+                    maxRetrievals, documents);
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package dev.lore.answers;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import dev.lore.retrieval.SearchHit;
+
+/**
+ * Turns a generated answer's {@code [n]} markers into citations: markers naming no source are dropped from the text
+ * and counted, and each citation quotes the sentence of its chunk that shares the most weighted words with the
+ * answer sentences citing it.
+ */
+final class CitationMarkers {
+
+    static final Pattern MARKER = Pattern.compile("\\[(\\d{1,4}(?:\\s*[,;]\\s*\\d{1,4})*)]");
+    private static final Pattern LEADING_MARKERS = Pattern.compile("^(\\s*\\[\\d{1,4}(?:\\s*[,;]\\s*\\d{1,4})*])+");
+
+    /** The answer with only valid markers left, its citations by number, and how many markers were dropped. */
+    record Parsed(String text, List<Citation> citations, int dropped) {
+    }
+
+    private CitationMarkers() {
+    }
+
+    static Parsed parse(String answer, Map<Integer, Source> sources) {
+        int dropped = 0;
+        StringBuilder cleaned = new StringBuilder();
+        Matcher marker = MARKER.matcher(answer);
+        int last = 0;
+        while (marker.find()) {
+            List<String> kept = new ArrayList<>();
+            for (String number : marker.group(1).split("\\s*[,;]\\s*")) {
+                if (sources.containsKey(Integer.parseInt(number))) {
+                    kept.add(number);
+                }
+                else {
+                    dropped++;
+                }
+            }
+            String before = answer.substring(last, marker.start());
+            if (kept.isEmpty()) {
+                cleaned.append(before.stripTrailing());
+            }
+            else {
+                cleaned.append(before).append('[').append(String.join(", ", kept)).append(']');
+            }
+            last = marker.end();
+        }
+        cleaned.append(answer.substring(last));
+        String text = cleaned.toString().strip();
+        return new Parsed(text, citations(text, sources), dropped);
+    }
+
+    private static List<Citation> citations(String text, Map<Integer, Source> sources) {
+        Map<Integer, List<String>> claims = new TreeMap<>();
+        List<String> sentences = attachLeadingMarkers(Sentences.split(text));
+        for (String sentence : sentences) {
+            Set<Integer> cited = new LinkedHashSet<>();
+            Matcher marker = MARKER.matcher(sentence);
+            while (marker.find()) {
+                for (String number : marker.group(1).split("\\s*[,;]\\s*")) {
+                    cited.add(Integer.parseInt(number));
+                }
+            }
+            String claim = MARKER.matcher(sentence).replaceAll("").strip();
+            cited.forEach(n -> claims.computeIfAbsent(n, k -> new ArrayList<>()).add(claim));
+        }
+        List<Citation> citations = new ArrayList<>();
+        claims.forEach((n, claimed) -> {
+            SearchHit hit = sources.get(n).hit();
+            citations.add(new Citation(n, hit.chunkId(), hit.documentId(), hit.source(), hit.title(),
+                    bestQuote(claimed, hit.text())));
+        });
+        return citations;
+    }
+
+    /** The chunk sentence with the highest overlap with any claim; the first sentence when none overlaps. */
+    static String bestQuote(List<String> claims, String chunk) {
+        List<String> candidates = Sentences.split(chunk).stream().filter(s -> Sentences.words(s) >= 3).toList();
+        if (candidates.isEmpty()) {
+            candidates = Sentences.split(chunk);
+        }
+        if (candidates.isEmpty()) {
+            return chunk.strip();
+        }
+        String best = candidates.get(0);
+        double bestScore = 0;
+        for (String claim : claims) {
+            Terms terms = new Terms(claim, candidates);
+            for (int i = 0; i < candidates.size(); i++) {
+                double score = terms.overlap(i);
+                if (score > bestScore) {
+                    bestScore = score;
+                    best = candidates.get(i);
+                }
+            }
+        }
+        return best;
+    }
+
+    /** A sentence that starts with markers ("... leave. [2] Next ...") gives them to the sentence before it. */
+    private static List<String> attachLeadingMarkers(List<String> sentences) {
+        List<String> attached = new ArrayList<>();
+        for (String sentence : sentences) {
+            Matcher leading = LEADING_MARKERS.matcher(sentence);
+            if (leading.find() && !attached.isEmpty()) {
+                attached.set(attached.size() - 1, attached.get(attached.size() - 1) + " " + leading.group().strip());
+                String rest = sentence.substring(leading.end()).strip();
+                if (!rest.isEmpty()) {
+                    attached.add(rest);
+                }
+            }
+            else {
+                attached.add(sentence);
+            }
+        }
+        return attached;
+    }
+}
