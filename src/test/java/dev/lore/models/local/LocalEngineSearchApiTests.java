@@ -19,7 +19,9 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * The whole service with {@code lore.generator=local} on the tiny GGUF model: the engine is opened by the registry,
- * reported by {@code /api/v1/models}, and serves HyDE and the LLM reranker through JNI, with usage metered.
+ * reported by {@code /api/v1/models}, and serves HyDE, the LLM reranker and FLARE answers through JNI, with usage
+ * metered. The context is larger than the model's training length (llama.cpp allows it): an answer's prompt needs
+ * room for its sources.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LocalEngineSearchApiTests extends IntegrationTest {
@@ -31,7 +33,10 @@ class LocalEngineSearchApiTests extends IntegrationTest {
         Path model = TinyGguf.write(Files.createTempDirectory("lore-gguf").resolve("tiny.gguf"), 5, null);
         registry.add("lore.generator", () -> "local");
         registry.add("lore.local.model-path", model::toString);
-        registry.add("lore.local.context-size", () -> "256");
+        registry.add("lore.local.context-size", () -> "1024");
+        registry.add("lore.answers.context-tokens", () -> "1024");
+        registry.add("lore.answers.max-answer-tokens", () -> "48");
+        registry.add("lore.answers.min-support", () -> "0");
         registry.add("lore.local.contexts", () -> "1");
         registry.add("lore.retrieval.hyde.max-tokens", () -> "16");
         registry.add("lore.retrieval.rerank.max-passage-chars", () -> "100");
@@ -81,5 +86,30 @@ class LocalEngineSearchApiTests extends IntegrationTest {
                 "lore_model_calls_total\\{[^}]*backend=\"local:tiny.gguf\",outcome=\"success\",role=\"scorer\"[^}]*} 2");
         assertThat(metrics).containsPattern("lore_model_tokens_total\\{[^}]*backend=\"local:tiny.gguf\","
                 + "kind=\"completion\",role=\"generator\"[^}]*} [1-9]");
+    }
+
+    @Test
+    void flareDirectRunsOnTheEnginesLogprobsAndRetrievesOnLowConfidenceTokens() {
+        // a random-weight model is unsure of nearly every token: with θ near 1 each look-ahead triggers a retrieval
+        Api.Response response = admin().post("/api/v1/answer", Map.of("collection", COLLECTION,
+                "question", "How many vacation days do staff earn?", "strategy", "flare",
+                "flare", Map.of("threshold", 0.99, "maskBelow", 0.5, "lookaheadTokens", 8, "maxRetrievals", 2,
+                        "documents", 1)));
+        assertThat(response.status()).as(response.raw()).isEqualTo(200);
+        JsonNode answer = response.body();
+        assertThat(answer.path("flare").asString()).isEqualTo("direct");
+        assertThat(answer.path("generator").asString()).isEqualTo("local:tiny.gguf");
+        JsonNode retrievals = answer.path("retrievals");
+        assertThat(retrievals.get(0).path("reason").asString()).isEqualTo("initial");
+        assertThat(retrievals.size()).as(answer.toString()).isBetween(2, 3);
+        for (int i = 1; i < retrievals.size(); i++) {
+            JsonNode retrieval = retrievals.get(i);
+            assertThat(retrieval.path("reason").asString()).isEqualTo("low-confidence");
+            assertThat(retrieval.path("trigger")).isNotEmpty();
+            retrieval.path("trigger").forEach(token -> assertThat(token.path("p").asDouble()).isLessThan(0.99));
+        }
+        // each retrieval regenerates its sentence: at least one call per look-ahead and one per retrieval
+        assertThat(answer.path("usage").path("llmCalls").asInt()).isGreaterThanOrEqualTo(2 * (retrievals.size() - 1));
+        assertThat(answer.path("usage").path("completionTokens").asLong()).isPositive();
     }
 }
