@@ -48,4 +48,5 @@ CREATE INDEX memories_agent_created_idx ON memories (agent_id, created_at DESC);
 -- the bounded candidate pools of a large stream: most recently accessed and most important
 CREATE INDEX memories_agent_accessed_idx ON memories (agent_id, last_accessed_at DESC);
 CREATE INDEX memories_agent_importance_idx ON memories (agent_id, importance DESC);
-CREATE INDEX memories_embedding_idx ON memories USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64);
+CREATE INDEX memories_embedding_idx ON memories USING hnsw (embedding vector_cosine_ops)
+    WITH (m = 16, ef_construction = 64);

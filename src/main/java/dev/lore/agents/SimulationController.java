@@ -77,7 +77,8 @@ class SimulationController {
         if (stepMinutes < 1 || stepMinutes > 1440) {
             throw LoreException.invalid("stepMinutes must be between 1 and 1440, was " + stepMinutes);
         }
-        String schedule = request.schedule() == null || request.schedule().isBlank() ? null : request.schedule().strip();
+        String schedule = request.schedule() == null || request.schedule().isBlank() ? null
+                : request.schedule().strip();
         if (schedule != null && !CronExpression.isValidExpression(schedule)) {
             throw LoreException.invalid("schedule must be a Spring cron expression (six fields, e.g. "
                     + "'0 */5 * * * *'), was '" + schedule + "'");
