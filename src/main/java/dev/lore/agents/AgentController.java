@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -17,11 +19,16 @@ import org.springframework.web.bind.annotation.RestController;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
+import dev.lore.agents.conversation.Conversations;
+import dev.lore.agents.conversation.Interviewer;
 import dev.lore.agents.memory.MemoryKind;
 import dev.lore.agents.memory.MemoryStream;
 import dev.lore.agents.memory.NewMemory;
 import dev.lore.agents.memory.ScoredMemory;
 import dev.lore.agents.memory.StoredMemory;
+import dev.lore.agents.planning.DayPlan;
+import dev.lore.agents.planning.Planner;
+import dev.lore.agents.reflection.Reflector;
 import dev.lore.web.LoreException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -35,14 +42,63 @@ class AgentController {
     static final int MAX_TEXT = 4000;
     static final int MAX_MEMORIES_PER_REQUEST = 200;
 
+    private static final Logger log = LoggerFactory.getLogger(AgentController.class);
+
     private final AgentsAccess access;
     private final MemoryStream memories;
     private final JsonMapper json;
+    private final Reflector reflector;
+    private final Planner planner;
+    private final Interviewer interviewer;
+    private final Conversations conversations;
+    private final Agents agents;
+    private final AgentsProperties properties;
 
-    AgentController(AgentsAccess access, MemoryStream memories, JsonMapper json) {
+    AgentController(AgentsAccess access, MemoryStream memories, JsonMapper json, Reflector reflector, Planner planner,
+            Interviewer interviewer, Conversations conversations, Agents agents, AgentsProperties properties) {
         this.access = access;
         this.memories = memories;
         this.json = json;
+        this.reflector = reflector;
+        this.planner = planner;
+        this.interviewer = interviewer;
+        this.conversations = conversations;
+        this.agents = agents;
+        this.properties = properties;
+    }
+
+    record ReflectionView(UUID id, String text, double importance, LocalDateTime at, List<UUID> evidence) {
+
+        static ReflectionView of(StoredMemory memory) {
+            return new ReflectionView(memory.id(), memory.text(), memory.importance(), memory.at(),
+                    memory.evidence());
+        }
+    }
+
+    record AtBody(String at) {
+    }
+
+    record PlanBody(String day, String at, String reaction) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record PlanView(java.time.LocalDate day, List<DayPlan.Item> items, List<String> outline,
+            List<DayPlan.Item> blocks, LocalDateTime decomposed, ModelUse.Usage usage) {
+    }
+
+    record InterviewBody(String question, String at) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record InterviewView(String answer, List<UUID> memories, ModelUse.Usage usage) {
+    }
+
+    record ConverseBody(String with, String at) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record ConversationView(List<Conversations.Turn> turns, boolean ended, List<UUID> memories,
+            ModelUse.Usage usage) {
     }
 
     record MemoryBody(String text, String kind, String at, Double importance) {
@@ -50,16 +106,16 @@ class AgentController {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record MemoryView(UUID id, String kind, String text, double importance, String importanceFrom, LocalDateTime at,
-            List<UUID> evidence, ModelUse.Usage usage) {
+            List<UUID> evidence, List<ReflectionView> reflections, ModelUse.Usage usage) {
 
-        static MemoryView of(StoredMemory memory, ModelUse.Usage usage) {
+        static MemoryView of(StoredMemory memory, List<ReflectionView> reflections, ModelUse.Usage usage) {
             return new MemoryView(memory.id(), memory.kind().wireName(), memory.text(), memory.importance(),
-                    memory.importanceFrom(), memory.at(), memory.evidence(), usage);
+                    memory.importanceFrom(), memory.at(), memory.evidence(), reflections, usage);
         }
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record MemoriesAdded(List<MemoryView> memories, ModelUse.Usage usage) {
+    record MemoriesAdded(List<MemoryView> memories, List<ReflectionView> reflections, ModelUse.Usage usage) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -103,11 +159,116 @@ class AgentController {
         }
         ModelUse use = new ModelUse();
         MemoryStream.Added added = memories.add(found.agent().id(), batch, use);
+        List<ReflectionView> reflections = null;
+        if (added.importanceSinceReflection() > properties.reflectionThreshold()) {
+            reflections = reflectWhenDue(found, batch, use);
+        }
         Object answer = body.isArray()
-                ? new MemoriesAdded(added.memories().stream().map(m -> MemoryView.of(m, null)).toList(),
-                        use.orNull())
-                : MemoryView.of(added.memories().get(0), use.orNull());
+                ? new MemoriesAdded(added.memories().stream().map(m -> MemoryView.of(m, null, null)).toList(),
+                        reflections, use.orNull())
+                : MemoryView.of(added.memories().get(0), reflections, use.orNull());
         return ResponseEntity.status(HttpStatus.CREATED).body(answer);
+    }
+
+    /**
+     * The reflection the new memories made due; the memories are stored already, so a reflection the model fails
+     * is logged and left for the next memory to trigger instead of failing the request.
+     */
+    private List<ReflectionView> reflectWhenDue(Agents.Found found, List<NewMemory> batch, ModelUse use) {
+        LocalDateTime at = batch.stream().map(NewMemory::at).max(LocalDateTime::compareTo).orElse(found.clock());
+        try {
+            return reflector.reflect(found.agent(), at, found.weights(), use).stream().map(ReflectionView::of)
+                    .toList();
+        }
+        catch (LoreException e) {
+            log.warn("Agent {} is due to reflect but could not: {}", found.agent().id(), e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * Reflects now: the answer is the contract's array of reflections; the model usage travels in the
+     * {@code Lore-Usage} header since an array has no room for it.
+     */
+    @PostMapping("/{id}/reflect")
+    ResponseEntity<List<ReflectionView>> reflect(@PathVariable String id, @RequestBody(required = false) AtBody body) {
+        Agents.Found found = access.agent(id);
+        LocalDateTime at = AgentsAccess.time("at", body == null ? null : body.at(), found.clock());
+        ModelUse use = new ModelUse();
+        List<ReflectionView> reflections = reflector.reflect(found.agent(), at, found.weights(), use).stream()
+                .map(ReflectionView::of).toList();
+        ModelUse.Usage usage = use.orNull();
+        ResponseEntity.BodyBuilder response = ResponseEntity.ok();
+        if (usage != null) {
+            response.header("Lore-Usage", "llmCalls=" + usage.llmCalls() + ", promptTokens=" + usage.promptTokens()
+                    + ", completionTokens=" + usage.completionTokens());
+        }
+        return response.body(reflections);
+    }
+
+    /** Plans a day (outline, hour blocks, actions for the block about to run), or re-plans after a reaction. */
+    @PostMapping("/{id}/plan")
+    PlanView plan(@PathVariable String id, @RequestBody(required = false) PlanBody body) {
+        Agents.Found found = access.agent(id);
+        PlanBody request = body == null ? new PlanBody(null, null, null) : body;
+        java.time.LocalDate day;
+        try {
+            day = request.day() == null ? found.clock().toLocalDate()
+                    : java.time.LocalDate.parse(request.day().strip());
+        }
+        catch (java.time.format.DateTimeParseException e) {
+            throw LoreException.invalid("day must be an ISO date such as 2026-02-13, was '" + request.day() + "'");
+        }
+        ModelUse use = new ModelUse();
+        DayPlan plan;
+        if (request.reaction() != null) {
+            String reaction = SimulationController.text("reaction", request.reaction(), MAX_TEXT, true);
+            LocalDateTime at = AgentsAccess.time("at", request.at(), found.clock());
+            DayPlan current = found.plan() == null ? null : json.readValue(found.plan(), DayPlan.class);
+            if (current == null || !current.day().equals(day)) {
+                throw LoreException.conflict("no-plan", "No plan for the day",
+                        "The agent has no plan for " + day + " to change: plan the day first");
+            }
+            plan = planner.replan(found.agent(), current, at, reaction, use);
+        }
+        else {
+            plan = planner.plan(found.agent(), day, found.clock(), found.weights(), use);
+        }
+        agents.savePlan(found.agent().id(), json.writeValueAsString(plan));
+        return new PlanView(plan.day(), plan.items(), plan.outline(), plan.blocks(), plan.decomposed(), use.orNull());
+    }
+
+    @PostMapping("/{id}/interview")
+    InterviewView interview(@PathVariable String id, @RequestBody InterviewBody body) {
+        Agents.Found found = access.agent(id);
+        String question = SimulationController.text("question", body.question(), MAX_TEXT, true);
+        LocalDateTime at = AgentsAccess.time("at", body.at(), found.clock());
+        ModelUse use = new ModelUse();
+        Interviewer.Answer answer = interviewer.interview(found.agent(), question, at, found.weights(), use);
+        return new InterviewView(answer.answer(), answer.memories(), use.orNull());
+    }
+
+    /** A conversation with another agent of the same simulation; this agent speaks first. */
+    @PostMapping("/{id}/converse")
+    ConversationView converse(@PathVariable String id, @RequestBody ConverseBody body) {
+        Agents.Found found = access.agent(id);
+        if (body.with() == null || body.with().isBlank()) {
+            throw LoreException.invalid("with must name the other agent's id");
+        }
+        Agents.Found other = access.agent(body.with().strip());
+        if (other.agent().id().equals(found.agent().id())) {
+            throw LoreException.invalid("an agent cannot converse with itself");
+        }
+        if (!other.agent().simulationId().equals(found.agent().simulationId())) {
+            throw LoreException.invalid("agents converse only within one simulation; " + body.with()
+                    + " belongs to another");
+        }
+        LocalDateTime at = AgentsAccess.time("at", body.at(), found.clock());
+        ModelUse use = new ModelUse();
+        Conversations.Conversation conversation = conversations.converse(found.agent(), other.agent(), at,
+                found.weights(), use);
+        return new ConversationView(conversation.turns(), conversation.ended(),
+                conversation.memories().stream().map(StoredMemory::id).toList(), use.orNull());
     }
 
     /** The top {@code k} memories by the paper's score, which become accessed at {@code at}. */
@@ -151,6 +312,6 @@ class AgentController {
         }
         MemoryKind kind = MemoryKind.parse(body.kind());
         return new NewMemory(kind, text, AgentsAccess.time(prefix + "at", body.at(), clock), body.importance(),
-                List.of());
+                null, List.of());
     }
 }

@@ -122,7 +122,7 @@ public class MemoryStream {
             for (int i = 0; i < memories.size(); i++) {
                 NewMemory memory = memories.get(i);
                 double importance = byIndex[i] == null ? memory.importance() : byIndex[i].value();
-                String from = byIndex[i] == null ? "given" : byIndex[i].from();
+                String from = byIndex[i] == null ? memory.importanceFrom() : byIndex[i].from();
                 UUID id = UUID.randomUUID();
                 jdbc.sql("""
                         INSERT INTO memories (id, agent_id, kind, text, embedding, created_at, last_accessed_at,
