@@ -25,6 +25,8 @@ CREATE TABLE agents (
     plan                        jsonb,
     -- summed importance of the memories stored since the last reflection; a reflection is due past the threshold
     importance_since_reflection real        NOT NULL DEFAULT 0,
+    -- kept with each insert: retrieval picks exact scoring or bounded candidate pools by it without counting
+    memory_count                bigint      NOT NULL DEFAULT 0,
     created_at                  timestamptz NOT NULL,
     UNIQUE (simulation_id, name)
 );

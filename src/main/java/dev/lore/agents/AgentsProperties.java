@@ -22,6 +22,10 @@ import org.springframework.validation.annotation.Validated;
  * @param interviewMemories how many memories an interview answer draws on
  * @param maxTurns the most utterances a conversation has (at most 8)
  * @param conversationMemories how many memories a speaker retrieves about the other before each turn
+ * @param exactBelow streams with fewer memories are scored whole; larger ones through bounded candidate pools
+ * @param vectorPool candidates taken from the vector index (nearest to the query)
+ * @param recencyPool candidates taken as the most recently accessed
+ * @param importancePool candidates taken as the most important
  */
 @Validated
 @ConfigurationProperties("lore.agents")
@@ -35,5 +39,9 @@ public record AgentsProperties(
         @DefaultValue("10") @Min(1) @Max(100) int evidencePerQuestion,
         @DefaultValue("10") @Min(1) @Max(100) int interviewMemories,
         @DefaultValue("8") @Min(2) @Max(8) int maxTurns,
-        @DefaultValue("5") @Min(1) @Max(50) int conversationMemories) {
+        @DefaultValue("5") @Min(1) @Max(50) int conversationMemories,
+        @DefaultValue("2000") @Min(0) int exactBelow,
+        @DefaultValue("200") @Min(1) @Max(5000) int vectorPool,
+        @DefaultValue("100") @Min(1) @Max(5000) int recencyPool,
+        @DefaultValue("100") @Min(1) @Max(5000) int importancePool) {
 }

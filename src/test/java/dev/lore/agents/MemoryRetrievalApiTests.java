@@ -15,7 +15,11 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.support.TransactionTemplate;
 
+import dev.lore.agents.memory.MemoryStream;
+import dev.lore.agents.memory.ScoredMemory;
+import dev.lore.agents.memory.Weights;
 import dev.lore.models.Embedder;
 import dev.lore.support.Api;
 import dev.lore.support.IntegrationTest;
@@ -32,6 +36,12 @@ class MemoryRetrievalApiTests extends IntegrationTest {
 
     @Autowired
     JdbcClient jdbc;
+
+    @Autowired
+    MemoryStream stream;
+
+    @Autowired
+    TransactionTemplate transactions;
 
     /** A memory as the test knows it, to score it independently of the SQL. */
     private record Known(String id, String text, double importance, LocalDateTime lastAccess) {
@@ -108,6 +118,35 @@ class MemoryRetrievalApiTests extends IntegrationTest {
         assertThat(result.get(0).path("scores").path("recency").asDouble()).isEqualTo(0.5);
         assertThat(result.get(0).path("scores").path("total").asDouble()).isCloseTo(1.5, offset(1e-9));
         assertThat(result.get(1).path("scores").path("total").asDouble()).isCloseTo(0.5, offset(1e-9));
+    }
+
+    @Test
+    void boundedCandidatePoolsScoreASmallStreamExactlyAsScoringItWhole() {
+        String simulation = AgentsFixture.simulation(admin(), "pools", "2026-02-13T07:00:00", null);
+        String agent = AgentsFixture.agent(admin(), simulation, "Carmen", List.of());
+        String[] topics = {"the bakery", "the river walk", "a chess game", "the town hall", "a birthday gift"};
+        for (int i = 0; i < 40; i++) {
+            AgentsFixture.remember(admin(), agent, "Carmen thought about " + topics[i % topics.length] + " on day "
+                    + i, LocalDateTime.parse("2026-02-01T07:00:00").plusHours(7L * i).toString(), 1 + (i * 7) % 10);
+        }
+        UUID id = UUID.fromString(agent);
+        LocalDateTime at = LocalDateTime.parse("2026-02-13T07:00:00");
+        List<ScoredMemory> whole = rolledBack(() -> stream.retrieve(id, "a present for a birthday", 10, at,
+                Weights.EQUAL, MemoryStream.Candidates.ALL));
+        List<ScoredMemory> pooled = rolledBack(() -> stream.retrieve(id, "a present for a birthday", 10, at,
+                Weights.EQUAL, MemoryStream.Candidates.POOLS));
+        assertThat(pooled).hasSize(10);
+        for (int i = 0; i < whole.size(); i++) {
+            assertThat(pooled.get(i).memory().id()).isEqualTo(whole.get(i).memory().id());
+            assertThat(pooled.get(i).scores().total()).isCloseTo(whole.get(i).scores().total(), offset(1e-9));
+        }
+    }
+
+    private <T> T rolledBack(java.util.function.Supplier<T> work) {
+        return transactions.execute(status -> {
+            status.setRollbackOnly();
+            return work.get();
+        });
     }
 
     private Known known(String agent, String text, String at, double importance) {

@@ -18,6 +18,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import com.pgvector.PGvector;
 
+import dev.lore.agents.AgentsProperties;
 import dev.lore.agents.ModelUse;
 import dev.lore.models.Embedder;
 
@@ -35,39 +36,105 @@ public class MemoryStream {
     private static final String COLUMNS = """
             id, kind, text, importance, importance_from, created_at, last_accessed_at, evidence""";
 
-    /**
-     * Generative agents' retrieval score (Park et al. 2023, section 4.1), over every memory the agent had at
-     * {@code :at}: recency = 0.995^(hours since last access), importance as rated, relevance = cosine similarity;
-     * each min-max normalised over the candidates (a component that does not vary is 0.5 for all), the total their
-     * weighted sum. The top {@code :k} get {@code :at} as their last access in the same statement; the response
-     * shows the values from before that update (every part of a statement sees one snapshot).
-     */
-    static final String RETRIEVE = """
+    /** Which memories a retrieval scores: all of them, bounded pools, or whichever suits the stream's size. */
+    public enum Candidates {
+        AUTO, ALL, POOLS
+    }
+
+    /** Every memory the agent had at {@code :at} is a candidate; the bounds are the candidates' own. */
+    private static final String ALL_CANDIDATES = """
             WITH candidates AS (
-                SELECT m.id, m.kind, m.text, m.importance::float8 AS importance, m.importance_from, m.created_at,
-                       m.last_accessed_at, m.evidence,
-                       GREATEST(EXTRACT(EPOCH FROM (CAST(:at AS timestamp) - m.last_accessed_at))::float8 / 3600, 0)
-                           AS hours,
-                       CASE WHEN :hasQuery THEN 1 - (m.embedding <=> CAST(:query AS vector)) END AS cosine
+                SELECT %s
                 FROM memories m
                 WHERE m.agent_id = :agent AND m.created_at <= CAST(:at AS timestamp)
             ),
             raw AS (
                 SELECT c.*, power(0.995, c.hours) AS recency FROM candidates c
             ),
-            normalised AS (
-                SELECT r.*,
-                       COALESCE((r.recency - min(r.recency) OVER all_of)
-                                / NULLIF(max(r.recency) OVER all_of - min(r.recency) OVER all_of, 0), 0.5)
-                           AS n_recency,
-                       COALESCE((r.importance - min(r.importance) OVER all_of)
-                                / NULLIF(max(r.importance) OVER all_of - min(r.importance) OVER all_of, 0), 0.5)
-                           AS n_importance,
-                       CASE WHEN :hasQuery THEN COALESCE((r.cosine - min(r.cosine) OVER all_of)
-                                / NULLIF(max(r.cosine) OVER all_of - min(r.cosine) OVER all_of, 0), 0.5) END
-                           AS n_relevance
+            bounded AS (
+                SELECT r.*, min(r.recency) OVER all_of AS min_recency, max(r.recency) OVER all_of AS max_recency,
+                       min(r.importance) OVER all_of AS min_importance,
+                       max(r.importance) OVER all_of AS max_importance,
+                       min(r.cosine) OVER all_of AS min_cosine, max(r.cosine) OVER all_of AS max_cosine
                 FROM raw r
                 WINDOW all_of AS ()
+            ),
+            """;
+
+    /**
+     * A large stream's candidates: the nearest memories by the HNSW index, the most recently accessed and the most
+     * important (each pool bounded). The recency and importance bounds are the whole stream's, read from the
+     * indexes; the least similar memory is the one nearest the opposite of the query (an index search too), so the
+     * candidates score as they would among all memories, and only a memory outside every pool can be missed.
+     */
+    private static final String POOLED_CANDIDATES = """
+            WITH pool AS (
+                (SELECT id FROM memories WHERE agent_id = :agent AND created_at <= CAST(:at AS timestamp)
+                 ORDER BY embedding <=> CAST(:query AS vector) LIMIT :vectorPool)
+                UNION
+                (SELECT id FROM memories WHERE agent_id = :agent AND created_at <= CAST(:at AS timestamp)
+                 ORDER BY last_accessed_at DESC LIMIT :recencyPool)
+                UNION
+                (SELECT id FROM memories WHERE agent_id = :agent AND created_at <= CAST(:at AS timestamp)
+                 ORDER BY importance DESC LIMIT :importancePool)
+            ),
+            stream AS (
+                SELECT (SELECT min(last_accessed_at) FROM memories
+                        WHERE agent_id = :agent AND created_at <= CAST(:at AS timestamp)) AS oldest_access,
+                       (SELECT max(last_accessed_at) FROM memories
+                        WHERE agent_id = :agent AND created_at <= CAST(:at AS timestamp)) AS newest_access,
+                       (SELECT min(importance)::float8 FROM memories
+                        WHERE agent_id = :agent AND created_at <= CAST(:at AS timestamp)) AS least_important,
+                       (SELECT max(importance)::float8 FROM memories
+                        WHERE agent_id = :agent AND created_at <= CAST(:at AS timestamp)) AS most_important,
+                       (SELECT 1 - (embedding <=> CAST(:query AS vector)) FROM memories
+                        WHERE agent_id = :agent AND created_at <= CAST(:at AS timestamp)
+                        ORDER BY embedding <=> CAST(:opposite AS vector) LIMIT 1) AS least_similar
+            ),
+            candidates AS (
+                SELECT %s
+                FROM memories m JOIN pool ON pool.id = m.id
+            ),
+            raw AS (
+                SELECT c.*, power(0.995, c.hours) AS recency FROM candidates c
+            ),
+            bounded AS (
+                SELECT r.*,
+                       power(0.995, GREATEST(EXTRACT(EPOCH FROM (CAST(:at AS timestamp) - s.oldest_access))::float8
+                                             / 3600, 0)) AS min_recency,
+                       power(0.995, GREATEST(EXTRACT(EPOCH FROM (CAST(:at AS timestamp) - s.newest_access))::float8
+                                             / 3600, 0)) AS max_recency,
+                       s.least_important AS min_importance, s.most_important AS max_importance,
+                       LEAST(s.least_similar, min(r.cosine) OVER ()) AS min_cosine, max(r.cosine) OVER () AS max_cosine
+                FROM raw r CROSS JOIN stream s
+            ),
+            """;
+
+    /** What each candidate's score starts from: hours since its last access at {@code :at}, and its cosine. */
+    private static final String CANDIDATE_COLUMNS = """
+            m.id, m.kind, m.text, m.importance::float8 AS importance, m.importance_from, m.created_at,
+                       m.last_accessed_at, m.evidence,
+                       GREATEST(EXTRACT(EPOCH FROM (CAST(:at AS timestamp) - m.last_accessed_at))::float8 / 3600, 0)
+                           AS hours,
+                       CASE WHEN :hasQuery THEN 1 - (m.embedding <=> CAST(:query AS vector)) END AS cosine""";
+
+    /**
+     * Generative agents' retrieval score (Park et al. 2023, section 4.1): recency = 0.995^(hours since last access),
+     * importance as rated, relevance = cosine similarity; each min-max normalised (a component that does not vary
+     * is 0.5 for all), the total their weighted sum. The top {@code :k} get {@code :at} as their last access in the
+     * same statement; the response shows the values from before that update (a statement sees one snapshot).
+     */
+    private static final String SCORE = """
+            normalised AS (
+                SELECT b.*,
+                       COALESCE((b.recency - b.min_recency) / NULLIF(b.max_recency - b.min_recency, 0), 0.5)
+                           AS n_recency,
+                       COALESCE((b.importance - b.min_importance) / NULLIF(b.max_importance - b.min_importance, 0),
+                                0.5) AS n_importance,
+                       CASE WHEN :hasQuery THEN COALESCE((b.cosine - b.min_cosine)
+                                                         / NULLIF(b.max_cosine - b.min_cosine, 0), 0.5) END
+                           AS n_relevance
+                FROM bounded b
             ),
             top AS (
                 SELECT n.*, :wRecency * n.n_recency + :wImportance * n.n_importance
@@ -83,14 +150,19 @@ public class MemoryStream {
             SELECT * FROM top ORDER BY total DESC, created_at DESC, id
             """;
 
+    static final String RETRIEVE_ALL = ALL_CANDIDATES.formatted(CANDIDATE_COLUMNS) + SCORE;
+    static final String RETRIEVE_POOLED = POOLED_CANDIDATES.formatted(CANDIDATE_COLUMNS) + SCORE;
+
     private final JdbcClient jdbc;
     private final TransactionTemplate transactions;
     private final Embedder embedder;
     private final ImportanceRater rater;
     private final Clock clock;
+    private final AgentsProperties properties;
 
     MemoryStream(JdbcClient jdbc, TransactionTemplate transactions, Embedder embedder, ImportanceRater rater,
-            Clock clock) {
+            Clock clock, AgentsProperties properties) {
+        this.properties = properties;
         this.jdbc = jdbc;
         this.transactions = transactions;
         this.embedder = embedder;
@@ -143,25 +215,44 @@ public class MemoryStream {
                 }
             }
             Double since = jdbc.sql("""
-                    UPDATE agents SET importance_since_reflection = importance_since_reflection + :counted
+                    UPDATE agents SET importance_since_reflection = importance_since_reflection + :counted,
+                                      memory_count = memory_count + :added
                     WHERE id = :agent RETURNING importance_since_reflection::float8""")
-                    .param("counted", counted).param("agent", agentId).query(Double.class).single();
+                    .param("counted", counted).param("added", memories.size()).param("agent", agentId)
+                    .query(Double.class).single();
             return new Added(stored, since);
         });
     }
 
     /**
      * The top {@code k} memories the agent had at {@code at} by the paper's score for {@code query} ({@code null}:
-     * recency and importance only), which are marked as accessed at {@code at}.
+     * recency and importance only), which are marked as accessed at {@code at}: all memories are scored below
+     * {@code lore.agents.exact-below} memories (or without a query), bounded candidate pools above.
      */
     public List<ScoredMemory> retrieve(UUID agentId, String query, int k, LocalDateTime at, Weights weights) {
+        return retrieve(agentId, query, k, at, weights, Candidates.AUTO);
+    }
+
+    public List<ScoredMemory> retrieve(UUID agentId, String query, int k, LocalDateTime at, Weights weights,
+            Candidates candidates) {
         boolean hasQuery = query != null && !query.isBlank();
         Object vector = null;
+        Object opposite = null;
         if (hasQuery) {
-            vector = new PGvector(embedder.embedQuery(query));
+            float[] embedded = embedder.embedQuery(query);
+            float[] negated = new float[embedded.length];
+            for (int i = 0; i < embedded.length; i++) {
+                negated[i] = -embedded[i];
+            }
+            vector = new PGvector(embedded);
+            opposite = new PGvector(negated);
         }
-        return jdbc.sql(RETRIEVE)
+        boolean pooled = hasQuery && (candidates == Candidates.POOLS
+                || candidates == Candidates.AUTO && count(agentId) >= properties.exactBelow());
+        return jdbc.sql(pooled ? RETRIEVE_POOLED : RETRIEVE_ALL)
                 .param("agent", agentId).param("at", at).param("hasQuery", hasQuery).param("query", vector)
+                .param("opposite", opposite).param("vectorPool", properties.vectorPool())
+                .param("recencyPool", properties.recencyPool()).param("importancePool", properties.importancePool())
                 .param("wRecency", weights.recency()).param("wImportance", weights.importance())
                 .param("wRelevance", weights.relevance()).param("k", k)
                 .query((rs, row) -> new ScoredMemory(memory(rs), new ScoredMemory.Scores(
@@ -192,9 +283,10 @@ public class MemoryStream {
                 .param("agent", agentId).query(Double.class).optional().orElse(0.0);
     }
 
+    /** How many memories the agent has, as kept on its row by every insert. */
     public long count(UUID agentId) {
-        return jdbc.sql("SELECT count(*) FROM memories WHERE agent_id = :agent").param("agent", agentId)
-                .query(Long.class).single();
+        return jdbc.sql("SELECT memory_count FROM agents WHERE id = :agent").param("agent", agentId)
+                .query(Long.class).optional().orElse(0L);
     }
 
     static StoredMemory memory(ResultSet rs) throws SQLException {
