@@ -47,8 +47,11 @@ CREATE TABLE memories (
     stored_at        timestamptz NOT NULL
 );
 CREATE INDEX memories_agent_created_idx ON memories (agent_id, created_at DESC);
--- the bounded candidate pools of a large stream: most recently accessed and most important
+-- a large stream's bounds (oldest and newest access, least and most important) and its candidate pools: the most
+-- recently accessed memories of each importance level
 CREATE INDEX memories_agent_accessed_idx ON memories (agent_id, last_accessed_at DESC);
 CREATE INDEX memories_agent_importance_idx ON memories (agent_id, importance DESC);
+CREATE INDEX memories_agent_standing_idx ON memories (agent_id, floor(importance), last_accessed_at DESC)
+    INCLUDE (id, created_at, importance);
 CREATE INDEX memories_embedding_idx ON memories USING hnsw (embedding vector_cosine_ops)
     WITH (m = 16, ef_construction = 64);

@@ -23,9 +23,10 @@ import org.springframework.validation.annotation.Validated;
  * @param maxTurns the most utterances a conversation has (at most 8)
  * @param conversationMemories how many memories a speaker retrieves about the other before each turn
  * @param exactBelow streams with fewer memories are scored whole; larger ones through bounded candidate pools
- * @param vectorPool candidates taken from the vector index (nearest to the query)
- * @param recencyPool candidates taken as the most recently accessed
- * @param importancePool candidates taken as the most important
+ * @param vectorPool candidates taken from the vector index, nearest to the query (keep it within
+ *        {@code hnsw.ef_search}, 100: past it pgvector's iterative scan made the search 50 times slower)
+ * @param recentPerLevel candidates taken for the top importance level: its most recently accessed memories (lower
+ *        levels give fewer, see {@code MemoryStream})
  */
 @Validated
 @ConfigurationProperties("lore.agents")
@@ -41,7 +42,6 @@ public record AgentsProperties(
         @DefaultValue("8") @Min(2) @Max(8) int maxTurns,
         @DefaultValue("5") @Min(1) @Max(50) int conversationMemories,
         @DefaultValue("2000") @Min(0) int exactBelow,
-        @DefaultValue("200") @Min(1) @Max(5000) int vectorPool,
-        @DefaultValue("100") @Min(1) @Max(5000) int recencyPool,
-        @DefaultValue("100") @Min(1) @Max(5000) int importancePool) {
+        @DefaultValue("100") @Min(1) @Max(1000) int vectorPool,
+        @DefaultValue("300") @Min(1) @Max(1000) int recentPerLevel) {
 }

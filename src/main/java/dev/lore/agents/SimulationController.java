@@ -51,7 +51,6 @@ class SimulationController {
     record AgentSummary(UUID id, String name, String location) {
     }
 
-    @JsonInclude(JsonInclude.Include.NON_NULL)
     record SimulationView(UUID id, String name, LocalDateTime startsAt, LocalDateTime clock, int stepMinutes,
             long step, String status, String schedule, Weights weights, List<AgentSummary> agents) {
     }

@@ -62,21 +62,28 @@ public class MemoryStream {
             """;
 
     /**
-     * A large stream's candidates: the nearest memories by the HNSW index, the most recently accessed and the most
-     * important (each pool bounded). The recency and importance bounds are the whole stream's, read from the
-     * indexes; the least similar memory is the one nearest the opposite of the query (an index search too), so the
-     * candidates score as they would among all memories, and only a memory outside every pool can be missed.
+     * A large stream's candidates, each pool read from an index: the memories nearest the query (HNSW), and for
+     * each importance level 1-10 its most recently accessed ones, which hold the memories that recency and
+     * importance together rank highest. A lower level must be more recent to compete, so it gives fewer:
+     * {@code :recentPerLevel} x ((wRecency + wImportance x level / 10) / (wRecency + wImportance))^2, every level
+     * the same when importance has no weight. The recency and importance bounds are the whole stream's, read from
+     * the indexes; the cosine bounds are the candidates' own (the least similar of all memories has no index).
      */
     private static final String POOLED_CANDIDATES = """
             WITH pool AS (
                 (SELECT id FROM memories WHERE agent_id = :agent AND created_at <= CAST(:at AS timestamp)
                  ORDER BY embedding <=> CAST(:query AS vector) LIMIT :vectorPool)
                 UNION
-                (SELECT id FROM memories WHERE agent_id = :agent AND created_at <= CAST(:at AS timestamp)
-                 ORDER BY last_accessed_at DESC LIMIT :recencyPool)
-                UNION
-                (SELECT id FROM memories WHERE agent_id = :agent AND created_at <= CAST(:at AS timestamp)
-                 ORDER BY importance DESC LIMIT :importancePool)
+                SELECT recent.id FROM generate_series(1, 10) AS level CROSS JOIN LATERAL (
+                    SELECT newest.id FROM (
+                        SELECT id, last_accessed_at FROM memories
+                        WHERE agent_id = :agent AND floor(importance) = level::float8
+                          AND created_at <= CAST(:at AS timestamp)
+                        ORDER BY last_accessed_at DESC LIMIT :recentPerLevel) newest
+                    ORDER BY newest.last_accessed_at DESC
+                    LIMIT ceil(:recentPerLevel * power(COALESCE((:wRecency + :wImportance * level / 10.0)
+                                                                / NULLIF(:wRecency + :wImportance, 0), 1), 2))::int
+                ) recent
             ),
             stream AS (
                 SELECT (SELECT min(last_accessed_at) FROM memories
@@ -86,10 +93,7 @@ public class MemoryStream {
                        (SELECT min(importance)::float8 FROM memories
                         WHERE agent_id = :agent AND created_at <= CAST(:at AS timestamp)) AS least_important,
                        (SELECT max(importance)::float8 FROM memories
-                        WHERE agent_id = :agent AND created_at <= CAST(:at AS timestamp)) AS most_important,
-                       (SELECT 1 - (embedding <=> CAST(:query AS vector)) FROM memories
-                        WHERE agent_id = :agent AND created_at <= CAST(:at AS timestamp)
-                        ORDER BY embedding <=> CAST(:opposite AS vector) LIMIT 1) AS least_similar
+                        WHERE agent_id = :agent AND created_at <= CAST(:at AS timestamp)) AS most_important
             ),
             candidates AS (
                 SELECT %s
@@ -105,7 +109,7 @@ public class MemoryStream {
                        power(0.995, GREATEST(EXTRACT(EPOCH FROM (CAST(:at AS timestamp) - s.newest_access))::float8
                                              / 3600, 0)) AS max_recency,
                        s.least_important AS min_importance, s.most_important AS max_importance,
-                       LEAST(s.least_similar, min(r.cosine) OVER ()) AS min_cosine, max(r.cosine) OVER () AS max_cosine
+                       min(r.cosine) OVER () AS min_cosine, max(r.cosine) OVER () AS max_cosine
                 FROM raw r CROSS JOIN stream s
             ),
             """;
@@ -237,22 +241,14 @@ public class MemoryStream {
             Candidates candidates) {
         boolean hasQuery = query != null && !query.isBlank();
         Object vector = null;
-        Object opposite = null;
         if (hasQuery) {
-            float[] embedded = embedder.embedQuery(query);
-            float[] negated = new float[embedded.length];
-            for (int i = 0; i < embedded.length; i++) {
-                negated[i] = -embedded[i];
-            }
-            vector = new PGvector(embedded);
-            opposite = new PGvector(negated);
+            vector = new PGvector(embedder.embedQuery(query));
         }
         boolean pooled = hasQuery && (candidates == Candidates.POOLS
                 || candidates == Candidates.AUTO && count(agentId) >= properties.exactBelow());
         return jdbc.sql(pooled ? RETRIEVE_POOLED : RETRIEVE_ALL)
                 .param("agent", agentId).param("at", at).param("hasQuery", hasQuery).param("query", vector)
-                .param("opposite", opposite).param("vectorPool", properties.vectorPool())
-                .param("recencyPool", properties.recencyPool()).param("importancePool", properties.importancePool())
+                .param("vectorPool", properties.vectorPool()).param("recentPerLevel", properties.recentPerLevel())
                 .param("wRecency", weights.recency()).param("wImportance", weights.importance())
                 .param("wRelevance", weights.relevance()).param("k", k)
                 .query((rs, row) -> new ScoredMemory(memory(rs), new ScoredMemory.Scores(
