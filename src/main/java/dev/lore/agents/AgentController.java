@@ -1,0 +1,317 @@
+package dev.lore.agents;
+
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import dev.lore.agents.conversation.Conversations;
+import dev.lore.agents.conversation.Interviewer;
+import dev.lore.agents.memory.MemoryKind;
+import dev.lore.agents.memory.MemoryStream;
+import dev.lore.agents.memory.NewMemory;
+import dev.lore.agents.memory.ScoredMemory;
+import dev.lore.agents.memory.StoredMemory;
+import dev.lore.agents.planning.DayPlan;
+import dev.lore.agents.planning.Planner;
+import dev.lore.agents.reflection.Reflector;
+import dev.lore.web.LoreException;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** An agent: what it is, its memory stream, and what it does with it. */
+@RestController
+@RequestMapping("/api/v1/agents")
+class AgentController {
+
+    static final int MAX_TEXT = 4000;
+    static final int MAX_MEMORIES_PER_REQUEST = 200;
+
+    private static final Logger log = LoggerFactory.getLogger(AgentController.class);
+
+    private final AgentsAccess access;
+    private final MemoryStream memories;
+    private final JsonMapper json;
+    private final Reflector reflector;
+    private final Planner planner;
+    private final Interviewer interviewer;
+    private final Conversations conversations;
+    private final Agents agents;
+    private final AgentsProperties properties;
+
+    AgentController(AgentsAccess access, MemoryStream memories, JsonMapper json, Reflector reflector, Planner planner,
+            Interviewer interviewer, Conversations conversations, Agents agents, AgentsProperties properties) {
+        this.access = access;
+        this.memories = memories;
+        this.json = json;
+        this.reflector = reflector;
+        this.planner = planner;
+        this.interviewer = interviewer;
+        this.conversations = conversations;
+        this.agents = agents;
+        this.properties = properties;
+    }
+
+    record ReflectionView(UUID id, String text, double importance, LocalDateTime at, List<UUID> evidence) {
+
+        static ReflectionView of(StoredMemory memory) {
+            return new ReflectionView(memory.id(), memory.text(), memory.importance(), memory.at(),
+                    memory.evidence());
+        }
+    }
+
+    record AtBody(String at) {
+    }
+
+    record PlanBody(String day, String at, String reaction) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record PlanView(java.time.LocalDate day, List<DayPlan.Item> items, List<String> outline,
+            List<DayPlan.Item> blocks, LocalDateTime decomposed, ModelUse.Usage usage) {
+    }
+
+    record InterviewBody(String question, String at) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record InterviewView(String answer, List<UUID> memories, ModelUse.Usage usage) {
+    }
+
+    record ConverseBody(String with, String at) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record ConversationView(List<Conversations.Turn> turns, boolean ended, List<UUID> memories,
+            ModelUse.Usage usage) {
+    }
+
+    record MemoryBody(String text, String kind, String at, Double importance) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record MemoryView(UUID id, String kind, String text, double importance, String importanceFrom, LocalDateTime at,
+            List<UUID> evidence, List<ReflectionView> reflections, ModelUse.Usage usage) {
+
+        static MemoryView of(StoredMemory memory, List<ReflectionView> reflections, ModelUse.Usage usage) {
+            return new MemoryView(memory.id(), memory.kind().wireName(), memory.text(), memory.importance(),
+                    memory.importanceFrom(), memory.at(), memory.evidence(), reflections, usage);
+        }
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record MemoriesAdded(List<MemoryView> memories, List<ReflectionView> reflections, ModelUse.Usage usage) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record RetrievedMemory(UUID id, String kind, String text, double importance, LocalDateTime at,
+            LocalDateTime lastAccessedAt, List<UUID> evidence, ScoredMemory.Scores scores) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record AgentView(UUID id, UUID simulationId, String name, String traits, String location, JsonNode plan,
+            long memories, double importanceSinceReflection, LocalDateTime clock) {
+    }
+
+    @GetMapping("/{id}")
+    AgentView get(@PathVariable String id) {
+        Agents.Found found = access.agent(id);
+        Agent agent = found.agent();
+        return new AgentView(agent.id(), agent.simulationId(), agent.name(), agent.traits(), agent.location(),
+                found.plan() == null ? null : json.readTree(found.plan()), memories.count(agent.id()),
+                memories.importanceSinceReflection(agent.id()), found.clock());
+    }
+
+    /**
+     * Stores one memory (a JSON object) or several (an array: their importance is rated together, in one model
+     * call per batch); {@code at} defaults to the simulation's clock.
+     */
+    @PostMapping("/{id}/memories")
+    ResponseEntity<Object> remember(@PathVariable String id, @RequestBody JsonNode body) {
+        Agents.Found found = access.agent(id);
+        List<NewMemory> batch = new ArrayList<>();
+        if (body.isArray()) {
+            if (body.isEmpty() || body.size() > MAX_MEMORIES_PER_REQUEST) {
+                throw LoreException.invalid("an array of memories holds 1 to " + MAX_MEMORIES_PER_REQUEST
+                        + " memories, this one " + body.size());
+            }
+            for (int i = 0; i < body.size(); i++) {
+                batch.add(memory("[" + i + "].", body.get(i), found.clock()));
+            }
+        }
+        else {
+            batch.add(memory("", body, found.clock()));
+        }
+        ModelUse use = new ModelUse();
+        MemoryStream.Added added = memories.add(found.agent().id(), batch, use);
+        List<ReflectionView> reflections = null;
+        if (added.importanceSinceReflection() > properties.reflectionThreshold()) {
+            reflections = reflectWhenDue(found, batch, use);
+        }
+        Object answer = body.isArray()
+                ? new MemoriesAdded(added.memories().stream().map(m -> MemoryView.of(m, null, null)).toList(),
+                        reflections, use.orNull())
+                : MemoryView.of(added.memories().get(0), reflections, use.orNull());
+        return ResponseEntity.status(HttpStatus.CREATED).body(answer);
+    }
+
+    /**
+     * The reflection the new memories made due; the memories are stored already, so a reflection the model fails
+     * is logged and left for the next memory to trigger instead of failing the request.
+     */
+    private List<ReflectionView> reflectWhenDue(Agents.Found found, List<NewMemory> batch, ModelUse use) {
+        LocalDateTime at = batch.stream().map(NewMemory::at).max(LocalDateTime::compareTo).orElse(found.clock());
+        try {
+            return reflector.reflect(found.agent(), at, found.weights(), use).stream().map(ReflectionView::of)
+                    .toList();
+        }
+        catch (LoreException e) {
+            log.warn("Agent {} is due to reflect but could not: {}", found.agent().id(), e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * Reflects now: the answer is the contract's array of reflections; the model usage travels in the
+     * {@code Lore-Usage} header since an array has no room for it.
+     */
+    @PostMapping("/{id}/reflect")
+    ResponseEntity<List<ReflectionView>> reflect(@PathVariable String id, @RequestBody(required = false) AtBody body) {
+        Agents.Found found = access.agent(id);
+        LocalDateTime at = AgentsAccess.time("at", body == null ? null : body.at(), found.clock());
+        ModelUse use = new ModelUse();
+        List<ReflectionView> reflections = reflector.reflect(found.agent(), at, found.weights(), use).stream()
+                .map(ReflectionView::of).toList();
+        ModelUse.Usage usage = use.orNull();
+        ResponseEntity.BodyBuilder response = ResponseEntity.ok();
+        if (usage != null) {
+            response.header("Lore-Usage", "llmCalls=" + usage.llmCalls() + ", promptTokens=" + usage.promptTokens()
+                    + ", completionTokens=" + usage.completionTokens());
+        }
+        return response.body(reflections);
+    }
+
+    /** Plans a day (outline, hour blocks, actions for the block about to run), or re-plans after a reaction. */
+    @PostMapping("/{id}/plan")
+    PlanView plan(@PathVariable String id, @RequestBody(required = false) PlanBody body) {
+        Agents.Found found = access.agent(id);
+        PlanBody request = body == null ? new PlanBody(null, null, null) : body;
+        java.time.LocalDate day;
+        try {
+            day = request.day() == null ? found.clock().toLocalDate()
+                    : java.time.LocalDate.parse(request.day().strip());
+        }
+        catch (java.time.format.DateTimeParseException e) {
+            throw LoreException.invalid("day must be an ISO date such as 2026-02-13, was '" + request.day() + "'");
+        }
+        ModelUse use = new ModelUse();
+        DayPlan plan;
+        if (request.reaction() != null) {
+            String reaction = SimulationController.text("reaction", request.reaction(), MAX_TEXT, true);
+            LocalDateTime at = AgentsAccess.time("at", request.at(), found.clock());
+            DayPlan current = found.plan() == null ? null : json.readValue(found.plan(), DayPlan.class);
+            if (current == null || !current.day().equals(day)) {
+                throw LoreException.conflict("no-plan", "No plan for the day",
+                        "The agent has no plan for " + day + " to change: plan the day first");
+            }
+            plan = planner.replan(found.agent(), current, at, reaction, use);
+        }
+        else {
+            plan = planner.plan(found.agent(), day, found.clock(), found.weights(), use);
+        }
+        agents.savePlan(found.agent().id(), json.writeValueAsString(plan));
+        return new PlanView(plan.day(), plan.items(), plan.outline(), plan.blocks(), plan.decomposed(), use.orNull());
+    }
+
+    @PostMapping("/{id}/interview")
+    InterviewView interview(@PathVariable String id, @RequestBody InterviewBody body) {
+        Agents.Found found = access.agent(id);
+        String question = SimulationController.text("question", body.question(), MAX_TEXT, true);
+        LocalDateTime at = AgentsAccess.time("at", body.at(), found.clock());
+        ModelUse use = new ModelUse();
+        Interviewer.Answer answer = interviewer.interview(found.agent(), question, at, found.weights(), use);
+        return new InterviewView(answer.answer(), answer.memories(), use.orNull());
+    }
+
+    /** A conversation with another agent of the same simulation; this agent speaks first. */
+    @PostMapping("/{id}/converse")
+    ConversationView converse(@PathVariable String id, @RequestBody ConverseBody body) {
+        Agents.Found found = access.agent(id);
+        if (body.with() == null || body.with().isBlank()) {
+            throw LoreException.invalid("with must name the other agent's id");
+        }
+        Agents.Found other = access.agent(body.with().strip());
+        if (other.agent().id().equals(found.agent().id())) {
+            throw LoreException.invalid("an agent cannot converse with itself");
+        }
+        if (!other.agent().simulationId().equals(found.agent().simulationId())) {
+            throw LoreException.invalid("agents converse only within one simulation; " + body.with()
+                    + " belongs to another");
+        }
+        LocalDateTime at = AgentsAccess.time("at", body.at(), found.clock());
+        ModelUse use = new ModelUse();
+        Conversations.Conversation conversation = conversations.converse(found.agent(), other.agent(), at,
+                found.weights(), use);
+        return new ConversationView(conversation.turns(), conversation.ended(),
+                conversation.memories().stream().map(StoredMemory::id).toList(), use.orNull());
+    }
+
+    /** The top {@code k} memories by the paper's score, which become accessed at {@code at}. */
+    @GetMapping("/{id}/memories")
+    List<RetrievedMemory> retrieve(@PathVariable String id, @RequestParam(required = false) String query,
+            @RequestParam(required = false) Integer k, @RequestParam(required = false) String at) {
+        Agents.Found found = access.agent(id);
+        int limit = k == null ? 10 : k;
+        if (limit < 1 || limit > 1000) {
+            throw LoreException.invalid("k must be between 1 and 1000, was " + limit);
+        }
+        if (query != null && query.length() > MAX_TEXT) {
+            throw LoreException.invalid("query is " + query.length() + " characters long; at most " + MAX_TEXT);
+        }
+        LocalDateTime time = AgentsAccess.time("at", at, found.clock());
+        return memories.retrieve(found.agent().id(), query, limit, time, found.weights()).stream()
+                .map(scored -> {
+                    StoredMemory memory = scored.memory();
+                    return new RetrievedMemory(memory.id(), memory.kind().wireName(), memory.text(),
+                            memory.importance(), memory.at(), memory.lastAccessedAt(), memory.evidence(),
+                            scored.scores());
+                })
+                .toList();
+    }
+
+    private NewMemory memory(String prefix, JsonNode node, LocalDateTime clock) {
+        if (node == null || !node.isObject()) {
+            throw LoreException.invalid(prefix + "memory must be a JSON object with text");
+        }
+        MemoryBody body;
+        try {
+            body = json.treeToValue(node, MemoryBody.class);
+        }
+        catch (JacksonException e) {
+            throw LoreException.invalid(prefix + "memory has a field of the wrong type: text, kind and at are "
+                    + "strings, importance a number from 1 to 10");
+        }
+        String text = SimulationController.text(prefix + "text", body.text(), MAX_TEXT, true);
+        if (body.importance() != null && !(body.importance() >= 1 && body.importance() <= 10)) {
+            throw LoreException.invalid(prefix + "importance must be between 1 and 10, was " + body.importance());
+        }
+        MemoryKind kind = MemoryKind.parse(body.kind());
+        return new NewMemory(kind, text, AgentsAccess.time(prefix + "at", body.at(), clock), body.importance(),
+                null, List.of());
+    }
+}

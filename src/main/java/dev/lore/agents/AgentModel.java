@@ -1,0 +1,45 @@
+package dev.lore.agents;
+
+import java.util.Map;
+
+import org.springframework.stereotype.Component;
+
+import dev.lore.models.GenerationOptions;
+import dev.lore.models.GenerationRequest;
+import dev.lore.models.Generator;
+import dev.lore.models.Generators;
+import dev.lore.models.ModelFailure;
+import dev.lore.models.ModelUnavailable;
+import dev.lore.prompts.Prompt;
+
+/** The generator as the agents use it: a rendered prompt in, text out, every call counted on the request's use. */
+@Component
+public class AgentModel {
+
+    private final Generators generators;
+
+    AgentModel(Generators generators) {
+        this.generators = generators;
+    }
+
+    public String generate(Prompt prompt, Map<String, ?> values, int maxTokens, double temperature, ModelUse use) {
+        Generator generator = generator();
+        GenerationOptions options = GenerationOptions.DEFAULTS.withTemperature(temperature).withMaxTokens(maxTokens);
+        return use.record(generator.generate(GenerationRequest.of(prompt.render(values), options))).text();
+    }
+
+    /** A 502 {@code model-failure} for an answer Lore cannot use; nothing has been written when it is thrown. */
+    public ModelFailure unreadable(String what, String answer) {
+        String shown = answer == null ? "" : answer.strip();
+        if (shown.length() > 200) {
+            shown = shown.substring(0, 200) + "...";
+        }
+        return ModelFailure.of(generator().name(), "its " + what + " could not be read: '" + shown + "'");
+    }
+
+    private Generator generator() {
+        return generators.generator().orElseThrow(() -> ModelUnavailable.down("none",
+                new IllegalStateException("no generator is configured (lore.generator=none); agents need one to "
+                        + "reflect, plan, answer and talk")));
+    }
+}

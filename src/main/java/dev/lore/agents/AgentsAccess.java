@@ -1,0 +1,81 @@
+package dev.lore.agents;
+
+import java.time.LocalDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.UUID;
+
+import org.springframework.stereotype.Component;
+
+import dev.lore.security.Caller;
+import dev.lore.security.CurrentCaller;
+import dev.lore.security.Permission;
+import dev.lore.web.LoreException;
+
+/**
+ * Finds the simulation or agent a request names, as the caller may see it: a key without the {@code agents}
+ * permission gets the same 404 as for an id that does not exist.
+ */
+@Component
+class AgentsAccess {
+
+    private final CurrentCaller callers;
+    private final Simulations simulations;
+    private final Agents agents;
+
+    AgentsAccess(CurrentCaller callers, Simulations simulations, Agents agents) {
+        this.callers = callers;
+        this.simulations = simulations;
+        this.agents = agents;
+    }
+
+    boolean permitted() {
+        Caller caller = callers.get();
+        return caller.admin() || caller.permissions().contains(Permission.AGENTS);
+    }
+
+    /** For creating a simulation: without the permission the endpoint answers as if it were not there. */
+    void requirePermission() {
+        if (!permitted()) {
+            throw LoreException.notFound("not-found", "Not Found", "Nothing at /api/v1/simulations for this key");
+        }
+    }
+
+    Simulations.Simulation simulation(String id) {
+        UUID uuid = uuid(id);
+        if (uuid == null || !permitted()) {
+            throw SimulationNotFound.withId(id);
+        }
+        return simulations.find(uuid).orElseThrow(() -> SimulationNotFound.withId(id));
+    }
+
+    Agents.Found agent(String id) {
+        UUID uuid = uuid(id);
+        if (uuid == null || !permitted()) {
+            throw AgentNotFound.withId(id);
+        }
+        return agents.find(uuid).orElseThrow(() -> AgentNotFound.withId(id));
+    }
+
+    /** Simulation time from a request: an ISO local date-time such as {@code 2026-02-13T08:10:00}. */
+    static LocalDateTime time(String field, String value, LocalDateTime fallback) {
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return LocalDateTime.parse(value.strip());
+        }
+        catch (DateTimeParseException e) {
+            throw LoreException.invalid(field + " must be an ISO date-time such as 2026-02-13T08:10:00, was '"
+                    + value + "'");
+        }
+    }
+
+    private static UUID uuid(String id) {
+        try {
+            return UUID.fromString(id);
+        }
+        catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+}

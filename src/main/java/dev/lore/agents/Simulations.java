@@ -1,0 +1,63 @@
+package dev.lore.agents;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+
+import dev.lore.agents.memory.Weights;
+
+/** Simulations: their own clock, the step length, the stored schedule and the memory score's weights. */
+@Component
+public class Simulations {
+
+    /** A simulation as stored; {@code clock} is simulation time. */
+    public record Simulation(UUID id, String name, LocalDateTime startsAt, LocalDateTime clock, int stepMinutes,
+            long step, String schedule, String status, Weights weights, Instant createdAt) {
+    }
+
+    private final JdbcClient jdbc;
+    private final Clock clock;
+
+    Simulations(JdbcClient jdbc, Clock clock) {
+        this.jdbc = jdbc;
+        this.clock = clock;
+    }
+
+    Simulation create(String name, LocalDateTime startsAt, int stepMinutes, String schedule, Weights weights) {
+        UUID id = UUID.randomUUID();
+        Instant now = clock.instant();
+        String status = schedule == null ? "paused" : "running";
+        jdbc.sql("""
+                INSERT INTO simulations (id, name, starts_at, clock, step_minutes, schedule, status, recency_weight,
+                                         importance_weight, relevance_weight, created_at)
+                VALUES (:id, :name, CAST(:startsAt AS timestamp), CAST(:startsAt AS timestamp), :stepMinutes,
+                        :schedule, :status, :recency, :importance, :relevance, :now)""")
+                .param("id", id).param("name", name).param("startsAt", startsAt).param("stepMinutes", stepMinutes)
+                .param("schedule", schedule).param("status", status).param("recency", weights.recency())
+                .param("importance", weights.importance()).param("relevance", weights.relevance())
+                .param("now", Timestamp.from(now)).update();
+        return new Simulation(id, name, startsAt, startsAt, stepMinutes, 0, schedule, status, weights, now);
+    }
+
+    public Optional<Simulation> find(UUID id) {
+        return jdbc.sql("SELECT * FROM simulations WHERE id = :id").param("id", id)
+                .query((rs, row) -> simulation(rs)).optional();
+    }
+
+    static Simulation simulation(ResultSet rs) throws SQLException {
+        return new Simulation(rs.getObject("id", UUID.class), rs.getString("name"),
+                rs.getObject("starts_at", LocalDateTime.class), rs.getObject("clock", LocalDateTime.class),
+                rs.getInt("step_minutes"), rs.getLong("step"), rs.getString("schedule"), rs.getString("status"),
+                new Weights(rs.getDouble("recency_weight"), rs.getDouble("importance_weight"),
+                        rs.getDouble("relevance_weight")),
+                rs.getTimestamp("created_at").toInstant());
+    }
+}

@@ -1,0 +1,312 @@
+package dev.lore.agents.memory;
+
+import java.sql.Array;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import com.pgvector.PGvector;
+
+import dev.lore.agents.AgentsProperties;
+import dev.lore.agents.ModelUse;
+import dev.lore.models.Embedder;
+
+/**
+ * An agent's memory stream in PostgreSQL: stores memories (rating the importance of those that come without, all of
+ * them in one call) and retrieves them with the paper's score in one statement that also marks them accessed.
+ */
+@Component
+public class MemoryStream {
+
+    /** What {@link #add} stored, and the summed importance since the agent's last reflection that it brought. */
+    public record Added(List<StoredMemory> memories, double importanceSinceReflection) {
+    }
+
+    private static final String COLUMNS = """
+            id, kind, text, importance, importance_from, created_at, last_accessed_at, evidence""";
+
+    /** Which memories a retrieval scores: all of them, bounded pools, or whichever suits the stream's size. */
+    public enum Candidates {
+        AUTO, ALL, POOLS
+    }
+
+    /** Every memory the agent had at {@code :at} is a candidate; the bounds are the candidates' own. */
+    private static final String ALL_CANDIDATES = """
+            WITH candidates AS (
+                SELECT %s
+                FROM memories m
+                WHERE m.agent_id = :agent AND m.created_at <= CAST(:at AS timestamp)
+            ),
+            raw AS (
+                SELECT c.*, power(0.995, c.hours) AS recency FROM candidates c
+            ),
+            bounded AS (
+                SELECT r.*, min(r.recency) OVER all_of AS min_recency, max(r.recency) OVER all_of AS max_recency,
+                       min(r.importance) OVER all_of AS min_importance,
+                       max(r.importance) OVER all_of AS max_importance,
+                       min(r.cosine) OVER all_of AS min_cosine, max(r.cosine) OVER all_of AS max_cosine
+                FROM raw r
+                WINDOW all_of AS ()
+            ),
+            """;
+
+    /**
+     * A large stream's candidates, each pool read from an index: the memories nearest the query (HNSW), and for
+     * each importance level 1-10 its most recently accessed ones, which hold the memories that recency and
+     * importance together rank highest. A lower level must be more recent to compete, so it gives fewer:
+     * {@code :recentPerLevel} x ((wRecency + wImportance x level / 10) / (wRecency + wImportance))^2, every level
+     * the same when importance has no weight. The recency and importance bounds are the whole stream's, read from
+     * the indexes; the cosine bounds are the candidates' own (the least similar of all memories has no index).
+     */
+    private static final String POOLED_CANDIDATES = """
+            WITH pool AS (
+                (SELECT id FROM memories WHERE agent_id = :agent AND created_at <= CAST(:at AS timestamp)
+                 ORDER BY embedding <=> CAST(:query AS vector) LIMIT :vectorPool)
+                UNION
+                SELECT recent.id FROM generate_series(1, 10) AS level CROSS JOIN LATERAL (
+                    SELECT newest.id FROM (
+                        SELECT id, last_accessed_at FROM memories
+                        WHERE agent_id = :agent AND floor(importance) = level::float8
+                          AND created_at <= CAST(:at AS timestamp)
+                        ORDER BY last_accessed_at DESC LIMIT :recentPerLevel) newest
+                    ORDER BY newest.last_accessed_at DESC
+                    LIMIT ceil(:recentPerLevel * power(COALESCE((:wRecency + :wImportance * level / 10.0)
+                                                                / NULLIF(:wRecency + :wImportance, 0), 1), 2))::int
+                ) recent
+            ),
+            stream AS (
+                SELECT (SELECT min(last_accessed_at) FROM memories
+                        WHERE agent_id = :agent AND created_at <= CAST(:at AS timestamp)) AS oldest_access,
+                       (SELECT max(last_accessed_at) FROM memories
+                        WHERE agent_id = :agent AND created_at <= CAST(:at AS timestamp)) AS newest_access,
+                       (SELECT min(importance)::float8 FROM memories
+                        WHERE agent_id = :agent AND created_at <= CAST(:at AS timestamp)) AS least_important,
+                       (SELECT max(importance)::float8 FROM memories
+                        WHERE agent_id = :agent AND created_at <= CAST(:at AS timestamp)) AS most_important
+            ),
+            candidates AS (
+                SELECT %s
+                FROM memories m JOIN pool ON pool.id = m.id
+            ),
+            raw AS (
+                SELECT c.*, power(0.995, c.hours) AS recency FROM candidates c
+            ),
+            bounded AS (
+                SELECT r.*,
+                       power(0.995, GREATEST(EXTRACT(EPOCH FROM (CAST(:at AS timestamp) - s.oldest_access))::float8
+                                             / 3600, 0)) AS min_recency,
+                       power(0.995, GREATEST(EXTRACT(EPOCH FROM (CAST(:at AS timestamp) - s.newest_access))::float8
+                                             / 3600, 0)) AS max_recency,
+                       s.least_important AS min_importance, s.most_important AS max_importance,
+                       min(r.cosine) OVER () AS min_cosine, max(r.cosine) OVER () AS max_cosine
+                FROM raw r CROSS JOIN stream s
+            ),
+            """;
+
+    /** What each candidate's score starts from: hours since its last access at {@code :at}, and its cosine. */
+    private static final String CANDIDATE_COLUMNS = """
+            m.id, m.kind, m.text, m.importance::float8 AS importance, m.importance_from, m.created_at,
+                       m.last_accessed_at, m.evidence,
+                       GREATEST(EXTRACT(EPOCH FROM (CAST(:at AS timestamp) - m.last_accessed_at))::float8 / 3600, 0)
+                           AS hours,
+                       CASE WHEN :hasQuery THEN 1 - (m.embedding <=> CAST(:query AS vector)) END AS cosine""";
+
+    /**
+     * Generative agents' retrieval score (Park et al. 2023, section 4.1): recency = 0.995^(hours since last access),
+     * importance as rated, relevance = cosine similarity; each min-max normalised (a component that does not vary
+     * is 0.5 for all), the total their weighted sum. The top {@code :k} get {@code :at} as their last access in the
+     * same statement; the response shows the values from before that update (a statement sees one snapshot).
+     */
+    private static final String SCORE = """
+            normalised AS (
+                SELECT b.*,
+                       COALESCE((b.recency - b.min_recency) / NULLIF(b.max_recency - b.min_recency, 0), 0.5)
+                           AS n_recency,
+                       COALESCE((b.importance - b.min_importance) / NULLIF(b.max_importance - b.min_importance, 0),
+                                0.5) AS n_importance,
+                       CASE WHEN :hasQuery THEN COALESCE((b.cosine - b.min_cosine)
+                                                         / NULLIF(b.max_cosine - b.min_cosine, 0), 0.5) END
+                           AS n_relevance
+                FROM bounded b
+            ),
+            top AS (
+                SELECT n.*, :wRecency * n.n_recency + :wImportance * n.n_importance
+                            + :wRelevance * COALESCE(n.n_relevance, 0) AS total
+                FROM normalised n
+                ORDER BY total DESC, n.created_at DESC, n.id
+                LIMIT :k
+            ),
+            touched AS (
+                UPDATE memories m SET last_accessed_at = GREATEST(m.last_accessed_at, CAST(:at AS timestamp))
+                FROM top WHERE m.id = top.id
+            )
+            SELECT * FROM top ORDER BY total DESC, created_at DESC, id
+            """;
+
+    static final String RETRIEVE_ALL = ALL_CANDIDATES.formatted(CANDIDATE_COLUMNS) + SCORE;
+    static final String RETRIEVE_POOLED = POOLED_CANDIDATES.formatted(CANDIDATE_COLUMNS) + SCORE;
+
+    private final JdbcClient jdbc;
+    private final TransactionTemplate transactions;
+    private final Embedder embedder;
+    private final ImportanceRater rater;
+    private final Clock clock;
+    private final AgentsProperties properties;
+
+    MemoryStream(JdbcClient jdbc, TransactionTemplate transactions, Embedder embedder, ImportanceRater rater,
+            Clock clock, AgentsProperties properties) {
+        this.properties = properties;
+        this.jdbc = jdbc;
+        this.transactions = transactions;
+        this.embedder = embedder;
+        this.rater = rater;
+        this.clock = clock;
+    }
+
+    /**
+     * Stores memories in one transaction, after rating those without importance in as few model calls as the batch
+     * size allows and embedding all texts at once; reflections do not count towards the next reflection.
+     */
+    public Added add(UUID agentId, List<NewMemory> memories, ModelUse use) {
+        List<Integer> unrated = new ArrayList<>();
+        for (int i = 0; i < memories.size(); i++) {
+            if (memories.get(i).importance() == null) {
+                unrated.add(i);
+            }
+        }
+        List<ImportanceRater.Rating> ratings = unrated.isEmpty() ? List.of()
+                : rater.rate(unrated.stream().map(i -> memories.get(i).text()).toList(), use);
+        ImportanceRater.Rating[] byIndex = new ImportanceRater.Rating[memories.size()];
+        for (int i = 0; i < unrated.size(); i++) {
+            byIndex[unrated.get(i)] = ratings.get(i);
+        }
+        List<float[]> vectors = embedder.embedDocuments(memories.stream().map(NewMemory::text).toList());
+        return transactions.execute(status -> {
+            List<StoredMemory> stored = new ArrayList<>();
+            double counted = 0;
+            for (int i = 0; i < memories.size(); i++) {
+                NewMemory memory = memories.get(i);
+                double importance = byIndex[i] == null ? memory.importance() : byIndex[i].value();
+                String from = byIndex[i] == null ? memory.importanceFrom() : byIndex[i].from();
+                UUID id = UUID.randomUUID();
+                jdbc.sql("""
+                        INSERT INTO memories (id, agent_id, kind, text, embedding, created_at, last_accessed_at,
+                                              importance, importance_from, evidence, stored_at)
+                        VALUES (:id, :agent, :kind, :text, :embedding, CAST(:at AS timestamp),
+                                CAST(:at AS timestamp), :importance, :from, CAST(:evidence AS uuid[]), :now)
+                        """)
+                        .param("id", id).param("agent", agentId).param("kind", memory.kind().wireName())
+                        .param("text", memory.text().strip()).param("embedding", new PGvector(vectors.get(i)))
+                        .param("at", memory.at()).param("importance", importance).param("from", from)
+                        .param("evidence", uuidArray(memory.evidence()))
+                        .param("now", Timestamp.from(clock.instant()))
+                        .update();
+                stored.add(new StoredMemory(id, memory.kind(), memory.text().strip(), importance, from, memory.at(),
+                        memory.at(), memory.evidence()));
+                if (memory.kind() != MemoryKind.REFLECTION) {
+                    counted += importance;
+                }
+            }
+            Double since = jdbc.sql("""
+                    UPDATE agents SET importance_since_reflection = importance_since_reflection + :counted,
+                                      memory_count = memory_count + :added
+                    WHERE id = :agent RETURNING importance_since_reflection::float8""")
+                    .param("counted", counted).param("added", memories.size()).param("agent", agentId)
+                    .query(Double.class).single();
+            return new Added(stored, since);
+        });
+    }
+
+    /**
+     * The top {@code k} memories the agent had at {@code at} by the paper's score for {@code query} ({@code null}:
+     * recency and importance only), which are marked as accessed at {@code at}: all memories are scored below
+     * {@code lore.agents.exact-below} memories (or without a query), bounded candidate pools above.
+     */
+    public List<ScoredMemory> retrieve(UUID agentId, String query, int k, LocalDateTime at, Weights weights) {
+        return retrieve(agentId, query, k, at, weights, Candidates.AUTO);
+    }
+
+    public List<ScoredMemory> retrieve(UUID agentId, String query, int k, LocalDateTime at, Weights weights,
+            Candidates candidates) {
+        boolean hasQuery = query != null && !query.isBlank();
+        Object vector = null;
+        if (hasQuery) {
+            vector = new PGvector(embedder.embedQuery(query));
+        }
+        boolean pooled = hasQuery && (candidates == Candidates.POOLS
+                || candidates == Candidates.AUTO && count(agentId) >= properties.exactBelow());
+        return jdbc.sql(pooled ? RETRIEVE_POOLED : RETRIEVE_ALL)
+                .param("agent", agentId).param("at", at).param("hasQuery", hasQuery).param("query", vector)
+                .param("vectorPool", properties.vectorPool()).param("recentPerLevel", properties.recentPerLevel())
+                .param("wRecency", weights.recency()).param("wImportance", weights.importance())
+                .param("wRelevance", weights.relevance()).param("k", k)
+                .query((rs, row) -> new ScoredMemory(memory(rs), new ScoredMemory.Scores(
+                        rs.getDouble("n_recency"), rs.getDouble("n_importance"), nullableDouble(rs, "n_relevance"),
+                        rs.getDouble("total"), new ScoredMemory.Raw(rs.getDouble("hours"), rs.getDouble("recency"),
+                                rs.getDouble("importance"), nullableDouble(rs, "cosine")))))
+                .list();
+    }
+
+    /** The agent's {@code limit} most recent memories up to {@code at}, newest first. */
+    public List<StoredMemory> recent(UUID agentId, LocalDateTime at, int limit) {
+        return jdbc.sql("SELECT " + COLUMNS + """
+                 FROM memories WHERE agent_id = :agent AND created_at <= CAST(:at AS timestamp)
+                ORDER BY created_at DESC, stored_at DESC LIMIT :limit""")
+                .param("agent", agentId).param("at", at).param("limit", limit)
+                .query((rs, row) -> memory(rs)).list();
+    }
+
+    /** Takes {@code amount} off the importance counted towards the agent's next reflection (never below zero). */
+    public void reflected(UUID agentId, double amount) {
+        jdbc.sql("""
+                UPDATE agents SET importance_since_reflection = GREATEST(0, importance_since_reflection - :amount)
+                WHERE id = :agent""").param("amount", amount).param("agent", agentId).update();
+    }
+
+    public double importanceSinceReflection(UUID agentId) {
+        return jdbc.sql("SELECT importance_since_reflection::float8 FROM agents WHERE id = :agent")
+                .param("agent", agentId).query(Double.class).optional().orElse(0.0);
+    }
+
+    /** How many memories the agent has, as kept on its row by every insert. */
+    public long count(UUID agentId) {
+        return jdbc.sql("SELECT memory_count FROM agents WHERE id = :agent").param("agent", agentId)
+                .query(Long.class).optional().orElse(0L);
+    }
+
+    static StoredMemory memory(ResultSet rs) throws SQLException {
+        return new StoredMemory(rs.getObject("id", UUID.class), MemoryKind.parse(rs.getString("kind")),
+                rs.getString("text"), rs.getDouble("importance"), rs.getString("importance_from"),
+                rs.getObject("created_at", LocalDateTime.class), rs.getObject("last_accessed_at", LocalDateTime.class),
+                uuids(rs.getArray("evidence")));
+    }
+
+    private static List<UUID> uuids(Array array) throws SQLException {
+        if (array == null) {
+            return List.of();
+        }
+        Object[] values = (Object[]) array.getArray();
+        return Arrays.stream(values).map(value -> value instanceof UUID uuid ? uuid : UUID.fromString(value.toString()))
+                .toList();
+    }
+
+    private static String uuidArray(List<UUID> ids) {
+        return ids.stream().map(UUID::toString).collect(Collectors.joining(",", "{", "}"));
+    }
+
+    private static Double nullableDouble(ResultSet rs, String column) throws SQLException {
+        double value = rs.getDouble(column);
+        return rs.wasNull() ? null : value;
+    }
+}
