@@ -157,8 +157,13 @@ class Reembedding {
     void heartbeat() {
         UUID token = held;
         if (token != null) {
-            jdbc.sql("UPDATE reembeddings SET heartbeat_at = now() WHERE claim_token = :t AND status = 'RUNNING'")
-                    .param("t", token).update();
+            try {
+                jdbc.sql("UPDATE reembeddings SET heartbeat_at = now() WHERE claim_token = :t AND status = 'RUNNING'")
+                        .param("t", token).update();
+            }
+            catch (RuntimeException e) {
+                log.warn("Could not refresh the re-embedding's heartbeat: {}", e.getMessage());
+            }
         }
     }
 
@@ -168,20 +173,27 @@ class Reembedding {
     }
 
     void drain() {
-        Optional<Claimed> job;
-        while (!worker.stopping() && (job = claim()).isPresent()) {
-            Claimed claimed = job.get();
-            held = claimed.token();
-            try {
-                run(claimed);
+        try {
+            Optional<Claimed> job;
+            while (!worker.stopping() && (job = claim()).isPresent()) {
+                Claimed claimed = job.get();
+                held = claimed.token();
+                try {
+                    run(claimed);
+                }
+                catch (RuntimeException e) {
+                    log.error("Re-embedding {} of collection {} failed", claimed.id(), claimed.collection(), e);
+                    finish(claimed, "FAILED", "Re-embedding failed: " + e.getMessage());
+                }
+                finally {
+                    held = null;
+                }
             }
-            catch (RuntimeException e) {
-                log.error("Re-embedding {} of collection {} failed", claimed.id(), claimed.collection(), e);
-                finish(claimed, "FAILED", "Re-embedding failed: " + e.getMessage());
-            }
-            finally {
-                held = null;
-            }
+        }
+        catch (RuntimeException e) {
+            // the database is away, say: a job held now lapses without heartbeats and is taken over later
+            log.warn("Re-embedding worker could not reach its queue ({}); it tries again on its next poll",
+                    e.getMessage());
         }
     }
 
