@@ -130,9 +130,12 @@ class IngestionWorker {
             return;
         }
         try {
+            // rows the storing transaction has locked are being finished: skip them rather than wait, since
+            // waiting on them while holding others deadlocked with that transaction
             jdbc.sql("""
-                    UPDATE ingestion_items SET heartbeat_at = now()
-                    WHERE claim_token = ANY(:tokens) AND status = 'RUNNING'""")
+                    UPDATE ingestion_items SET heartbeat_at = now() WHERE id IN (
+                        SELECT id FROM ingestion_items WHERE claim_token = ANY(:tokens) AND status = 'RUNNING'
+                        FOR UPDATE SKIP LOCKED)""")
                     .param("tokens", held.toArray(UUID[]::new)).update();
         }
         catch (RuntimeException e) {

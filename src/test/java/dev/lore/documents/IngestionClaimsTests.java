@@ -85,6 +85,30 @@ class IngestionClaimsTests extends IntegrationTest {
     }
 
     @Test
+    void aHeartbeatSkipsItemsTheStoringTransactionHoldsInsteadOfWaitingForThem() throws Exception {
+        upload("leave.md", "# Leave\n\nStaff earn vacation days every month.\n");
+        upload("laptops.md", "# Laptops\n\nIT hands out laptops.\n");
+        IngestionWorker.Claim claim = worker.claimFresh();
+        assertThat(claim.items()).hasSize(2);
+        long held = claim.items().get(0).id();
+        long free = claim.items().get(1).id();
+        jdbc.sql("UPDATE ingestion_items SET heartbeat_at = now() - interval '1 hour' WHERE id IN (:a, :b)")
+                .param("a", held).param("b", free).update();
+        try (java.sql.Connection storing = dataSource.getConnection()) {
+            storing.setAutoCommit(false);
+            try (var lock = storing.prepareStatement("SELECT 1 FROM ingestion_items WHERE id = ? FOR UPDATE")) {
+                lock.setLong(1, held);
+                lock.executeQuery().close();
+            }
+            java.util.concurrent.CompletableFuture.runAsync(worker::heartbeat).get(10,
+                    java.util.concurrent.TimeUnit.SECONDS);
+            storing.rollback();
+        }
+        assertThat(jdbc.sql("SELECT heartbeat_at > now() - interval '1 minute' FROM ingestion_items WHERE id = :id")
+                .param("id", free).query(Boolean.class).single()).isTrue();
+    }
+
+    @Test
     void anItemThatKeepsKillingItsWorkerFailsAfterItsAttempts() {
         String ingestion = upload("crash.md", "# Crash\n\nThis one takes its worker down every time.\n");
         for (int attempt = 1; attempt <= 3; attempt++) {
