@@ -18,6 +18,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -31,7 +32,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code /api/v1/chat}: a turn of a conversation as JSON or, with {@code Accept: text/event-stream}, as the events of
- * {@code /api/v1/answer}; the caller's sessions, one session's messages, deletion and feedback on an answer.
+ * {@code /api/v1/answer}; the caller's sessions, one session's messages, deletion, feedback on an answer, and every
+ * rated answer for an administrator.
  */
 @RestController
 class ChatController {
@@ -89,6 +91,22 @@ class ChatController {
     @GetMapping("/api/v1/chat")
     List<ChatSessions.Session> list() {
         return sessions.list(caller.get().keyId());
+    }
+
+    /** Every key's rated answers, for an administrator to find the bad ones ({@code ?rating=down}). */
+    @GetMapping("/api/v1/chat/feedback")
+    List<ChatSessions.Rated> feedback(@RequestParam(required = false) String rating,
+            @RequestParam(defaultValue = "100") int limit) {
+        if (!caller.get().admin()) {
+            throw LoreException.forbidden("Only an administrator's key may read every key's feedback");
+        }
+        if (rating != null && !List.of("up", "down").contains(rating)) {
+            throw LoreException.invalid("rating must be up or down");
+        }
+        if (limit < 1 || limit > 1000) {
+            throw LoreException.invalid("limit must be between 1 and 1000, was " + limit);
+        }
+        return sessions.rated(rating, limit);
     }
 
     @GetMapping("/api/v1/chat/{sessionId}")

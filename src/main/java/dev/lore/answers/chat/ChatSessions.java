@@ -39,6 +39,11 @@ class ChatSessions {
     record Transcript(UUID sessionId, String collection, String title, List<Message> messages) {
     }
 
+    /** A rated answer with its question, for an administrator looking for bad answers. */
+    record Rated(UUID sessionId, UUID messageId, String collection, String keyId, String question, String answer,
+            JsonNode citations, Feedback feedback) {
+    }
+
     private final JdbcClient jdbc;
     private final JsonMapper json;
 
@@ -132,6 +137,24 @@ class ChatSessions {
                   AND s.id = m.session_id AND s.key_id = :key
                 """).param("rating", rating).param("comment", comment).param("now", offset(now))
                 .param("message", messageId).param("session", sessionId).param("key", keyId).update() > 0;
+    }
+
+    /** Rated answers of every key, newest rating first; {@code rating} null for both kinds. */
+    List<Rated> rated(String rating, int limit) {
+        return jdbc.sql("""
+                SELECT s.id AS session_id, a.id AS message_id, c.name AS collection, s.key_id,
+                       q.content AS question, a.content AS answer, a.citations::text AS citations,
+                       a.feedback_rating, a.feedback_comment, a.feedback_at
+                FROM chat_messages a
+                JOIN chat_sessions s ON s.id = a.session_id
+                JOIN collections c ON c.id = s.collection_id
+                LEFT JOIN chat_messages q ON q.session_id = a.session_id AND q.position = a.position - 1
+                WHERE a.feedback_rating IS NOT NULL AND (cast(:rating AS text) IS NULL OR a.feedback_rating = :rating)
+                ORDER BY a.feedback_at DESC, a.id LIMIT :limit
+                """).param("rating", rating).param("limit", limit).query((rs, row) -> new Rated(
+                rs.getObject("session_id", UUID.class), rs.getObject("message_id", UUID.class),
+                rs.getString("collection"), rs.getString("key_id"), rs.getString("question"), rs.getString("answer"),
+                json.readTree(rs.getString("citations")), feedback(rs))).list();
     }
 
     private static Session session(ResultSet rs, int row) throws SQLException {

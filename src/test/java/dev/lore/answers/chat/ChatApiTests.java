@@ -211,6 +211,25 @@ class ChatApiTests extends IntegrationTest {
                 + "/feedback", Map.of("rating", "up")).status()).isEqualTo(404);
         assertThat(admin().get("/api/v1/chat/" + elsewhere.path("sessionId").asString()).body().path("messages")
                 .get(1).path("feedback").isNull()).isTrue();
+
+        Api.Response bad = admin().get("/api/v1/chat/feedback?rating=down");
+        assertThat(bad.status()).as(bad.raw()).isEqualTo(200);
+        JsonNode found = null;
+        for (JsonNode down : bad.body()) {
+            assertThat(down.path("feedback").path("rating").asString()).isEqualTo("down");
+            if (down.path("messageId").asString().equals(messageId)) {
+                found = down;
+            }
+        }
+        assertThat(found).isNotNull();
+        assertThat(found.path("question").asString()).isEqualTo(LEAVE_QUESTION);
+        assertThat(found.path("answer").asString()).isEqualTo("Staff earn 13 days of annual leave [1].");
+        assertThat(found.path("collection").asString()).isEqualTo(COLLECTION);
+        assertThat(found.path("feedback").path("comment").asString()).isEqualTo("It is 25 days now");
+        assertThat(found.path("citations").get(0).path("source").asString()).isEqualTo("leave.md");
+        assertThat(admin().get("/api/v1/chat/feedback?rating=up").body().toString()).doesNotContain(messageId);
+        assertThat(as(reader).get("/api/v1/chat/feedback").status()).isEqualTo(403);
+        assertThat(admin().get("/api/v1/chat/feedback?rating=meh").status()).isEqualTo(400);
     }
 
     @Test
