@@ -22,6 +22,8 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
+import io.swagger.v3.oas.annotations.Operation;
+
 import dev.lore.answers.AnswerListener;
 import dev.lore.answers.RetrievalStep;
 import dev.lore.models.Cancellation;
@@ -58,6 +60,7 @@ class ChatController {
         this.clock = clock;
     }
 
+    @Operation(summary = "Ask in a conversation: a cited answer with its sessionId and messageId")
     @PostMapping(path = "/api/v1/chat", produces = { MediaType.APPLICATION_JSON_VALUE,
             MediaType.APPLICATION_PROBLEM_JSON_VALUE })
     Chats.ChatAnswer chat(@RequestBody Chats.ChatBody body) {
@@ -65,6 +68,7 @@ class ChatController {
     }
 
     /** Streams on the request's own thread like {@code /api/v1/answer}; {@code done} comes only once stored. */
+    @Operation(summary = "Ask in a conversation, streamed as SSE events")
     @PostMapping(path = "/api/v1/chat", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
     void stream(@RequestBody Chats.ChatBody body, HttpServletResponse response) throws IOException {
         Chats.Turn turn = chats.prepare(body);
@@ -88,12 +92,14 @@ class ChatController {
         }
     }
 
+    @Operation(summary = "The caller's chat sessions, latest first")
     @GetMapping("/api/v1/chat")
     List<ChatSessions.Session> list() {
         return sessions.list(caller.get().keyId());
     }
 
     /** Every key's rated answers, for an administrator to find the bad ones ({@code ?rating=down}). */
+    @Operation(summary = "Every key's rated answers (administrators)")
     @GetMapping("/api/v1/chat/feedback")
     List<ChatSessions.Rated> feedback(@RequestParam(required = false) String rating,
             @RequestParam(defaultValue = "100") int limit) {
@@ -109,11 +115,13 @@ class ChatController {
         return sessions.rated(rating, limit);
     }
 
+    @Operation(summary = "A chat session's messages with citations, retrievals and feedback")
     @GetMapping("/api/v1/chat/{sessionId}")
     ChatSessions.Transcript get(@PathVariable UUID sessionId) {
         return sessions.transcript(caller.get().keyId(), sessionId);
     }
 
+    @Operation(summary = "Delete a chat session")
     @DeleteMapping("/api/v1/chat/{sessionId}")
     @ResponseStatus(HttpStatus.NO_CONTENT)
     void delete(@PathVariable UUID sessionId) {
@@ -122,6 +130,7 @@ class ChatController {
         }
     }
 
+    @Operation(summary = "Rate an answer up or down, with a comment")
     @PostMapping("/api/v1/chat/{sessionId}/messages/{messageId}/feedback")
     @ResponseStatus(HttpStatus.NO_CONTENT)
     void feedback(@PathVariable UUID sessionId, @PathVariable UUID messageId, @RequestBody FeedbackBody body) {

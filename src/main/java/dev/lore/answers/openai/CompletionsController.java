@@ -24,6 +24,8 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
+import io.swagger.v3.oas.annotations.Operation;
+
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
@@ -84,6 +86,7 @@ class CompletionsController {
         this.clock = clock;
     }
 
+    @Operation(summary = "OpenAI-compatible: the lore:<collection> models this key may use")
     @GetMapping(path = "/v1/models", produces = MediaType.APPLICATION_JSON_VALUE)
     Map<String, Object> models() {
         Caller who = caller.get();
@@ -96,6 +99,7 @@ class CompletionsController {
         return Map.of("object", "list", "data", models);
     }
 
+    @Operation(summary = "OpenAI-compatible chat completion over a collection")
     @PostMapping(path = "/v1/chat/completions")
     void completions(@RequestBody CompletionBody body, HttpServletResponse response) throws IOException {
         String model = body.model();
