@@ -12,7 +12,7 @@ import dev.lore.web.LoreException;
 
 /** Reads an answer request's JSON body into a checked {@link AnswerRequest}, defaults filled from settings. */
 @Component
-class AnswerRequests {
+public class AnswerRequests {
 
     private static final Set<String> FLARE_KEYS = Set.of("threshold", "maskBelow", "query", "lookaheadTokens",
             "maxRetrievals", "documents");
@@ -24,11 +24,11 @@ class AnswerRequests {
     }
 
     /** The body of {@code POST /api/v1/answer}; {@code minSupport} overrides the refusal threshold. */
-    record AnswerBody(String collection, String question, String strategy, Integer topK, String rerank,
+    public record AnswerBody(String collection, String question, String strategy, Integer topK, String rerank,
             Map<String, Object> filter, String generator, Map<String, Object> flare, Double minSupport) {
     }
 
-    AnswerRequest read(AnswerBody body) {
+    public AnswerRequest read(AnswerBody body) {
         boolean extractive = false;
         if (body.generator() != null) {
             if (!body.generator().strip().equalsIgnoreCase("none")) {

@@ -102,9 +102,20 @@ public class Answerer {
     }
 
     public Answer answer(AnswerRequest request, AnswerListener listener, Cancellation cancellation) {
+        return answer(request, Conversation.NONE, listener, cancellation);
+    }
+
+    /**
+     * Answers a turn of a conversation: retrieves with its standalone query ({@code follow-up}) and shows the model
+     * the earlier turns before the sources, whose budget shrinks by the turns' tokens.
+     */
+    public Answer answer(AnswerRequest request, Conversation conversation, AnswerListener listener,
+            Cancellation cancellation) {
         int questionTokens = tokens(request.question());
         check(request, questionTokens);
-        Run run = new Run(request, listener, cancellation, generatorFor(request), questionTokens);
+        int historyTokens = conversation.history().stream().mapToInt(message -> tokens(message.content())).sum();
+        Run run = new Run(request, conversation, listener, cancellation, generatorFor(request),
+                questionTokens + historyTokens);
         try {
             Answer answer = run.answer();
             meters.counter("lore.answers", "strategy", request.strategy().id(), "outcome",
@@ -175,6 +186,7 @@ public class Answerer {
     private final class Run implements FlareWorkspace {
 
         private final AnswerRequest request;
+        private final Conversation conversation;
         private final AnswerListener listener;
         private final Cancellation cancellation;
         private final Optional<Generator> generator;
@@ -191,9 +203,10 @@ public class Answerer {
         private int budget;
         private double support;
 
-        Run(AnswerRequest request, AnswerListener listener, Cancellation cancellation, Optional<Generator> generator,
-                int questionTokens) {
+        Run(AnswerRequest request, Conversation conversation, AnswerListener listener, Cancellation cancellation,
+                Optional<Generator> generator, int questionTokens) {
             this.request = request;
+            this.conversation = conversation;
             this.questionTokens = questionTokens;
             this.listener = listener;
             this.cancellation = cancellation;
@@ -201,15 +214,16 @@ public class Answerer {
         }
 
         Answer answer() {
-            List<SearchHit> hits = search(request.question(), request.topK(), false);
+            String query = conversation.followUp() ? conversation.retrievalQuery() : request.question();
+            List<SearchHit> hits = search(query, request.topK(), false);
             double support = support(hits);
             this.support = support;
             double threshold = request.minSupport() != null ? request.minSupport() : properties.minSupport();
             boolean supported = !hits.isEmpty() && support >= threshold;
             if (supported && request.strategy() == Strategy.HYDE) {
-                hits = search(request.question(), request.topK(), true);
+                hits = search(query, request.topK(), true);
             }
-            record(new RetrievalStep(request.question(), "initial", ids(hits), List.of()));
+            record(new RetrievalStep(query, conversation.followUp() ? "follow-up" : "initial", ids(hits), List.of()));
             String name = generator.map(Generator::name).orElse("none");
             if (!supported) {
                 return refusal(name);
@@ -225,7 +239,7 @@ public class Answerer {
             List<Source> sources = book.present(hits, budget);
             String prompt = answerPrompt.render(Map.of("sources", SourceBook.render(sources), "question",
                     request.question(), "refusal", properties.refusal()));
-            GenerationRequest generation = new GenerationRequest(List.of(ChatMessage.user(prompt)),
+            GenerationRequest generation = new GenerationRequest(withHistory(ChatMessage.user(prompt)),
                     GenerationOptions.DEFAULTS.withTemperature(0.0).withMaxTokens(properties.maxAnswerTokens()));
             Generation written;
             if (listener.streaming()) {
@@ -324,8 +338,17 @@ public class Answerer {
             List<Source> sources = book.present(List.copyOf(ordered.values()), budget);
             String prompt = (instruct ? instructPrompt : answerPrompt).render(Map.of("sources",
                     SourceBook.render(sources), "question", request.question(), "refusal", properties.refusal()));
-            return answerSoFar.isBlank() ? List.of(ChatMessage.user(prompt))
-                    : List.of(ChatMessage.user(prompt), ChatMessage.assistant(answerSoFar));
+            List<ChatMessage> messages = new ArrayList<>(withHistory(ChatMessage.user(prompt)));
+            if (!answerSoFar.isBlank()) {
+                messages.add(ChatMessage.assistant(answerSoFar));
+            }
+            return List.copyOf(messages);
+        }
+
+        private List<ChatMessage> withHistory(ChatMessage prompt) {
+            List<ChatMessage> messages = new ArrayList<>(conversation.history());
+            messages.add(prompt);
+            return List.copyOf(messages);
         }
 
         @Override

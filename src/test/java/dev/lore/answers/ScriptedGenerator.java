@@ -19,22 +19,29 @@ import dev.lore.models.Usage;
  * A generator without logprobs whose answers the test writes (a function of the request), recording every request;
  * it streams its text word by word and answers at once, like an instant model.
  */
-final class ScriptedGenerator implements Generator {
+public final class ScriptedGenerator implements Generator {
 
     private final List<GenerationRequest> requests = new CopyOnWriteArrayList<>();
     private volatile Function<GenerationRequest, String> script = request -> "";
     private volatile RuntimeException failure;
+    private volatile RuntimeException failMidway;
 
-    void answer(Function<GenerationRequest, String> script) {
+    public void answer(Function<GenerationRequest, String> script) {
         this.script = script;
         this.failure = null;
+        this.failMidway = null;
     }
 
-    void fail(RuntimeException failure) {
+    public void fail(RuntimeException failure) {
         this.failure = failure;
     }
 
-    List<GenerationRequest> requests() {
+    /** Streams the first word of the next streamed answers, then fails with {@code failure}. */
+    public void failMidway(RuntimeException failure) {
+        this.failMidway = failure;
+    }
+
+    public List<GenerationRequest> requests() {
         return requests;
     }
 
@@ -66,6 +73,10 @@ final class ScriptedGenerator implements Generator {
     public Generation stream(GenerationRequest request, Consumer<String> onToken, Cancellation cancellation) {
         Generation generation = generate(request);
         String[] words = generation.text().split("(?<= )");
+        if (failMidway != null) {
+            onToken.accept(words[0]);
+            throw failMidway;
+        }
         Arrays.stream(words).forEach(onToken);
         return generation;
     }

@@ -8,9 +8,9 @@ import dev.lore.models.backend.GeneratorBackend;
 
 /** Registers {@link ScriptedGenerator} as the backend {@code scripted}: tests select it with lore.generator. */
 @TestConfiguration(proxyBeanMethods = false)
-class ScriptedGeneratorBackend {
+public class ScriptedGeneratorBackend {
 
-    static final ScriptedGenerator GENERATOR = new ScriptedGenerator();
+    public static final ScriptedGenerator GENERATOR = new ScriptedGenerator();
 
     @Bean
     GeneratorBackend scriptedGeneratorBackend() {

@@ -25,6 +25,10 @@ public final class SseClientAccess {
         return of(new SseClient(port, key, json).post("/api/v1/answer", body, event -> ++seen[0] == events));
     }
 
+    public static Stream post(int port, String key, JsonMapper json, String path, Object body) {
+        return of(new SseClient(port, key, json).post(path, body));
+    }
+
     private static Stream of(SseClient.Stream stream) {
         return new Stream(stream.events().stream().map(SseClient.Event::name).toList(),
                 stream.events().stream().map(SseClient.Event::data).toList());

@@ -1,0 +1,206 @@
+package dev.lore.answers.chat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+
+import io.swagger.v3.oas.annotations.Operation;
+
+import dev.lore.answers.AnswerListener;
+import dev.lore.answers.RetrievalStep;
+import dev.lore.models.Cancellation;
+import dev.lore.security.CurrentCaller;
+import dev.lore.web.LoreException;
+import dev.lore.web.Problems;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code /api/v1/chat}: a turn of a conversation as JSON or, with {@code Accept: text/event-stream}, as the events of
+ * {@code /api/v1/answer}; the caller's sessions, one session's messages, deletion, feedback on an answer, and every
+ * rated answer for an administrator.
+ */
+@RestController
+class ChatController {
+
+    private static final Logger log = LoggerFactory.getLogger(ChatController.class);
+
+    /** The body of a rating. */
+    record FeedbackBody(String rating, String comment) {
+    }
+
+    private final Chats chats;
+    private final ChatSessions sessions;
+    private final CurrentCaller caller;
+    private final JsonMapper json;
+    private final java.time.Clock clock;
+
+    ChatController(Chats chats, ChatSessions sessions, CurrentCaller caller, JsonMapper json, java.time.Clock clock) {
+        this.chats = chats;
+        this.sessions = sessions;
+        this.caller = caller;
+        this.json = json;
+        this.clock = clock;
+    }
+
+    @Operation(summary = "Ask in a conversation: a cited answer with its sessionId and messageId")
+    @PostMapping(path = "/api/v1/chat", produces = { MediaType.APPLICATION_JSON_VALUE,
+            MediaType.APPLICATION_PROBLEM_JSON_VALUE })
+    Chats.ChatAnswer chat(@RequestBody Chats.ChatBody body) {
+        return chats.answer(chats.prepare(body), AnswerListener.NONE, Cancellation.none()).orElseThrow();
+    }
+
+    /** Streams on the request's own thread like {@code /api/v1/answer}; {@code done} comes only once stored. */
+    @Operation(summary = "Ask in a conversation, streamed as SSE events")
+    @PostMapping(path = "/api/v1/chat", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+    void stream(@RequestBody Chats.ChatBody body, HttpServletResponse response) throws IOException {
+        Chats.Turn turn = chats.prepare(body);
+        response.setStatus(HttpStatus.OK.value());
+        response.setContentType(MediaType.TEXT_EVENT_STREAM_VALUE);
+        response.setCharacterEncoding(StandardCharsets.UTF_8.name());
+        response.setHeader("Cache-Control", "no-cache");
+        response.setHeader("X-Accel-Buffering", "no");
+        Cancellation cancellation = new Cancellation();
+        Events events = new Events(response, json, cancellation);
+        try {
+            chats.answer(turn, events, cancellation).ifPresent(answer -> events.send("done", answer));
+        }
+        catch (LoreException failure) {
+            events.send("error", problem(failure.status(), failure.type(), failure.title(), failure.getMessage()));
+        }
+        catch (RuntimeException failure) {
+            log.error("Unexpected failure while streaming a chat answer", failure);
+            events.send("error", problem(HttpStatus.INTERNAL_SERVER_ERROR, "internal", "Internal error",
+                    "An unexpected error occurred; it has been logged."));
+        }
+    }
+
+    @Operation(summary = "The caller's chat sessions, latest first")
+    @GetMapping("/api/v1/chat")
+    List<ChatSessions.Session> list() {
+        return sessions.list(caller.get().keyId());
+    }
+
+    /** Every key's rated answers, for an administrator to find the bad ones ({@code ?rating=down}). */
+    @Operation(summary = "Every key's rated answers (administrators)")
+    @GetMapping("/api/v1/chat/feedback")
+    List<ChatSessions.Rated> feedback(@RequestParam(required = false) String rating,
+            @RequestParam(defaultValue = "100") int limit) {
+        if (!caller.get().admin()) {
+            throw LoreException.forbidden("Only an administrator's key may read every key's feedback");
+        }
+        if (rating != null && !List.of("up", "down").contains(rating)) {
+            throw LoreException.invalid("rating must be up or down");
+        }
+        if (limit < 1 || limit > 1000) {
+            throw LoreException.invalid("limit must be between 1 and 1000, was " + limit);
+        }
+        return sessions.rated(rating, limit);
+    }
+
+    @Operation(summary = "A chat session's messages with citations, retrievals and feedback")
+    @GetMapping("/api/v1/chat/{sessionId}")
+    ChatSessions.Transcript get(@PathVariable UUID sessionId) {
+        return sessions.transcript(caller.get().keyId(), sessionId);
+    }
+
+    @Operation(summary = "Delete a chat session")
+    @DeleteMapping("/api/v1/chat/{sessionId}")
+    @ResponseStatus(HttpStatus.NO_CONTENT)
+    void delete(@PathVariable UUID sessionId) {
+        if (!sessions.delete(caller.get().keyId(), sessionId)) {
+            throw ChatSessions.notFound(sessionId);
+        }
+    }
+
+    @Operation(summary = "Rate an answer up or down, with a comment")
+    @PostMapping("/api/v1/chat/{sessionId}/messages/{messageId}/feedback")
+    @ResponseStatus(HttpStatus.NO_CONTENT)
+    void feedback(@PathVariable UUID sessionId, @PathVariable UUID messageId, @RequestBody FeedbackBody body) {
+        String keyId = caller.get().keyId();
+        if (sessions.find(keyId, sessionId).isEmpty()) {
+            throw ChatSessions.notFound(sessionId);
+        }
+        if (body.rating() == null || !List.of("up", "down").contains(body.rating())) {
+            throw LoreException.invalid("rating must be up or down");
+        }
+        String comment = body.comment() == null || body.comment().isBlank() ? null : body.comment().strip();
+        if (comment != null && comment.length() > 4000) {
+            throw LoreException.invalid("comment must be at most 4000 characters, was " + comment.length());
+        }
+        if (!sessions.rate(keyId, sessionId, messageId, body.rating(), comment, clock.instant())) {
+            throw LoreException.notFound("chat-message-not-found", "Chat message not found",
+                    "Chat session " + sessionId + " has no answer " + messageId);
+        }
+    }
+
+    private static Map<String, Object> problem(HttpStatus status, String type, String title, String detail) {
+        Map<String, Object> problem = new LinkedHashMap<>();
+        problem.put("type", Problems.TYPE_PREFIX + type);
+        problem.put("title", title);
+        problem.put("status", status.value());
+        problem.put("detail", detail);
+        return problem;
+    }
+
+    /** Writes a turn's events; the first failed write (the client left) cancels the generation. */
+    private static final class Events implements AnswerListener {
+
+        private final HttpServletResponse response;
+        private final JsonMapper json;
+        private final Cancellation cancellation;
+
+        Events(HttpServletResponse response, JsonMapper json, Cancellation cancellation) {
+            this.response = response;
+            this.json = json;
+            this.cancellation = cancellation;
+        }
+
+        @Override
+        public boolean streaming() {
+            return true;
+        }
+
+        @Override
+        public void token(String text) {
+            send("token", Map.of("text", text));
+        }
+
+        @Override
+        public void retrieval(RetrievalStep step) {
+            send("retrieval", step);
+        }
+
+        synchronized void send(String name, Object data) {
+            if (cancellation.isCancelled()) {
+                return;
+            }
+            try {
+                var out = response.getOutputStream();
+                out.write(("event: " + name + "\ndata: " + json.writeValueAsString(data) + "\n\n")
+                        .getBytes(StandardCharsets.UTF_8));
+                out.flush();
+            }
+            catch (IOException gone) {
+                cancellation.cancel();
+            }
+        }
+    }
+}
