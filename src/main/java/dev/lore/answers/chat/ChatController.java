@@ -1,16 +1,11 @@
 package dev.lore.answers.chat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 import jakarta.servlet.http.HttpServletResponse;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -25,11 +20,10 @@ import org.springframework.web.bind.annotation.RestController;
 import io.swagger.v3.oas.annotations.Operation;
 
 import dev.lore.answers.AnswerListener;
-import dev.lore.answers.RetrievalStep;
+import dev.lore.answers.AnswerStream;
 import dev.lore.models.Cancellation;
 import dev.lore.security.CurrentCaller;
 import dev.lore.web.LoreException;
-import dev.lore.web.Problems;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -39,8 +33,6 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @RestController
 class ChatController {
-
-    private static final Logger log = LoggerFactory.getLogger(ChatController.class);
 
     /** The body of a rating. */
     record FeedbackBody(String rating, String comment) {
@@ -72,24 +64,7 @@ class ChatController {
     @PostMapping(path = "/api/v1/chat", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
     void stream(@RequestBody Chats.ChatBody body, HttpServletResponse response) throws IOException {
         Chats.Turn turn = chats.prepare(body);
-        response.setStatus(HttpStatus.OK.value());
-        response.setContentType(MediaType.TEXT_EVENT_STREAM_VALUE);
-        response.setCharacterEncoding(StandardCharsets.UTF_8.name());
-        response.setHeader("Cache-Control", "no-cache");
-        response.setHeader("X-Accel-Buffering", "no");
-        Cancellation cancellation = new Cancellation();
-        Events events = new Events(response, json, cancellation);
-        try {
-            chats.answer(turn, events, cancellation).ifPresent(answer -> events.send("done", answer));
-        }
-        catch (LoreException failure) {
-            events.send("error", problem(failure.status(), failure.type(), failure.title(), failure.getMessage()));
-        }
-        catch (RuntimeException failure) {
-            log.error("Unexpected failure while streaming a chat answer", failure);
-            events.send("error", problem(HttpStatus.INTERNAL_SERVER_ERROR, "internal", "Internal error",
-                    "An unexpected error occurred; it has been logged."));
-        }
+        AnswerStream.write(response, json, (events, cancellation) -> chats.answer(turn, events, cancellation));
     }
 
     @Operation(summary = "The caller's chat sessions, latest first")
@@ -148,59 +123,6 @@ class ChatController {
         if (!sessions.rate(keyId, sessionId, messageId, body.rating(), comment, clock.instant())) {
             throw LoreException.notFound("chat-message-not-found", "Chat message not found",
                     "Chat session " + sessionId + " has no answer " + messageId);
-        }
-    }
-
-    private static Map<String, Object> problem(HttpStatus status, String type, String title, String detail) {
-        Map<String, Object> problem = new LinkedHashMap<>();
-        problem.put("type", Problems.TYPE_PREFIX + type);
-        problem.put("title", title);
-        problem.put("status", status.value());
-        problem.put("detail", detail);
-        return problem;
-    }
-
-    /** Writes a turn's events; the first failed write (the client left) cancels the generation. */
-    private static final class Events implements AnswerListener {
-
-        private final HttpServletResponse response;
-        private final JsonMapper json;
-        private final Cancellation cancellation;
-
-        Events(HttpServletResponse response, JsonMapper json, Cancellation cancellation) {
-            this.response = response;
-            this.json = json;
-            this.cancellation = cancellation;
-        }
-
-        @Override
-        public boolean streaming() {
-            return true;
-        }
-
-        @Override
-        public void token(String text) {
-            send("token", Map.of("text", text));
-        }
-
-        @Override
-        public void retrieval(RetrievalStep step) {
-            send("retrieval", step);
-        }
-
-        synchronized void send(String name, Object data) {
-            if (cancellation.isCancelled()) {
-                return;
-            }
-            try {
-                var out = response.getOutputStream();
-                out.write(("event: " + name + "\ndata: " + json.writeValueAsString(data) + "\n\n")
-                        .getBytes(StandardCharsets.UTF_8));
-                out.flush();
-            }
-            catch (IOException gone) {
-                cancellation.cancel();
-            }
         }
     }
 }
