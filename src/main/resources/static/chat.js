@@ -354,6 +354,7 @@ async function ask(question) {
         view.node.classList.replace('streaming', 'failed');
         view.node.removeAttribute('aria-busy');
         view.node.append(el('p', { className: 'label', textContent: 'This answer failed and was not kept.' }));
+        $('question').value = question;
         failed(new HttpError(event.data.status, event.data, null));
       }
     }

@@ -30,6 +30,7 @@ import org.springframework.test.context.TestPropertySource;
 
 import dev.lore.answers.ScriptedGenerator;
 import dev.lore.answers.ScriptedGeneratorBackend;
+import dev.lore.models.ModelUnavailable;
 import dev.lore.support.IntegrationTest;
 import tools.jackson.databind.JsonNode;
 
@@ -92,6 +93,8 @@ class ChatPageBrowserTests extends IntegrationTest {
         key(reader);
         wait.until(ExpectedConditions.elementToBeClickable(By.id("question")));
         assertThat(browser.getCurrentUrl()).doesNotContain(reader);
+        assertThat(browser.switchTo().activeElement().getDomAttribute("id")).as("focus moves on to the question")
+                .isEqualTo("question");
         new Select(browser.findElement(By.id("collection"))).selectByValue(COLLECTION);
         browser.findElement(By.id("question")).sendKeys("How many vacation days do I get?", Keys.ENTER);
 
@@ -126,6 +129,49 @@ class ChatPageBrowserTests extends IntegrationTest {
                 .path("messages");
         assertThat(messages.get(1).path("feedback").path("rating").asString()).isEqualTo("down");
         assertThat(messages.get(1).path("feedback").path("comment").asString()).isEqualTo("It is 25 days now");
+
+        browser.findElement(By.id("new-chat")).click();
+        wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#log .message"), 0));
+        browser.findElement(By.cssSelector("#sessions .open")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#log .feedback-status"),
+                "Rated down: It is 25 days now"));
+        assertThat(browser.findElements(By.cssSelector("#log .text .chip"))).hasSize(1);
+        browser.findElement(By.cssSelector("#sessions .delete")).click();
+        browser.switchTo().alert().accept();
+        wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#sessions li"), 0));
+        assertThat(as(reader).get("/api/v1/chat").body()).isEmpty();
+    }
+
+    @Test
+    void anEmptyCollectionABusyModelAndAPhoneScreenEachShowTheirState() {
+        admin().post("/api/v1/collections", Map.of("name", "chat-page-empty"));
+        browser.manage().window().setSize(new Dimension(390, 800));
+        try {
+            browser.get("http://localhost:" + port + "/");
+            key(ADMIN_KEY);
+            Select collection = new Select(wait.until(ExpectedConditions.elementToBeClickable(By.id("collection"))));
+            collection.selectByValue("chat-page-empty");
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("collection-state"), "is empty"));
+            assertThat(browser.findElement(By.id("question")).isEnabled()).isFalse();
+
+            collection.selectByValue(COLLECTION);
+            MODEL.fail(ModelUnavailable.busy("scripted", Duration.ofSeconds(2)));
+            WebElement question = wait.until(ExpectedConditions.elementToBeClickable(By.id("question")));
+            question.sendKeys("How many vacation days do I get?", Keys.ENTER);
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("notice"), "model is busy"));
+            assertThat(browser.findElement(By.id("send")).isEnabled()).isFalse();
+            assertThat(question.getDomProperty("value")).as("kept to ask again")
+                    .isEqualTo("How many vacation days do I get?");
+            assertThat(browser.findElement(By.cssSelector(".message.assistant")).getDomAttribute("class"))
+                    .contains("failed");
+            Number overflow = (Number) browser.executeScript(
+                    "return document.documentElement.scrollWidth - window.innerWidth");
+            assertThat(overflow.intValue()).as("no sideways scrolling at phone width").isLessThanOrEqualTo(0);
+        }
+        finally {
+            MODEL.answer(request -> "");
+            browser.manage().window().setSize(new Dimension(1100, 860));
+        }
     }
 
     private void key(String key) {
