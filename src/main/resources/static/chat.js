@@ -114,7 +114,8 @@ function updateCollectionState() {
   const current = collections.find((c) => c.name === $('collection').value);
   let text = '';
   if (!localStorage.getItem(KEY)) {
-    text = 'Enter your API key above to start.';
+    text = 'Enter your API key above to start. On its first start Lore prints an administrator key in its output'
+        + ' (or takes LORE_API_KEY); the API docs show how to upload documents and make keys for other people.';
   } else if (collections.length === 0) {
     text = 'This key can read no collections. Ask an administrator for access.';
   } else if (current && current.chunks === 0) {
