@@ -85,6 +85,7 @@ async function useKey(key) {
   try {
     collections = await (await api('/api/v1/collections')).json();
   } catch (error) {
+    if (error.status === 401) localStorage.removeItem(KEY); // a refused key is not kept for the next visit
     collections = [];
     fillCollections();
     failed(error);

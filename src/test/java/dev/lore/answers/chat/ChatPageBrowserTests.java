@@ -90,6 +90,8 @@ class ChatPageBrowserTests extends IntegrationTest {
 
         key("not-a-key");
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("notice"), "not accepted"));
+        assertThat(browser.executeScript("return localStorage.getItem('lore.key')")).as("a refused key is not kept")
+                .isNull();
         key(reader);
         wait.until(ExpectedConditions.elementToBeClickable(By.id("question")));
         assertThat(browser.getCurrentUrl()).doesNotContain(reader);
