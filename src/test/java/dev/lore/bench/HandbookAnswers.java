@@ -41,7 +41,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class HandbookAnswers {
 
-    private static final String COLLECTION = "handbook-answers";
+    static final String COLLECTION = "handbook-answers";
 
     /** A generator backend {@code instant} that answers every prompt at once with one cited sentence. */
     @Configuration(proxyBeanMethods = false)
@@ -257,7 +257,7 @@ public final class HandbookAnswers {
         return sorted.get(sorted.size() / 2) / 1e6;
     }
 
-    private static int ingest(ConfigurableApplicationContext app, BenchClient client, Path handbook)
+    static int ingest(ConfigurableApplicationContext app, BenchClient client, Path handbook)
             throws Exception {
         JdbcClient jdbc = app.getBean(JdbcClient.class);
         jdbc.sql("DELETE FROM collections WHERE name = :n").param("n", COLLECTION).update();
