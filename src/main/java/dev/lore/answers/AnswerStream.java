@@ -35,11 +35,7 @@ public final class AnswerStream {
     /** Runs {@code answer} with a listener that streams its events; an empty result sends no {@code done}. */
     public static void write(HttpServletResponse response, JsonMapper json,
             BiFunction<AnswerListener, Cancellation, Optional<?>> answer) throws IOException {
-        response.setStatus(HttpStatus.OK.value());
-        response.setContentType(MediaType.TEXT_EVENT_STREAM_VALUE);
-        response.setCharacterEncoding(StandardCharsets.UTF_8.name());
-        response.setHeader("Cache-Control", "no-cache");
-        response.setHeader("X-Accel-Buffering", "no");
+        open(response);
         Cancellation cancellation = new Cancellation();
         Events events = new Events(response, json, cancellation);
         try {
@@ -52,6 +48,35 @@ public final class AnswerStream {
             log.error("Unexpected failure while streaming an answer", failure);
             events.send("error", problem(HttpStatus.INTERNAL_SERVER_ERROR, "internal", "Internal error",
                     "An unexpected error occurred; it has been logged."));
+        }
+    }
+
+    /** Starts an event stream: status, content type, and no caching or proxy buffering. */
+    public static void open(HttpServletResponse response) {
+        response.setStatus(HttpStatus.OK.value());
+        response.setContentType(MediaType.TEXT_EVENT_STREAM_VALUE);
+        response.setCharacterEncoding(StandardCharsets.UTF_8.name());
+        response.setHeader("Cache-Control", "no-cache");
+        response.setHeader("X-Accel-Buffering", "no");
+    }
+
+    /**
+     * Writes and flushes one frame unless the generation is already cancelled; a write that fails means the client
+     * left, and cancels it.
+     */
+    public static void frame(HttpServletResponse response, Cancellation cancellation, String frame) {
+        synchronized (response) {
+            if (cancellation.isCancelled()) {
+                return;
+            }
+            try {
+                var out = response.getOutputStream();
+                out.write(frame.getBytes(StandardCharsets.UTF_8));
+                out.flush();
+            }
+            catch (IOException gone) {
+                cancellation.cancel();
+            }
         }
     }
 
@@ -92,19 +117,8 @@ public final class AnswerStream {
             send("retrieval", step);
         }
 
-        synchronized void send(String name, Object data) {
-            if (cancellation.isCancelled()) {
-                return;
-            }
-            try {
-                var out = response.getOutputStream();
-                out.write(("event: " + name + "\ndata: " + json.writeValueAsString(data) + "\n\n")
-                        .getBytes(StandardCharsets.UTF_8));
-                out.flush();
-            }
-            catch (IOException gone) {
-                cancellation.cancel();
-            }
+        void send(String name, Object data) {
+            frame(response, cancellation, "event: " + name + "\ndata: " + json.writeValueAsString(data) + "\n\n");
         }
     }
 }

@@ -31,6 +31,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 
 import dev.lore.answers.Answer;
 import dev.lore.answers.AnswerListener;
+import dev.lore.answers.AnswerStream;
 import dev.lore.answers.AnswerRequest;
 import dev.lore.answers.AnswerRequests;
 import dev.lore.answers.Answerer;
@@ -139,11 +140,7 @@ class CompletionsController {
             return;
         }
         boolean includeUsage = body.streamOptions() != null && Boolean.TRUE.equals(body.streamOptions().includeUsage());
-        response.setStatus(HttpStatus.OK.value());
-        response.setContentType(MediaType.TEXT_EVENT_STREAM_VALUE);
-        response.setCharacterEncoding(StandardCharsets.UTF_8.name());
-        response.setHeader("Cache-Control", "no-cache");
-        response.setHeader("X-Accel-Buffering", "no");
+        AnswerStream.open(response);
         Cancellation cancellation = new Cancellation();
         Chunks chunks = new Chunks(response, json, cancellation, id, created, model);
         chunks.delta(Map.of("role", "assistant", "content", ""), null, null);
@@ -283,18 +280,8 @@ class CompletionsController {
             write("data: " + json.writeValueAsString(data) + "\n\n");
         }
 
-        private synchronized void write(String event) {
-            if (cancellation.isCancelled()) {
-                return;
-            }
-            try {
-                var out = response.getOutputStream();
-                out.write(event.getBytes(StandardCharsets.UTF_8));
-                out.flush();
-            }
-            catch (IOException gone) {
-                cancellation.cancel();
-            }
+        private void write(String event) {
+            AnswerStream.frame(response, cancellation, event);
         }
     }
 }
