@@ -222,7 +222,7 @@ class AgentController {
         ModelUse use = new ModelUse();
         DayPlan plan;
         if (request.reaction() != null) {
-            String reaction = SimulationController.text("reaction", request.reaction(), MAX_TEXT, true);
+            String reaction = AgentsAccess.text("reaction", request.reaction(), MAX_TEXT, true);
             LocalDateTime at = AgentsAccess.time("at", request.at(), found.clock());
             DayPlan current = found.plan() == null ? null : json.readValue(found.plan(), DayPlan.class);
             if (current == null || !current.day().equals(day)) {
@@ -241,7 +241,7 @@ class AgentController {
     @PostMapping("/{id}/interview")
     InterviewView interview(@PathVariable String id, @RequestBody InterviewBody body) {
         Agents.Found found = access.agent(id);
-        String question = SimulationController.text("question", body.question(), MAX_TEXT, true);
+        String question = AgentsAccess.text("question", body.question(), MAX_TEXT, true);
         LocalDateTime at = AgentsAccess.time("at", body.at(), found.clock());
         ModelUse use = new ModelUse();
         Interviewer.Answer answer = interviewer.interview(found.agent(), question, at, found.weights(), use);
@@ -306,7 +306,7 @@ class AgentController {
             throw LoreException.invalid(prefix + "memory has a field of the wrong type: text, kind and at are "
                     + "strings, importance a number from 1 to 10");
         }
-        String text = SimulationController.text(prefix + "text", body.text(), MAX_TEXT, true);
+        String text = AgentsAccess.text(prefix + "text", body.text(), MAX_TEXT, true);
         if (body.importance() != null && !(body.importance() >= 1 && body.importance() <= 10)) {
             throw LoreException.invalid(prefix + "importance must be between 1 and 10, was " + body.importance());
         }

@@ -3,6 +3,7 @@ package dev.lore.agents;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.LocalDateTime;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -30,7 +31,7 @@ public class Agents {
         this.clock = clock;
     }
 
-    Agent create(UUID simulationId, String name, String traits, String location) {
+    public Agent create(UUID simulationId, String name, String traits, String location) {
         UUID id = UUID.randomUUID();
         try {
             jdbc.sql("""
@@ -60,7 +61,7 @@ public class Agents {
                 .optional();
     }
 
-    List<Agent> inSimulation(UUID simulationId) {
+    public List<Agent> inSimulation(UUID simulationId) {
         return jdbc.sql("""
                 SELECT id, simulation_id, name, traits, location FROM agents WHERE simulation_id = :simulation
                 ORDER BY created_at, name""")
@@ -74,5 +75,15 @@ public class Agents {
     public void savePlan(UUID agentId, String planJson) {
         jdbc.sql("UPDATE agents SET plan = CAST(:plan AS jsonb) WHERE id = :id").param("plan", planJson)
                 .param("id", agentId).update();
+    }
+
+    /** What an agent did in a simulation step: its plan, where it is, what it is doing and what it saw. */
+    public void acted(UUID agentId, String planJson, String location, String action, Collection<String> perceived) {
+        jdbc.sql("""
+                UPDATE agents SET plan = CAST(:plan AS jsonb), location = :location, action = :action,
+                                  perceived = CAST(:perceived AS text[])
+                WHERE id = :id""")
+                .param("plan", planJson).param("location", location).param("action", action)
+                .param("perceived", perceived.toArray(String[]::new)).param("id", agentId).update();
     }
 }

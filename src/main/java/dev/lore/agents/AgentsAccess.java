@@ -16,7 +16,11 @@ import dev.lore.web.LoreException;
  * permission gets the same 404 as for an id that does not exist.
  */
 @Component
-class AgentsAccess {
+public class AgentsAccess {
+
+    /** The longest text a memory, question or reaction may have. */
+    public static final int MAX_TEXT = AgentController.MAX_TEXT;
+
 
     private final CurrentCaller callers;
     private final Simulations simulations;
@@ -28,19 +32,19 @@ class AgentsAccess {
         this.agents = agents;
     }
 
-    boolean permitted() {
+    public boolean permitted() {
         Caller caller = callers.get();
         return caller.admin() || caller.permissions().contains(Permission.AGENTS);
     }
 
     /** For creating a simulation: without the permission the endpoint answers as if it were not there. */
-    void requirePermission() {
+    public void requirePermission() {
         if (!permitted()) {
             throw LoreException.notFound("not-found", "Not Found", "Nothing at /api/v1/simulations for this key");
         }
     }
 
-    Simulations.Simulation simulation(String id) {
+    public Simulations.Simulation simulation(String id) {
         UUID uuid = uuid(id);
         if (uuid == null || !permitted()) {
             throw SimulationNotFound.withId(id);
@@ -48,7 +52,7 @@ class AgentsAccess {
         return simulations.find(uuid).orElseThrow(() -> SimulationNotFound.withId(id));
     }
 
-    Agents.Found agent(String id) {
+    public Agents.Found agent(String id) {
         UUID uuid = uuid(id);
         if (uuid == null || !permitted()) {
             throw AgentNotFound.withId(id);
@@ -56,8 +60,22 @@ class AgentsAccess {
         return agents.find(uuid).orElseThrow(() -> AgentNotFound.withId(id));
     }
 
+    /** A request's text field, stripped: too long or (when required) empty is a 400 naming the field. */
+    public static String text(String field, String value, int max, boolean required) {
+        if (value == null || value.isBlank()) {
+            if (required) {
+                throw LoreException.invalid(field + " must not be empty");
+            }
+            return "";
+        }
+        if (value.length() > max) {
+            throw LoreException.invalid(field + " is " + value.length() + " characters long; at most " + max);
+        }
+        return value.strip();
+    }
+
     /** Simulation time from a request: an ISO local date-time such as {@code 2026-02-13T08:10:00}. */
-    static LocalDateTime time(String field, String value, LocalDateTime fallback) {
+    public static LocalDateTime time(String field, String value, LocalDateTime fallback) {
         if (value == null) {
             return fallback;
         }

@@ -22,8 +22,19 @@ public final class ModelUse {
         return generation;
     }
 
+    /** Adds what another use spent (a failed attempt's calls still cost). */
+    public void add(Usage usage) {
+        calls.addAndGet(usage.llmCalls());
+        promptTokens.addAndGet(usage.promptTokens());
+        completionTokens.addAndGet(usage.completionTokens());
+    }
+
     public long calls() {
         return calls.get();
+    }
+
+    public Usage total() {
+        return new Usage(calls.get(), promptTokens.get(), completionTokens.get());
     }
 
     /** The usage to show, or {@code null} (left out of the response) when no model was called. */

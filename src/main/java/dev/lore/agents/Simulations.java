@@ -31,7 +31,7 @@ public class Simulations {
         this.clock = clock;
     }
 
-    Simulation create(String name, LocalDateTime startsAt, int stepMinutes, String schedule, Weights weights) {
+    public Simulation create(String name, LocalDateTime startsAt, int stepMinutes, String schedule, Weights weights) {
         UUID id = UUID.randomUUID();
         Instant now = clock.instant();
         String status = schedule == null ? "paused" : "running";

@@ -43,6 +43,10 @@ public class LoreException extends RuntimeException {
         return new LoreException(HttpStatus.CONFLICT, type, title, detail);
     }
 
+    public static LoreException unavailable(String type, String title, String detail, Duration retryAfter) {
+        return new LoreException(HttpStatus.SERVICE_UNAVAILABLE, type, title, detail, retryAfter, null);
+    }
+
     public static LoreException forbidden(String detail) {
         return new LoreException(HttpStatus.FORBIDDEN, "forbidden", "Forbidden", detail);
     }

@@ -54,7 +54,7 @@ public final class Api {
     private final String key;
     private final JsonMapper json;
 
-    Api(int port, String key, JsonMapper json) {
+    public Api(int port, String key, JsonMapper json) {
         this.port = port;
         this.key = key;
         this.json = json;
@@ -73,6 +73,12 @@ public final class Api {
     public Response postRaw(String path, String contentType, byte[] body) {
         return send(request(path).header("Content-Type", contentType)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+    }
+
+    public Response put(String path, Object body) {
+        String text = body instanceof String s ? s : json.writeValueAsString(body);
+        return send(request(path).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(text)).build());
     }
 
     public Response delete(String path) {

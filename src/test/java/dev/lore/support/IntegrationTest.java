@@ -41,6 +41,9 @@ public abstract class IntegrationTest {
         registry.add("lore.security.admin-key", () -> ADMIN_KEY);
         registry.add("lore.documents.max-file-size", () -> "1MB");
         registry.add("lore.documents.poll-interval", () -> "200ms");
+        // Spring keeps contexts alive for the whole suite, all on one database: schedulers in them would run other
+        // tests' simulation ticks. Tests of schedules start their own instances, with a scheduler, and stop them.
+        registry.add("db-scheduler.enabled", () -> "false");
     }
 
     /** Creates a collection holding leave.md (vacation days) and laptops.md, both ingested. */

@@ -4,6 +4,7 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * An agent's plan for a day: the outline in broad strokes, hour blocks, and the 5-15 minute actions of the one block
@@ -42,5 +43,14 @@ public record DayPlan(LocalDate day, List<String> outline, List<Item> blocks, Lo
             }
         }
         return items;
+    }
+
+    /**
+     * What the plan has the agent doing at {@code time}: the action then, else (in a gap between actions) the hour
+     * block, else nothing (before the first block or after the last).
+     */
+    public Optional<Item> at(LocalDateTime time) {
+        return items().stream().filter(item -> item.covers(time)).findFirst()
+                .or(() -> blocks.stream().filter(block -> block.covers(time)).findFirst());
     }
 }

@@ -115,6 +115,20 @@ public class Planner {
         return new DayPlan(plan.day(), plan.outline(), plan.blocks(), block.start(), actions);
     }
 
+    /**
+     * The plan with the hour block running at {@code at} broken into 5-15 minute actions: one generator call when
+     * the block has just begun (it is not the one decomposed so far), none otherwise or outside every block.
+     */
+    public DayPlan decomposeRunning(Agent agent, DayPlan plan, LocalDateTime at, ModelUse use) {
+        DayPlan.Item block = plan.blocks().stream().filter(candidate -> candidate.covers(at)).findFirst()
+                .orElse(null);
+        if (block == null || block.start().equals(plan.decomposed())) {
+            return plan;
+        }
+        return new DayPlan(plan.day(), plan.outline(), plan.blocks(), block.start(),
+                decompose(agent, block, block.start(), "", use));
+    }
+
     private List<DayPlan.Item> decompose(Agent agent, DayPlan.Item block, LocalDateTime from, String reason,
             ModelUse use) {
         String answer = model.generate(actionsPrompt, Map.of("name", agent.name(), "traits", agent.traits(),

@@ -39,6 +39,8 @@ public final class FakeHttpServer implements AutoCloseable {
         void write(HttpExchange exchange) throws IOException;
     }
 
+    private static final String BODY = "fake-http.body";
+
     private final HttpServer server;
     private final ExecutorService executor;
     private final Map<String, Deque<Response>> scripts = new HashMap<>();
@@ -79,6 +81,11 @@ public final class FakeHttpServer implements AutoCloseable {
 
     public long count(String path) {
         return received.stream().filter(request -> request.path().equals(path)).count();
+    }
+
+    /** Answers with what {@code answer} makes of the request's body: a backend that reads what it is asked. */
+    public static Response reading(java.util.function.Function<String, Response> answer) {
+        return exchange -> answer.apply((String) exchange.getAttribute(BODY)).write(exchange);
     }
 
     public static Response json(int status, String body) {
@@ -150,6 +157,7 @@ public final class FakeHttpServer implements AutoCloseable {
         String path = exchange.getRequestURI().getPath();
         received.add(new Received(exchange.getRequestMethod(), path, Map.copyOf(exchange.getRequestHeaders()),
                 body));
+        exchange.setAttribute(BODY, body);
         Response response;
         synchronized (scripts) {
             Deque<Response> script = scripts.get(path);
