@@ -41,12 +41,20 @@ class SimulationCostBench extends IntegrationTest {
     @Autowired
     private JdbcClient jdbc;
 
+    @Autowired
+    private dev.lore.agents.AgentsProperties properties;
+
     @DynamicPropertySource
     static void model(DynamicPropertyRegistry registry) {
         registry.add("lore.generator", () -> "openai");
         registry.add("spring.ai.openai.base-url", SERVER::baseUrl);
         registry.add("spring.ai.openai.api-key", () -> "sk-test");
         registry.add("spring.ai.openai.chat.options.model", () -> "gpt-test");
+        // a town this small rarely reaches the paper's 150 in a day; a lower threshold shows reflection's cost too
+        String threshold = System.getenv("LORE_BENCH_REFLECTION_THRESHOLD");
+        if (threshold != null && !threshold.isBlank()) {
+            registry.add("lore.agents.reflection-threshold", () -> threshold);
+        }
     }
 
     @AfterAll
@@ -77,6 +85,7 @@ class SimulationCostBench extends IntegrationTest {
                 .isEqualTo(calls);
         Map<String, Object> results = new LinkedHashMap<>();
         results.put("agents", AGENTS.size());
+        results.put("reflectionThreshold", properties.reflectionThreshold());
         results.put("simulatedHours", HOURS);
         results.put("steps", day.body().path("stepsRun").asInt());
         results.put("llmCalls", calls);
@@ -94,7 +103,7 @@ class SimulationCostBench extends IntegrationTest {
                 WHERE a.simulation_id = CAST(:id AS uuid) AND m.kind = 'reflection'""").param("id", simulation)
                 .query(Long.class).single());
         results.put("wallSeconds", seconds);
-        Path out = Path.of("target", "simulation-cost.json");
+        Path out = Path.of("target", "simulation-cost-" + (long) properties.reflectionThreshold() + ".json");
         Files.createDirectories(out.getParent());
         Files.writeString(out, json.writerWithDefaultPrettyPrinter().writeValueAsString(results));
         assertThat(kinds).containsKeys("plan", "talk", "react");

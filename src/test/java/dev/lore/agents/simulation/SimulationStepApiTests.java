@@ -180,6 +180,32 @@ class SimulationStepApiTests extends IntegrationTest {
     }
 
     @Test
+    void aScheduleCountsFailedStepsInARowAndPausesItselfInsteadOfBurningCalls() {
+        String simulation = simulation("down-town");
+        agent(simulation, "Alice");
+        String path = "/api/v1/simulations/" + simulation;
+        assertThat(admin().put(path + "/schedule", Map.of("cron", "0 0 * * * *")).status()).isEqualTo(200);
+        TOWN.failing(prompt -> true);
+
+        for (int failure = 1; failure <= 3; failure++) {
+            assertThat(admin().post(path + "/step", Map.of()).status()).isBetween(500, 599);
+            JsonNode view = admin().get(path).body();
+            assertThat(view.path("consecutiveFailures").asInt()).isEqualTo(failure);
+            assertThat(view.path("status").asString()).isEqualTo(failure < 3 ? "running" : "paused");
+        }
+
+        JsonNode paused = admin().get(path).body();
+        assertThat(paused.path("pausedReason").asString()).startsWith("paused after 3 failed steps in a row: ");
+        assertThat(paused.path("schedule").asString()).as("kept, to resume").isEqualTo("0 0 * * * *");
+        assertThat(paused.path("stepping").path("interrupted").asBoolean()).isTrue();
+        TOWN.failing(prompt -> false);
+        JsonNode resumed = admin().put(path + "/schedule", Map.of("cron", "0 0 * * * *")).body();
+        assertThat(resumed.path("status").asString()).isEqualTo("running");
+        assertThat(resumed.path("consecutiveFailures").asInt()).isZero();
+        assertThat(resumed.path("pausedReason").isMissingNode()).isTrue();
+    }
+
+    @Test
     void aSimulationThatIsSteppingRefusesAnotherStepWith409() throws Exception {
         String simulation = simulation("busy-town");
         agent(simulation, "Alice");

@@ -21,8 +21,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * A small town as an OpenAI-compatible model would play it, deterministic and counting: it reads which agent prompt
  * it is given (rating, day plan, hour blocks, actions, decision, conversation line, reflection) and answers in that
- * prompt's format. Agents spend the hours at a few places and meet at Hobbs Cafe every third hour; a decision talks
- * to the first person present on the hour, changes plans to say hello at half past, and otherwise keeps the plan.
+ * prompt's format. Agents spend the hours at a few places and meet at Hobbs Cafe every other hour; a decision talks
+ * to the first person free to talk, or else changes plans to say hello in passing.
  * It can fail calls, or hold one call until released (to stop an instance in the middle of a step).
  */
 final class TownModel implements Function<String, FakeHttpServer.Response> {
@@ -34,7 +34,6 @@ final class TownModel implements Function<String, FakeHttpServer.Response> {
     private static final Pattern NUMBERED = Pattern.compile("^(\\d+)\\. ", Pattern.MULTILINE);
     private static final Pattern FROM_TO = Pattern.compile("From (\\d{2}):(\\d{2}) to (\\d{2}):(\\d{2})");
     private static final Pattern PEOPLE = Pattern.compile("could talk to here: (.*)");
-    private static final Pattern TIME = Pattern.compile("It is \\d{4}-\\d{2}-\\d{2} (\\d{2}):(\\d{2})");
     private static final Pattern NEXT_LINE = Pattern.compile("Write (.+?)'s next line to (.+?): ");
 
     /** One call held until released; {@code reached} counts down when it arrives. */
@@ -163,7 +162,7 @@ final class TownModel implements Function<String, FakeHttpServer.Response> {
     }
 
     static String place(String agent, int hour) {
-        if (hour % 3 == 0) {
+        if (hour % 2 == 0) {
             return PLACES.get(0);
         }
         return PLACES.get(Math.floorMod(agent.hashCode() + hour, PLACES.size()));
@@ -214,17 +213,11 @@ final class TownModel implements Function<String, FakeHttpServer.Response> {
             }
             case "decide": {
                 Matcher people = PEOPLE.matcher(prompt);
-                Matcher time = TIME.matcher(prompt);
-                if (people.find() && !people.group(1).startsWith("(") && time.find()) {
-                    int minute = Integer.parseInt(time.group(2));
-                    if (minute == 0) {
-                        return "TALK " + people.group(1).split(",")[0].strip();
-                    }
-                    if (minute == 30) {
-                        return "REACT stop by to say hello";
-                    }
+                if (people.find() && !people.group(1).startsWith("(")) {
+                    return "TALK " + people.group(1).split(",")[0].strip();
                 }
-                return "CONTINUE";
+                // someone new is here but nobody is free to talk: say hello in passing, which changes the plan
+                return "REACT wave hello and carry on";
             }
             case "converse": {
                 Matcher names = NEXT_LINE.matcher(prompt);
