@@ -9,6 +9,8 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
+import dev.lore.answers.flare.FlareOverrides;
+import dev.lore.retrieval.SearchFilter;
 import dev.lore.models.Cancellation;
 import dev.lore.web.LoreException;
 
@@ -36,7 +38,7 @@ class AnswerEvaluationController {
     }
 
     record ConfigurationBody(String name, String strategy, String generator, Integer topK, String rerank,
-            Map<String, Object> filter, Map<String, Object> flare, Double minSupport) {
+            SearchFilter filter, FlareOverrides flare, Double minSupport) {
     }
 
     record EvaluationBody(String collection, List<QuestionBody> questions, List<ConfigurationBody> configurations,

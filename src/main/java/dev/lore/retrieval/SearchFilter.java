@@ -1,29 +1,34 @@
 package dev.lore.retrieval;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 
+import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonProperty;
+
+import io.swagger.v3.oas.annotations.media.Schema;
 
 import dev.lore.web.LoreException;
 
 /**
- * Narrows a search to some sources, documents, or documents whose metadata contains the given fields. As JSON (the
- * explain trace) it uses the request's own names: {@code source}, {@code documentId}, {@code metadata}.
+ * Narrows a search to some sources, documents, or documents whose metadata contains the given fields. A request's
+ * {@code filter} object reads straight into it ({@code source} and {@code documentId}: one value or a list;
+ * {@code metadata}: an object; any other field is refused), and the explain trace writes it with the same names.
  */
-public record SearchFilter(@JsonProperty("source") List<String> sources,
-        @JsonProperty("documentId") List<UUID> documentIds, Map<String, Object> metadata) {
+public record SearchFilter(
+        @JsonProperty("source") @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+        @Schema(description = "one source or a list of them") List<String> sources,
+        @JsonProperty("documentId") @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+        @Schema(description = "one document id or a list of them") List<UUID> documentIds,
+        @Schema(description = "fields the documents' metadata must hold, with these values") Map<String, Object> metadata) {
 
     public static final SearchFilter NONE = new SearchFilter(List.of(), List.of(), Map.of());
 
-    private static final Set<String> KEYS = Set.of("source", "documentId", "metadata");
-
     public SearchFilter {
-        sources = List.copyOf(sources);
-        documentIds = List.copyOf(documentIds);
+        sources = present(sources, "filter.source");
+        documentIds = present(documentIds, "filter.documentId");
+        metadata = metadata == null ? Map.of() : metadata;
         metadata.forEach((field, value) -> {
             if (value == null) {
                 throw LoreException.invalid("filter.metadata." + field + " is null: a metadata filter matches "
@@ -33,52 +38,22 @@ public record SearchFilter(@JsonProperty("source") List<String> sources,
         metadata = Map.copyOf(metadata);
     }
 
+    /** The filter a request gave, or none. */
+    public static SearchFilter orNone(SearchFilter filter) {
+        return filter == null ? NONE : filter;
+    }
+
     public boolean isEmpty() {
         return sources.isEmpty() && documentIds.isEmpty() && metadata.isEmpty();
     }
 
-    /**
-     * Reads a request's {@code filter} object ({@code source}, {@code documentId}: a string or a list of them;
-     * {@code metadata}: an object), or a 400 naming what is wrong.
-     */
-    public static SearchFilter fromJson(Map<String, Object> filter) {
-        if (filter == null || filter.isEmpty()) {
-            return SearchFilter.NONE;
-        }
-        for (String key : filter.keySet()) {
-            if (!KEYS.contains(key)) {
-                throw LoreException.invalid("Unknown filter '" + key + "' (expected source, documentId or metadata)");
-            }
-        }
-        List<String> sources = strings(filter.get("source"), "filter.source");
-        List<UUID> documents = new ArrayList<>();
-        for (String id : strings(filter.get("documentId"), "filter.documentId")) {
-            try {
-                documents.add(UUID.fromString(id));
-            }
-            catch (IllegalArgumentException e) {
-                throw LoreException.invalid("filter.documentId '" + id + "' is not a UUID");
-            }
-        }
-        Object metadata = filter.get("metadata");
-        if (metadata != null && !(metadata instanceof Map)) {
-            throw LoreException.invalid("filter.metadata must be a JSON object");
-        }
-        @SuppressWarnings("unchecked")
-        Map<String, Object> metadataMap = metadata == null ? Map.of() : (Map<String, Object>) metadata;
-        return new SearchFilter(sources, documents, metadataMap);
-    }
-
-    private static List<String> strings(Object value, String name) {
-        if (value == null) {
+    private static <T> List<T> present(List<T> values, String name) {
+        if (values == null) {
             return List.of();
         }
-        if (value instanceof String s) {
-            return List.of(s);
+        if (values.stream().anyMatch(java.util.Objects::isNull)) {
+            throw LoreException.invalid(name + " must not hold null");
         }
-        if (value instanceof List<?> list && list.stream().allMatch(String.class::isInstance)) {
-            return list.stream().map(String.class::cast).toList();
-        }
-        throw LoreException.invalid(name + " must be a string or a list of strings");
+        return List.copyOf(values);
     }
 }

@@ -163,14 +163,15 @@ class SearchApiTests extends IntegrationTest {
         assertProblem(Map.of("query", "x", "hyde", Map.of("documents", 4)), 400, "generator-unavailable");
         assertProblem(Map.of("query", "x", "hyde", Map.of("documents", 0)), 400, "invalid-request");
         assertProblem(Map.of("query", "x", "hyde", Map.of("passages", 2)), 400, "invalid-request");
-        assertProblem(Map.of("query", "x", "hyde", "yes"), 400, "invalid-request");
+        assertProblem(Map.of("query", "x", "hyde", "yes"), 400, "malformed-body");
+        assertProblem(Map.of("query", "x", "filter", Map.of("sources", "a.md")), 400, "invalid-request");
         assertProblem(Map.of("query", "x", "hyde", true, "mode", "lexical"), 400, "invalid-request");
         assertProblem(Map.of("query", "x", "rerank", "cross-encoder"), 400, "reranker-unavailable");
         assertProblem(Map.of("query", "x", "rerank", "llm"), 400, "reranker-unavailable");
         assertProblem(Map.of("query", "x", "rerank", "llm", "rerankCandidates", 500), 400, "invalid-request");
         assertProblem(Map.of("query", "x", "rerank", "magic"), 400, "invalid-request");
         assertProblem(Map.of("query", "x", "filter", Map.of("colour", "red")), 400, "invalid-request");
-        assertProblem(Map.of("query", "x", "filter", Map.of("documentId", "nope")), 400, "invalid-request");
+        assertProblem(Map.of("query", "x", "filter", Map.of("documentId", "nope")), 400, "malformed-body");
         Api.Response unknown = admin().post("/api/v1/search", Map.of("collection", "absent", "query", "x"));
         assertThat(unknown.status()).isEqualTo(404);
         assertThat(unknown.problemType()).isEqualTo("collection-not-found");

@@ -27,4 +27,21 @@ class OpenApiDocsApiTests extends IntegrationTest {
         assertThat(api.path("paths").path("/api/v1/search").path("post").path("summary").asString())
                 .startsWith("Search a collection");
     }
+
+    @Test
+    void requestBodiesHaveRealSchemasWhereAFieldTakesTwoShapes() {
+        JsonNode schemas = as(null).get("/v3/api-docs").body().path("components").path("schemas");
+        JsonNode search = schemas.path("SearchBody").path("properties");
+        JsonNode hyde = schemas.path(search.path("hyde").path("$ref").asString().replace("#/components/schemas/", ""));
+        assertThat(hyde.path("oneOf").toString()).as(hyde.toString()).contains("HydeSettings").contains("boolean");
+        assertThat(schemas.path("HydeSettings").path("properties").has("documents")).isTrue();
+        JsonNode filter = schemas.path(search.path("filter").path("$ref").asString().replace(
+                "#/components/schemas/", ""));
+        assertThat(filter.path("properties").has("source")).as(filter.toString()).isTrue();
+        assertThat(filter.path("properties").has("documentId")).isTrue();
+        assertThat(filter.path("properties").has("metadata")).isTrue();
+        JsonNode answer = schemas.path("AnswerBody").path("properties");
+        assertThat(schemas.path(answer.path("flare").path("$ref").asString().replace("#/components/schemas/", ""))
+                .path("properties").has("threshold")).as(answer.toString()).isTrue();
+    }
 }

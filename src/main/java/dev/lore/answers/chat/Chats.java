@@ -2,7 +2,6 @@ package dev.lore.answers.chat;
 
 import java.time.Clock;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -10,6 +9,8 @@ import org.springframework.stereotype.Service;
 
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
 
+import dev.lore.answers.flare.FlareOverrides;
+import dev.lore.retrieval.SearchFilter;
 import dev.lore.answers.Answer;
 import dev.lore.answers.AnswerListener;
 import dev.lore.answers.AnswerRequest;
@@ -31,7 +32,7 @@ class Chats {
 
     /** The body of {@code POST /api/v1/chat}. */
     record ChatBody(UUID sessionId, String collection, String message, String strategy, Integer topK, String rerank,
-            Map<String, Object> filter, String generator, Map<String, Object> flare) {
+            SearchFilter filter, String generator, FlareOverrides flare) {
     }
 
     /** An answer with the session and the message that hold it. */

@@ -102,6 +102,9 @@ class SimulationStepApiTests extends IntegrationTest {
         assertThat(view.path("usage").path("llmCalls").asLong()).isEqualTo(summed);
         assertThat(view.path("agents").get(0).path("usage").path("llmCalls").asLong()).isPositive();
         assertThat(view.path("stepping").isMissingNode()).isTrue();
+        Api.Response metric = admin().get("/actuator/metrics/lore.simulation.llm.calls?tag=simulation:" + simulation);
+        assertThat(metric.status()).as(metric.raw()).isEqualTo(200);
+        assertThat(metric.body().path("measurements").get(0).path("value").asDouble()).isEqualTo((double) summed);
         // the conversation is in each stream once, and so is the sight of the other at the cafe
         assertThat(memories(alice, "chat")).isEqualTo(1);
         assertThat(memories(bob, "chat")).isEqualTo(1);
