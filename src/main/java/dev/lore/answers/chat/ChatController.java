@@ -56,14 +56,14 @@ class ChatController {
     @PostMapping(path = "/api/v1/chat", produces = { MediaType.APPLICATION_JSON_VALUE,
             MediaType.APPLICATION_PROBLEM_JSON_VALUE })
     Chats.ChatAnswer chat(@RequestBody Chats.ChatBody body) {
-        return chats.answer(chats.prepare(body), AnswerListener.NONE, Cancellation.none()).orElseThrow();
+        return chats.answer(chats.prepare(body, caller.get().keyId()), AnswerListener.NONE, Cancellation.none()).orElseThrow();
     }
 
     /** Streams on the request's own thread like {@code /api/v1/answer}; {@code done} comes only once stored. */
     @Operation(summary = "Ask in a conversation, streamed as SSE events")
     @PostMapping(path = "/api/v1/chat", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
     void stream(@RequestBody Chats.ChatBody body, HttpServletResponse response) throws IOException {
-        Chats.Turn turn = chats.prepare(body);
+        Chats.Turn turn = chats.prepare(body, caller.get().keyId());
         AnswerStream.write(response, json, (events, cancellation) -> chats.answer(turn, events, cancellation));
     }
 

@@ -18,7 +18,6 @@ import dev.lore.answers.AnswerRequests;
 import dev.lore.answers.Answerer;
 import dev.lore.models.Cancellation;
 import dev.lore.models.ChatMessage;
-import dev.lore.security.CurrentCaller;
 import dev.lore.web.LoreException;
 
 /**
@@ -48,22 +47,22 @@ class Chats {
     private final Answerer answerer;
     private final AnswerRequests requests;
     private final FollowUps followUps;
-    private final CurrentCaller caller;
     private final Clock clock;
 
     Chats(ChatSessions sessions, Answerer answerer, AnswerRequests requests, FollowUps followUps,
-            CurrentCaller caller, Clock clock) {
+            Clock clock) {
         this.sessions = sessions;
         this.answerer = answerer;
         this.requests = requests;
         this.followUps = followUps;
-        this.caller = caller;
         this.clock = clock;
     }
 
-    /** Checks a turn before anything is retrieved, generated or stored: a bad one fails here with its 4xx. */
-    Turn prepare(ChatBody body) {
-        String keyId = caller.get().keyId();
+    /**
+     * Checks a turn before anything is retrieved, generated or stored: a bad one fails here with its 4xx. Sessions
+     * belong to {@code keyId}, the caller's key, which the controller passes in.
+     */
+    Turn prepare(ChatBody body, String keyId) {
         String collection = body.collection();
         List<ChatSessions.Message> earlier = List.of();
         if (body.sessionId() != null) {
