@@ -40,10 +40,7 @@ class ImportanceRatingApiTests extends IntegrationTest {
 
     @DynamicPropertySource
     static void model(DynamicPropertyRegistry registry) {
-        registry.add("lore.generator", () -> "openai");
-        registry.add("spring.ai.openai.base-url", SERVER::baseUrl);
-        registry.add("spring.ai.openai.api-key", () -> "sk-test");
-        registry.add("spring.ai.openai.chat.options.model", () -> "gpt-test");
+        SERVER.registerAsOpenAi(registry);
         registry.add("lore.agents.reflection-threshold", () -> "100000");
     }
 

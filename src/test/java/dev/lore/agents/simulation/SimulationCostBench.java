@@ -46,10 +46,7 @@ class SimulationCostBench extends IntegrationTest {
 
     @DynamicPropertySource
     static void model(DynamicPropertyRegistry registry) {
-        registry.add("lore.generator", () -> "openai");
-        registry.add("spring.ai.openai.base-url", SERVER::baseUrl);
-        registry.add("spring.ai.openai.api-key", () -> "sk-test");
-        registry.add("spring.ai.openai.chat.options.model", () -> "gpt-test");
+        SERVER.registerAsOpenAi(registry);
         // a town this small rarely reaches the paper's 150 in a day; a lower threshold shows reflection's cost too
         String threshold = System.getenv("LORE_BENCH_REFLECTION_THRESHOLD");
         if (threshold != null && !threshold.isBlank()) {

@@ -37,10 +37,7 @@ class SimulationStepApiTests extends IntegrationTest {
 
     @DynamicPropertySource
     static void model(DynamicPropertyRegistry registry) {
-        registry.add("lore.generator", () -> "openai");
-        registry.add("spring.ai.openai.base-url", SERVER::baseUrl);
-        registry.add("spring.ai.openai.api-key", () -> "sk-test");
-        registry.add("spring.ai.openai.chat.options.model", () -> "gpt-test");
+        SERVER.registerAsOpenAi(registry);
         registry.add("lore.models.resilience.max-attempts", () -> "1");
         registry.add("lore.agents.simulation.min-interval", () -> "2s");
         registry.add("lore.agents.simulation.max-steps-per-request", () -> "50");

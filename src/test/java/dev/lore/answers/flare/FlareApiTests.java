@@ -45,10 +45,7 @@ class FlareApiTests extends IntegrationTest {
 
     @DynamicPropertySource
     static void openAi(DynamicPropertyRegistry registry) {
-        registry.add("lore.generator", () -> "openai");
-        registry.add("spring.ai.openai.base-url", SERVER::baseUrl);
-        registry.add("spring.ai.openai.api-key", () -> "sk-test");
-        registry.add("spring.ai.openai.chat.options.model", () -> "gpt-test");
+        SERVER.registerAsOpenAi(registry);
         registry.add("lore.answers.context-tokens", () -> "600");
         registry.add("lore.answers.max-answer-tokens", () -> "300");
         java.nio.file.Path dir = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"),

@@ -67,6 +67,14 @@ public final class FakeHttpServer implements AutoCloseable {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
+    /** Makes this server Lore's generator: an OpenAI-compatible backend serving the model {@code gpt-test}. */
+    public void registerAsOpenAi(org.springframework.test.context.DynamicPropertyRegistry registry) {
+        registry.add("lore.generator", () -> "openai");
+        registry.add("spring.ai.openai.base-url", this::baseUrl);
+        registry.add("spring.ai.openai.api-key", () -> "sk-test");
+        registry.add("spring.ai.openai.chat.options.model", () -> "gpt-test");
+    }
+
     /** Answers requests to {@code path} with {@code responses} in turn, then keeps giving the last. */
     public FakeHttpServer on(String path, Response... responses) {
         synchronized (scripts) {

@@ -32,10 +32,7 @@ class OpenAiServiceApiTests extends IntegrationTest {
 
     @DynamicPropertySource
     static void openAi(DynamicPropertyRegistry registry) {
-        registry.add("lore.generator", () -> "openai");
-        registry.add("spring.ai.openai.base-url", SERVER::baseUrl);
-        registry.add("spring.ai.openai.api-key", () -> "sk-test");
-        registry.add("spring.ai.openai.chat.options.model", () -> "gpt-test");
+        SERVER.registerAsOpenAi(registry);
         registry.add("lore.models.resilience.initial-backoff", () -> "10ms");
         registry.add("lore.models.resilience.max-backoff", () -> "50ms");
     }
