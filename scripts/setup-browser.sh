@@ -22,8 +22,8 @@ if [[ $EUID -ne 0 ]]; then
     exec sudo bash "$0" "$@"
 fi
 export DEBIAN_FRONTEND=noninteractive
-# another apt run (unattended upgrades, a parallel setup) may hold the lock for a while
-apt_get() { apt-get -o DPkg::Lock::Timeout=300 "$@"; }
+# apt_get waits for another apt run (unattended upgrades, a parallel setup) to let go of its locks
+source "$(dirname "$0")/lib/apt.sh"
 log "apt-get install chromium chromium-driver (for the chat page's browser test)"
 if ! apt_get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null 2>&1; then
     apt_get update -qq >/dev/null 2>&1 || true

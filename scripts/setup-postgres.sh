@@ -42,26 +42,8 @@ fi
 is_local_host() { [[ $PGHOST == 127.0.0.1 || $PGHOST == localhost || $PGHOST == ::1 || $PGHOST == /* ]]; }
 server_ready() { command -v pg_isready >/dev/null && pg_isready -q -h "$PGHOST" -p "$PGPORT"; }
 
-# On a fresh VM another apt process (unattended upgrades, cloud-init) often holds apt's locks for minutes: wait for
-# them instead of failing. DPkg::Lock::Timeout covers installs; 'apt-get update' takes the lists lock, which it
-# does not wait for, so it is retried.
-APT_LOCK_WAIT=600
-apt_get() {
-    local out waited=0
-    while true; do
-        if out=$(apt-get -o DPkg::Lock::Timeout=$APT_LOCK_WAIT "$@" 2>&1); then
-            return 0
-        fi
-        if [[ $out == *"Could not get lock"* || $out == *"Unable to lock"* ]] && (( waited < APT_LOCK_WAIT )); then
-            (( waited == 0 )) && log "another apt process holds its lock; waiting (up to ${APT_LOCK_WAIT}s)"
-            sleep 5
-            waited=$((waited + 5))
-            continue
-        fi
-        echo "$out" >&2
-        return 1
-    done
-}
+# apt_get waits for another apt process (unattended upgrades, cloud-init) to let go of its locks
+source "$(dirname "$0")/lib/apt.sh"
 
 APT_UPDATED=0
 apt_update_once() {
