@@ -4,11 +4,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
+import java.util.List;
 import java.util.UUID;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.support.CronExpression;
 import org.springframework.stereotype.Component;
@@ -114,6 +117,30 @@ public class SimulationSchedules {
             // the execution is running: its completion reads the simulation's row and follows the new schedule
             log.info("Simulation {}: the running tick will follow the new schedule when it completes ({})",
                     simulationId, e.getMessage());
+        }
+    }
+
+    /**
+     * At start-up, gives every running schedule that has no tick in the scheduler's table one (a schedule stored
+     * while this instance's scheduler was off, or a change that lost a race with a completing tick).
+     */
+    @EventListener(ApplicationReadyEvent.class)
+    void reconcile() {
+        if (scheduler.getIfAvailable() == null) {
+            return;
+        }
+        record Scheduled(UUID id, String cron) {
+        }
+        List<Scheduled> orphans = jdbc.sql("""
+                SELECT id, schedule FROM simulations s
+                WHERE status = 'running' AND schedule IS NOT NULL AND NOT EXISTS (
+                    SELECT 1 FROM scheduled_tasks t WHERE t.task_name = :task AND t.task_instance = s.id::text)""")
+                .param("task", TICKS.getTaskName())
+                .query((rs, row) -> new Scheduled(rs.getObject("id", UUID.class), rs.getString("schedule"))).list();
+        for (Scheduled orphan : orphans) {
+            log.info("Simulation {}: its schedule '{}' had no tick in the scheduler; scheduling it", orphan.id(),
+                    orphan.cron());
+            follow(orphan.id(), orphan.cron());
         }
     }
 

@@ -66,6 +66,11 @@ class ScheduledSimulationTests {
         Api api = LoreInstances.api(alpha);
         String simulation = simulationWithAgents(api, "two-instances");
         JdbcClient jdbc = jdbc(alpha);
+        // a schedule stored where no scheduler ran (db-scheduler.enabled=false): the next instance to start takes it up
+        String orphan = api.post("/api/v1/simulations", Map.of("name", "orphan", "startsAt", "2026-02-13T08:00:00"))
+                .body().path("id").asString();
+        jdbc.sql("UPDATE simulations SET schedule = :cron, status = 'running' WHERE id = CAST(:id AS uuid)")
+                .param("cron", EVERY_SECOND).param("id", orphan).update();
 
         schedule(LoreInstances.api(beta), simulation, EVERY_SECOND);
         awaitStep(jdbc, simulation, step -> step >= 8, Duration.ofSeconds(120));
@@ -78,6 +83,8 @@ class ScheduledSimulationTests {
         long atRestart = step(jdbc, simulation);
         long beforeRestart = atRestart;
         awaitStep(jdbc, simulation, step -> step >= atRestart + 3, Duration.ofSeconds(60));
+        awaitStep(jdbc, orphan, step -> step >= 2, Duration.ofSeconds(60));
+        schedule(LoreInstances.api(gamma), orphan, null);
 
         schedule(LoreInstances.api(gamma), simulation, null);
         awaitNotStepping(jdbc, simulation, Duration.ofSeconds(30));
