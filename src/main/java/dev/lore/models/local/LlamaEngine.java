@@ -21,7 +21,8 @@ import dev.lore.web.LoreException;
 
 /**
  * One GGUF model loaded through the shim, with a bounded pool of llama.cpp contexts and a bounded wait queue in
- * front of it.
+ * front of it. Every use of the native model holds a lease, so {@link #close()} never frees memory a request or a
+ * health probe is still reading: it aborts running decodes and the last lease out frees the model.
  */
 final class LlamaEngine implements AutoCloseable {
 
@@ -29,14 +30,18 @@ final class LlamaEngine implements AutoCloseable {
 
     private final Path file;
     private final long model;
-    private final int embeddingSize;
+    private final int vocabulary;
+    private final int layers;
     private final String chatTemplate;
-    private final boolean gpu;
+    private final Offload offload;
     private final List<Slot> slots = new ArrayList<>();
     private final BlockingQueue<Slot> idle;
     private final Semaphore admission;
     private final Duration queueTimeout;
+    private final Object leaseLock = new Object();
+    private int leases;
     private volatile boolean closed;
+    private boolean freed;
 
     /** What one generation produced: the text, the sampled token ids and their log-probabilities. */
     record Sampled(String text, int[] tokenIds, List<TokenLogprob> logprobs, FinishReason finishReason) {
@@ -47,23 +52,32 @@ final class LlamaEngine implements AutoCloseable {
             boolean logprobs) {
     }
 
+    /**
+     * Where the model's layers run: {@code offloaded} of {@code layers} (the repeating layers plus the output
+     * layer, as llama.cpp counts them) on {@code device}, the rest on the CPU.
+     */
+    record Offload(int requested, int offloaded, int layers, String device) {
+    }
+
     private LlamaEngine(LocalProperties properties) {
         this.file = properties.modelPath();
         this.queueTimeout = properties.queueTimeout();
         LlamaNative.bind(properties.library(), properties.nativeLog());
         requireGguf(file);
-        this.model = LlamaNative.loadModel(file.toAbsolutePath().toString(), properties.gpuLayers());
+        this.model = LlamaNative.loadModel(LlamaNative.bytes(file.toAbsolutePath().toString()),
+                properties.gpuLayers());
         try {
             int[] shape = LlamaNative.modelShape(model);
-            this.embeddingSize = shape[2];
-            this.chatTemplate = LlamaNative.chatTemplate(model);
-            this.gpu = properties.gpuLayers() > 0 && LlamaNative.supportsGpuOffload();
+            this.vocabulary = shape[0];
+            this.layers = shape[3];
+            this.chatTemplate = LlamaNative.text(LlamaNative.chatTemplate(model));
+            this.offload = offload(properties.gpuLayers(), layers);
             int batch = Math.min(properties.contextSize(), 512);
             for (int i = 0; i < properties.contexts(); i++) {
-                long context = LlamaNative.newContext(model, properties.contextSize(), batch, properties.threads(),
-                        false);
+                long context = LlamaNative.newContext(model, properties.contextSize(), batch, properties.threads());
                 int[] contextShape = LlamaNative.contextShape(context);
-                slots.add(new Slot(context, contextShape[0], contextShape[1]));
+                // llama.cpp rounds n_ctx up to a multiple of 256; Lore's limit stays the configured size
+                slots.add(new Slot(context, Math.min(properties.contextSize(), contextShape[0]), contextShape[1]));
             }
         }
         catch (RuntimeException ex) {
@@ -80,6 +94,22 @@ final class LlamaEngine implements AutoCloseable {
             throw new IllegalStateException("lore.local.model-path is required for the local engine");
         }
         return new LlamaEngine(properties);
+    }
+
+    /**
+     * llama.cpp offloads min(gpu-layers, layers + 1) layers when it has a GPU device, and none otherwise (it then
+     * ignores gpu-layers).
+     */
+    private static Offload offload(int requested, int layers) {
+        String gpu = null;
+        for (String device : LlamaNative.devices()) {
+            String[] parts = device.split("\\|", 3);
+            if (gpu == null && (parts[0].equals("gpu") || parts[0].equals("igpu"))) {
+                gpu = parts[1] + (parts.length > 2 && !parts[2].isBlank() ? " (" + parts[2] + ")" : "");
+            }
+        }
+        int offloaded = gpu == null ? 0 : Math.min(requested, layers + 1);
+        return new Offload(requested, offloaded, layers + 1, offloaded > 0 ? gpu : "CPU");
     }
 
     private static void requireGguf(Path file) {
@@ -105,12 +135,29 @@ final class LlamaEngine implements AutoCloseable {
         return chatTemplate;
     }
 
-    boolean gpu() {
-        return gpu;
+    Offload offload() {
+        return offload;
     }
 
+    boolean gpu() {
+        return offload.offloaded() > 0;
+    }
+
+    int vocabulary() {
+        return vocabulary;
+    }
+
+    /** llama.cpp's description of the model, or null once the engine is closed. */
     String description() {
-        return LlamaNative.description(model);
+        if (!enter()) {
+            return null;
+        }
+        try {
+            return LlamaNative.text(LlamaNative.description(model));
+        }
+        finally {
+            exit();
+        }
     }
 
     int contexts() {
@@ -129,41 +176,124 @@ final class LlamaEngine implements AutoCloseable {
         return closed;
     }
 
-    /**
-     * Waits for a free context: answers busy at once when the queue is full, or after {@code queue-timeout} when no
-     * context came free.
-     */
-    Slot acquire() {
-        if (closed) {
+    /** Takes a lease on the native model; false once the engine is closed. */
+    private boolean enter() {
+        synchronized (leaseLock) {
+            if (closed) {
+                return false;
+            }
+            leases++;
+            return true;
+        }
+    }
+
+    private void exit() {
+        synchronized (leaseLock) {
+            leases--;
+            if (closed && leases == 0) {
+                free();
+            }
+        }
+    }
+
+    private void requireOpen() {
+        if (!enter()) {
             throw ModelUnavailable.down(BACKEND, new IllegalStateException("the local engine is closed"));
         }
-        Duration retryAfter = queueTimeout.isZero() ? Duration.ofSeconds(1) : queueTimeout;
-        if (!admission.tryAcquire()) {
-            throw ModelUnavailable.busy(BACKEND, retryAfter);
-        }
-        Slot slot;
+    }
+
+    /**
+     * Waits for a free context: answers busy at once when the queue is full, or after {@code queue-timeout} when no
+     * context came free. The slot holds a lease on the model until {@link #release}.
+     */
+    Slot acquire() {
+        requireOpen();
+        boolean leased = true;
         try {
-            slot = idle.poll(queueTimeout.toNanos(), TimeUnit.NANOSECONDS);
+            Duration retryAfter = queueTimeout.isZero() ? Duration.ofSeconds(1) : queueTimeout;
+            if (!admission.tryAcquire()) {
+                throw ModelUnavailable.busy(BACKEND, retryAfter);
+            }
+            Slot slot;
+            try {
+                slot = idle.poll(queueTimeout.toNanos(), TimeUnit.NANOSECONDS);
+            }
+            catch (InterruptedException ex) {
+                admission.release();
+                Thread.currentThread().interrupt();
+                throw ModelUnavailable.down(BACKEND, ex);
+            }
+            if (slot == null) {
+                admission.release();
+                throw ModelUnavailable.busy(BACKEND, retryAfter);
+            }
+            leased = false;
+            return slot;
         }
-        catch (InterruptedException ex) {
-            admission.release();
-            Thread.currentThread().interrupt();
-            throw ModelUnavailable.down(BACKEND, ex);
+        finally {
+            if (leased) {
+                exit();
+            }
         }
-        if (slot == null) {
-            admission.release();
-            throw ModelUnavailable.busy(BACKEND, retryAfter);
-        }
-        return slot;
     }
 
     void release(Slot slot) {
         idle.add(slot);
         admission.release();
+        exit();
     }
 
     int[] tokenize(String text, boolean addSpecial, boolean parseSpecial) {
-        return LlamaNative.tokenize(model, text.getBytes(StandardCharsets.UTF_8), addSpecial, parseSpecial);
+        requireOpen();
+        try {
+            return LlamaNative.tokenize(model, text.getBytes(StandardCharsets.UTF_8), addSpecial, parseSpecial);
+        }
+        finally {
+            exit();
+        }
+    }
+
+    /** Tokenizes a prompt piece by piece: specials are parsed only in the pieces marked as template scaffolding. */
+    int[] tokenize(List<ChatFormat.Segment> segments, boolean addSpecial) {
+        requireOpen();
+        try {
+            int[] all = new int[0];
+            boolean first = true;
+            for (ChatFormat.Segment segment : merged(segments)) {
+                if (segment.text().isEmpty()) {
+                    continue;
+                }
+                int[] tokens = LlamaNative.tokenize(model, segment.text().getBytes(StandardCharsets.UTF_8),
+                        first && addSpecial, segment.scaffolding());
+                first = false;
+                int at = all.length;
+                all = Arrays.copyOf(all, at + tokens.length);
+                System.arraycopy(tokens, 0, all, at, tokens.length);
+            }
+            if (first && addSpecial) {
+                return LlamaNative.tokenize(model, new byte[0], true, false);
+            }
+            return all;
+        }
+        finally {
+            exit();
+        }
+    }
+
+    /** Joins neighbouring segments of the same kind, so text is split only where specials start or end. */
+    private static List<ChatFormat.Segment> merged(List<ChatFormat.Segment> segments) {
+        List<ChatFormat.Segment> merged = new ArrayList<>(segments.size());
+        for (ChatFormat.Segment segment : segments) {
+            int last = merged.size() - 1;
+            if (last >= 0 && merged.get(last).scaffolding() == segment.scaffolding()) {
+                merged.set(last, new ChatFormat.Segment(merged.get(last).text() + segment.text(),
+                        segment.scaffolding()));
+            }
+            else {
+                merged.add(segment);
+            }
+        }
+        return merged;
     }
 
     String tokenText(int token) {
@@ -175,18 +305,22 @@ final class LlamaEngine implements AutoCloseable {
         if (prompt.length == 0) {
             throw LoreException.invalid("the prompt has no tokens");
         }
+        requireTokens(prompt);
         fit(slot, prompt.length + 1);
         long sampler = LlamaNative.newSampler(sampling.temperature(), sampling.topP(), sampling.seed());
         try {
             int[] lastIndex = new int[1];
-            slot.prefill(this, prompt, prompt.length - 1, (batchIndex, tokenIndex) -> lastIndex[0] = batchIndex);
             int[] generated = new int[Math.min(sampling.maxTokens(), slot.size - prompt.length)];
             int count = 0;
             List<TokenLogprob> logprobs = new ArrayList<>();
             TextSink text = new TextSink(sampling.stop(), onText);
+            if (!slot.prefill(this, prompt, prompt.length - 1, (batchIndex, tokenIndex) -> lastIndex[0] = batchIndex,
+                    cancellation)) {
+                return new Sampled("", new int[0], List.of(), FinishReason.CANCELLED);
+            }
             FinishReason reason = FinishReason.LENGTH;
             while (count < generated.length) {
-                if (cancellation.isCancelled()) {
+                if (cancellation.isCancelled() || closed) {
                     reason = FinishReason.CANCELLED;
                     break;
                 }
@@ -206,7 +340,10 @@ final class LlamaEngine implements AutoCloseable {
                 if (count == generated.length) {
                     break;
                 }
-                slot.append(this, token);
+                if (!slot.append(this, token)) {
+                    reason = FinishReason.CANCELLED;
+                    break;
+                }
                 lastIndex[0] = 0;
             }
             return new Sampled(text.finish(), Arrays.copyOf(generated, count), logprobs, reason);
@@ -226,56 +363,38 @@ final class LlamaEngine implements AutoCloseable {
         }
         int[] all = Arrays.copyOf(prompt, prompt.length + continuation.length);
         System.arraycopy(continuation, 0, all, prompt.length, continuation.length);
+        requireTokens(all);
         fit(slot, all.length);
         List<TokenLogprob> result = new ArrayList<>(continuation.length);
-        slot.prefill(this, all, prompt.length - 1, (batchIndex, tokenIndex) -> {
+        boolean complete = slot.prefill(this, all, prompt.length - 1, (batchIndex, tokenIndex) -> {
             if (tokenIndex + 1 < all.length) {
                 result.add(logprob(slot, batchIndex, all[tokenIndex + 1], topLogprobs));
             }
-        });
+        }, Cancellation.none());
+        if (!complete) {
+            throw ModelUnavailable.down(BACKEND, new IllegalStateException("the local engine is closing"));
+        }
         return result;
-    }
-
-    /** The mean of the last layer's token embeddings of {@code tokens}, L2-normalised. */
-    float[] embed(Slot slot, int[] tokens) {
-        fit(slot, tokens.length);
-        slot.forget();
-        LlamaNative.setEmbeddings(slot.context, true);
-        try {
-            float[] sum = new float[embeddingSize];
-            for (int start = 0; start < tokens.length; start += slot.batch) {
-                int length = Math.min(slot.batch, tokens.length - start);
-                LlamaNative.decode(slot.context, model, tokens, start, length, start, 0);
-                float[] mean = LlamaNative.meanEmbedding(slot.context, model, length);
-                for (int d = 0; d < sum.length; d++) {
-                    sum[d] += mean[d] * length / tokens.length;
-                }
-            }
-            double norm = 0;
-            for (float value : sum) {
-                norm += value * value;
-            }
-            float scale = norm == 0 ? 1 : (float) (1 / Math.sqrt(norm));
-            for (int d = 0; d < sum.length; d++) {
-                sum[d] *= scale;
-            }
-            return sum;
-        }
-        finally {
-            LlamaNative.setEmbeddings(slot.context, false);
-            slot.forget();
-        }
     }
 
     private TokenLogprob logprob(Slot slot, int batchIndex, int token, int top) {
         int[] ids = new int[top];
         float[] values = new float[top];
-        float logprob = LlamaNative.logprobs(slot.context, model, batchIndex, token, ids, values);
+        float logprob = LlamaNative.logprobs(slot.context, batchIndex, token, ids, values);
         List<TokenLogprob.Alternative> alternatives = new ArrayList<>(top);
         for (int i = 0; i < top; i++) {
             alternatives.add(new TokenLogprob.Alternative(tokenText(ids[i]), values[i]));
         }
         return new TokenLogprob(tokenText(token), logprob, alternatives);
+    }
+
+    private void requireTokens(int[] tokens) {
+        for (int token : tokens) {
+            if (token < 0 || token >= vocabulary) {
+                throw LoreException.invalid("token id " + token + " is outside the local model's vocabulary of "
+                        + vocabulary);
+            }
+        }
     }
 
     private void fit(Slot slot, int tokens) {
@@ -285,27 +404,30 @@ final class LlamaEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops taking requests, aborts the decodes still running (they end as cancelled), and frees the model as soon
+     * as the last lease is returned: now when nothing runs, otherwise when the last running request ends.
+     */
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        int returned = 0;
-        try {
-            while (returned < slots.size() && idle.poll(30, TimeUnit.SECONDS) != null) {
-                returned++;
+        synchronized (leaseLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            slots.forEach(slot -> LlamaNative.abort(slot.context, true));
+            if (leases == 0) {
+                free();
             }
         }
-        catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
+    }
+
+    private void free() {
+        if (!freed) {
+            freed = true;
+            slots.forEach(slot -> LlamaNative.freeContext(slot.context));
+            LlamaNative.freeModel(model);
         }
-        if (returned < slots.size()) {
-            // a request still runs on a context: freeing the model under it would crash the JVM, leaking does not
-            return;
-        }
-        slots.forEach(slot -> LlamaNative.freeContext(slot.context));
-        LlamaNative.freeModel(model);
     }
 
     /** A logits callback: the batch index of a token's logits and the token's index in the sequence. */
@@ -337,9 +459,11 @@ final class LlamaEngine implements AutoCloseable {
 
         /**
          * Makes the cache hold {@code tokens}, decoding only the suffix after the longest prefix it already holds,
-         * and reports the logits of every token from index {@code logitsFrom} on.
+         * and reports the logits of every token from index {@code logitsFrom} on. Checks {@code cancellation}
+         * between batches; false when it or {@link LlamaEngine#close()} stopped the decode.
          */
-        void prefill(LlamaEngine engine, int[] tokens, int logitsFrom, LogitsReady ready) {
+        boolean prefill(LlamaEngine engine, int[] tokens, int logitsFrom, LogitsReady ready,
+                Cancellation cancellation) {
             int common = 0;
             while (common < heldLength && common < tokens.length && held[common] == tokens[common]) {
                 common++;
@@ -353,15 +477,21 @@ final class LlamaEngine implements AutoCloseable {
             held = Arrays.copyOf(tokens, tokens.length);
             try {
                 for (int start = keep; start < tokens.length; start += batch) {
+                    if (cancellation.isCancelled()) {
+                        return false;
+                    }
                     int length = Math.min(batch, tokens.length - start);
-                    LlamaNative.decode(context, engine.model, tokens, start, length, start,
-                            Math.max(0, logitsFrom - start));
+                    if (!LlamaNative.decode(context, tokens, start, length, start, Math.max(0, logitsFrom - start))) {
+                        forget();
+                        return false;
+                    }
                     heldLength = start + length;
                     decoded += length;
                     for (int i = Math.max(logitsFrom, start); i < start + length; i++) {
                         ready.at(i - start, i);
                     }
                 }
+                return true;
             }
             catch (RuntimeException ex) {
                 forget();
@@ -369,13 +499,17 @@ final class LlamaEngine implements AutoCloseable {
             }
         }
 
-        void append(LlamaEngine engine, int token) {
+        /** Decodes one more token; false when {@link LlamaEngine#close()} aborted it. */
+        boolean append(LlamaEngine engine, int token) {
             if (heldLength == held.length) {
                 held = Arrays.copyOf(held, Math.max(16, held.length * 2));
             }
             held[heldLength] = token;
             try {
-                LlamaNative.decode(context, engine.model, held, heldLength, 1, heldLength, 0);
+                if (!LlamaNative.decode(context, held, heldLength, 1, heldLength, 0)) {
+                    forget();
+                    return false;
+                }
             }
             catch (RuntimeException ex) {
                 forget();
@@ -383,6 +517,7 @@ final class LlamaEngine implements AutoCloseable {
             }
             heldLength++;
             decoded++;
+            return true;
         }
 
         void forget() {

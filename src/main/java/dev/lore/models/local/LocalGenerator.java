@@ -108,9 +108,9 @@ final class LocalGenerator implements Generator, AutoCloseable, HealthIndicator 
         if (topLogprobs < 0 || topLogprobs > 20) {
             throw new IllegalArgumentException("topLogprobs must be between 0 and 20, was " + topLogprobs);
         }
-        String promptText = chatFormat.format(messages);
-        int[] prompt = engine.tokenize(promptText, true, true);
-        int[] whole = engine.tokenize(promptText + continuation, true, true);
+        List<ChatFormat.Segment> segments = chatFormat.segments(messages);
+        int[] prompt = engine.tokenize(segments, true);
+        int[] whole = engine.tokenize(withContinuation(segments, continuation), true);
         int[] tokens = startsWith(whole, prompt) ? Arrays.copyOfRange(whole, prompt.length, whole.length)
                 : engine.tokenize(continuation, false, false);
         return scoreTokens(prompt, tokens, topLogprobs);
@@ -127,34 +127,42 @@ final class LocalGenerator implements Generator, AutoCloseable, HealthIndicator 
         }
     }
 
-    /** An L2-normalised embedding of {@code text}: the mean of the model's last-layer token states. */
-    float[] embed(String text) {
-        int[] tokens = engine.tokenize(text, true, false);
-        LlamaEngine.Slot slot = engine.acquire();
-        try {
-            return run(() -> engine.embed(slot, tokens));
-        }
-        finally {
-            engine.release(slot);
-        }
+    int[] promptTokens(List<ChatMessage> messages) {
+        return engine.tokenize(chatFormat.segments(messages), true);
     }
 
-    int[] promptTokens(List<ChatMessage> messages) {
-        return engine.tokenize(chatFormat.format(messages), true, true);
+    /** The continuation joins a final content segment (a continued assistant turn) or follows as content. */
+    private static List<ChatFormat.Segment> withContinuation(List<ChatFormat.Segment> segments, String continuation) {
+        List<ChatFormat.Segment> whole = new ArrayList<>(segments);
+        ChatFormat.Segment last = whole.isEmpty() ? null : whole.get(whole.size() - 1);
+        if (last != null && !last.scaffolding()) {
+            whole.set(whole.size() - 1, new ChatFormat.Segment(last.text() + continuation, false));
+        }
+        else {
+            whole.add(new ChatFormat.Segment(continuation, false));
+        }
+        return whole;
     }
 
     @Override
     public Health health() {
-        if (engine.isClosed()) {
+        String description = engine.description();
+        if (description == null) {
             return Health.down().withDetail("model", name()).withDetail("reason", "closed").build();
         }
+        LlamaEngine.Offload offload = engine.offload();
         return Health.up()
             .withDetail("model", name())
-            .withDetail("description", engine.description())
+            .withDetail("description", description)
+            .withDetail("library", LlamaNative.identity())
             .withDetail("contexts", engine.contexts())
             .withDetail("idleContexts", engine.idleContexts())
             .withDetail("contextSize", engine.contextSize())
             .withDetail("gpu", engine.gpu())
+            .withDetail("gpuLayersRequested", offload.requested())
+            .withDetail("offloadedLayers", offload.offloaded())
+            .withDetail("layers", offload.layers())
+            .withDetail("device", offload.device())
             .withDetail("chatTemplate", chatFormat.usesModelTemplate() ? "model" : "fallback")
             .build();
     }

@@ -10,13 +10,16 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * Settings of the in-process llama.cpp engine ({@code lore.generator=local}).
  *
  * @param modelPath the GGUF file
- * @param gpuLayers layers to offload; needs {@code library} pointing at a GPU build of llama.cpp b4916
+ * @param gpuLayers layers to offload to a GPU (the model's layers + 1 offloads all of them, output layer included);
+ *        needs {@code library} pointing at a GPU build of the same llama.cpp release, e.g. the CUDA one that
+ *        {@code scripts/llama-cpp.sh cuda} fetches
  * @param contextSize tokens per context (prompt plus completion)
  * @param threads CPU threads per context; 0 means all available processors
  * @param contexts how many requests run at once (one llama.cpp context each, one shared model)
  * @param queueCapacity how many more requests may wait for a context before the engine answers busy
  * @param queueTimeout how long a request waits for a context before the engine answers busy
- * @param library a user-supplied libjllama.so / libllama.so of build b4916 (e.g. compiled with CUDA)
+ * @param library a directory holding another build of the llama.cpp release the shim was compiled against (or its
+ *        libllama file), e.g. the CUDA build; unset means the CPU build shipped in the jar
  * @param nativeLog whether llama.cpp's own log goes to stderr
  */
 @ConfigurationProperties("lore.local")

@@ -29,6 +29,10 @@ final class TinyGguf {
             + "message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}"
             + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
+    /** ChatML's turn markers, control tokens of the vocabulary when the model has a chat template. */
+    static final String IM_START = "<|im_start|>";
+    static final String IM_END = "<|im_end|>";
+
     private static final int ALIGNMENT = 32;
     private static final int TYPE_UINT32 = 4;
     private static final int TYPE_INT32 = 5;
@@ -55,6 +59,10 @@ final class TinyGguf {
         for (char c = '!'; c <= '~'; c++) {
             tokens.add(String.valueOf(c));
             types.add(TOKEN_NORMAL);
+        }
+        if (chatTemplate != null) {
+            tokens.addAll(List.of(IM_START, IM_END));
+            types.addAll(List.of(TOKEN_CONTROL, TOKEN_CONTROL));
         }
         int vocabulary = tokens.size();
 
