@@ -38,18 +38,39 @@ final class LlamaEngine implements AutoCloseable {
     private final BlockingQueue<Slot> idle;
     private final Semaphore admission;
     private final Duration queueTimeout;
+    private final int referenceCopyTokens;
     private final Object leaseLock = new Object();
     private int leases;
     private volatile boolean closed;
     private boolean freed;
 
-    /** What one generation produced: the text, the sampled token ids and their log-probabilities. */
-    record Sampled(String text, int[] tokenIds, List<TokenLogprob> logprobs, FinishReason finishReason) {
+    /**
+     * What one generation produced: the text, the sampled token ids and their log-probabilities; {@code drafted}
+     * and {@code accepted} count the reference-copy draft tokens proposed and kept.
+     */
+    record Sampled(String text, int[] tokenIds, List<TokenLogprob> logprobs, FinishReason finishReason, int drafted,
+            int accepted) {
+
+        Sampled(String text, int[] tokenIds, List<TokenLogprob> logprobs, FinishReason finishReason) {
+            this(text, tokenIds, logprobs, finishReason, 0, 0);
+        }
     }
 
-    /** How to sample: {@code temperature} 0 is greedy; {@code stop} strings end the text before them. */
+    /**
+     * How to sample: {@code temperature} 0 is greedy; {@code stop} strings end the text before them;
+     * {@code draftTokens} is the most tokens reference-copy decoding proposes at once (greedy only; 0 turns it off).
+     */
     record Sampling(float temperature, float topP, int seed, int maxTokens, List<String> stop, int topLogprobs,
-            boolean logprobs) {
+            boolean logprobs, int draftTokens) {
+
+        Sampling(float temperature, float topP, int seed, int maxTokens, List<String> stop, int topLogprobs,
+                boolean logprobs) {
+            this(temperature, topP, seed, maxTokens, stop, topLogprobs, logprobs, 0);
+        }
+
+        Sampling withDraftTokens(int value) {
+            return new Sampling(temperature, topP, seed, maxTokens, stop, topLogprobs, logprobs, value);
+        }
     }
 
     /**
@@ -62,6 +83,7 @@ final class LlamaEngine implements AutoCloseable {
     private LlamaEngine(LocalProperties properties) {
         this.file = properties.modelPath();
         this.queueTimeout = properties.queueTimeout();
+        this.referenceCopyTokens = properties.referenceCopyTokens();
         LlamaNative.bind(properties.library(), properties.nativeLog());
         requireGguf(file);
         this.model = LlamaNative.loadModel(LlamaNative.bytes(file.toAbsolutePath().toString()),
@@ -141,6 +163,11 @@ final class LlamaEngine implements AutoCloseable {
 
     boolean gpu() {
         return offload.offloaded() > 0;
+    }
+
+    /** The most draft tokens reference-copy decoding proposes at once ({@code lore.local.reference-copy-tokens}). */
+    int referenceCopyTokens() {
+        return referenceCopyTokens;
     }
 
     int vocabulary() {
@@ -237,6 +264,30 @@ final class LlamaEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * {@link #acquire()}, then trades the slot for an idle one whose cache holds a longer prefix of {@code prompt},
+     * so consecutive calls that share a prompt (FLARE's look-ahead and regeneration, a chat's turns) reuse its KV
+     * cache even when several contexts take turns.
+     */
+    Slot acquire(int[] prompt) {
+        Slot best = acquire();
+        int bestCommon = best.common(prompt);
+        for (Slot other : idle.toArray(new Slot[0])) {
+            int common = other.common(prompt);
+            if (common > bestCommon && idle.remove(other)) {
+                idle.add(best);
+                best = other;
+                bestCommon = common;
+            }
+        }
+        return best;
+    }
+
+    /** Tokens decoded by all contexts since the engine opened (prompt and generated), for reporting reuse. */
+    long decodedTokens() {
+        return slots.stream().mapToLong(Slot::decoded).sum();
+    }
+
     void release(Slot slot) {
         idle.add(slot);
         admission.release();
@@ -300,7 +351,16 @@ final class LlamaEngine implements AutoCloseable {
         return new String(LlamaNative.piece(model, token), StandardCharsets.UTF_8);
     }
 
-    /** Generates from {@code prompt}, reusing whatever prefix of it the context already holds. */
+    /**
+     * Generates from {@code prompt}, reusing whatever prefix of it the context already holds.
+     * <p>
+     * With greedy sampling and {@code draftTokens > 0} it decodes by reference copy (Yang et al. 2023, "Inference
+     * with Reference", arXiv 2304.04487; also known as prompt-lookup decoding): when the last
+     * {@value #DRAFT_MATCH} tokens occurred earlier in the prompt or the text so far, the tokens that followed
+     * them there are decoded as a draft in the same batch as the next token, and each draft token is kept only
+     * while it equals the token greedy decoding picks from the logits before it, so the output is the same as
+     * without drafts. RAG answers quote their sources, which is where drafts are accepted.
+     */
     Sampled generate(Slot slot, int[] prompt, Sampling sampling, Consumer<String> onText, Cancellation cancellation) {
         if (prompt.length == 0) {
             throw LoreException.invalid("the prompt has no tokens");
@@ -310,7 +370,9 @@ final class LlamaEngine implements AutoCloseable {
         long sampler = LlamaNative.newSampler(sampling.temperature(), sampling.topP(), sampling.seed());
         try {
             int[] lastIndex = new int[1];
-            int[] generated = new int[Math.min(sampling.maxTokens(), slot.size - prompt.length)];
+            int[] sequence = Arrays.copyOf(prompt, slot.size);
+            int length = prompt.length;
+            int limit = Math.min(sampling.maxTokens(), slot.size - prompt.length);
             int count = 0;
             List<TokenLogprob> logprobs = new ArrayList<>();
             TextSink text = new TextSink(sampling.stop(), onText);
@@ -318,8 +380,13 @@ final class LlamaEngine implements AutoCloseable {
                     cancellation)) {
                 return new Sampled("", new int[0], List.of(), FinishReason.CANCELLED);
             }
+            boolean drafting = sampling.temperature() <= 0 && sampling.draftTokens() > 0;
+            int[] draft = new int[0];
+            int draftAt = 0;
+            int drafted = 0;
+            int accepted = 0;
             FinishReason reason = FinishReason.LENGTH;
-            while (count < generated.length) {
+            while (count < limit) {
                 if (cancellation.isCancelled() || closed) {
                     reason = FinishReason.CANCELLED;
                     break;
@@ -332,25 +399,66 @@ final class LlamaEngine implements AutoCloseable {
                 if (sampling.logprobs()) {
                     logprobs.add(logprob(slot, lastIndex[0], token, sampling.topLogprobs()));
                 }
-                generated[count++] = token;
+                sequence[length++] = token;
+                count++;
                 if (text.append(LlamaNative.piece(model, token))) {
                     reason = FinishReason.STOP;
                     break;
                 }
-                if (count == generated.length) {
+                if (count == limit) {
                     break;
                 }
-                if (!slot.append(this, token)) {
+                if (draftAt < draft.length && draft[draftAt] == token) {
+                    // the draft batch already decoded this token; its logits predict the next one
+                    accepted++;
+                    lastIndex[0] = ++draftAt;
+                    continue;
+                }
+                if (draftAt < draft.length) {
+                    slot.truncate(this, length - 1);
+                }
+                draft = drafting ? lookup(sequence, length,
+                        Math.min(Math.min(sampling.draftTokens(), slot.batch - 1), limit - count - 1))
+                        : new int[0];
+                draftAt = 0;
+                drafted += draft.length;
+                if (!slot.append(this, token, draft)) {
                     reason = FinishReason.CANCELLED;
                     break;
                 }
                 lastIndex[0] = 0;
             }
-            return new Sampled(text.finish(), Arrays.copyOf(generated, count), logprobs, reason);
+            return new Sampled(text.finish(), Arrays.copyOfRange(sequence, prompt.length, length), logprobs, reason,
+                    drafted, accepted);
         }
         finally {
             LlamaNative.freeSampler(sampler);
         }
+    }
+
+    /** How many of the latest tokens must match an earlier span before its continuation is proposed. */
+    static final int DRAFT_MATCH = 3;
+
+    /**
+     * The tokens that followed the most recent earlier occurrence of the sequence's last {@value #DRAFT_MATCH}
+     * tokens, at most {@code max} of them; none when those tokens occur nowhere before.
+     */
+    static int[] lookup(int[] sequence, int length, int max) {
+        if (max <= 0 || length <= DRAFT_MATCH) {
+            return new int[0];
+        }
+        int tail = length - DRAFT_MATCH;
+        for (int start = tail - 1; start >= 0; start--) {
+            int i = 0;
+            while (i < DRAFT_MATCH && sequence[start + i] == sequence[tail + i]) {
+                i++;
+            }
+            if (i == DRAFT_MATCH) {
+                int from = start + DRAFT_MATCH;
+                return Arrays.copyOfRange(sequence, from, Math.min(length, from + max));
+            }
+        }
+        return new int[0];
     }
 
     /** The log-probability of each token of {@code continuation} after {@code prompt}, from one batched pass. */
@@ -442,14 +550,25 @@ final class LlamaEngine implements AutoCloseable {
         final long context;
         final int size;
         final int batch;
-        private int[] held = new int[0];
-        private int heldLength;
-        private long decoded;
+        private volatile int[] held = new int[0];
+        private volatile int heldLength;
+        private volatile long decoded;
 
         Slot(long context, int size, int batch) {
             this.context = context;
             this.size = size;
             this.batch = batch;
+        }
+
+        /** How many leading tokens of {@code tokens} the cache holds. */
+        int common(int[] tokens) {
+            int[] cached = held;
+            int length = Math.min(heldLength, Math.min(cached.length, tokens.length));
+            int common = 0;
+            while (common < length && cached[common] == tokens[common]) {
+                common++;
+            }
+            return common;
         }
 
         /** How many tokens this context has decoded in all. */
@@ -499,14 +618,19 @@ final class LlamaEngine implements AutoCloseable {
             }
         }
 
-        /** Decodes one more token; false when {@link LlamaEngine#close()} aborted it. */
-        boolean append(LlamaEngine engine, int token) {
-            if (heldLength == held.length) {
-                held = Arrays.copyOf(held, Math.max(16, held.length * 2));
+        /**
+         * Decodes one more token and the draft after it in one batch, with logits for each (the token's at batch
+         * index 0); false when {@link LlamaEngine#close()} aborted it.
+         */
+        boolean append(LlamaEngine engine, int token, int[] draft) {
+            int count = 1 + draft.length;
+            if (heldLength + count > held.length) {
+                held = Arrays.copyOf(held, Math.max(heldLength + count, Math.max(16, held.length * 2)));
             }
             held[heldLength] = token;
+            System.arraycopy(draft, 0, held, heldLength + 1, draft.length);
             try {
-                if (!LlamaNative.decode(context, held, heldLength, 1, heldLength, 0)) {
+                if (!LlamaNative.decode(context, held, heldLength, count, heldLength, 0)) {
                     forget();
                     return false;
                 }
@@ -515,9 +639,27 @@ final class LlamaEngine implements AutoCloseable {
                 forget();
                 throw ex;
             }
-            heldLength++;
-            decoded++;
+            heldLength += count;
+            decoded += count;
             return true;
+        }
+
+        /**
+         * Drops the cached tokens from {@code length} on (rejected draft tokens); a cache that cannot cut there
+         * (sliding-window attention can refuse) is cleared and the kept tokens are decoded again.
+         */
+        void truncate(LlamaEngine engine, int length) {
+            if (length >= heldLength) {
+                return;
+            }
+            if (LlamaNative.truncate(context, length)) {
+                heldLength = length;
+                return;
+            }
+            int[] kept = Arrays.copyOf(held, length);
+            forget();
+            prefill(engine, kept, length - 1, (batchIndex, tokenIndex) -> {
+            }, Cancellation.none());
         }
 
         void forget() {

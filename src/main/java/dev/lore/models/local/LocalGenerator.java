@@ -63,10 +63,10 @@ final class LocalGenerator implements Generator, AutoCloseable, HealthIndicator 
         GenerationOptions options = request.options();
         List<Completion> completions = new ArrayList<>(options.n());
         long completionTokens = 0;
-        LlamaEngine.Slot slot = engine.acquire();
+        LlamaEngine.Slot slot = engine.acquire(prompt);
         try {
             for (int i = 0; i < options.n(); i++) {
-                LlamaEngine.Sampling sampling = sampling(options, i);
+                LlamaEngine.Sampling sampling = sampling(options, i, engine.referenceCopyTokens());
                 LlamaEngine.Sampled sampled = run(() -> engine.generate(slot, prompt, sampling, text -> {
                 }, Cancellation.none()));
                 completions.add(completion(sampled));
@@ -94,9 +94,10 @@ final class LocalGenerator implements Generator, AutoCloseable, HealthIndicator 
 
     private LlamaEngine.Sampled sampleOne(int[] prompt, GenerationOptions options, Consumer<String> onToken,
             Cancellation cancellation) {
-        LlamaEngine.Slot slot = engine.acquire();
+        LlamaEngine.Slot slot = engine.acquire(prompt);
         try {
-            return run(() -> engine.generate(slot, prompt, sampling(options, 0), onToken, cancellation));
+            LlamaEngine.Sampling sampling = sampling(options, 0, engine.referenceCopyTokens());
+            return run(() -> engine.generate(slot, prompt, sampling, onToken, cancellation));
         }
         finally {
             engine.release(slot);
@@ -118,7 +119,7 @@ final class LocalGenerator implements Generator, AutoCloseable, HealthIndicator 
 
     /** Scores exact token ids, e.g. the ones a generation sampled. */
     List<TokenLogprob> scoreTokens(int[] prompt, int[] continuation, int topLogprobs) {
-        LlamaEngine.Slot slot = engine.acquire();
+        LlamaEngine.Slot slot = engine.acquire(prompt);
         try {
             return run(() -> engine.score(slot, prompt, continuation, topLogprobs));
         }
@@ -158,6 +159,7 @@ final class LocalGenerator implements Generator, AutoCloseable, HealthIndicator 
             .withDetail("contexts", engine.contexts())
             .withDetail("idleContexts", engine.idleContexts())
             .withDetail("contextSize", engine.contextSize())
+            .withDetail("decodedTokens", engine.decodedTokens())
             .withDetail("gpu", engine.gpu())
             .withDetail("gpuLayersRequested", offload.requested())
             .withDetail("offloadedLayers", offload.offloaded())
@@ -172,13 +174,13 @@ final class LocalGenerator implements Generator, AutoCloseable, HealthIndicator 
         engine.close();
     }
 
-    private static LlamaEngine.Sampling sampling(GenerationOptions options, int index) {
+    private static LlamaEngine.Sampling sampling(GenerationOptions options, int index, int draftTokens) {
         float temperature = options.temperature() == null ? DEFAULT_TEMPERATURE : options.temperature().floatValue();
         float topP = options.topP() == null ? DEFAULT_TOP_P : options.topP().floatValue();
         long seed = options.seed() == null ? ThreadLocalRandom.current().nextInt() : options.seed() + index;
         int maxTokens = options.maxTokens() == null ? Integer.MAX_VALUE : options.maxTokens();
         return new LlamaEngine.Sampling(temperature, topP, (int) seed, maxTokens, options.stop(),
-                options.topLogprobs(), options.logprobs());
+                options.topLogprobs(), options.logprobs(), draftTokens);
     }
 
     private static Completion completion(LlamaEngine.Sampled sampled) {

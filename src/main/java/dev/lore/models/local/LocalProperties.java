@@ -21,37 +21,62 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param library a directory holding another build of the llama.cpp release the shim was compiled against (or its
  *        libllama file), e.g. the CUDA build; unset means the CPU build shipped in the jar
  * @param nativeLog whether llama.cpp's own log goes to stderr
+ * @param referenceCopyTokens the most draft tokens reference-copy decoding proposes at once for greedy requests (0
+ *        turns it off); the output is the same either way
  */
 @ConfigurationProperties("lore.local")
 record LocalProperties(Path modelPath, @DefaultValue("0") int gpuLayers, @DefaultValue("4096") int contextSize,
         @DefaultValue("0") int threads, @DefaultValue("2") int contexts, @DefaultValue("8") int queueCapacity,
-        @DefaultValue("30s") Duration queueTimeout, Path library, @DefaultValue("false") boolean nativeLog) {
+        @DefaultValue("30s") Duration queueTimeout, Path library, @DefaultValue("false") boolean nativeLog,
+        @DefaultValue("8") int referenceCopyTokens) {
 
     LocalProperties {
         threads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         queueTimeout = queueTimeout == null ? Duration.ofSeconds(30) : queueTimeout;
-        if (gpuLayers < 0 || contextSize < 16 || contexts < 1 || queueCapacity < 0 || queueTimeout.isNegative()) {
+        if (gpuLayers < 0 || contextSize < 16 || contexts < 1 || queueCapacity < 0 || queueTimeout.isNegative()
+                || referenceCopyTokens < 0 || referenceCopyTokens > 64) {
             throw new IllegalArgumentException("lore.local: gpu-layers >= 0, context-size >= 16, contexts >= 1, "
-                    + "queue-capacity >= 0 and a non-negative queue-timeout are required");
+                    + "queue-capacity >= 0, a non-negative queue-timeout and reference-copy-tokens between 0 and 64 "
+                    + "are required");
         }
     }
 
     static LocalProperties of(Path modelPath) {
-        return new LocalProperties(modelPath, 0, 4096, 0, 2, 8, Duration.ofSeconds(30), null, false);
+        return new LocalProperties(modelPath, 0, 4096, 0, 2, 8, Duration.ofSeconds(30), null, false, 8);
     }
 
     LocalProperties withContextSize(int value) {
         return new LocalProperties(modelPath, gpuLayers, value, threads, contexts, queueCapacity, queueTimeout,
-                library, nativeLog);
+                library, nativeLog, referenceCopyTokens);
     }
 
     LocalProperties withThreads(int value) {
         return new LocalProperties(modelPath, gpuLayers, contextSize, value, contexts, queueCapacity, queueTimeout,
-                library, nativeLog);
+                library, nativeLog, referenceCopyTokens);
+    }
+
+    LocalProperties withModel(Path value) {
+        return new LocalProperties(value, gpuLayers, contextSize, threads, contexts, queueCapacity, queueTimeout,
+                library, nativeLog, referenceCopyTokens);
+    }
+
+    LocalProperties withLibrary(Path value) {
+        return new LocalProperties(modelPath, gpuLayers, contextSize, threads, contexts, queueCapacity, queueTimeout,
+                value, nativeLog, referenceCopyTokens);
+    }
+
+    LocalProperties withGpuLayers(int value) {
+        return new LocalProperties(modelPath, value, contextSize, threads, contexts, queueCapacity, queueTimeout,
+                library, nativeLog, referenceCopyTokens);
+    }
+
+    LocalProperties withReferenceCopyTokens(int value) {
+        return new LocalProperties(modelPath, gpuLayers, contextSize, threads, contexts, queueCapacity, queueTimeout,
+                library, nativeLog, value);
     }
 
     LocalProperties withPool(int contextCount, int capacity, Duration timeout) {
         return new LocalProperties(modelPath, gpuLayers, contextSize, threads, contextCount, capacity, timeout,
-                library, nativeLog);
+                library, nativeLog, referenceCopyTokens);
     }
 }

@@ -15,8 +15,10 @@ import dev.lore.models.ChatMessage;
 /**
  * Measures the local engine, run by {@code bench/local-engine.sh}: generation and scoring tokens/s on the tiny test
  * model and on {@code LORE_BENCH_GGUF} when set, next to llama.cpp's own timing of the same decodes, so the cost
- * of Lore's JNI path (sampling calls, logprobs, piece conversion, Java loop) shows. Writes
- * {@code bench/results/local-engine.md}.
+ * of Lore's JNI path (sampling calls, logprobs, piece conversion, Java loop) shows; a larger random model (512-dim,
+ * 8 layers) measures llama.cpp's kernels rather than the calls around them. {@code LORE_BENCH_LIBRARY} runs it on
+ * another build of the library (e.g. the one {@code scripts/llama-cpp.sh source} builds). Writes
+ * {@code bench/results/<date>-local-engine.md}, or {@code LORE_BENCH_OUT}.
  */
 public final class LocalEngineBench {
 
@@ -35,13 +37,21 @@ public final class LocalEngineBench {
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
         Path tinyDir = Files.createTempDirectory("lore-bench-gguf");
         Path tiny = TinyGguf.write(tinyDir.resolve("tiny.gguf"), 42, null);
-        List<Row> rows = new ArrayList<>(bench("tiny (test GGUF, 64-dim, 2 layers)", tiny, threads, 200, 200));
+        Path larger = TinyGguf.write(tinyDir.resolve("bench.gguf"), 42, null, TinyGguf.Architecture.LLAMA,
+                TinyGguf.Size.BENCH);
+        String library = System.getenv("LORE_BENCH_LIBRARY");
+        Path libraryPath = library == null || library.isBlank() ? null : Path.of(library);
+        List<Row> rows = new ArrayList<>(bench("tiny (test GGUF, 64-dim, 2 layers)", tiny, libraryPath, threads, 200,
+                200));
+        rows.addAll(bench("random llama, 512-dim, 8 layers, F32", larger, libraryPath, threads, 128, 256));
         String real = System.getenv("LORE_BENCH_GGUF");
         if (real != null && !real.isBlank()) {
-            rows.addAll(bench(Path.of(real).getFileName().toString(), Path.of(real), threads, 64, 256));
+            rows.addAll(bench(Path.of(real).getFileName().toString(), Path.of(real), libraryPath, threads, 64, 256));
         }
         StringBuilder report = new StringBuilder();
-        report.append("# Local engine (llama.cpp b4916 through Lore's JNI shim)\n\n");
+        report.append("# Local engine (").append(LlamaNative.identity()).append(", through Lore's JNI shim)\n\n");
+        report.append("Library: ").append(libraryPath == null ? "the prebuilt CPU build shipped in the jar"
+                : "`" + libraryPath + "`").append(".\n\n");
         report.append("Recorded ").append(LocalDate.now()).append(" by `bench/local-engine.sh` on ")
             .append(cpu()).append(", ").append(threads).append(" threads per context, CPU only, ")
             .append("median of ").append(RUNS).append(" runs after one warm-up; the KV cache is cleared before ")
@@ -62,15 +72,17 @@ public final class LocalEngineBench {
             report.append("\nNo real model was measured: `LORE_BENCH_GGUF` was not set (no GGUF model is available ")
                 .append("offline on the machine that recorded this).\n");
         }
-        Path out = Path.of("bench/results/local-engine.md");
+        String target = System.getenv("LORE_BENCH_OUT");
+        Path out = target == null || target.isBlank() ? Path.of("bench/results/" + LocalDate.now() + "-local-engine.md")
+                : Path.of(target);
         Files.createDirectories(out.getParent());
         Files.writeString(out, report);
         System.out.println(report);
     }
 
-    private static List<Row> bench(String name, Path model, int threads, int generate, int score) {
+    private static List<Row> bench(String name, Path model, Path library, int threads, int generate, int score) {
         LocalProperties properties = LocalProperties.of(model).withContextSize(1024).withThreads(threads)
-            .withPool(1, 0, Duration.ofMinutes(1));
+            .withPool(1, 0, Duration.ofMinutes(1)).withLibrary(library);
         List<Row> rows = new ArrayList<>();
         try (LocalGenerator generator = LocalGenerator.open(properties)) {
             LlamaEngine engine = generator.engine();
