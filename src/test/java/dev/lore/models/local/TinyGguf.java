@@ -67,7 +67,7 @@ final class TinyGguf {
     record Size(int embedding, int layers, int heads, int feedForward) {
 
         static final Size TINY = new Size(EMBEDDING, LAYERS, HEADS, FEED_FORWARD);
-        static final Size BENCH = new Size(512, 8, 8, 1408);
+        static final Size BENCH = new Size(256, 4, 8, 704);
 
         int headDimension() {
             return embedding / heads;
