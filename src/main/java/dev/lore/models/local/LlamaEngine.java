@@ -21,7 +21,8 @@ import dev.lore.web.LoreException;
 
 /**
  * One GGUF model loaded through the shim, with a bounded pool of llama.cpp contexts and a bounded wait queue in
- * front of it.
+ * front of it. Every use of the native model holds a lease, so {@link #close()} never frees memory a request or a
+ * health probe is still reading: it aborts running decodes and the last lease out frees the model.
  */
 final class LlamaEngine implements AutoCloseable {
 
@@ -29,41 +30,76 @@ final class LlamaEngine implements AutoCloseable {
 
     private final Path file;
     private final long model;
-    private final int embeddingSize;
+    private final int vocabulary;
+    private final int layers;
     private final String chatTemplate;
-    private final boolean gpu;
+    private final Offload offload;
     private final List<Slot> slots = new ArrayList<>();
     private final BlockingQueue<Slot> idle;
     private final Semaphore admission;
     private final Duration queueTimeout;
+    private final int referenceCopyTokens;
+    private final Object leaseLock = new Object();
+    private int leases;
     private volatile boolean closed;
+    private boolean freed;
 
-    /** What one generation produced: the text, the sampled token ids and their log-probabilities. */
-    record Sampled(String text, int[] tokenIds, List<TokenLogprob> logprobs, FinishReason finishReason) {
+    /**
+     * What one generation produced: the text, the sampled token ids and their log-probabilities; {@code drafted}
+     * and {@code accepted} count the reference-copy draft tokens proposed and kept.
+     */
+    record Sampled(String text, int[] tokenIds, List<TokenLogprob> logprobs, FinishReason finishReason, int drafted,
+            int accepted) {
+
+        Sampled(String text, int[] tokenIds, List<TokenLogprob> logprobs, FinishReason finishReason) {
+            this(text, tokenIds, logprobs, finishReason, 0, 0);
+        }
     }
 
-    /** How to sample: {@code temperature} 0 is greedy; {@code stop} strings end the text before them. */
+    /**
+     * How to sample: {@code temperature} 0 is greedy; {@code stop} strings end the text before them;
+     * {@code draftTokens} is the most tokens reference-copy decoding proposes at once (greedy only; 0 turns it off).
+     */
     record Sampling(float temperature, float topP, int seed, int maxTokens, List<String> stop, int topLogprobs,
-            boolean logprobs) {
+            boolean logprobs, int draftTokens) {
+
+        Sampling(float temperature, float topP, int seed, int maxTokens, List<String> stop, int topLogprobs,
+                boolean logprobs) {
+            this(temperature, topP, seed, maxTokens, stop, topLogprobs, logprobs, 0);
+        }
+
+        Sampling withDraftTokens(int value) {
+            return new Sampling(temperature, topP, seed, maxTokens, stop, topLogprobs, logprobs, value);
+        }
+    }
+
+    /**
+     * Where the model's layers run: {@code offloaded} of {@code layers} (the repeating layers plus the output
+     * layer, as llama.cpp counts them) on {@code device}, the rest on the CPU.
+     */
+    record Offload(int requested, int offloaded, int layers, String device) {
     }
 
     private LlamaEngine(LocalProperties properties) {
         this.file = properties.modelPath();
         this.queueTimeout = properties.queueTimeout();
+        this.referenceCopyTokens = properties.referenceCopyTokens();
         LlamaNative.bind(properties.library(), properties.nativeLog());
         requireGguf(file);
-        this.model = LlamaNative.loadModel(file.toAbsolutePath().toString(), properties.gpuLayers());
+        this.model = LlamaNative.loadModel(LlamaNative.bytes(file.toAbsolutePath().toString()),
+                properties.gpuLayers());
         try {
             int[] shape = LlamaNative.modelShape(model);
-            this.embeddingSize = shape[2];
-            this.chatTemplate = LlamaNative.chatTemplate(model);
-            this.gpu = properties.gpuLayers() > 0 && LlamaNative.supportsGpuOffload();
+            this.vocabulary = shape[0];
+            this.layers = shape[3];
+            this.chatTemplate = LlamaNative.text(LlamaNative.chatTemplate(model));
+            this.offload = offload(properties.gpuLayers(), layers);
             int batch = Math.min(properties.contextSize(), 512);
             for (int i = 0; i < properties.contexts(); i++) {
-                long context = LlamaNative.newContext(model, properties.contextSize(), batch, properties.threads(),
-                        false);
+                long context = LlamaNative.newContext(model, properties.contextSize(), batch, properties.threads());
                 int[] contextShape = LlamaNative.contextShape(context);
-                slots.add(new Slot(context, contextShape[0], contextShape[1]));
+                // llama.cpp rounds n_ctx up to a multiple of 256; Lore's limit stays the configured size
+                slots.add(new Slot(context, Math.min(properties.contextSize(), contextShape[0]), contextShape[1]));
             }
         }
         catch (RuntimeException ex) {
@@ -80,6 +116,22 @@ final class LlamaEngine implements AutoCloseable {
             throw new IllegalStateException("lore.local.model-path is required for the local engine");
         }
         return new LlamaEngine(properties);
+    }
+
+    /**
+     * llama.cpp offloads min(gpu-layers, layers + 1) layers when it has a GPU device, and none otherwise (it then
+     * ignores gpu-layers).
+     */
+    private static Offload offload(int requested, int layers) {
+        String gpu = null;
+        for (String device : LlamaNative.devices()) {
+            String[] parts = device.split("\\|", 3);
+            if (gpu == null && (parts[0].equals("gpu") || parts[0].equals("igpu"))) {
+                gpu = parts[1] + (parts.length > 2 && !parts[2].isBlank() ? " (" + parts[2] + ")" : "");
+            }
+        }
+        int offloaded = gpu == null ? 0 : Math.min(requested, layers + 1);
+        return new Offload(requested, offloaded, layers + 1, offloaded > 0 ? gpu : "CPU");
     }
 
     private static void requireGguf(Path file) {
@@ -105,12 +157,34 @@ final class LlamaEngine implements AutoCloseable {
         return chatTemplate;
     }
 
-    boolean gpu() {
-        return gpu;
+    Offload offload() {
+        return offload;
     }
 
+    boolean gpu() {
+        return offload.offloaded() > 0;
+    }
+
+    /** The most draft tokens reference-copy decoding proposes at once ({@code lore.local.reference-copy-tokens}). */
+    int referenceCopyTokens() {
+        return referenceCopyTokens;
+    }
+
+    int vocabulary() {
+        return vocabulary;
+    }
+
+    /** llama.cpp's description of the model, or null once the engine is closed. */
     String description() {
-        return LlamaNative.description(model);
+        if (!enter()) {
+            return null;
+        }
+        try {
+            return LlamaNative.text(LlamaNative.description(model));
+        }
+        finally {
+            exit();
+        }
     }
 
     int contexts() {
@@ -129,64 +203,191 @@ final class LlamaEngine implements AutoCloseable {
         return closed;
     }
 
-    /**
-     * Waits for a free context: answers busy at once when the queue is full, or after {@code queue-timeout} when no
-     * context came free.
-     */
-    Slot acquire() {
-        if (closed) {
+    /** Takes a lease on the native model; false once the engine is closed. */
+    private boolean enter() {
+        synchronized (leaseLock) {
+            if (closed) {
+                return false;
+            }
+            leases++;
+            return true;
+        }
+    }
+
+    private void exit() {
+        synchronized (leaseLock) {
+            leases--;
+            if (closed && leases == 0) {
+                free();
+            }
+        }
+    }
+
+    private void requireOpen() {
+        if (!enter()) {
             throw ModelUnavailable.down(BACKEND, new IllegalStateException("the local engine is closed"));
         }
-        Duration retryAfter = queueTimeout.isZero() ? Duration.ofSeconds(1) : queueTimeout;
-        if (!admission.tryAcquire()) {
-            throw ModelUnavailable.busy(BACKEND, retryAfter);
-        }
-        Slot slot;
+    }
+
+    /**
+     * Waits for a free context: answers busy at once when the queue is full, or after {@code queue-timeout} when no
+     * context came free. The slot holds a lease on the model until {@link #release}.
+     */
+    Slot acquire() {
+        requireOpen();
+        boolean leased = true;
         try {
-            slot = idle.poll(queueTimeout.toNanos(), TimeUnit.NANOSECONDS);
+            Duration retryAfter = queueTimeout.isZero() ? Duration.ofSeconds(1) : queueTimeout;
+            if (!admission.tryAcquire()) {
+                throw ModelUnavailable.busy(BACKEND, retryAfter);
+            }
+            Slot slot;
+            try {
+                slot = idle.poll(queueTimeout.toNanos(), TimeUnit.NANOSECONDS);
+            }
+            catch (InterruptedException ex) {
+                admission.release();
+                Thread.currentThread().interrupt();
+                throw ModelUnavailable.down(BACKEND, ex);
+            }
+            if (slot == null) {
+                admission.release();
+                throw ModelUnavailable.busy(BACKEND, retryAfter);
+            }
+            leased = false;
+            return slot;
         }
-        catch (InterruptedException ex) {
-            admission.release();
-            Thread.currentThread().interrupt();
-            throw ModelUnavailable.down(BACKEND, ex);
+        finally {
+            if (leased) {
+                exit();
+            }
         }
-        if (slot == null) {
-            admission.release();
-            throw ModelUnavailable.busy(BACKEND, retryAfter);
+    }
+
+    /**
+     * {@link #acquire()}, then trades the slot for an idle one whose cache holds a longer prefix of {@code prompt},
+     * so consecutive calls that share a prompt (FLARE's look-ahead and regeneration, a chat's turns) reuse its KV
+     * cache even when several contexts take turns.
+     */
+    Slot acquire(int[] prompt) {
+        Slot best = acquire();
+        int bestCommon = best.common(prompt);
+        for (Slot other : idle.toArray(new Slot[0])) {
+            int common = other.common(prompt);
+            if (common > bestCommon && idle.remove(other)) {
+                idle.add(best);
+                best = other;
+                bestCommon = common;
+            }
         }
-        return slot;
+        return best;
+    }
+
+    /** Tokens decoded by all contexts since the engine opened (prompt and generated), for reporting reuse. */
+    long decodedTokens() {
+        return slots.stream().mapToLong(Slot::decoded).sum();
     }
 
     void release(Slot slot) {
         idle.add(slot);
         admission.release();
+        exit();
     }
 
     int[] tokenize(String text, boolean addSpecial, boolean parseSpecial) {
-        return LlamaNative.tokenize(model, text.getBytes(StandardCharsets.UTF_8), addSpecial, parseSpecial);
+        requireOpen();
+        try {
+            return LlamaNative.tokenize(model, text.getBytes(StandardCharsets.UTF_8), addSpecial, parseSpecial);
+        }
+        finally {
+            exit();
+        }
+    }
+
+    /** Tokenizes a prompt piece by piece: specials are parsed only in the pieces marked as template scaffolding. */
+    int[] tokenize(List<ChatFormat.Segment> segments, boolean addSpecial) {
+        requireOpen();
+        try {
+            int[] all = new int[0];
+            boolean first = true;
+            for (ChatFormat.Segment segment : merged(segments)) {
+                if (segment.text().isEmpty()) {
+                    continue;
+                }
+                int[] tokens = LlamaNative.tokenize(model, segment.text().getBytes(StandardCharsets.UTF_8),
+                        first && addSpecial, segment.scaffolding());
+                first = false;
+                int at = all.length;
+                all = Arrays.copyOf(all, at + tokens.length);
+                System.arraycopy(tokens, 0, all, at, tokens.length);
+            }
+            if (first && addSpecial) {
+                return LlamaNative.tokenize(model, new byte[0], true, false);
+            }
+            return all;
+        }
+        finally {
+            exit();
+        }
+    }
+
+    /** Joins neighbouring segments of the same kind, so text is split only where specials start or end. */
+    private static List<ChatFormat.Segment> merged(List<ChatFormat.Segment> segments) {
+        List<ChatFormat.Segment> merged = new ArrayList<>(segments.size());
+        for (ChatFormat.Segment segment : segments) {
+            int last = merged.size() - 1;
+            if (last >= 0 && merged.get(last).scaffolding() == segment.scaffolding()) {
+                merged.set(last, new ChatFormat.Segment(merged.get(last).text() + segment.text(),
+                        segment.scaffolding()));
+            }
+            else {
+                merged.add(segment);
+            }
+        }
+        return merged;
     }
 
     String tokenText(int token) {
         return new String(LlamaNative.piece(model, token), StandardCharsets.UTF_8);
     }
 
-    /** Generates from {@code prompt}, reusing whatever prefix of it the context already holds. */
+    /**
+     * Generates from {@code prompt}, reusing whatever prefix of it the context already holds.
+     * <p>
+     * With greedy sampling and {@code draftTokens > 0} it decodes by reference copy (Yang et al. 2023, "Inference
+     * with Reference", arXiv 2304.04487; also known as prompt-lookup decoding): when the last
+     * {@value #DRAFT_MATCH} tokens occurred earlier in the prompt or the text so far, the tokens that followed
+     * them there are decoded as a draft in the same batch as the next token, and each draft token is kept only
+     * while it equals the token greedy decoding picks from the logits before it, so the output is the same as
+     * without drafts. RAG answers quote their sources, which is where drafts are accepted.
+     */
     Sampled generate(Slot slot, int[] prompt, Sampling sampling, Consumer<String> onText, Cancellation cancellation) {
         if (prompt.length == 0) {
             throw LoreException.invalid("the prompt has no tokens");
         }
+        requireTokens(prompt);
         fit(slot, prompt.length + 1);
         long sampler = LlamaNative.newSampler(sampling.temperature(), sampling.topP(), sampling.seed());
         try {
             int[] lastIndex = new int[1];
-            slot.prefill(this, prompt, prompt.length - 1, (batchIndex, tokenIndex) -> lastIndex[0] = batchIndex);
-            int[] generated = new int[Math.min(sampling.maxTokens(), slot.size - prompt.length)];
+            int[] sequence = Arrays.copyOf(prompt, slot.size);
+            int length = prompt.length;
+            int limit = Math.min(sampling.maxTokens(), slot.size - prompt.length);
             int count = 0;
             List<TokenLogprob> logprobs = new ArrayList<>();
             TextSink text = new TextSink(sampling.stop(), onText);
+            if (!slot.prefill(this, prompt, prompt.length - 1, (batchIndex, tokenIndex) -> lastIndex[0] = batchIndex,
+                    cancellation)) {
+                return new Sampled("", new int[0], List.of(), FinishReason.CANCELLED);
+            }
+            boolean drafting = sampling.temperature() <= 0 && sampling.draftTokens() > 0;
+            int[] draft = new int[0];
+            int draftAt = 0;
+            int drafted = 0;
+            int accepted = 0;
             FinishReason reason = FinishReason.LENGTH;
-            while (count < generated.length) {
-                if (cancellation.isCancelled()) {
+            while (count < limit) {
+                if (cancellation.isCancelled() || closed) {
                     reason = FinishReason.CANCELLED;
                     break;
                 }
@@ -198,22 +399,66 @@ final class LlamaEngine implements AutoCloseable {
                 if (sampling.logprobs()) {
                     logprobs.add(logprob(slot, lastIndex[0], token, sampling.topLogprobs()));
                 }
-                generated[count++] = token;
+                sequence[length++] = token;
+                count++;
                 if (text.append(LlamaNative.piece(model, token))) {
                     reason = FinishReason.STOP;
                     break;
                 }
-                if (count == generated.length) {
+                if (count == limit) {
                     break;
                 }
-                slot.append(this, token);
+                if (draftAt < draft.length && draft[draftAt] == token) {
+                    // the draft batch already decoded this token; its logits predict the next one
+                    accepted++;
+                    lastIndex[0] = ++draftAt;
+                    continue;
+                }
+                if (draftAt < draft.length) {
+                    slot.truncate(this, length - 1);
+                }
+                draft = drafting ? lookup(sequence, length,
+                        Math.min(Math.min(sampling.draftTokens(), slot.batch - 1), limit - count - 1))
+                        : new int[0];
+                draftAt = 0;
+                drafted += draft.length;
+                if (!slot.append(this, token, draft)) {
+                    reason = FinishReason.CANCELLED;
+                    break;
+                }
                 lastIndex[0] = 0;
             }
-            return new Sampled(text.finish(), Arrays.copyOf(generated, count), logprobs, reason);
+            return new Sampled(text.finish(), Arrays.copyOfRange(sequence, prompt.length, length), logprobs, reason,
+                    drafted, accepted);
         }
         finally {
             LlamaNative.freeSampler(sampler);
         }
+    }
+
+    /** How many of the latest tokens must match an earlier span before its continuation is proposed. */
+    static final int DRAFT_MATCH = 3;
+
+    /**
+     * The tokens that followed the most recent earlier occurrence of the sequence's last {@value #DRAFT_MATCH}
+     * tokens, at most {@code max} of them; none when those tokens occur nowhere before.
+     */
+    static int[] lookup(int[] sequence, int length, int max) {
+        if (max <= 0 || length <= DRAFT_MATCH) {
+            return new int[0];
+        }
+        int tail = length - DRAFT_MATCH;
+        for (int start = tail - 1; start >= 0; start--) {
+            int i = 0;
+            while (i < DRAFT_MATCH && sequence[start + i] == sequence[tail + i]) {
+                i++;
+            }
+            if (i == DRAFT_MATCH) {
+                int from = start + DRAFT_MATCH;
+                return Arrays.copyOfRange(sequence, from, Math.min(length, from + max));
+            }
+        }
+        return new int[0];
     }
 
     /** The log-probability of each token of {@code continuation} after {@code prompt}, from one batched pass. */
@@ -226,56 +471,38 @@ final class LlamaEngine implements AutoCloseable {
         }
         int[] all = Arrays.copyOf(prompt, prompt.length + continuation.length);
         System.arraycopy(continuation, 0, all, prompt.length, continuation.length);
+        requireTokens(all);
         fit(slot, all.length);
         List<TokenLogprob> result = new ArrayList<>(continuation.length);
-        slot.prefill(this, all, prompt.length - 1, (batchIndex, tokenIndex) -> {
+        boolean complete = slot.prefill(this, all, prompt.length - 1, (batchIndex, tokenIndex) -> {
             if (tokenIndex + 1 < all.length) {
                 result.add(logprob(slot, batchIndex, all[tokenIndex + 1], topLogprobs));
             }
-        });
+        }, Cancellation.none());
+        if (!complete) {
+            throw ModelUnavailable.down(BACKEND, new IllegalStateException("the local engine is closing"));
+        }
         return result;
-    }
-
-    /** The mean of the last layer's token embeddings of {@code tokens}, L2-normalised. */
-    float[] embed(Slot slot, int[] tokens) {
-        fit(slot, tokens.length);
-        slot.forget();
-        LlamaNative.setEmbeddings(slot.context, true);
-        try {
-            float[] sum = new float[embeddingSize];
-            for (int start = 0; start < tokens.length; start += slot.batch) {
-                int length = Math.min(slot.batch, tokens.length - start);
-                LlamaNative.decode(slot.context, model, tokens, start, length, start, 0);
-                float[] mean = LlamaNative.meanEmbedding(slot.context, model, length);
-                for (int d = 0; d < sum.length; d++) {
-                    sum[d] += mean[d] * length / tokens.length;
-                }
-            }
-            double norm = 0;
-            for (float value : sum) {
-                norm += value * value;
-            }
-            float scale = norm == 0 ? 1 : (float) (1 / Math.sqrt(norm));
-            for (int d = 0; d < sum.length; d++) {
-                sum[d] *= scale;
-            }
-            return sum;
-        }
-        finally {
-            LlamaNative.setEmbeddings(slot.context, false);
-            slot.forget();
-        }
     }
 
     private TokenLogprob logprob(Slot slot, int batchIndex, int token, int top) {
         int[] ids = new int[top];
         float[] values = new float[top];
-        float logprob = LlamaNative.logprobs(slot.context, model, batchIndex, token, ids, values);
+        float logprob = LlamaNative.logprobs(slot.context, batchIndex, token, ids, values);
         List<TokenLogprob.Alternative> alternatives = new ArrayList<>(top);
         for (int i = 0; i < top; i++) {
             alternatives.add(new TokenLogprob.Alternative(tokenText(ids[i]), values[i]));
         }
         return new TokenLogprob(tokenText(token), logprob, alternatives);
+    }
+
+    private void requireTokens(int[] tokens) {
+        for (int token : tokens) {
+            if (token < 0 || token >= vocabulary) {
+                throw LoreException.invalid("token id " + token + " is outside the local model's vocabulary of "
+                        + vocabulary);
+            }
+        }
     }
 
     private void fit(Slot slot, int tokens) {
@@ -285,27 +512,30 @@ final class LlamaEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops taking requests, aborts the decodes still running (they end as cancelled), and frees the model as soon
+     * as the last lease is returned: now when nothing runs, otherwise when the last running request ends.
+     */
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        int returned = 0;
-        try {
-            while (returned < slots.size() && idle.poll(30, TimeUnit.SECONDS) != null) {
-                returned++;
+        synchronized (leaseLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            slots.forEach(slot -> LlamaNative.abort(slot.context, true));
+            if (leases == 0) {
+                free();
             }
         }
-        catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
+    }
+
+    private void free() {
+        if (!freed) {
+            freed = true;
+            slots.forEach(slot -> LlamaNative.freeContext(slot.context));
+            LlamaNative.freeModel(model);
         }
-        if (returned < slots.size()) {
-            // a request still runs on a context: freeing the model under it would crash the JVM, leaking does not
-            return;
-        }
-        slots.forEach(slot -> LlamaNative.freeContext(slot.context));
-        LlamaNative.freeModel(model);
     }
 
     /** A logits callback: the batch index of a token's logits and the token's index in the sequence. */
@@ -320,14 +550,25 @@ final class LlamaEngine implements AutoCloseable {
         final long context;
         final int size;
         final int batch;
-        private int[] held = new int[0];
-        private int heldLength;
-        private long decoded;
+        private volatile int[] held = new int[0];
+        private volatile int heldLength;
+        private volatile long decoded;
 
         Slot(long context, int size, int batch) {
             this.context = context;
             this.size = size;
             this.batch = batch;
+        }
+
+        /** How many leading tokens of {@code tokens} the cache holds. */
+        int common(int[] tokens) {
+            int[] cached = held;
+            int length = Math.min(heldLength, Math.min(cached.length, tokens.length));
+            int common = 0;
+            while (common < length && cached[common] == tokens[common]) {
+                common++;
+            }
+            return common;
         }
 
         /** How many tokens this context has decoded in all. */
@@ -337,9 +578,11 @@ final class LlamaEngine implements AutoCloseable {
 
         /**
          * Makes the cache hold {@code tokens}, decoding only the suffix after the longest prefix it already holds,
-         * and reports the logits of every token from index {@code logitsFrom} on.
+         * and reports the logits of every token from index {@code logitsFrom} on. Checks {@code cancellation}
+         * between batches; false when it or {@link LlamaEngine#close()} stopped the decode.
          */
-        void prefill(LlamaEngine engine, int[] tokens, int logitsFrom, LogitsReady ready) {
+        boolean prefill(LlamaEngine engine, int[] tokens, int logitsFrom, LogitsReady ready,
+                Cancellation cancellation) {
             int common = 0;
             while (common < heldLength && common < tokens.length && held[common] == tokens[common]) {
                 common++;
@@ -353,15 +596,21 @@ final class LlamaEngine implements AutoCloseable {
             held = Arrays.copyOf(tokens, tokens.length);
             try {
                 for (int start = keep; start < tokens.length; start += batch) {
+                    if (cancellation.isCancelled()) {
+                        return false;
+                    }
                     int length = Math.min(batch, tokens.length - start);
-                    LlamaNative.decode(context, engine.model, tokens, start, length, start,
-                            Math.max(0, logitsFrom - start));
+                    if (!LlamaNative.decode(context, tokens, start, length, start, Math.max(0, logitsFrom - start))) {
+                        forget();
+                        return false;
+                    }
                     heldLength = start + length;
                     decoded += length;
                     for (int i = Math.max(logitsFrom, start); i < start + length; i++) {
                         ready.at(i - start, i);
                     }
                 }
+                return true;
             }
             catch (RuntimeException ex) {
                 forget();
@@ -369,20 +618,48 @@ final class LlamaEngine implements AutoCloseable {
             }
         }
 
-        void append(LlamaEngine engine, int token) {
-            if (heldLength == held.length) {
-                held = Arrays.copyOf(held, Math.max(16, held.length * 2));
+        /**
+         * Decodes one more token and the draft after it in one batch, with logits for each (the token's at batch
+         * index 0); false when {@link LlamaEngine#close()} aborted it.
+         */
+        boolean append(LlamaEngine engine, int token, int[] draft) {
+            int count = 1 + draft.length;
+            if (heldLength + count > held.length) {
+                held = Arrays.copyOf(held, Math.max(heldLength + count, Math.max(16, held.length * 2)));
             }
             held[heldLength] = token;
+            System.arraycopy(draft, 0, held, heldLength + 1, draft.length);
             try {
-                LlamaNative.decode(context, engine.model, held, heldLength, 1, heldLength, 0);
+                if (!LlamaNative.decode(context, held, heldLength, count, heldLength, 0)) {
+                    forget();
+                    return false;
+                }
             }
             catch (RuntimeException ex) {
                 forget();
                 throw ex;
             }
-            heldLength++;
-            decoded++;
+            heldLength += count;
+            decoded += count;
+            return true;
+        }
+
+        /**
+         * Drops the cached tokens from {@code length} on (rejected draft tokens); a cache that cannot cut there
+         * (sliding-window attention can refuse) is cleared and the kept tokens are decoded again.
+         */
+        void truncate(LlamaEngine engine, int length) {
+            if (length >= heldLength) {
+                return;
+            }
+            if (LlamaNative.truncate(context, length)) {
+                heldLength = length;
+                return;
+            }
+            int[] kept = Arrays.copyOf(held, length);
+            forget();
+            prefill(engine, kept, length - 1, (batchIndex, tokenIndex) -> {
+            }, Cancellation.none());
         }
 
         void forget() {

@@ -63,10 +63,10 @@ final class LocalGenerator implements Generator, AutoCloseable, HealthIndicator 
         GenerationOptions options = request.options();
         List<Completion> completions = new ArrayList<>(options.n());
         long completionTokens = 0;
-        LlamaEngine.Slot slot = engine.acquire();
+        LlamaEngine.Slot slot = engine.acquire(prompt);
         try {
             for (int i = 0; i < options.n(); i++) {
-                LlamaEngine.Sampling sampling = sampling(options, i);
+                LlamaEngine.Sampling sampling = sampling(options, i, engine.referenceCopyTokens());
                 LlamaEngine.Sampled sampled = run(() -> engine.generate(slot, prompt, sampling, text -> {
                 }, Cancellation.none()));
                 completions.add(completion(sampled));
@@ -94,9 +94,10 @@ final class LocalGenerator implements Generator, AutoCloseable, HealthIndicator 
 
     private LlamaEngine.Sampled sampleOne(int[] prompt, GenerationOptions options, Consumer<String> onToken,
             Cancellation cancellation) {
-        LlamaEngine.Slot slot = engine.acquire();
+        LlamaEngine.Slot slot = engine.acquire(prompt);
         try {
-            return run(() -> engine.generate(slot, prompt, sampling(options, 0), onToken, cancellation));
+            LlamaEngine.Sampling sampling = sampling(options, 0, engine.referenceCopyTokens());
+            return run(() -> engine.generate(slot, prompt, sampling, onToken, cancellation));
         }
         finally {
             engine.release(slot);
@@ -108,9 +109,9 @@ final class LocalGenerator implements Generator, AutoCloseable, HealthIndicator 
         if (topLogprobs < 0 || topLogprobs > 20) {
             throw new IllegalArgumentException("topLogprobs must be between 0 and 20, was " + topLogprobs);
         }
-        String promptText = chatFormat.format(messages);
-        int[] prompt = engine.tokenize(promptText, true, true);
-        int[] whole = engine.tokenize(promptText + continuation, true, true);
+        List<ChatFormat.Segment> segments = chatFormat.segments(messages);
+        int[] prompt = engine.tokenize(segments, true);
+        int[] whole = engine.tokenize(withContinuation(segments, continuation), true);
         int[] tokens = startsWith(whole, prompt) ? Arrays.copyOfRange(whole, prompt.length, whole.length)
                 : engine.tokenize(continuation, false, false);
         return scoreTokens(prompt, tokens, topLogprobs);
@@ -118,7 +119,7 @@ final class LocalGenerator implements Generator, AutoCloseable, HealthIndicator 
 
     /** Scores exact token ids, e.g. the ones a generation sampled. */
     List<TokenLogprob> scoreTokens(int[] prompt, int[] continuation, int topLogprobs) {
-        LlamaEngine.Slot slot = engine.acquire();
+        LlamaEngine.Slot slot = engine.acquire(prompt);
         try {
             return run(() -> engine.score(slot, prompt, continuation, topLogprobs));
         }
@@ -127,34 +128,43 @@ final class LocalGenerator implements Generator, AutoCloseable, HealthIndicator 
         }
     }
 
-    /** An L2-normalised embedding of {@code text}: the mean of the model's last-layer token states. */
-    float[] embed(String text) {
-        int[] tokens = engine.tokenize(text, true, false);
-        LlamaEngine.Slot slot = engine.acquire();
-        try {
-            return run(() -> engine.embed(slot, tokens));
-        }
-        finally {
-            engine.release(slot);
-        }
+    int[] promptTokens(List<ChatMessage> messages) {
+        return engine.tokenize(chatFormat.segments(messages), true);
     }
 
-    int[] promptTokens(List<ChatMessage> messages) {
-        return engine.tokenize(chatFormat.format(messages), true, true);
+    /** The continuation joins a final content segment (a continued assistant turn) or follows as content. */
+    private static List<ChatFormat.Segment> withContinuation(List<ChatFormat.Segment> segments, String continuation) {
+        List<ChatFormat.Segment> whole = new ArrayList<>(segments);
+        ChatFormat.Segment last = whole.isEmpty() ? null : whole.get(whole.size() - 1);
+        if (last != null && !last.scaffolding()) {
+            whole.set(whole.size() - 1, new ChatFormat.Segment(last.text() + continuation, false));
+        }
+        else {
+            whole.add(new ChatFormat.Segment(continuation, false));
+        }
+        return whole;
     }
 
     @Override
     public Health health() {
-        if (engine.isClosed()) {
+        String description = engine.description();
+        if (description == null) {
             return Health.down().withDetail("model", name()).withDetail("reason", "closed").build();
         }
+        LlamaEngine.Offload offload = engine.offload();
         return Health.up()
             .withDetail("model", name())
-            .withDetail("description", engine.description())
+            .withDetail("description", description)
+            .withDetail("library", LlamaNative.identity())
             .withDetail("contexts", engine.contexts())
             .withDetail("idleContexts", engine.idleContexts())
             .withDetail("contextSize", engine.contextSize())
+            .withDetail("decodedTokens", engine.decodedTokens())
             .withDetail("gpu", engine.gpu())
+            .withDetail("gpuLayersRequested", offload.requested())
+            .withDetail("offloadedLayers", offload.offloaded())
+            .withDetail("layers", offload.layers())
+            .withDetail("device", offload.device())
             .withDetail("chatTemplate", chatFormat.usesModelTemplate() ? "model" : "fallback")
             .build();
     }
@@ -164,13 +174,13 @@ final class LocalGenerator implements Generator, AutoCloseable, HealthIndicator 
         engine.close();
     }
 
-    private static LlamaEngine.Sampling sampling(GenerationOptions options, int index) {
+    private static LlamaEngine.Sampling sampling(GenerationOptions options, int index, int draftTokens) {
         float temperature = options.temperature() == null ? DEFAULT_TEMPERATURE : options.temperature().floatValue();
         float topP = options.topP() == null ? DEFAULT_TOP_P : options.topP().floatValue();
         long seed = options.seed() == null ? ThreadLocalRandom.current().nextInt() : options.seed() + index;
         int maxTokens = options.maxTokens() == null ? Integer.MAX_VALUE : options.maxTokens();
         return new LlamaEngine.Sampling(temperature, topP, (int) seed, maxTokens, options.stop(),
-                options.topLogprobs(), options.logprobs());
+                options.topLogprobs(), options.logprobs(), draftTokens);
     }
 
     private static Completion completion(LlamaEngine.Sampled sampled) {

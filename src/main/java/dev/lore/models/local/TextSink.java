@@ -1,21 +1,22 @@
 package dev.lore.models.local;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 
 /**
  * Collects generated token bytes into text, streams the part that can no longer turn into a stop string, and
- * ends the text before the first stop string.
+ * ends the text before the first stop string. Each token's bytes are decoded once (a multi-byte character split
+ * across tokens waits for its last byte), so the work per token does not grow with the text.
  */
 final class TextSink {
 
     private final List<String> stops;
     private final int holdBack;
     private final Consumer<String> onText;
-    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    private String text = "";
+    private final StringBuilder text = new StringBuilder();
+    private byte[] pending = new byte[0];
     private int emitted;
     private boolean stopped;
 
@@ -27,9 +28,10 @@ final class TextSink {
 
     /** Adds a token's bytes; true when the text now contains a stop string (and is cut before it). */
     boolean append(byte[] piece) {
-        bytes.writeBytes(piece);
-        byte[] all = bytes.toByteArray();
-        text = new String(all, 0, completeLength(all), StandardCharsets.UTF_8);
+        byte[] bytes = pending.length == 0 ? piece : concat(pending, piece);
+        int complete = completeLength(bytes);
+        text.append(new String(bytes, 0, complete, StandardCharsets.UTF_8));
+        pending = Arrays.copyOfRange(bytes, complete, bytes.length);
         int cut = -1;
         for (String stop : stops) {
             int at = text.indexOf(stop, Math.max(0, emitted - stop.length()));
@@ -38,7 +40,8 @@ final class TextSink {
             }
         }
         if (cut >= 0) {
-            text = text.substring(0, cut);
+            text.setLength(cut);
+            pending = new byte[0];
             stopped = true;
             emit(text.length());
             return true;
@@ -53,12 +56,18 @@ final class TextSink {
 
     /** The final text, after streaming what was held back. */
     String finish() {
-        if (!stopped) {
-            byte[] all = bytes.toByteArray();
-            text = new String(all, StandardCharsets.UTF_8);
+        if (!stopped && pending.length > 0) {
+            text.append(new String(pending, StandardCharsets.UTF_8));
+            pending = new byte[0];
         }
         emit(text.length());
-        return text;
+        return text.toString();
+    }
+
+    private static byte[] concat(byte[] first, byte[] second) {
+        byte[] joined = Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, joined, first.length, second.length);
+        return joined;
     }
 
     private void emit(int end) {

@@ -58,6 +58,11 @@ class LocalEngineSearchApiTests extends IntegrationTest {
         assertThat(generator.path("capabilities").path("scoring").asBoolean()).isTrue();
         assertThat(generator.path("capabilities").path("gpu").asBoolean()).isFalse();
         assertThat(generator.path("health").path("status").asString()).isEqualTo("UP");
+        JsonNode details = generator.path("health").path("details");
+        assertThat(details.path("library").asString()).startsWith("llama.cpp 0.5.0");
+        assertThat(details.path("offloadedLayers").asInt()).isZero();
+        assertThat(details.path("layers").asInt()).isEqualTo(TinyGguf.LAYERS + 1);
+        assertThat(details.path("device").asString()).isEqualTo("CPU");
         assertThat(byRole.get("scorer").path("name").asString()).isEqualTo("local:tiny.gguf");
     }
 
@@ -111,5 +116,31 @@ class LocalEngineSearchApiTests extends IntegrationTest {
         // each retrieval regenerates its sentence: at least one call per look-ahead and one per retrieval
         assertThat(answer.path("usage").path("llmCalls").asInt()).isGreaterThanOrEqualTo(2 * (retrievals.size() - 1));
         assertThat(answer.path("usage").path("completionTokens").asLong()).isPositive();
+    }
+
+    @Test
+    void flaresCallsShareThePromptsKvCacheInsteadOfDecodingEachPromptAgain() {
+        long before = decodedTokens();
+        Api.Response response = admin().post("/api/v1/answer", Map.of("collection", COLLECTION,
+                "question", "How many vacation days do staff earn?", "strategy", "flare",
+                "flare", Map.of("threshold", 0.99, "maskBelow", 0.5, "lookaheadTokens", 8, "maxRetrievals", 2,
+                        "documents", 1)));
+        assertThat(response.status()).as(response.raw()).isEqualTo(200);
+        long decoded = decodedTokens() - before;
+        JsonNode usage = response.body().path("usage");
+        long fromScratch = usage.path("promptTokens").asLong() + usage.path("completionTokens").asLong();
+        System.out.printf("FLARE answer: %d LLM calls, %d prompt + %d completion tokens; decoded with prefix reuse: "
+                + "%d, from scratch: %d%n", usage.path("llmCalls").asInt(), usage.path("promptTokens").asLong(),
+                usage.path("completionTokens").asLong(), decoded, fromScratch);
+        assertThat(decoded).isPositive().isLessThan(fromScratch);
+    }
+
+    private long decodedTokens() {
+        for (JsonNode model : admin().get("/api/v1/models").body().path("models")) {
+            if (model.path("role").asString().equals("generator")) {
+                return model.path("health").path("details").path("decodedTokens").asLong();
+            }
+        }
+        throw new AssertionError("no generator in /api/v1/models");
     }
 }

@@ -14,9 +14,11 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Writes a tiny random-weight llama model as GGUF v3 (64-dim embeddings, 2 layers, 4 heads, F32 tensors, context
- * length 256, an SPM vocabulary with byte fallback), deterministic for a given seed, so the engine's tests run the
- * real llama.cpp code path without downloading a model.
+ * Writes a tiny random-weight model as GGUF v3 (64-dim embeddings, 2 layers, 4 heads, F32 tensors, context length
+ * 256, an SPM vocabulary with byte fallback), deterministic for a given seed, so the engine's tests run the real
+ * llama.cpp code path without downloading a model. Besides {@code llama} it writes the tensor sets of today's
+ * common architectures: {@code qwen2} (Q/K/V biases, tied output), {@code qwen3} (grouped-query attention with
+ * Q/K norms) and {@code gemma3} (sliding-window attention, post-norms, tied output).
  */
 final class TinyGguf {
 
@@ -29,6 +31,10 @@ final class TinyGguf {
             + "message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}"
             + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
+    /** ChatML's turn markers, control tokens of the vocabulary when the model has a chat template. */
+    static final String IM_START = "<|im_start|>";
+    static final String IM_END = "<|im_end|>";
+
     private static final int ALIGNMENT = 32;
     private static final int TYPE_UINT32 = 4;
     private static final int TYPE_INT32 = 5;
@@ -40,10 +46,47 @@ final class TinyGguf {
     private static final int TOKEN_CONTROL = 3;
     private static final int TOKEN_BYTE = 6;
 
+    /** The architectures the writer knows, with the GGUF name llama.cpp reads. */
+    enum Architecture {
+        LLAMA("llama", 1), QWEN2("qwen2", 1), QWEN3("qwen3", 2), GEMMA3("gemma3", 2);
+
+        final String gguf;
+        private final int headsPerKvHead;
+
+        Architecture(String gguf, int headsPerKvHead) {
+            this.gguf = gguf;
+            this.headsPerKvHead = headsPerKvHead;
+        }
+
+        int kvHeads(Size size) {
+            return size.heads() / headsPerKvHead;
+        }
+    }
+
+    /** The model's dimensions: the tests' tiny default, or a larger one for measuring kernels rather than calls. */
+    record Size(int embedding, int layers, int heads, int feedForward) {
+
+        static final Size TINY = new Size(EMBEDDING, LAYERS, HEADS, FEED_FORWARD);
+        static final Size BENCH = new Size(256, 4, 8, 704);
+
+        int headDimension() {
+            return embedding / heads;
+        }
+    }
+
     private TinyGguf() {
     }
 
     static Path write(Path file, long seed, String chatTemplate) throws IOException {
+        return write(file, seed, chatTemplate, Architecture.LLAMA);
+    }
+
+    static Path write(Path file, long seed, String chatTemplate, Architecture architecture) throws IOException {
+        return write(file, seed, chatTemplate, architecture, Size.TINY);
+    }
+
+    static Path write(Path file, long seed, String chatTemplate, Architecture architecture, Size size)
+            throws IOException {
         List<String> tokens = new ArrayList<>(List.of("<unk>", "<s>", "</s>"));
         List<Integer> types = new ArrayList<>(List.of(TOKEN_UNKNOWN, TOKEN_CONTROL, TOKEN_CONTROL));
         for (int b = 0; b < 256; b++) {
@@ -56,29 +99,38 @@ final class TinyGguf {
             tokens.add(String.valueOf(c));
             types.add(TOKEN_NORMAL);
         }
+        if (chatTemplate != null) {
+            tokens.addAll(List.of(IM_START, IM_END));
+            types.addAll(List.of(TOKEN_CONTROL, TOKEN_CONTROL));
+        }
         int vocabulary = tokens.size();
 
         Writer out = new Writer();
         out.raw("GGUF".getBytes(StandardCharsets.US_ASCII));
         out.u32(3);
-        Map<String, float[]> tensors = tensors(vocabulary, seed);
-        Map<String, long[]> shapes = shapes(vocabulary);
+        Map<String, long[]> shapes = shapes(vocabulary, architecture, size);
+        Map<String, float[]> tensors = tensors(shapes, seed);
         out.u64(tensors.size());
-        int keys = 20 + (chatTemplate == null ? 0 : 1);
+        boolean gemma = architecture == Architecture.GEMMA3;
+        int keys = 20 + (chatTemplate == null ? 0 : 1) + (gemma ? 1 : 0);
         out.u64(keys);
-        out.kvString("general.architecture", "llama");
-        out.kvString("general.name", "lore-tiny");
+        String arch = architecture.gguf;
+        out.kvString("general.architecture", arch);
+        out.kvString("general.name", "lore-tiny-" + arch);
         out.kvU32("general.alignment", ALIGNMENT);
-        out.kvU32("llama.context_length", CONTEXT);
-        out.kvU32("llama.embedding_length", EMBEDDING);
-        out.kvU32("llama.block_count", LAYERS);
-        out.kvU32("llama.feed_forward_length", FEED_FORWARD);
-        out.kvU32("llama.attention.head_count", HEADS);
-        out.kvU32("llama.attention.head_count_kv", HEADS);
-        out.kvU32("llama.rope.dimension_count", EMBEDDING / HEADS);
-        out.kvF32("llama.rope.freq_base", 10000f);
-        out.kvF32("llama.attention.layer_norm_rms_epsilon", 1e-5f);
-        out.kvU32("llama.vocab_size", vocabulary);
+        out.kvU32(arch + ".context_length", CONTEXT);
+        out.kvU32(arch + ".embedding_length", size.embedding());
+        out.kvU32(arch + ".block_count", size.layers());
+        out.kvU32(arch + ".feed_forward_length", size.feedForward());
+        out.kvU32(arch + ".attention.head_count", size.heads());
+        out.kvU32(arch + ".attention.head_count_kv", architecture.kvHeads(size));
+        out.kvU32(arch + ".rope.dimension_count", size.headDimension());
+        out.kvF32(arch + ".rope.freq_base", 10000f);
+        out.kvF32(arch + ".attention.layer_norm_rms_epsilon", 1e-5f);
+        out.kvU32(arch + ".vocab_size", vocabulary);
+        if (gemma) {
+            out.kvU32(arch + ".attention.sliding_window", 32);
+        }
         out.kvString("tokenizer.ggml.model", "llama");
         out.key("tokenizer.ggml.tokens");
         out.u32(TYPE_ARRAY);
@@ -127,30 +179,50 @@ final class TinyGguf {
         return file;
     }
 
-    private static Map<String, long[]> shapes(int vocabulary) {
+    private static Map<String, long[]> shapes(int vocabulary, Architecture architecture, Size size) {
+        boolean tied = architecture == Architecture.QWEN2 || architecture == Architecture.GEMMA3;
+        boolean qkNorm = architecture == Architecture.QWEN3 || architecture == Architecture.GEMMA3;
+        int kv = size.headDimension() * architecture.kvHeads(size);
+        int embedding = size.embedding();
+        int feedForward = size.feedForward();
         Map<String, long[]> shapes = new LinkedHashMap<>();
-        shapes.put("token_embd.weight", new long[] { EMBEDDING, vocabulary });
-        shapes.put("output_norm.weight", new long[] { EMBEDDING });
-        shapes.put("output.weight", new long[] { EMBEDDING, vocabulary });
-        for (int layer = 0; layer < LAYERS; layer++) {
+        shapes.put("token_embd.weight", new long[] { embedding, vocabulary });
+        shapes.put("output_norm.weight", new long[] { embedding });
+        if (!tied) {
+            shapes.put("output.weight", new long[] { embedding, vocabulary });
+        }
+        for (int layer = 0; layer < size.layers(); layer++) {
             String block = "blk." + layer + ".";
-            shapes.put(block + "attn_norm.weight", new long[] { EMBEDDING });
-            shapes.put(block + "attn_q.weight", new long[] { EMBEDDING, EMBEDDING });
-            shapes.put(block + "attn_k.weight", new long[] { EMBEDDING, EMBEDDING });
-            shapes.put(block + "attn_v.weight", new long[] { EMBEDDING, EMBEDDING });
-            shapes.put(block + "attn_output.weight", new long[] { EMBEDDING, EMBEDDING });
-            shapes.put(block + "ffn_norm.weight", new long[] { EMBEDDING });
-            shapes.put(block + "ffn_gate.weight", new long[] { EMBEDDING, FEED_FORWARD });
-            shapes.put(block + "ffn_down.weight", new long[] { FEED_FORWARD, EMBEDDING });
-            shapes.put(block + "ffn_up.weight", new long[] { EMBEDDING, FEED_FORWARD });
+            shapes.put(block + "attn_norm.weight", new long[] { embedding });
+            shapes.put(block + "attn_q.weight", new long[] { embedding, embedding });
+            shapes.put(block + "attn_k.weight", new long[] { embedding, kv });
+            shapes.put(block + "attn_v.weight", new long[] { embedding, kv });
+            shapes.put(block + "attn_output.weight", new long[] { embedding, embedding });
+            if (architecture == Architecture.QWEN2) {
+                shapes.put(block + "attn_q.bias", new long[] { embedding });
+                shapes.put(block + "attn_k.bias", new long[] { kv });
+                shapes.put(block + "attn_v.bias", new long[] { kv });
+            }
+            if (qkNorm) {
+                shapes.put(block + "attn_q_norm.weight", new long[] { size.headDimension() });
+                shapes.put(block + "attn_k_norm.weight", new long[] { size.headDimension() });
+            }
+            if (architecture == Architecture.GEMMA3) {
+                shapes.put(block + "post_attention_norm.weight", new long[] { embedding });
+                shapes.put(block + "post_ffw_norm.weight", new long[] { embedding });
+            }
+            shapes.put(block + "ffn_norm.weight", new long[] { embedding });
+            shapes.put(block + "ffn_gate.weight", new long[] { embedding, feedForward });
+            shapes.put(block + "ffn_down.weight", new long[] { feedForward, embedding });
+            shapes.put(block + "ffn_up.weight", new long[] { embedding, feedForward });
         }
         return shapes;
     }
 
-    private static Map<String, float[]> tensors(int vocabulary, long seed) {
+    private static Map<String, float[]> tensors(Map<String, long[]> shapes, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         Map<String, float[]> tensors = new LinkedHashMap<>();
-        shapes(vocabulary).forEach((name, shape) -> {
+        shapes.forEach((name, shape) -> {
             int size = 1;
             for (long dimension : shape) {
                 size *= (int) dimension;
