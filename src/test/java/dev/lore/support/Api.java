@@ -85,6 +85,12 @@ public final class Api {
                 .POST(HttpRequest.BodyPublishers.ofString(text)).build());
     }
 
+    public Response put(String path, Object body) {
+        String text = body instanceof String s ? s : json.writeValueAsString(body);
+        return send(request(path).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(text)).build());
+    }
+
     public Response upload(String path, List<Part> parts) {
         String boundary = "lore-" + UUID.randomUUID();
         ByteArrayOutputStream body = new ByteArrayOutputStream();
