@@ -7,6 +7,7 @@ import org.springframework.context.annotation.Condition;
 import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 
 import dev.lore.models.Embedder;
@@ -30,8 +31,10 @@ class OnnxEmbedderConfiguration {
     private static final Logger log = LoggerFactory.getLogger(OnnxEmbedderConfiguration.class);
 
     @Bean
-    Embedder embedder(ModelsProperties properties, OnnxProperties onnx) {
+    Embedder embedder(ModelsProperties properties, OnnxProperties onnx, Environment environment) {
         OnnxEmbedder embedder = OnnxEmbedders.create(properties.embedder(), onnx);
+        // none of the packaged models is Matryoshka-trained, but a user may mark one to try prefixes on it
+        embedder.markMatryoshka(environment.getProperty("lore.models.embedding.matryoshka", Boolean.class, false));
         log.info("Embedder: {} ({} dimensions, in-process ONNX Runtime on {})", embedder.name(), embedder.dimension(),
                 embedder.device());
         return embedder;
