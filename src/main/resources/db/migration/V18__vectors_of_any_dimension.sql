@@ -28,7 +28,7 @@ ALTER TABLE chunks ALTER COLUMN embedding TYPE vector;
 -- How dense search runs in the collection: 'full' (the HNSW graph over whole vectors), 'binary' (a graph over
 -- binary_quantize(embedding) by Hamming distance, its candidates re-scored with the whole vectors) or
 -- 'matryoshka:<dims>' (a graph over the first <dims> dimensions, re-scored likewise), and how many candidates the
--- first stage of a two-stage search passes on (NULL: Lore's default, lore.retrieval.dense-candidates).
+-- first stage of a two-stage search passes on (NULL: Lore's default, lore.vector-index.candidates).
 ALTER TABLE collections
     ADD COLUMN dense_search text NOT NULL DEFAULT 'full',
     ADD COLUMN dense_candidates int CHECK (dense_candidates IS NULL OR dense_candidates > 0);

@@ -20,7 +20,8 @@ import org.springframework.validation.annotation.Validated;
  * the indexer also looks for work that other instances left (this instance's own loads wake it when they drain).
  * {@code candidates} is how many rows the first stage of a two-stage dense search ({@code binary},
  * {@code matryoshka:<dims>}) passes on to be re-scored, for collections that do not set their own: the smallest count
- * that kept recall@10 at 0.95 of exact search in bench/dense-two-stage.sh (the README has the numbers).
+ * measured whose binary recall@10 over a million vectors reached full search's (bench/dense-two-stage.sh), where
+ * half of it already kept SciFact's nDCG@10 (bench/two-stage-quality.sh); the README has the numbers.
  */
 @ConfigurationProperties("lore.vector-index")
 @Validated
@@ -32,5 +33,5 @@ public record VectorIndexProperties(
         @DefaultValue("512MB") DataSize maintenanceWorkMem,
         @DefaultValue("1") @Min(0) @Max(64) int buildWorkers,
         @DefaultValue("10s") Duration checkInterval,
-        @DefaultValue("160") @Min(1) @Max(5000) int candidates) {
+        @DefaultValue("320") @Min(1) @Max(5000) int candidates) {
 }
