@@ -75,6 +75,12 @@ public final class Api {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
     }
 
+    public Response put(String path, Object body) {
+        String text = body instanceof String s ? s : json.writeValueAsString(body);
+        return send(request(path).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(text)).build());
+    }
+
     public Response delete(String path) {
         return send(request(path).DELETE().build());
     }
@@ -83,12 +89,6 @@ public final class Api {
         String text = body instanceof String s ? s : json.writeValueAsString(body);
         return send(request(path).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(text)).build());
-    }
-
-    public Response put(String path, Object body) {
-        String text = body instanceof String s ? s : json.writeValueAsString(body);
-        return send(request(path).header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString(text)).build());
     }
 
     public Response upload(String path, List<Part> parts) {
