@@ -14,6 +14,7 @@ import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.ResponseStatus;
@@ -34,19 +35,34 @@ class CollectionController {
         this.reembedding = reembedding;
     }
 
-    record CreateCollection(@NotNull String name, @Size(max = 2000) String description) {
+    /** {@code denseSearch} is optional: {@code full} unless it says otherwise. */
+    record CreateCollection(@NotNull String name, @Size(max = 2000) String description,
+            @Valid DenseSearchSetting denseSearch) {
     }
 
-    record CollectionCreated(String name, String description, Instant createdAt, String embedder, int dimension) {
+    /** {@code mode}: {@code full}, {@code binary} or {@code matryoshka:<dims>}; {@code candidates}: optional. */
+    record DenseSearchSetting(String mode, Integer candidates) {
+    }
+
+    record CollectionCreated(String name, String description, Instant createdAt, String embedder, int dimension,
+            Collections.DenseSearchView denseSearch) {
     }
 
     @Operation(summary = "Create a collection")
     @PostMapping
     @ResponseStatus(HttpStatus.CREATED)
     CollectionCreated create(@Valid @RequestBody CreateCollection request) {
-        Collections.Created created = collections.create(request.name(), request.description());
+        DenseSearch denseSearch = request.denseSearch() == null ? DenseSearch.FULL
+                : collections.checked(request.denseSearch().mode(), request.denseSearch().candidates());
+        Collections.Created created = collections.create(request.name(), request.description(), denseSearch);
         return new CollectionCreated(created.name(), created.description(), created.createdAt(), created.embedder(),
-                created.dimension());
+                created.dimension(), created.denseSearch());
+    }
+
+    @Operation(summary = "Change how a collection's dense search runs: full, binary or matryoshka:<dims>, and N")
+    @PutMapping("/{name}/dense-search")
+    Collections.Summary denseSearch(@PathVariable String name, @RequestBody DenseSearchSetting setting) {
+        return collections.changeDenseSearch(name, setting.mode(), setting.candidates());
     }
 
     @Operation(summary = "List the collections this key may see")

@@ -25,25 +25,60 @@ public class Collections {
     private final Embedder embedder;
     private final Clock clock;
     private final VectorIndexes vectorIndexes;
+    private final VectorIndexProperties indexProperties;
 
-    Collections(JdbcClient jdbc, CurrentCaller caller, Embedder embedder, Clock clock, VectorIndexes vectorIndexes) {
+    Collections(JdbcClient jdbc, CurrentCaller caller, Embedder embedder, Clock clock, VectorIndexes vectorIndexes,
+            VectorIndexProperties indexProperties) {
         this.jdbc = jdbc;
+        this.indexProperties = indexProperties;
         this.vectorIndexes = vectorIndexes;
         this.caller = caller;
         this.embedder = embedder;
         this.clock = clock;
     }
 
-    record Created(String name, String description, Instant createdAt, String embedder, int dimension) {
+    record Created(String name, String description, Instant createdAt, String embedder, int dimension,
+            DenseSearchView denseSearch) {
     }
 
-    /** {@code vectorIndex}: how dense search runs in the collection (see {@link VectorIndexes.State}). */
+    /**
+     * {@code vectorIndex}: whether dense search walks the collection's graph yet (see {@link VectorIndexes.State});
+     * {@code denseSearch}: how it searches.
+     */
     record Summary(String name, String description, long documents, long chunks, String embedder, int dimension,
-            Instant createdAt, VectorIndexes.State vectorIndex) {
+            Instant createdAt, VectorIndexes.State vectorIndex, DenseSearchView denseSearch) {
+    }
+
+    /**
+     * A collection's dense search as the API shows it: the mode and, for the two-stage modes, how many candidates
+     * the first stage passes on ({@code candidatesDefault}: Lore's default, not the collection's own setting).
+     */
+    record DenseSearchView(String mode, Integer candidates, boolean candidatesDefault) {
+    }
+
+    DenseSearchView view(DenseSearch search) {
+        if (!search.twoStage()) {
+            return new DenseSearchView(search.text(), null, search.candidates() == null);
+        }
+        return new DenseSearchView(search.text(),
+                search.candidates() == null ? indexProperties.candidates() : search.candidates(),
+                search.candidates() == null);
+    }
+
+    /** Checks a requested dense search against this instance's embedder: 400 naming what does not fit. */
+    DenseSearch checked(String mode, Integer candidates) {
+        DenseSearch search = DenseSearch.parse(mode, candidates);
+        search.checkFor(embedder.name(), embedder.dimension(), embedder.matryoshka());
+        return search;
     }
 
     @Transactional
     Created create(String name, String description) {
+        return create(name, description, DenseSearch.FULL);
+    }
+
+    @Transactional
+    Created create(String name, String description, DenseSearch denseSearch) {
         checkName(name);
         Caller current = caller.get();
         if (!current.canWrite(name)) {
@@ -52,18 +87,37 @@ public class Collections {
         }
         OffsetDateTime now = OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC);
         int inserted = jdbc.sql("""
-                INSERT INTO collections (name, description, embedder, dimension, created_at)
-                VALUES (:name, :description, :embedder, :dimension, :now)
+                INSERT INTO collections (name, description, embedder, dimension, created_at, dense_search,
+                    dense_candidates)
+                VALUES (:name, :description, :embedder, :dimension, :now, :dense, :candidates)
                 ON CONFLICT (name) DO NOTHING""")
                 .param("name", name).param("description", description == null ? "" : description)
                 .param("embedder", embedder.name()).param("dimension", embedder.dimension()).param("now", now)
+                .param("dense", denseSearch.text()).param("candidates", denseSearch.candidates())
                 .update();
         if (inserted == 0) {
             throw LoreException.conflict("collection-exists", "Collection exists",
                     "A collection named '" + name + "' already exists");
         }
         return new Created(name, description == null ? "" : description, now.toInstant(), embedder.name(),
-                embedder.dimension());
+                embedder.dimension(), view(denseSearch));
+    }
+
+    /**
+     * Changes how the collection's dense search runs (a key that may write to it); {@link VectorIndexes} builds the
+     * new mode's index, and until it is ready the same statement runs without one (exactly, and slower).
+     */
+    @Transactional
+    Summary changeDenseSearch(String name, String mode, Integer candidates) {
+        CollectionRef collection = writable(name);
+        DenseSearch denseSearch = DenseSearch.parse(mode, candidates);
+        denseSearch.checkFor(collection.embedder(), collection.dimension(),
+                collection.embedder().equals(embedder.name()) && embedder.matryoshka());
+        jdbc.sql("UPDATE collections SET dense_search = :dense, dense_candidates = :candidates WHERE id = :id")
+                .param("dense", denseSearch.text()).param("candidates", denseSearch.candidates())
+                .param("id", collection.id()).update();
+        vectorIndexes.wake();
+        return get(name);
     }
 
     List<Summary> list() {
@@ -81,13 +135,15 @@ public class Collections {
         var indexes = vectorIndexes.states();
         return jdbc.sql("""
                 SELECT c.id, c.name, c.description, c.embedder, c.dimension, c.created_at, c.chunk_count AS chunks,
+                       c.dense_search, c.dense_candidates,
                        (SELECT count(*) FROM documents d WHERE d.collection_id = c.id) AS documents
                 FROM collections c WHERE %s ORDER BY c.name""".formatted(where))
                 .param("name", name)
                 .query((rs, n) -> new Summary(rs.getString("name"), rs.getString("description"),
                         rs.getLong("documents"), rs.getLong("chunks"), rs.getString("embedder"),
                         rs.getInt("dimension"), rs.getObject("created_at", OffsetDateTime.class).toInstant(),
-                        indexes.getOrDefault(rs.getLong("id"), VectorIndexes.State.exact)))
+                        indexes.getOrDefault(rs.getLong("id"), VectorIndexes.State.exact),
+                        view(denseSearch(rs))))
                 .list();
     }
 
@@ -141,11 +197,17 @@ public class Collections {
     }
 
     Optional<CollectionRef> find(String name) {
-        return jdbc.sql("SELECT id, name, embedder, dimension FROM collections WHERE name = :name")
+        return jdbc.sql("""
+                SELECT id, name, embedder, dimension, dense_search, dense_candidates FROM collections
+                WHERE name = :name""")
                 .param("name", name)
                 .query((rs, n) -> new CollectionRef(rs.getLong("id"), rs.getString("name"), rs.getString("embedder"),
-                        rs.getInt("dimension")))
+                        rs.getInt("dimension"), denseSearch(rs)))
                 .optional();
+    }
+
+    static DenseSearch denseSearch(java.sql.ResultSet rs) throws java.sql.SQLException {
+        return DenseSearch.parse(rs.getString("dense_search"), rs.getObject("dense_candidates", Integer.class));
     }
 
     Optional<String> nameOf(long id) {

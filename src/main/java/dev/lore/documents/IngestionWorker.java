@@ -1,6 +1,7 @@
 package dev.lore.documents;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,6 +41,7 @@ import dev.lore.documents.internal.DocumentFormat;
 import dev.lore.documents.internal.ParsedDocument;
 import dev.lore.documents.internal.UnreadableDocument;
 import dev.lore.models.Embedder;
+import dev.lore.models.ModelUnavailable;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -78,6 +80,8 @@ class IngestionWorker {
     private final ExecutorService storer = Executors.newSingleThreadExecutor(
             new CustomizableThreadFactory("ingestion-store-"));
     private final Set<UUID> held = ConcurrentHashMap.newKeySet();
+    /** Until when (System.nanoTime) the worker leaves the queue alone because the embedder is unavailable. */
+    private volatile long embedderBackAt = System.nanoTime();
     private final Counter documentsDone;
     private final Counter documentsFailed;
     private final Counter chunksDone;
@@ -118,7 +122,7 @@ class IngestionWorker {
     /** Schedules one drain of the queue unless one is already waiting to run; also polls for other instances' work. */
     @Scheduled(fixedDelayString = "${lore.documents.poll-interval:2s}")
     void wake() {
-        if (properties.workerEnabled()) {
+        if (properties.workerEnabled() && System.nanoTime() - embedderBackAt >= 0) {
             worker.wake();
         }
     }
@@ -200,10 +204,19 @@ class IngestionWorker {
                     break;
                 }
                 worked = true;
+                boolean embedderDown = false;
                 for (Claim claim : claims) {
-                    Embedded embedded = prepareAndEmbed(claim);
+                    Embedded embedded = embedderDown ? null : prepareAndEmbed(claim);
+                    if (embedded == null) {
+                        embedderDown = true;
+                        handBack(claim);
+                        continue;
+                    }
                     storing.get();
                     storing = storer.submit(() -> store(embedded));
+                }
+                if (embedderDown) {
+                    break;
                 }
             }
             storing.get();
@@ -220,6 +233,23 @@ class IngestionWorker {
             // without heartbeats, the claims held here lapse and are taken over (and counted) after staleAfter
             held.clear();
             log.error("Ingestion worker failed; claimed work is retried after lore.documents.stale-after", e);
+        }
+    }
+
+    /**
+     * Returns a claim's unfinished items to the queue without counting the attempt: the embedder was unavailable,
+     * which says nothing about the documents, and none of their chunks was stored.
+     */
+    private void handBack(Claim claim) {
+        try {
+            jdbc.sql("""
+                    UPDATE ingestion_items SET status = 'QUEUED', claim_token = NULL, heartbeat_at = NULL,
+                        attempts = greatest(attempts - 1, 0)
+                    WHERE claim_token = :token AND status = 'RUNNING'""")
+                    .param("token", claim.token()).update();
+        }
+        finally {
+            held.remove(claim.token());
         }
     }
 
@@ -303,9 +333,16 @@ class IngestionWorker {
 
     /** Parses, chunks and embeds a claim's items and stores them: the whole pipeline on the calling thread. */
     void process(Claim claim) throws InterruptedException {
-        store(prepareAndEmbed(claim));
+        Embedded embedded = prepareAndEmbed(claim);
+        if (embedded == null) {
+            handBack(claim);
+        }
+        else {
+            store(embedded);
+        }
     }
 
+    /** Returns {@code null} when the embedder is unavailable: the claim is then to be handed back. */
     private Embedded prepareAndEmbed(Claim claim) throws InterruptedException {
         long parseStart = System.nanoTime();
         List<Prepared> prepared = new ArrayList<>();
@@ -344,6 +381,15 @@ class IngestionWorker {
             long start = System.nanoTime();
             vectors = embedder.embedDocuments(texts);
             embedTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        }
+        catch (ModelUnavailable down) {
+            // nothing is wrong with the documents: they wait in the queue (the caller hands them back) and the
+            // worker pauses for as long as the embedder asked, or its circuit breaker stays open
+            Duration wait = down.retryAfter() == null ? Duration.ofSeconds(5) : down.retryAfter();
+            embedderBackAt = System.nanoTime() + wait.toNanos();
+            log.warn("The embedder is unavailable ({}); {} document(s) wait in the queue, tried again in {}",
+                    down.getMessage(), prepared.size(), wait);
+            return null;
         }
         catch (RuntimeException e) {
             log.error("Embedding failed for {} chunk(s)", texts.size(), e);

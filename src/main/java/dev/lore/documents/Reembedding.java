@@ -25,6 +25,7 @@ import com.pgvector.PGvector;
 
 import dev.lore.documents.internal.Chunker;
 import dev.lore.models.Embedder;
+import dev.lore.models.ModelUnavailable;
 import dev.lore.web.LoreException;
 
 /**
@@ -180,6 +181,17 @@ class Reembedding {
                 held = claimed.token();
                 try {
                     run(claimed);
+                }
+                catch (ModelUnavailable down) {
+                    // the staged vectors stay: the job waits in the queue and resumes where it stopped
+                    log.warn("Re-embedding {} of collection {} waits: the embedder is unavailable ({})", claimed.id(),
+                            claimed.collection(), down.getMessage());
+                    jdbc.sql("""
+                            UPDATE reembeddings SET status = 'QUEUED', claim_token = NULL, heartbeat_at = NULL,
+                                attempts = greatest(attempts - 1, 0)
+                            WHERE id = :id AND claim_token = :token AND status = 'RUNNING'""")
+                            .param("id", claimed.id()).param("token", claimed.token()).update();
+                    return;
                 }
                 catch (RuntimeException e) {
                     log.error("Re-embedding {} of collection {} failed", claimed.id(), claimed.collection(), e);

@@ -18,6 +18,10 @@ import org.springframework.validation.annotation.Validated;
  * pgvector's graph parameters; {@code maintenanceWorkMem} should hold the collection's graph (about 2 kB a chunk at
  * 384 dimensions), or pgvector finishes the build tuple by tuple, several times slower. Every {@code checkInterval}
  * the indexer also looks for work that other instances left (this instance's own loads wake it when they drain).
+ * {@code candidates} is how many rows the first stage of a two-stage dense search ({@code binary},
+ * {@code matryoshka:<dims>}) passes on to be re-scored, for collections that do not set their own: the smallest count
+ * measured whose binary recall@10 over a million vectors reached full search's (bench/dense-two-stage.sh), where
+ * half of it already kept SciFact's nDCG@10 (bench/two-stage-quality.sh); the README has the numbers.
  */
 @ConfigurationProperties("lore.vector-index")
 @Validated
@@ -28,5 +32,6 @@ public record VectorIndexProperties(
         @DefaultValue("64") @Min(4) @Max(1000) int efConstruction,
         @DefaultValue("512MB") DataSize maintenanceWorkMem,
         @DefaultValue("1") @Min(0) @Max(64) int buildWorkers,
-        @DefaultValue("10s") Duration checkInterval) {
+        @DefaultValue("10s") Duration checkInterval,
+        @DefaultValue("320") @Min(1) @Max(5000) int candidates) {
 }

@@ -33,7 +33,10 @@ import io.micrometer.core.instrument.Timer;
  * PostgreSQL about a third of inserting the same vectors one by one into an existing graph, and an initial load is
  * most of a collection's chunks, so the build waits until the collection's ingestion backlog has drained (or
  * {@code maxDeferred} chunks wait). Until then, and for collections below the threshold, dense search scans the
- * collection's vectors exactly: complete, and a dense search never filters another collection's graph.
+ * collection's vectors exactly: complete, and a dense search never filters another collection's graph. The index is
+ * over the expression of the collection's {@link DenseSearch} mode (whole vectors, their binary quantisation, or a
+ * prefix), cast to the collection's dimension, and named by the mode: a collection whose mode changed gets the new
+ * mode's index, and the old one is dropped.
  * <p>
  * Builds run one at a time on this component's thread, and one at a time across instances: every build, drop and
  * analyse holds one session advisory lock, and a session that cannot take it skips the work until its next pass.
@@ -90,9 +93,22 @@ public class VectorIndexes {
                 .description("Vector index builds that failed or left no valid index").register(meters);
     }
 
-    /** The name of a collection's vector index. */
+    /** The name of a collection's vector index for {@code full} dense search. */
     public static String indexName(long collectionId) {
         return PREFIX + collectionId;
+    }
+
+    /** The name of a collection's vector index for its dense search mode: a changed mode gets a new index. */
+    public static String indexName(long collectionId, DenseSearch search) {
+        return PREFIX + collectionId + search.indexSuffix();
+    }
+
+    /** One of Lore's vector indexes as the catalogue has it. */
+    private record Index(String name, long collectionId, boolean valid) {
+    }
+
+    /** What a collection's index should be. */
+    private record Wanted(String name, int dimension, DenseSearch search) {
     }
 
     /** Whether a collection of this many chunks, with or without documents still queued, gets its index now. */
@@ -123,12 +139,47 @@ public class VectorIndexes {
         }
     }
 
-    /** The state of every collection's index, by collection id; collections without one are absent. */
+    /**
+     * The state of every collection's index for its dense search mode, by collection id; collections without one
+     * are absent. An index of the mode a collection had before is no index for its search: it is being replaced.
+     */
     Map<Long, State> states() {
+        Map<Long, Wanted> wanted = wanted(null);
         Map<Long, State> states = new HashMap<>();
-        present().forEach((id, valid) -> states.put(id, valid ? State.hnsw : State.building));
+        for (Index index : present()) {
+            Wanted want = wanted.get(index.collectionId());
+            if (want == null) {
+                continue;
+            }
+            boolean current = index.name().equals(want.name());
+            if (current && index.valid()) {
+                states.put(index.collectionId(), State.hnsw);
+            }
+            else {
+                states.putIfAbsent(index.collectionId(), State.building);
+            }
+        }
         building.forEach(id -> states.put(id, State.building));
         return states;
+    }
+
+    /** Whether the collection's index for its current mode is present and valid. */
+    private boolean ready(long collectionId) {
+        Wanted want = wanted(collectionId).get(collectionId);
+        return want != null && present().stream().anyMatch(index -> index.valid() && index.name().equals(want.name()));
+    }
+
+    /** The index each collection (or the one given) should have, by id. */
+    private Map<Long, Wanted> wanted(Long collectionId) {
+        Map<Long, Wanted> wanted = new HashMap<>();
+        jdbc.sql("SELECT id, dimension, dense_search, dense_candidates FROM collections"
+                + (collectionId == null ? "" : " WHERE id = " + collectionId))
+                .query((ResultSet rs) -> {
+                    DenseSearch search = Collections.denseSearch(rs);
+                    long id = rs.getLong("id");
+                    wanted.put(id, new Wanted(indexName(id, search), rs.getInt("dimension"), search));
+                });
+        return wanted;
     }
 
     /**
@@ -140,15 +191,21 @@ public class VectorIndexes {
                 .single() == 0) {
             throw new IllegalArgumentException("No collection with id " + collectionId);
         }
+        Wanted want = wanted(collectionId).get(collectionId);
+        if (!want.search().indexable(want.dimension())) {
+            throw new IllegalArgumentException("Collection " + collectionId + " (" + want.dimension() + " dimensions, "
+                    + want.search().text() + ") cannot have an HNSW index: pgvector indexes at most "
+                    + DenseSearch.MAX_INDEXED_DIMENSIONS + " dimensions");
+        }
         long pause = 200;
         int tries = 0;
-        while (!Boolean.TRUE.equals(present().get(collectionId))) {
+        while (!ready(collectionId)) {
             // a pass that held the lock and still left no valid index failed; one that found the lock taken waited
             if (build(collectionId) && ++tries >= ENSURE_TRIES) {
                 throw new IllegalStateException("The vector index of collection " + collectionId + " is still not"
                         + " valid after " + tries + " builds; see the log for why each failed");
             }
-            if (!Boolean.TRUE.equals(present().get(collectionId))) {
+            if (!ready(collectionId)) {
                 Thread.sleep(pause);
                 pause = Math.min(pause * 2, 5_000);
             }
@@ -156,13 +213,27 @@ public class VectorIndexes {
     }
 
     void reconcile() {
-        Map<Long, Boolean> present = present();
-        Set<Long> collections = new HashSet<>(jdbc.sql("SELECT id FROM collections").query(Long.class).list());
-        for (Map.Entry<Long, Boolean> index : present.entrySet()) {
-            if ((!collections.contains(index.getKey()) || !index.getValue()) && backedOff(index.getKey())) {
-                build(index.getKey());
+        List<Index> present = present();
+        Map<Long, Wanted> wanted = wanted(null);
+        Set<Long> indexed = new HashSet<>();
+        Set<Long> repaired = new HashSet<>();
+        for (Index index : present) {
+            Wanted want = wanted.get(index.collectionId());
+            boolean current = want != null && want.name().equals(index.name());
+            if (current && index.valid()) {
+                indexed.add(index.collectionId());
+            }
+            // an invalid leftover, the index of a deleted collection, or of the mode a collection had before
+            else if (repaired.add(index.collectionId()) && backedOff(index.collectionId())) {
+                build(index.collectionId());
             }
         }
+        Set<Long> unindexable = new HashSet<>();
+        wanted.forEach((id, want) -> {
+            if (!want.search().indexable(want.dimension())) {
+                unindexable.add(id);
+            }
+        });
         record Unindexed(long id, long chunks, boolean backlog) {
         }
         jdbc.sql("""
@@ -170,10 +241,12 @@ public class VectorIndexes {
                     WHERE i.collection_id = c.id AND i.status IN ('QUEUED', 'RUNNING')) AS backlog
                 FROM collections c
                 WHERE c.chunk_count > 0 AND c.chunk_count >= :threshold AND c.id <> ALL (:indexed)
+                  AND c.id <> ALL (:unindexable)
                   AND NOT EXISTS (SELECT 1 FROM reembeddings r WHERE r.collection_id = c.id
                       AND r.status IN ('QUEUED', 'RUNNING'))""")
                 .param("threshold", properties.threshold())
-                .param("indexed", present.keySet().toArray(Long[]::new))
+                .param("indexed", indexed.toArray(Long[]::new))
+                .param("unindexable", unindexable.toArray(Long[]::new))
                 .query((rs, n) -> new Unindexed(rs.getLong(1), rs.getLong(2), rs.getBoolean(3))).list().stream()
                 .filter(collection -> due(collection.chunks(), collection.backlog(), properties))
                 .filter(collection -> backedOff(collection.id()))
@@ -197,15 +270,20 @@ public class VectorIndexes {
                 + " in {}", collectionId, failures, why, wait);
     }
 
-    /** Lore's vector indexes: collection id to whether the index is valid (an invalid one is being or was built). */
-    private Map<Long, Boolean> present() {
-        Map<Long, Boolean> present = new HashMap<>();
+    /** Lore's vector indexes, each with whether it is valid (an invalid one is being or was built). */
+    private List<Index> present() {
+        List<Index> present = new java.util.ArrayList<>();
         jdbc.sql("""
                 SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
                 WHERE i.indrelid = 'chunks'::regclass AND c.relname LIKE :pattern""")
                 .param("pattern", PREFIX.replace("_", "\\_") + "%")
                 .query((ResultSet rs) -> {
-                    present.put(Long.parseLong(rs.getString(1).substring(PREFIX.length())), rs.getBoolean(2));
+                    String name = rs.getString(1);
+                    java.util.regex.Matcher id = java.util.regex.Pattern.compile("(\\d+).*")
+                            .matcher(name.substring(PREFIX.length()));
+                    if (id.matches()) {
+                        present.add(new Index(name, Long.parseLong(id.group(1)), rs.getBoolean(2)));
+                    }
                 });
         return present;
     }
@@ -217,6 +295,7 @@ public class VectorIndexes {
      */
     private boolean build(long collectionId) {
         String index = indexName(collectionId);
+        Wanted want = null;
         try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement()) {
             if (!connection.getAutoCommit()) {
                 connection.setAutoCommit(true); // CREATE INDEX CONCURRENTLY cannot run inside a transaction
@@ -226,17 +305,28 @@ public class VectorIndexes {
             }
             building.add(collectionId);
             try {
-                Boolean valid = present().get(collectionId);
-                boolean exists = queryBoolean(sql,
-                        "SELECT EXISTS (SELECT 1 FROM collections WHERE id = " + collectionId + ")");
-                if (Boolean.FALSE.equals(valid) || (valid != null && !exists)) {
-                    log.info("Dropping vector index {} ({})", index, exists ? "left invalid" : "collection deleted");
-                    sql.execute("DROP INDEX CONCURRENTLY IF EXISTS " + index);
-                    valid = null;
+                want = wanted(collectionId).get(collectionId);
+                boolean exists = want != null;
+                if (exists) {
+                    index = want.name();
                 }
-                if (valid == null && exists) {
-                    create(sql, collectionId, index);
-                    if (!Boolean.TRUE.equals(present().get(collectionId))) {
+                Boolean valid = null;
+                for (Index present : present()) {
+                    if (present.collectionId() != collectionId) {
+                        continue;
+                    }
+                    boolean current = exists && present.name().equals(want.name());
+                    if (current && present.valid()) {
+                        valid = true;
+                        continue;
+                    }
+                    log.info("Dropping vector index {} ({})", present.name(), !exists ? "collection deleted"
+                            : !current ? "the collection now searches " + want.search().text() : "left invalid");
+                    sql.execute("DROP INDEX CONCURRENTLY IF EXISTS " + present.name());
+                }
+                if (valid == null && exists && want.search().indexable(want.dimension())) {
+                    create(sql, collectionId, want);
+                    if (!ready(collectionId)) {
                         failed(collectionId, "no valid index " + index + " after the build (is the name taken?)");
                         return true;
                     }
@@ -261,17 +351,20 @@ public class VectorIndexes {
         }
     }
 
-    private void create(Statement sql, long collectionId, String index) throws SQLException {
+    private void create(Statement sql, long collectionId, Wanted want) throws SQLException {
+        String index = want.name();
         long chunks = jdbc.sql("SELECT chunk_count FROM collections WHERE id = :id").param("id", collectionId)
                 .query(Long.class).single();
-        log.info("Building vector index {} over {} chunks of collection {}", index, chunks, collectionId);
+        log.info("Building vector index {} ({}) over {} chunks of collection {}", index, want.search().text(), chunks,
+                collectionId);
         long start = System.nanoTime();
         sql.execute("SET maintenance_work_mem = '" + properties.maintenanceWorkMem().toKilobytes() + "kB'");
         sql.execute("SET max_parallel_maintenance_workers = " + properties.buildWorkers());
         // identifiers and numbers only, all of them Lore's own: nothing here comes from a request
         sql.execute("CREATE INDEX CONCURRENTLY IF NOT EXISTS " + index
-                + " ON chunks USING hnsw (embedding vector_cosine_ops) WITH (m = " + properties.m()
-                + ", ef_construction = " + properties.efConstruction() + ") WHERE collection_id = " + collectionId);
+                + " ON chunks USING hnsw (" + want.search().indexExpression(want.dimension()) + ") WITH (m = "
+                + properties.m() + ", ef_construction = " + properties.efConstruction() + ") WHERE collection_id = "
+                + collectionId);
         // statistics from before the load put the new collection at a handful of rows, and for so few the planner
         // keeps scanning exactly, several times slower than the graph: the index counts as ready once they are
         // fresh.

@@ -10,6 +10,15 @@ public interface Embedder {
 
     int dimension();
 
+    /**
+     * Whether the model was trained so that a prefix of its vector is itself a good embedding (Matryoshka
+     * representation learning: OpenAI's text-embedding-3-*, nomic-embed-text v1.5), which dense search's
+     * {@code matryoshka:<dims>} mode needs.
+     */
+    default boolean matryoshka() {
+        return false;
+    }
+
     /** Whether the model runs on a GPU (reported by {@code GET /api/v1/models}). */
     default boolean onGpu() {
         return false;

@@ -52,8 +52,18 @@ class ModelsController {
                 models.add(new ModelView(role.id(), backend.name(), capabilities, health(backend)));
             });
         }
-        models.add(new ModelView("embedder", embedder.name(),
-                Map.of("dimension", embedder.dimension(), "gpu", embedder.onGpu()), health(embedder)));
+        Map<String, Object> embedding = new LinkedHashMap<>();
+        embedding.put("remote", embedder instanceof HealthIndicator);
+        try {
+            embedding.put("dimension", embedder.dimension());
+        }
+        catch (RuntimeException unknownYet) {
+            // a remote model whose dimension only its first answer tells, while it does not answer
+            embedding.put("dimension", null);
+        }
+        embedding.put("matryoshka", embedder.matryoshka());
+        embedding.put("gpu", embedder.onGpu());
+        models.add(new ModelView("embedder", embedder.name(), embedding, health(embedder)));
         rerankers.forEach((bean, reranker) -> models.add(new ModelView("reranker", reranker.name(),
                 Map.of("kind", rerankerKind(bean)), health(reranker))));
         return new ModelsResponse(models);

@@ -17,8 +17,9 @@ class ModelsHealthConfiguration {
     @Bean
     CompositeHealthContributor modelsHealthContributor(GeneratorRegistry registry, Embedder embedder) {
         Map<String, HealthContributor> contributors = new LinkedHashMap<>();
-        contributors.put("embedder", (HealthIndicator) () -> Health.up().withDetail("name", embedder.name())
-                .withDetail("dimension", embedder.dimension()).build());
+        contributors.put("embedder", embedder instanceof HealthIndicator remote ? remote
+                : (HealthIndicator) () -> Health.up().withDetail("name", embedder.name())
+                        .withDetail("dimension", embedder.dimension()).build());
         registry.opened().forEach((id, generator) -> {
             if (generator instanceof HealthIndicator indicator) {
                 contributors.put(id, indicator);

@@ -13,6 +13,7 @@ import org.springframework.stereotype.Service;
 
 import dev.lore.documents.CollectionRef;
 import dev.lore.documents.Collections;
+import dev.lore.documents.VectorIndexProperties;
 import dev.lore.models.Embedder;
 import dev.lore.models.Reranker;
 import dev.lore.models.Usage;
@@ -35,9 +36,11 @@ public class Retriever {
     private final MeterRegistry meters;
     private final HydeQueryEmbedder hyde;
     private final Rerankers rerankers;
+    private final VectorIndexProperties vectorIndexes;
 
     Retriever(Collections collections, Embedder embedder, SearchQueries queries, RetrievalProperties properties,
-            MeterRegistry meters, HydeQueryEmbedder hyde, Rerankers rerankers) {
+            MeterRegistry meters, HydeQueryEmbedder hyde, Rerankers rerankers, VectorIndexProperties vectorIndexes) {
+        this.vectorIndexes = vectorIndexes;
         this.collections = collections;
         this.embedder = embedder;
         this.queries = queries;
@@ -59,6 +62,7 @@ public class Retriever {
         Map<String, Object> trace = new LinkedHashMap<>();
         Map<UUID, Map<String, Double>> scores = new LinkedHashMap<>();
         List<SearchQueries.Candidate> dense = List.of();
+        SearchQueries.Dense denseSearch = null;
         List<SearchQueries.Candidate> lexical = List.of();
         Map<String, Object> usage = new LinkedHashMap<>();
         Reranker reranker = request.rerank() == RerankMode.NONE ? null : rerankers.get(request.rerank());
@@ -85,7 +89,9 @@ public class Retriever {
             }
             timings.put("embed", millisSince(t) - timings.getOrDefault("hyde", 0L));
             t = System.nanoTime();
-            dense = queries.dense(collection.id(), vector, request.filter(), request.candidates());
+            denseSearch = queries.dense(collection, vector, request.filter(), request.candidates(),
+                    vectorIndexes.candidates());
+            dense = denseSearch.candidates();
             timings.put("dense", millisSince(t));
             record(dense, "dense", scores);
         }
@@ -147,6 +153,7 @@ public class Retriever {
             Map<String, Object> stages = new LinkedHashMap<>();
             if (request.mode() != SearchMode.LEXICAL) {
                 stages.put("dense", describe(dense));
+                trace.put("denseSearch", denseTrace(denseSearch));
             }
             if (request.mode() != SearchMode.DENSE) {
                 stages.put("lexical", describe(lexical));
@@ -157,6 +164,44 @@ public class Retriever {
             trace.put("stages", stages);
         }
         return new SearchResult(hits, timings, request.explain() ? trace : null, usage.isEmpty() ? null : usage);
+    }
+
+    /**
+     * How dense search ran: for two stages, the first stage's index, row limit and rows, and each re-scored
+     * candidate's rank and distance in the first stage beside its final rank and score.
+     */
+    private static Map<String, Object> denseTrace(SearchQueries.Dense dense) {
+        Map<String, Object> trace = new LinkedHashMap<>();
+        trace.put("mode", dense.search().text());
+        if (!dense.search().twoStage()) {
+            trace.put("stages", List.of(Map.of("stage", "cosine", "index", "hnsw over whole vectors (or exact)",
+                    "rows", dense.candidates().size())));
+            return trace;
+        }
+        String first = switch (dense.search().mode()) {
+            case BINARY -> "hamming distance of binary_quantize(embedding)";
+            case MATRYOSHKA -> "cosine distance of the first " + dense.search().prefixDimensions() + " dimensions";
+            case FULL -> throw new IllegalStateException();
+        };
+        List<Map<String, Object>> rescored = new ArrayList<>();
+        List<SearchQueries.Candidate> candidates = dense.candidates();
+        for (int i = 0; i < candidates.size(); i++) {
+            SearchQueries.FirstStage stage = dense.firstStage().get(candidates.get(i).chunkId());
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("rank", i + 1);
+            entry.put("chunkId", candidates.get(i).chunkId());
+            entry.put("score", candidates.get(i).score());
+            entry.put("firstStageRank", stage == null ? null : stage.rank());
+            entry.put("firstStageDistance", stage == null ? null : stage.distance());
+            rescored.add(entry);
+        }
+        trace.put("candidates", dense.firstStageLimit());
+        trace.put("stages", List.of(
+                Map.of("stage", "first", "distance", first, "limit", dense.firstStageLimit(), "rows",
+                        dense.firstStageRows()),
+                Map.of("stage", "rescore", "distance", "cosine distance of the whole vectors", "rows",
+                        candidates.size(), "candidates", rescored)));
+        return trace;
     }
 
     private static Map<String, Object> usage(String generator, Usage usage, boolean cached) {

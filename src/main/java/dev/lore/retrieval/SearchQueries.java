@@ -10,13 +10,17 @@ import org.springframework.stereotype.Component;
 
 import com.pgvector.PGvector;
 
+import dev.lore.documents.CollectionRef;
+import dev.lore.documents.DenseSearch;
+
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The SQL of search, kept in one visible place. Dense search orders by pgvector's cosine distance so that the
  * collection's own partial HNSW index serves it once it has one (see {@code VectorIndexes}), and scans the
- * collection's vectors exactly before; with a filter, the connection's {@code hnsw.iterative_scan} keeps scanning
+ * collection's vectors exactly before; a collection searched in two stages ({@code binary},
+ * {@code matryoshka:<dims>}) orders by the smaller index's distance for N rows and re-scores those by cosine; with a filter, the connection's {@code hnsw.iterative_scan} keeps scanning
  * the graph until enough rows pass. Lexical search is Okapi BM25 over PostgreSQL's English full-text vectors:
  * {@code ts_rank} has no inverse document frequency and ranks far below BM25 (SciFact nDCG@10 0.39 against 0.66),
  * so the chunks that match any query word (GIN index) are scored here with each word's document frequency in the collection (counted from those
@@ -44,21 +48,67 @@ class SearchQueries {
         this.json = json;
     }
 
-    List<Candidate> dense(long collectionId, float[] query, SearchFilter filter, int limit) {
+    /**
+     * A dense search's outcome: the candidates by cosine similarity to the whole query vector and, for a two-stage
+     * search, how many rows its first stage passed on and where each candidate ranked there.
+     */
+    record Dense(List<Candidate> candidates, DenseSearch search, int firstStageLimit, int firstStageRows,
+            Map<UUID, FirstStage> firstStage) {
+    }
+
+    /** A candidate's place in the first stage: its rank and its distance there (Hamming, or the prefix's cosine). */
+    record FirstStage(int rank, double distance) {
+    }
+
+    Dense dense(CollectionRef collection, float[] query, SearchFilter filter, int limit, int defaultCandidates) {
         Filter where = filter(filter);
+        DenseSearch search = collection.denseSearch();
+        int dimension = collection.dimension();
+        if (query.length != dimension) {
+            throw new IllegalStateException("A " + query.length + "-dimensional query for collection '"
+                    + collection.name() + "' of " + dimension + " dimensions");
+        }
         // the collection id is written into the statement, not bound: only then can the planner prove that the
-        // partial index "WHERE collection_id = <id>" covers the query (a generic plan with a parameter cannot)
+        // partial index "WHERE collection_id = <id>" covers the query (a generic plan with a parameter cannot); the
+        // ordering is the index's own expression (see DenseSearch), or the planner cannot use the index
+        if (!search.twoStage()) {
+            List<Candidate> candidates = new ArrayList<>(jdbc.sql("""
+                    SELECT id, %s AS distance FROM chunks
+                    WHERE collection_id = %d %s
+                    ORDER BY distance LIMIT :limit""".formatted(search.firstStageDistance("embedding", ":query",
+                    dimension), collection.id(), where.sql()))
+                    .params(where.params()).param("query", new PGvector(query))
+                    .param("limit", limit)
+                    .query((rs, n) -> new Candidate(rs.getObject(1, UUID.class), 1.0 - rs.getDouble(2)))
+                    .list());
+            // iterative index scans may return rows slightly out of order ("relaxed_order")
+            candidates.sort((a, b) -> Double.compare(b.score(), a.score()));
+            return new Dense(candidates, search, 0, 0, Map.of());
+        }
+        // Two stages in one statement: the small index (binary or prefix) finds the first stage's rows, which are
+        // then re-scored by the cosine distance of their whole vectors; the first stage's rank and distance come
+        // along for the explain trace
+        int firstStage = search.candidates(defaultCandidates, limit);
+        Map<UUID, FirstStage> ranks = new java.util.HashMap<>();
+        int[] rows = { 0 };
         List<Candidate> candidates = new ArrayList<>(jdbc.sql("""
-                SELECT id, embedding <=> :query AS distance FROM chunks
-                WHERE collection_id = %d %s
-                ORDER BY embedding <=> :query LIMIT :limit""".formatted(collectionId, where.sql()))
+                SELECT id, embedding <=> :query AS distance, first_distance,
+                       row_number() OVER (ORDER BY first_distance) AS first_rank, count(*) OVER () AS first_rows
+                FROM (SELECT id, embedding, %s AS first_distance FROM chunks
+                      WHERE collection_id = %d %s
+                      ORDER BY first_distance LIMIT :firstStage) first_stage
+                ORDER BY distance LIMIT :limit""".formatted(search.firstStageDistance("embedding", ":query",
+                dimension), collection.id(), where.sql()))
                 .params(where.params()).param("query", new PGvector(query))
-                .param("limit", limit)
-                .query((rs, n) -> new Candidate(rs.getObject(1, UUID.class), 1.0 - rs.getDouble(2)))
+                .param("firstStage", firstStage).param("limit", limit)
+                .query((rs, n) -> {
+                    UUID id = rs.getObject(1, UUID.class);
+                    ranks.put(id, new FirstStage(rs.getInt(4), rs.getDouble(3)));
+                    rows[0] = rs.getInt(5);
+                    return new Candidate(id, 1.0 - rs.getDouble(2));
+                })
                 .list());
-        // iterative index scans may return rows slightly out of order ("relaxed_order")
-        candidates.sort((a, b) -> Double.compare(b.score(), a.score()));
-        return candidates;
+        return new Dense(candidates, search, firstStage, rows[0], ranks);
     }
 
     List<Candidate> lexical(long collectionId, String query, SearchFilter filter, int limit) {

@@ -73,8 +73,8 @@ class VectorIndexApiTests extends IntegrationTest {
         String plan = transactions.execute(tx -> {
             jdbc.sql("SET LOCAL enable_sort = off").update();
             return String.join("\n", jdbc.sql("""
-                    EXPLAIN SELECT id, embedding <=> :query AS distance FROM chunks
-                    WHERE collection_id = %d ORDER BY embedding <=> :query LIMIT 10""".formatted(large))
+                    EXPLAIN SELECT id, embedding::vector(%d) <=> :query AS distance FROM chunks
+                    WHERE collection_id = %d ORDER BY distance LIMIT 10""".formatted(embedder.dimension(), large))
                     .param("query", new PGvector(query)).query(String.class).list());
         });
         assertThat(plan).contains(VectorIndexes.indexName(large));
@@ -134,13 +134,13 @@ class VectorIndexApiTests extends IntegrationTest {
     @Test
     void theIndexWaitsForTheBacklogUnlessTooManyChunksWait() {
         VectorIndexProperties properties = new VectorIndexProperties(1000, 50_000, 16, 64, DataSize.ofMegabytes(64), 1,
-                Duration.ofSeconds(10));
+                Duration.ofSeconds(10), 160);
         assertThat(VectorIndexes.due(999, false, properties)).isFalse();
         assertThat(VectorIndexes.due(1000, false, properties)).isTrue();
         assertThat(VectorIndexes.due(20_000, true, properties)).isFalse();
         assertThat(VectorIndexes.due(50_000, true, properties)).isTrue();
         assertThat(VectorIndexes.due(0, false, new VectorIndexProperties(0, 50_000, 16, 64, DataSize.ofMegabytes(64),
-                1, Duration.ofSeconds(10)))).isFalse();
+                1, Duration.ofSeconds(10), 160))).isFalse();
     }
 
     /**

@@ -78,7 +78,9 @@ public final class LatencyBench {
                 long httpTime = System.nanoTime() - t;
                 t = System.nanoTime();
                 float[] vector = embedder.embedQuery(query);
-                var dense = sql.dense(collectionId, vector, SearchFilter.NONE, properties.candidates());
+                var dense = sql.dense(new dev.lore.documents.CollectionRef(collectionId, collection, embedder.name(),
+                        embedder.dimension(), dev.lore.documents.DenseSearch.FULL), vector, SearchFilter.NONE,
+                        properties.candidates(), properties.candidates()).candidates();
                 var lexical = sql.lexical(collectionId, query, SearchFilter.NONE, properties.candidates());
                 var fused = ReciprocalRankFusion.fuse(properties.rrfK(), List.of(dense, lexical));
                 List<UUID> top = new ArrayList<>();

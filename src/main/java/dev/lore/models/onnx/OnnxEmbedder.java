@@ -16,6 +16,7 @@ final class OnnxEmbedder implements Embedder {
     private final ModelTokenizer tokenizer;
     private final String queryPrefix;
     private final String documentPrefix;
+    private volatile boolean matryoshka;
 
     OnnxEmbedder(String name, EmbeddingModel model, OnnxDevice device, ModelTokenizer tokenizer, String queryPrefix,
             String documentPrefix) {
@@ -39,6 +40,15 @@ final class OnnxEmbedder implements Embedder {
     @Override
     public boolean onGpu() {
         return device == OnnxDevice.CUDA;
+    }
+
+    void markMatryoshka(boolean matryoshka) {
+        this.matryoshka = matryoshka;
+    }
+
+    @Override
+    public boolean matryoshka() {
+        return matryoshka;
     }
 
     @Override

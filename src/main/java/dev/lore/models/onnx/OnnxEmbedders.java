@@ -81,6 +81,15 @@ public final class OnnxEmbedders {
         }
     }
 
+    /**
+     * Token offsets by the WordPiece tokenizer of the default model, for embedders whose own tokenizer Lore does not
+     * have (remote ones): chunk sizes are then an estimate, close for BERT-like vocabularies.
+     */
+    public static java.util.function.Function<String, int[]> approximateTokenStarts() {
+        ModelTokenizer tokenizer = ModelTokenizer.fromClasspath("all-minilm-l6-v2-q-tokenizer.json");
+        return tokenizer::tokenStarts;
+    }
+
     private static byte[] resource(String name) {
         try (InputStream in = OnnxEmbedders.class.getClassLoader().getResourceAsStream(name)) {
             if (in == null) {

@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# Dense search at scale: index size, build time, p50/p99 latency and recall@10 against exact search for the three
+# dense modes (full, binary, matryoshka prefix), over synthetic vectors of the default dimension, with the very index
+# expressions and two-stage statement Lore uses (dev.lore.documents.VectorIndexes, dev.lore.retrieval.SearchQueries).
+# Usage: bench/dense-two-stage.sh [vectors, default 1000000] [queries, default 300]
+# Needs python3 with numpy, psql and pgbench as postgres on 127.0.0.1; uses (and keeps, for reruns of the query part
+# with SKIP_LOAD=1) a scratch database lore_bench_dense. Writes bench/results/2026-11-30-dense-two-stage-<n>.md.
+# Runs niced (data generation and the PostgreSQL backends doing the work), since the machine is shared.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-1000000}
+Q=${2:-300}
+DIM=384
+PREFIX=128
+CANDIDATES="20 40 80 160 320"
+DB=lore_bench_dense
+WORK=${WORK:-/tmp/lore-dense-bench}
+OUT=bench/results/2026-11-30-dense-two-stage-$N.md
+mkdir -p "$WORK"
+export PGHOST=127.0.0.1 PGUSER=postgres
+P="psql -v ON_ERROR_STOP=1 -q -d $DB"
+# Lore's connection settings (application.yml): iterative scans, ef_search 100, no JIT
+export PGOPTIONS="-c hnsw.ef_search=100 -c hnsw.iterative_scan=relaxed_order -c jit=off"
+
+# every backend of the benchmark database, parallel workers included, runs at the lowest CPU priority
+( while sleep 5; do
+    for pid in $(psql -d postgres -Atc "SELECT pid FROM pg_stat_activity WHERE datname = '$DB'" 2>/dev/null); do
+      renice -n 19 -p "$pid" >/dev/null 2>&1 || true
+    done
+  done ) &
+RENICER=$!
+trap 'kill $RENICER 2>/dev/null || true' EXIT
+
+if [[ ${SKIP_LOAD:-0} != 1 ]]; then
+  # Synthetic "embeddings": 2,000 clusters, each vector its cluster's centre plus Gaussian noise, isotropic (no
+  # dimension favoured: a prefix is then no better than any other slice of the vector, the worst case for
+  # matryoshka, as for a model not trained for it; the SciFact benchmark measures real models). Queries come from the
+  # same distribution, not from the stored set. Written in PostgreSQL's binary COPY format (pgvector's wire format).
+  nice -n 19 python3 - "$N" "$Q" "$DIM" "$WORK" <<'PY'
+import struct, sys, numpy as np
+n, q, dim, work = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+rng = np.random.default_rng(16)
+centres = rng.standard_normal((2000, dim)).astype(np.float32)
+def vectors(count):
+    x = centres[rng.integers(0, len(centres), count)] + 0.6 * rng.standard_normal((count, dim)).astype(np.float32)
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype('>f4')
+def write(path, count, collection):
+    row = np.dtype([('fields', '>i2'), ('l1', '>i4'), ('id', '>i8'), ('l2', '>i4'), ('c', '>i8'), ('l3', '>i4'),
+                    ('dim', '>i2'), ('unused', '>i2'), ('v', '>f4', (dim,))])
+    with open(path, 'wb') as f:
+        f.write(b'PGCOPY\n\xff\r\n\x00' + struct.pack('>ii', 0, 0))
+        done = 0
+        while done < count:
+            k = min(100000, count - done)
+            rows = np.zeros(k, dtype=row)
+            rows['fields'], rows['l1'], rows['l2'], rows['l3'] = 3, 8, 8, 4 + 4 * dim
+            rows['id'] = np.arange(done + 1, done + k + 1)
+            rows['c'], rows['dim'], rows['v'] = collection, dim, vectors(k)
+            f.write(rows.tobytes())
+            done += k
+        f.write(struct.pack('>h', -1))
+write(work + '/vectors.copy', n, 1)
+write(work + '/queries.copy', q, 0)
+PY
+  psql -v ON_ERROR_STOP=1 -q -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+  $P <<SQL
+CREATE EXTENSION vector;
+-- the shape of Lore's chunks for dense search: an untyped vector column, one collection's rows
+CREATE TABLE chunks (id bigint PRIMARY KEY, collection_id bigint NOT NULL, embedding vector NOT NULL);
+CREATE TABLE queries (id bigint PRIMARY KEY, collection_id bigint, embedding vector NOT NULL);
+\copy chunks FROM '$WORK/vectors.copy' WITH (FORMAT binary)
+\copy queries FROM '$WORK/queries.copy' WITH (FORMAT binary)
+VACUUM ANALYZE chunks;
+VACUUM ANALYZE queries;
+SQL
+  rm -f "$WORK/vectors.copy" "$WORK/queries.copy"
+  echo "[bench] exact top 10 of $Q queries over $N vectors"
+  start=$(date +%s.%N)
+  $P <<SQL
+SET max_parallel_workers_per_gather = 1;
+SET enable_indexscan = off;
+CREATE TABLE truth AS
+SELECT q.id AS query, ARRAY(SELECT c.id FROM chunks c WHERE c.collection_id = 1
+                          ORDER BY c.embedding::vector($DIM) <=> q.embedding LIMIT 10) AS ids
+FROM queries q;
+SQL
+  exact_s=$(python3 -c "import time; print(round(time.time() - $start, 1))")
+  echo "$exact_s" > "$WORK/exact-seconds"
+fi
+exact_s=$(cat "$WORK/exact-seconds" 2>/dev/null || echo "?")
+
+# index expression, first-stage ordering and candidate rescoring per mode: the same text as Lore's
+full_index="((embedding::vector($DIM)) vector_cosine_ops)"
+binary_index="((binary_quantize(embedding)::bit($DIM)) bit_hamming_ops)"
+prefix_index="((subvector(embedding, 1, $PREFIX)::vector($PREFIX)) vector_cosine_ops)"
+full_order() { echo "c.embedding::vector($DIM) <=> $1"; }
+binary_order() { echo "binary_quantize(c.embedding)::bit($DIM) <~> binary_quantize($1)"; }
+prefix_order() { echo "subvector(c.embedding, 1, $PREFIX)::vector($PREFIX) <=> subvector($1, 1, $PREFIX)"; }
+
+statement() { # mode, N, query expression -> the ids of the top 10, in order
+  local mode=$1 n=$2 q=$3
+  if [[ $mode == full ]]; then
+    echo "SELECT c.id FROM chunks c WHERE c.collection_id = 1 ORDER BY $(full_order "$q") LIMIT 10"
+  else
+    echo "SELECT k.id FROM (SELECT c.id, c.embedding FROM chunks c WHERE c.collection_id = 1
+          ORDER BY $(${mode}_order "$q") LIMIT $n) k ORDER BY k.embedding <=> $q LIMIT 10"
+  fi
+}
+
+recall() { # mode, N -> mean share of the exact top 10 found
+  $P -At <<SQL
+SELECT round(avg((SELECT count(*) FROM unnest(r.ids) i WHERE i = ANY(t.ids))::numeric / 10), 4)
+FROM (SELECT q.id, ARRAY($(statement "$1" "$2" "q.embedding")) AS ids FROM queries q) r
+JOIN truth t ON t.query = r.id;
+SQL
+}
+
+latency() { # mode, N -> "p50 p99" in ms over 3 x Q statements, one client, query vector bound as in Lore
+  cat > "$WORK/$1.sql" <<SQL
+\set q random(1, $Q)
+$(statement "$1" "$2" "(SELECT embedding FROM queries WHERE id = :q)");
+SQL
+  rm -f "$WORK"/pgbench_log.*
+  (cd "$WORK" && pgbench -n -c 1 -t $((3 * Q)) -f "$1.sql" -l --log-prefix=pgbench_log "$DB" >/dev/null 2>&1)
+  python3 - "$WORK" <<'PY'
+import glob, sys, numpy as np
+lat = np.array([int(line.split()[2]) for f in glob.glob(sys.argv[1] + '/pgbench_log*') for line in open(f)]) / 1000
+print('%.2f %.2f' % (np.percentile(lat, 50), np.percentile(lat, 99)))
+PY
+}
+
+results="$WORK/results.tsv"
+: > "$results"
+for mode in full binary prefix; do
+  var="${mode}_index"
+  $P -c "DROP INDEX IF EXISTS bench_index"
+  echo "[bench] building the $mode index"
+  start=$(date +%s.%N)
+  $P <<SQL
+SET maintenance_work_mem = '6GB';
+SET max_parallel_maintenance_workers = 1;
+CREATE INDEX bench_index ON chunks USING hnsw ${!var} WITH (m = 16, ef_construction = 64) WHERE collection_id = 1;
+ANALYZE chunks (collection_id);
+SQL
+  build_s=$(python3 -c "import time; print(round(time.time() - $start, 1))")
+  size=$($P -At -c "SELECT pg_relation_size('bench_index')")
+  if [[ $mode == full ]]; then
+    echo "[bench] full: recall and latency"
+    echo -e "full\t-\t$build_s\t$size\t$(recall full 0)\t$(latency full 0)" | tee -a "$results"
+  else
+    for n in $CANDIDATES; do
+      echo "[bench] $mode N=$n: recall and latency"
+      echo -e "$mode\t$n\t$build_s\t$size\t$(recall "$mode" "$n")\t$(latency "$mode" "$n")" | tee -a "$results"
+    done
+  fi
+done
+table_size=$($P -At -c "SELECT pg_size_pretty(pg_relation_size('chunks'))")
+load=$(cut -d' ' -f1-3 /proc/loadavg)
+$P -c "DROP INDEX IF EXISTS bench_index"
+
+python3 - "$results" "$N" "$Q" "$DIM" "$PREFIX" "$exact_s" "$table_size" "$load" "$(nproc)" "$OUT" <<'PY'
+import sys
+path, n, q, dim, prefix, exact_s, table, load, cores, out = sys.argv[1:]
+rows = [line.rstrip('\n').split('\t') for line in open(path) if line.strip()]
+full = next(r for r in rows if r[0] == 'full')
+full_size = int(full[3])
+def mb(b): return '%.0f MB' % (int(b) / 1e6)
+lines = [f"# Dense search over {int(n):,} vectors: full, binary and a {prefix}-dimension prefix (2026-11-30)", "",
+  f"`bench/dense-two-stage.sh {n} {q}`: {int(n):,} synthetic unit vectors of {dim} dimensions (the default embedder's)"
+  f" in one collection; {q} queries from the same distribution; recall@10 is the mean share of the exact top 10"
+  f" (a sequential scan, {exact_s} s for all {q} queries) that each mode returns. Latency is PostgreSQL's, measured by"
+  f" pgbench with one client over {3*int(q)} statements (the query vector read by primary key inside the statement),"
+  " so no HTTP and no query embedding. Index expressions and the two-stage statement are Lore's. HNSW m = 16,"
+  " ef_construction = 64, built with maintenance_work_mem 6 GB and one parallel worker; hnsw.ef_search = 100 and"
+  " iterative scans, as Lore's connections set them.", "",
+  f"Machine: {cores} cores shared with two other engineers' builds (load average at the end: {load}), PostgreSQL 15,"
+  f" pgvector 0.8.0, shared_buffers 128 MB; the vectors' table is {table}. Everything ran at nice 19.", "",
+  "Synthetic data: 2,000 isotropic Gaussian clusters, noise 0.6 of the centres' spread, normalised. No dimension is"
+  " favoured, so a prefix keeps only its share of the information: the prefix rows are the worst case (a model not"
+  " trained for Matryoshka) and show speed and size, not what a Matryoshka model's prefix keeps. Real vectors are"
+  " not isotropic (a common mean direction, uneven variance), which costs binary quantisation recall: the SciFact"
+  " benchmark measures both with real models.", "",
+  "| mode | N (first-stage candidates) | index size | vs full | build | recall@10 | p50 | p99 |",
+  "|---|---:|---:|---:|---:|---:|---:|---:|"]
+for r in rows:
+    mode, cand, build, size, rec, lat = r[0], r[1], r[2], r[3], r[4], r[5].split()
+    name = {'full': 'full', 'binary': 'binary + rescoring', 'prefix': f'matryoshka:{prefix} + rescoring'}[mode]
+    lines.append(f"| {name} | {cand} | {mb(size)} | {int(size)/full_size:.3f} | {float(build):.0f} s | {rec} |"
+                 f" {lat[0]} ms | {lat[1]} ms |")
+open(out, 'w').write('\n'.join(lines) + '\n')
+print('\n'.join(lines))
+PY
+echo "[bench] written to $OUT"
