@@ -21,6 +21,7 @@ import com.pgvector.PGvector;
 import dev.lore.agents.AgentsProperties;
 import dev.lore.agents.ModelUse;
 import dev.lore.models.Embedder;
+import dev.lore.web.LoreException;
 
 /**
  * An agent's memory stream in PostgreSQL: stores memories (rating the importance of those that come without, all of
@@ -32,6 +33,9 @@ public class MemoryStream {
     /** What {@link #add} stored, and the summed importance since the agent's last reflection that it brought. */
     public record Added(List<StoredMemory> memories, double importanceSinceReflection) {
     }
+
+    /** The size of {@code memories.embedding} ({@code vector(384)}). */
+    static final int MEMORY_DIMENSION = 384;
 
     private static final String COLUMNS = """
             id, kind, text, importance, importance_from, created_at, last_accessed_at, evidence""";
@@ -179,6 +183,7 @@ public class MemoryStream {
      * size allows and embedding all texts at once; reflections do not count towards the next reflection.
      */
     public Added add(UUID agentId, List<NewMemory> memories, ModelUse use) {
+        requireStorableDimension();
         List<Integer> unrated = new ArrayList<>();
         for (int i = 0; i < memories.size(); i++) {
             if (memories.get(i).importance() == null) {
@@ -242,6 +247,7 @@ public class MemoryStream {
         boolean hasQuery = query != null && !query.isBlank();
         Object vector = null;
         if (hasQuery) {
+            requireStorableDimension();
             vector = new PGvector(embedder.embedQuery(query));
         }
         boolean pooled = hasQuery && (candidates == Candidates.POOLS
@@ -256,6 +262,19 @@ public class MemoryStream {
                         rs.getDouble("total"), new ScoredMemory.Raw(rs.getDouble("hours"), rs.getDouble("recency"),
                                 rs.getDouble("importance"), nullableDouble(rs, "cosine")))))
                 .list();
+    }
+
+    /**
+     * Memories are stored as 384-dimension vectors (the in-process embedders' size) in one table for all agents; an
+     * embedder of another size (a remote one) gets a clear refusal here instead of a database error.
+     */
+    public void requireStorableDimension() {
+        if (embedder.dimension() != MEMORY_DIMENSION) {
+            throw LoreException.conflict("embedder-mismatch", "Embedder mismatch", "Agents' memories hold "
+                    + MEMORY_DIMENSION + "-dimension vectors, but the configured embedder '" + embedder.name()
+                    + "' makes " + embedder.dimension() + "-dimension ones: run agents on an instance whose "
+                    + "lore.models.embedder has " + MEMORY_DIMENSION + " dimensions (the in-process default does)");
+        }
     }
 
     /** The agent's {@code limit} most recent memories up to {@code at}, newest first. */

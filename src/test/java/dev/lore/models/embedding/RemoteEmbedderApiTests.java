@@ -77,6 +77,21 @@ class RemoteEmbedderApiTests extends IntegrationTest {
     }
 
     @Test
+    void agentsRefuseClearlyAnEmbedderWhoseVectorsTheirMemoriesCannotHold() {
+        Api.Response simulation = admin().post("/api/v1/simulations", Map.of("name", "remote-town", "startsAt",
+                "2026-02-13T08:00:00"));
+        String id = simulation.body().path("id").asString();
+
+        Api.Response agent = admin().post("/api/v1/simulations/" + id + "/agents", Map.of("name", "Ada",
+                "memories", List.of("Ada opened the cafe")));
+
+        assertThat(agent.status()).as(agent.raw()).isEqualTo(409);
+        assertThat(agent.problemType()).isEqualTo("embedder-mismatch");
+        assertThat(agent.body().path("detail").asString()).contains("384").contains("64");
+        assertThat(admin().get("/api/v1/simulations/" + id).body().path("agents")).as("nothing half-made").isEmpty();
+    }
+
+    @Test
     void modelsAndHealthShowTheRemoteEmbedder() {
         JsonNode models = admin().get("/api/v1/models").body().path("models");
         JsonNode embedder = models.values().stream().filter(m -> m.path("role").asString().equals("embedder"))
