@@ -87,11 +87,9 @@ class Reembedding {
      */
     Job start(String name) {
         CollectionRef collection = collections.writable(name);
-        if (collection.dimension() != embedder.dimension()) {
-            throw LoreException.conflict("embedder-mismatch", "Embedder mismatch", "Collection '" + name
-                    + "' holds " + collection.dimension() + "-dimensional vectors and " + embedder.name() + " makes "
-                    + embedder.dimension() + "; create a new collection for it");
-        }
+        // a model of another size is fine (chunks hold vectors of any size, indexed per collection), as long as the
+        // collection's dense search mode suits it: a Matryoshka prefix needs a Matryoshka model longer than it
+        collection.denseSearch().checkFor(embedder.name(), embedder.dimension(), embedder.matryoshka());
         Optional<Job> active = find("r.collection_id = :key AND r.status IN ('QUEUED', 'RUNNING')", collection.id());
         if (active.isPresent()) {
             return active.get();
@@ -317,6 +315,13 @@ class Reembedding {
         if (!finish(job, "DONE", null)) {
             return false;
         }
+        Integer dimension = jdbc.sql("SELECT dimension FROM collections WHERE id = :c").param("c", job.collectionId())
+                .query(Integer.class).single();
+        if (dimension != embedder.dimension()) {
+            // the collection's index casts every vector to the old size, and would refuse the new ones: it goes
+            // with the swap (the vector indexer builds it again at the new size; until then search is exact)
+            dropVectorIndexes(job.collectionId());
+        }
         jdbc.sql("""
                 UPDATE chunks k SET embedding = v.embedding FROM reembedded_vectors v
                 WHERE v.reembedding_id = :job AND v.chunk_id = k.id""").param("job", job.id()).update();
@@ -325,6 +330,19 @@ class Reembedding {
                 .param("c", job.collectionId()).update();
         jdbc.sql("DELETE FROM reembedded_vectors WHERE reembedding_id = :job").param("job", job.id()).update();
         return true;
+    }
+
+    /** Drops the collection's vector indexes, whatever its dense search mode made them. */
+    private void dropVectorIndexes(long collectionId) {
+        List<String> indexes = jdbc.sql("""
+                SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                WHERE i.indrelid = 'chunks'::regclass AND (c.relname = :name OR c.relname LIKE :prefix)""")
+                .param("name", VectorIndexes.indexName(collectionId))
+                .param("prefix", VectorIndexes.indexName(collectionId).replace("_", "\\_") + "\\_%")
+                .query(String.class).list();
+        for (String index : indexes) {
+            jdbc.sql("DROP INDEX IF EXISTS \"" + index + "\"").update();
+        }
     }
 
     /** Ends a job, fenced on its claim. */

@@ -103,4 +103,45 @@ class ReembeddingApiTests extends IntegrationTest {
         assertThat(again.body().path("status").asString()).isEqualTo("DONE");
         assertThat(again.body().path("chunksTotal").asLong()).isZero();
     }
+
+    @Test
+    void aCollectionFromAModelOfAnotherSizeIsReembeddedAtThisModelsSize() {
+        String name = "reembed-other-size";
+        admin().post("/api/v1/collections", Map.of("name", name));
+        assertThat(admin().ingest(name, Part.file("leave.md", "# Leave\n\nEmployees earn vacation days.\n"),
+                Part.file("laptops.md", "# Laptops\n\nNew hires receive a laptop.\n")).path("status").asString())
+                .isEqualTo("DONE");
+        long id = jdbc.sql("SELECT id FROM collections WHERE name = :n").param("n", name).query(Long.class).single();
+        float[] small = new float[16];
+        small[0] = 1;
+        // as if embedded by a 16-dimension model, with that size's index
+        jdbc.sql("UPDATE collections SET embedder = 'small-model', dimension = 16 WHERE id = :c").param("c", id)
+                .update();
+        jdbc.sql("UPDATE chunks SET embedding = :v WHERE collection_id = :c").param("v", new PGvector(small))
+                .param("c", id).update();
+        jdbc.sql("DROP INDEX IF EXISTS chunks_embedding_c" + id).update();
+        jdbc.sql("CREATE INDEX chunks_embedding_c" + id + " ON chunks USING hnsw ((embedding::vector(16)) "
+                + "vector_cosine_ops) WHERE collection_id = " + id).update();
+
+        Api.Response started = admin().post("/api/v1/collections/" + name + "/reembed", Map.of());
+
+        assertThat(started.status()).as(started.raw()).isEqualTo(202);
+        String job = started.body().path("id").asString();
+        Api.Response[] last = new Api.Response[1];
+        Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            last[0] = admin().get("/api/v1/reembeddings/" + job);
+            return !List.of("QUEUED", "RUNNING").contains(last[0].body().path("status").asString());
+        });
+        assertThat(last[0].body().path("status").asString()).as(last[0].raw()).isEqualTo("DONE");
+        assertThat(jdbc.sql("SELECT dimension FROM collections WHERE id = :c").param("c", id).query(Integer.class)
+                .single()).isEqualTo(embedder.dimension());
+        assertThat(jdbc.sql("SELECT DISTINCT vector_dims(embedding) FROM chunks WHERE collection_id = :c")
+                .param("c", id).query(Integer.class).list()).containsExactly(embedder.dimension());
+        assertThat(jdbc.sql("SELECT count(*) FROM pg_indexes WHERE indexdef LIKE '%vector(16)%'")
+                .query(Long.class).single()).as("the old size's index went with the swap").isZero();
+        Api.Response search = admin().post("/api/v1/search", Map.of("collection", name, "query",
+                "how many vacation days", "mode", "dense"));
+        assertThat(search.status()).as(search.raw()).isEqualTo(200);
+        assertThat(search.body().path("results").get(0).path("source").asString()).isEqualTo("leave.md");
+    }
 }
