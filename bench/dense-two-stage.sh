@@ -15,12 +15,14 @@ PREFIX=128
 CANDIDATES="20 40 80 160 320"
 DB=lore_bench_dense
 WORK=${WORK:-/tmp/lore-dense-bench}
-OUT=bench/results/2026-11-30-dense-two-stage-$N.md
+# EF_SEARCH: hnsw.ef_search for the searches (Lore's connections use 100); another value is named in the results file
+EF_SEARCH=${EF_SEARCH:-100}
+OUT=bench/results/$(date +%F)-dense-two-stage-$N$([ "$EF_SEARCH" = 100 ] || echo "-ef$EF_SEARCH")$([ "${BINARY_M:-16}" = 16 ] || echo "-binary-m${BINARY_M}").md
 mkdir -p "$WORK"
 export PGHOST=127.0.0.1 PGUSER=postgres
 P="psql -v ON_ERROR_STOP=1 -q -d $DB"
 # Lore's connection settings (application.yml): iterative scans, ef_search 100, no JIT
-export PGOPTIONS="-c hnsw.ef_search=100 -c hnsw.iterative_scan=relaxed_order -c jit=off"
+export PGOPTIONS="-c hnsw.ef_search=$EF_SEARCH -c hnsw.iterative_scan=relaxed_order -c jit=off"
 
 # every backend of the benchmark database, parallel workers included, runs at the lowest CPU priority
 ( while sleep 5; do
@@ -131,15 +133,19 @@ PY
 
 results="$WORK/results.tsv"
 : > "$results"
+# BINARY_M: HNSW's m for the binary graph (default 16, as for the others): fewer neighbours per node, a smaller graph
+BINARY_M=${BINARY_M:-16}
 for mode in full binary prefix; do
   var="${mode}_index"
+  m=16
+  [[ $mode == binary ]] && m=$BINARY_M
   $P -c "DROP INDEX IF EXISTS bench_index"
   echo "[bench] building the $mode index"
   start=$(date +%s.%N)
   $P <<SQL
 SET maintenance_work_mem = '6GB';
 SET max_parallel_maintenance_workers = 1;
-CREATE INDEX bench_index ON chunks USING hnsw ${!var} WITH (m = 16, ef_construction = 64) WHERE collection_id = 1;
+CREATE INDEX bench_index ON chunks USING hnsw ${!var} WITH (m = $m, ef_construction = 64) WHERE collection_id = 1;
 ANALYZE chunks (collection_id);
 SQL
   build_s=$(python3 -c "import time; print(round(time.time() - $start, 1))")
@@ -160,6 +166,7 @@ $P -c "DROP INDEX IF EXISTS bench_index"
 
 python3 - "$results" "$N" "$Q" "$DIM" "$PREFIX" "$exact_s" "$table_size" "$load" "$(nproc)" "$OUT" <<'PY'
 import sys
+import os
 path, n, q, dim, prefix, exact_s, table, load, cores, out = sys.argv[1:]
 rows = [line.rstrip('\n').split('\t') for line in open(path) if line.strip()]
 full = next(r for r in rows if r[0] == 'full')
@@ -170,10 +177,12 @@ lines = [f"# Dense search over {int(n):,} vectors: full, binary and a {prefix}-d
   f" in one collection; {q} queries from the same distribution; recall@10 is the mean share of the exact top 10"
   f" (a sequential scan, {exact_s} s for all {q} queries) that each mode returns. Latency is PostgreSQL's, measured by"
   f" pgbench with one client over {3*int(q)} statements (the query vector read by primary key inside the statement),"
-  " so no HTTP and no query embedding. Index expressions and the two-stage statement are Lore's. HNSW m = 16,"
-  " ef_construction = 64, built with maintenance_work_mem 6 GB and one parallel worker; hnsw.ef_search = 100 and"
-  " iterative scans, as Lore's connections set them.", "",
-  f"Machine: {cores} cores shared with two other engineers' builds (load average at the end: {load}), PostgreSQL 15,"
+  " so no HTTP and no query embedding. Index expressions and the two-stage statement are Lore's. HNSW m = 16"
+  + ("" if os.environ.get("BINARY_M", "16") == "16" else " (" + os.environ["BINARY_M"] + " for the binary graph)") + ","
+  " ef_construction = 64, built with maintenance_work_mem 6 GB and one parallel worker; hnsw.ef_search = "
+  + os.environ.get("EF_SEARCH", "100") + " and"
+  " iterative scans (Lore's connections set ef_search 100).", "",
+  f"Machine: {cores} cores (load average at the end: {load}), PostgreSQL 15,"
   f" pgvector 0.8.0, shared_buffers 128 MB; the vectors' table is {table}. Everything ran at nice 19.", "",
   "Synthetic data: 2,000 isotropic Gaussian clusters, noise 0.6 of the centres' spread, normalised. No dimension is"
   " favoured, so a prefix keeps only its share of the information: the prefix rows are the worst case (a model not"

@@ -21,7 +21,10 @@ import org.springframework.validation.annotation.Validated;
  * {@code candidates} is how many rows the first stage of a two-stage dense search ({@code binary},
  * {@code matryoshka:<dims>}) passes on to be re-scored, for collections that do not set their own: the smallest count
  * measured whose binary recall@10 over a million vectors reached full search's (bench/dense-two-stage.sh), where
- * half of it already kept SciFact's nDCG@10 (bench/two-stage-quality.sh); the README has the numbers.
+ * half of it already kept SciFact's nDCG@10 (bench/two-stage-quality.sh); the README has the numbers. {@code binaryM}
+ * is {@code m} for {@code binary}'s graph: its nodes are 48-byte bit vectors, so the neighbour lists are most of its
+ * size, and halving them takes the graph under an eighth of {@code full}'s while re-scoring keeps the recall
+ * (bench/dense-two-stage.sh with BINARY_M); it applies to binary indexes built from then on.
  */
 @ConfigurationProperties("lore.vector-index")
 @Validated
@@ -33,5 +36,6 @@ public record VectorIndexProperties(
         @DefaultValue("512MB") DataSize maintenanceWorkMem,
         @DefaultValue("1") @Min(0) @Max(64) int buildWorkers,
         @DefaultValue("10s") Duration checkInterval,
-        @DefaultValue("320") @Min(1) @Max(5000) int candidates) {
+        @DefaultValue("320") @Min(1) @Max(5000) int candidates,
+        @DefaultValue("8") @Min(2) @Max(100) int binaryM) {
 }

@@ -363,7 +363,8 @@ public class VectorIndexes {
         // identifiers and numbers only, all of them Lore's own: nothing here comes from a request
         sql.execute("CREATE INDEX CONCURRENTLY IF NOT EXISTS " + index
                 + " ON chunks USING hnsw (" + want.search().indexExpression(want.dimension()) + ") WITH (m = "
-                + properties.m() + ", ef_construction = " + properties.efConstruction() + ") WHERE collection_id = "
+                + (want.search().mode() == DenseSearch.Mode.BINARY ? properties.binaryM() : properties.m())
+                + ", ef_construction = " + properties.efConstruction() + ") WHERE collection_id = "
                 + collectionId);
         // statistics from before the load put the new collection at a handful of rows, and for so few the planner
         // keeps scanning exactly, several times slower than the graph: the index counts as ready once they are

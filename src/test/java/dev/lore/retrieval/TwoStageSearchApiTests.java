@@ -94,7 +94,8 @@ class TwoStageSearchApiTests extends IntegrationTest {
         for (String collection : List.of("ts-full-" + RUN, "ts-binary-" + RUN, "ts-prefix-" + RUN)) {
             indexes.ensure(id(collection));
         }
-        assertThat(indexDefinition("ts-binary-" + RUN)).contains("binary_quantize", "bit_hamming_ops");
+        assertThat(indexDefinition("ts-binary-" + RUN)).contains("binary_quantize", "bit_hamming_ops")
+                .as("the bit vectors' graph keeps fewer neighbours").contains("m='8'");
         assertThat(indexDefinition("ts-prefix-" + RUN)).contains("subvector", "vector_cosine_ops");
         assertThat(admin().get("/api/v1/collections/ts-binary-" + RUN).body().path("vectorIndex").asString())
                 .isEqualTo("hnsw");
