@@ -47,6 +47,19 @@ public class Simulations {
         return new Simulation(id, name, startsAt, startsAt, stepMinutes, 0, schedule, status, weights, now);
     }
 
+    /**
+     * Stores a schedule ({@code null}: paused). Resuming clears a pause that failed steps made, and their count;
+     * pausing keeps the count, so the reason for the last pause is not lost.
+     */
+    public void schedule(UUID id, String cron) {
+        jdbc.sql("""
+                UPDATE simulations SET schedule = :cron, status = :status, paused_reason = NULL,
+                                       consecutive_failures = CASE WHEN CAST(:cron AS text) IS NULL
+                                                                   THEN consecutive_failures ELSE 0 END
+                WHERE id = :id""")
+                .param("cron", cron).param("status", cron == null ? "paused" : "running").param("id", id).update();
+    }
+
     public Optional<Simulation> find(UUID id) {
         return jdbc.sql("SELECT * FROM simulations WHERE id = :id").param("id", id)
                 .query((rs, row) -> simulation(rs)).optional();

@@ -112,10 +112,15 @@ class AgentTurn {
                 continue;
             }
             String doing = other.action() == null || other.action().isBlank() ? "" : " " + other.action();
-            seen.put(other.agentId() + "@" + other.location().toLowerCase(Locale.ROOT),
+            seen.put(key(other),
                     other.name() + " is at " + other.location() + (doing.isEmpty() ? "" : ":" + doing));
         }
         return seen;
+    }
+
+    /** Who is where: an agent still at the same place next step is nothing new, whatever it is doing. */
+    private static String key(Presence other) {
+        return other.agentId() + "@" + other.location().toLowerCase(Locale.ROOT);
     }
 
     /** The observations {@code member} makes this step that it did not make last step. */
@@ -160,8 +165,7 @@ class AgentTurn {
         }
         else if (!fresh.isEmpty()) {
             List<Presence> people = context.world().stream()
-                    .filter(other -> seen.containsKey(other.agentId() + "@" + other.location().toLowerCase(
-                            Locale.ROOT)))
+                    .filter(other -> seen.containsKey(key(other)))
                     .filter(other -> !context.talking().containsKey(other.agentId())
                             && !context.cooledDown().contains(other.agentId()))
                     .toList();

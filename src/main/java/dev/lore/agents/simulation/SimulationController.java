@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.UUID;
 
 import org.springframework.http.HttpStatus;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -46,11 +45,10 @@ class SimulationController {
     private final SimulationReports reports;
     private final Stepper stepper;
     private final SimulationProperties properties;
-    private final JdbcClient jdbc;
 
     SimulationController(AgentsAccess access, Simulations simulations, Agents agents, MemoryStream memories,
             SimulationSchedules schedules, SimulationReports reports, Stepper stepper,
-            SimulationProperties properties, JdbcClient jdbc) {
+            SimulationProperties properties) {
         this.access = access;
         this.simulations = simulations;
         this.agents = agents;
@@ -59,7 +57,6 @@ class SimulationController {
         this.reports = reports;
         this.stepper = stepper;
         this.properties = properties;
-        this.jdbc = jdbc;
     }
 
     record WeightsBody(Double recency, Double importance, Double relevance) {
@@ -163,13 +160,7 @@ class SimulationController {
     SimulationView schedule(@PathVariable String id, @RequestBody ScheduleBody body) {
         Simulations.Simulation simulation = access.simulation(id);
         String cron = schedules.validate("cron", body == null ? null : body.cron());
-        jdbc.sql("""
-                UPDATE simulations SET schedule = :cron, status = :status, paused_reason = NULL,
-                                       consecutive_failures = CASE WHEN CAST(:cron AS text) IS NULL THEN consecutive_failures
-                                                                   ELSE 0 END
-                WHERE id = :id""")
-                .param("cron", cron).param("status", cron == null ? "paused" : "running")
-                .param("id", simulation.id()).update();
+        simulations.schedule(simulation.id(), cron);
         schedules.follow(simulation.id(), cron);
         return view(access.simulation(id));
     }

@@ -78,14 +78,18 @@ class SimulationLeases {
      * the transaction ends, so no takeover can slip between this check and the commit.
      */
     void fence(Lease lease) {
-        int confirmed = jdbc.sql("""
-                UPDATE simulations SET stepping_heartbeat = clock_timestamp()
-                WHERE id = :id AND stepping_token = :token""")
-                .param("id", lease.simulationId()).param("token", lease.token()).update();
-        if (confirmed == 0) {
+        if (!touch(lease)) {
             lease.lost().set(true);
             throw new LeaseLost(lease.simulationId());
         }
+    }
+
+    /** Refreshes the lease's heartbeat; {@code false} when it is no longer this stepper's. */
+    private boolean touch(Lease lease) {
+        return jdbc.sql("""
+                UPDATE simulations SET stepping_heartbeat = clock_timestamp()
+                WHERE id = :id AND stepping_token = :token""")
+                .param("id", lease.simulationId()).param("token", lease.token()).update() == 1;
     }
 
     void release(Lease lease) {
@@ -107,11 +111,7 @@ class SimulationLeases {
     void heartbeat() {
         for (Lease lease : held.values()) {
             try {
-                int confirmed = jdbc.sql("""
-                        UPDATE simulations SET stepping_heartbeat = clock_timestamp()
-                        WHERE id = :id AND stepping_token = :token""")
-                        .param("id", lease.simulationId()).param("token", lease.token()).update();
-                if (confirmed == 0 && held.containsKey(lease.token())) {
+                if (!touch(lease) && held.containsKey(lease.token())) {
                     log.warn("Simulation {} was taken over by another instance; this one stops stepping it",
                             lease.simulationId());
                     lease.lost().set(true);

@@ -209,7 +209,9 @@ public class Stepper {
                 }
                 AgentTurn.Context context = new AgentTurn.Context(simulationId, opened.step(), opened.at(),
                         opened.weights(), opened.world(), ratings, Map.copyOf(talking),
-                        cooledDown(simulationId, member.agent().id(), opened.at()));
+                        // only an agent that perceived something new decides whom to talk to
+                        AgentTurn.fresh(member, presence(opened, member.agent().id()), opened.world()).isEmpty()
+                                ? Set.of() : cooledDown(simulationId, member.agent().id(), opened.at()));
                 ModelUse use = new ModelUse();
                 AgentTurn.Outcome outcome;
                 try {

@@ -19,7 +19,6 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.http.MediaType;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.servlet.MockMvc;
 
@@ -62,9 +61,6 @@ class SimulationControllerSliceTests {
 
     @MockitoBean
     private Stepper stepper;
-
-    @MockitoBean
-    private JdbcClient jdbc;
 
     @BeforeEach
     void simulation() {
