@@ -198,7 +198,7 @@ public class Retriever {
         trace.put("candidates", dense.firstStageLimit());
         trace.put("stages", List.of(
                 Map.of("stage", "first", "distance", first, "limit", dense.firstStageLimit(), "rows",
-                        dense.firstStageRows()),
+                        dense.firstStageRows(), "efSearch", dense.firstStageEfSearch()),
                 Map.of("stage", "rescore", "distance", "cosine distance of the whole vectors", "rows",
                         candidates.size(), "candidates", rescored)));
         return trace;

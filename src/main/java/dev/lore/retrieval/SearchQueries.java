@@ -7,6 +7,7 @@ import java.util.UUID;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
 
 import com.pgvector.PGvector;
 
@@ -40,20 +41,26 @@ class SearchQueries {
     static final double BM25_K1 = 1.2;
     static final double BM25_B = 0.75;
 
+    /** pgvector's largest {@code hnsw.ef_search}. */
+    static final int MAX_EF_SEARCH = 1000;
+
     private final JdbcClient jdbc;
     private final JsonMapper json;
+    private final TransactionTemplate transactions;
 
-    SearchQueries(JdbcClient jdbc, JsonMapper json) {
+    SearchQueries(JdbcClient jdbc, JsonMapper json, TransactionTemplate transactions) {
         this.jdbc = jdbc;
         this.json = json;
+        this.transactions = transactions;
     }
 
     /**
      * A dense search's outcome: the candidates by cosine similarity to the whole query vector and, for a two-stage
-     * search, how many rows its first stage passed on and where each candidate ranked there.
+     * search, how many rows its first stage passed on, the {@code hnsw.ef_search} it ran with, and where each
+     * candidate ranked there.
      */
     record Dense(List<Candidate> candidates, DenseSearch search, int firstStageLimit, int firstStageRows,
-            Map<UUID, FirstStage> firstStage) {
+            int firstStageEfSearch, Map<UUID, FirstStage> firstStage) {
     }
 
     /** A candidate's place in the first stage: its rank and its distance there (Hamming, or the prefix's cosine). */
@@ -83,32 +90,43 @@ class SearchQueries {
                     .list());
             // iterative index scans may return rows slightly out of order ("relaxed_order")
             candidates.sort((a, b) -> Double.compare(b.score(), a.score()));
-            return new Dense(candidates, search, 0, 0, Map.of());
+            return new Dense(candidates, search, 0, 0, 0, Map.of());
         }
         // Two stages in one statement: the small index (binary or prefix) finds the first stage's rows, which are
         // then re-scored by the cosine distance of their whole vectors; the first stage's rank and distance come
         // along for the explain trace
         int firstStage = search.candidates(defaultCandidates, limit);
-        Map<UUID, FirstStage> ranks = new java.util.HashMap<>();
-        int[] rows = { 0 };
-        List<Candidate> candidates = new ArrayList<>(jdbc.sql("""
-                SELECT id, embedding <=> :query AS distance, first_distance,
-                       row_number() OVER (ORDER BY first_distance) AS first_rank, count(*) OVER () AS first_rows
-                FROM (SELECT id, embedding, %s AS first_distance FROM chunks
-                      WHERE collection_id = %d %s
-                      ORDER BY first_distance LIMIT :firstStage) first_stage
-                ORDER BY distance LIMIT :limit""".formatted(search.firstStageDistance("embedding", ":query",
-                dimension), collection.id(), where.sql()))
-                .params(where.params()).param("query", new PGvector(query))
-                .param("firstStage", firstStage).param("limit", limit)
-                .query((rs, n) -> {
-                    UUID id = rs.getObject(1, UUID.class);
-                    ranks.put(id, new FirstStage(rs.getInt(4), rs.getDouble(3)));
-                    rows[0] = rs.getInt(5);
-                    return new Candidate(id, 1.0 - rs.getDouble(2));
-                })
-                .list());
-        return new Dense(candidates, search, firstStage, rows[0], ranks);
+        return transactions.execute(status -> {
+            // ef_search is the graph walk's list of best rows so far: a first stage of N rows walked with a shorter
+            // list gets the rest from pgvector's iterative rescans, slower and further from the true N best than one
+            // walk with N (bench/dense-two-stage.sh); never below the connection's own setting, and only for this
+            // transaction
+            int efSearch = jdbc.sql("""
+                    SELECT set_config('hnsw.ef_search',
+                                      greatest(current_setting('hnsw.ef_search')::int, least(:n, :max))::text,
+                                      true)::int""")
+                    .param("n", firstStage).param("max", MAX_EF_SEARCH).query(Integer.class).single();
+            Map<UUID, FirstStage> ranks = new java.util.HashMap<>();
+            int[] rows = { 0 };
+            List<Candidate> candidates = new ArrayList<>(jdbc.sql("""
+                    SELECT id, embedding <=> :query AS distance, first_distance,
+                           row_number() OVER (ORDER BY first_distance) AS first_rank, count(*) OVER () AS first_rows
+                    FROM (SELECT id, embedding, %s AS first_distance FROM chunks
+                          WHERE collection_id = %d %s
+                          ORDER BY first_distance LIMIT :firstStage) first_stage
+                    ORDER BY distance LIMIT :limit""".formatted(search.firstStageDistance("embedding", ":query",
+                    dimension), collection.id(), where.sql()))
+                    .params(where.params()).param("query", new PGvector(query))
+                    .param("firstStage", firstStage).param("limit", limit)
+                    .query((rs, n) -> {
+                        UUID id = rs.getObject(1, UUID.class);
+                        ranks.put(id, new FirstStage(rs.getInt(4), rs.getDouble(3)));
+                        rows[0] = rs.getInt(5);
+                        return new Candidate(id, 1.0 - rs.getDouble(2));
+                    })
+                    .list());
+            return new Dense(candidates, search, firstStage, rows[0], efSearch, ranks);
+        });
     }
 
     List<Candidate> lexical(long collectionId, String query, SearchFilter filter, int limit) {

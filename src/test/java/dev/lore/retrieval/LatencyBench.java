@@ -12,6 +12,7 @@ import java.util.function.Consumer;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
+import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import dev.lore.documents.VectorIndexes;
@@ -66,7 +67,8 @@ public final class LatencyBench {
                 throw new IllegalStateException("Cannot apply Lore's connection settings", e);
             }
             JdbcClient plain = JdbcClient.create(raw);
-            SearchQueries sql = new SearchQueries(plain, app.getBean(JsonMapper.class));
+            SearchQueries sql = new SearchQueries(plain, app.getBean(JsonMapper.class),
+                    new TransactionTemplate(new JdbcTransactionManager(raw)));
             int warmup = Math.min(20, queries.size());
             int measured = Math.min(queries.size(), 100);
             long[] httpNanos = new long[measured];

@@ -2,20 +2,30 @@ package dev.lore.retrieval;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import javax.sql.DataSource;
+
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
+import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.test.context.TestPropertySource;
+import org.springframework.transaction.support.TransactionTemplate;
 
+import dev.lore.documents.CollectionRef;
+import dev.lore.documents.DenseSearch;
 import dev.lore.documents.VectorIndexes;
+import dev.lore.models.Embedder;
 import dev.lore.support.Api;
 import dev.lore.support.Api.Part;
 import dev.lore.support.IntegrationTest;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Two-stage dense search against real pgvector: when the first stage's N covers the collection, {@code binary} and
@@ -33,6 +43,15 @@ class TwoStageSearchApiTests extends IntegrationTest {
 
     @Autowired
     VectorIndexes indexes;
+
+    @Autowired
+    DataSource dataSource;
+
+    @Autowired
+    JsonMapper json;
+
+    @Autowired
+    Embedder embedder;
 
     private static final String[] TOPICS = { "vacation days and annual leave", "laptops from the IT desk",
         "flights through the travel portal", "phishing emails and the security team", "salaries paid monthly",
@@ -119,12 +138,43 @@ class TwoStageSearchApiTests extends IntegrationTest {
         // the dense list holds 50 candidates by default, so the first stage passes on at least that many
         assertThat(first.path("limit").asInt()).isEqualTo(50);
         assertThat(first.path("rows").asInt()).isEqualTo(TOPICS.length);
+        // a first stage of 50 rows walks the graph with the connection's own ef_search
+        assertThat(first.path("efSearch").asInt()).isEqualTo(100);
         JsonNode rescore = trace.path("stages").get(1);
         assertThat(rescore.path("stage").asString()).isEqualTo("rescore");
         JsonNode best = rescore.path("candidates").get(0);
         assertThat(best.path("rank").asInt()).isEqualTo(1);
         assertThat(best.path("firstStageRank").asInt()).isBetween(1, TOPICS.length);
         assertThat(best.path("firstStageDistance").isNumber()).isTrue();
+    }
+
+    @Test
+    void aLargerFirstStageWalksTheGraphWithAsLongAListForItsOwnTransactionOnly() throws Exception {
+        create("ts-ef-" + RUN, Map.of("mode", "binary", "candidates", 300));
+        indexes.ensure(id("ts-ef-" + RUN));
+        JsonNode first = admin().post("/api/v1/search", Map.of("collection", "ts-ef-" + RUN, "query",
+                "book a flight", "mode", "dense", "topK", 3, "explain", true)).body().path("trace")
+                .path("denseSearch").path("stages").get(0);
+        assertThat(first.path("limit").asInt()).isEqualTo(300);
+        assertThat(first.path("efSearch").asInt()).isEqualTo(300);
+        assertThat(first.path("rows").asInt()).isEqualTo(TOPICS.length);
+
+        // past pgvector's largest ef_search the list stays at 1,000; and the setting is the search's transaction's
+        // alone: the same connection afterwards has the pool's 100 again
+        try (Connection connection = dataSource.getConnection()) {
+            SingleConnectionDataSource one = new SingleConnectionDataSource(connection, true);
+            SearchQueries queries = new SearchQueries(JdbcClient.create(one), json,
+                    new TransactionTemplate(new JdbcTransactionManager(one)));
+            CollectionRef collection = new CollectionRef(id("ts-ef-" + RUN), "ts-ef-" + RUN, embedder.name(),
+                    embedder.dimension(), DenseSearch.parse("binary", 2000));
+            SearchQueries.Dense dense = queries.dense(collection, embedder.embedQuery("book a flight"),
+                    SearchFilter.NONE, 3, 320);
+            assertThat(dense.firstStageLimit()).isEqualTo(2000);
+            assertThat(dense.firstStageEfSearch()).isEqualTo(1000);
+            assertThat(dense.candidates()).hasSize(3);
+            assertThat(JdbcClient.create(one).sql("SHOW hnsw.ef_search").query(String.class).single())
+                    .isEqualTo("100");
+        }
     }
 
     @Test
