@@ -72,6 +72,17 @@ public class Collections {
         return search;
     }
 
+    /**
+     * A dense search setting read and checked for an existing collection: a prefix mode needs the collection's
+     * vectors to come from this instance's embedder, marked Matryoshka, and to be longer than the prefix (400).
+     */
+    public DenseSearch checked(CollectionRef collection, String mode, Integer candidates) {
+        DenseSearch search = DenseSearch.parse(mode, candidates);
+        search.checkFor(collection.embedder(), collection.dimension(),
+                collection.embedder().equals(embedder.name()) && embedder.matryoshka());
+        return search;
+    }
+
     @Transactional
     Created create(String name, String description) {
         return create(name, description, DenseSearch.FULL);
@@ -110,9 +121,7 @@ public class Collections {
     @Transactional
     Summary changeDenseSearch(String name, String mode, Integer candidates) {
         CollectionRef collection = writable(name);
-        DenseSearch denseSearch = DenseSearch.parse(mode, candidates);
-        denseSearch.checkFor(collection.embedder(), collection.dimension(),
-                collection.embedder().equals(embedder.name()) && embedder.matryoshka());
+        DenseSearch denseSearch = checked(collection, mode, candidates);
         jdbc.sql("UPDATE collections SET dense_search = :dense, dense_candidates = :candidates WHERE id = :id")
                 .param("dense", denseSearch.text()).param("candidates", denseSearch.candidates())
                 .param("id", collection.id()).update();

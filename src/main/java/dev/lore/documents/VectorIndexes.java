@@ -164,7 +164,7 @@ public class VectorIndexes {
     }
 
     /** Whether the collection's index for its current mode is present and valid. */
-    private boolean ready(long collectionId) {
+    public boolean ready(long collectionId) {
         Wanted want = wanted(collectionId).get(collectionId);
         return want != null && present().stream().anyMatch(index -> index.valid() && index.name().equals(want.name()));
     }
