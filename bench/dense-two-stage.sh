@@ -12,12 +12,18 @@ N=${1:-1000000}
 Q=${2:-300}
 DIM=384
 PREFIX=128
+# CANDIDATES: first-stage sizes N, each walked with ef_search N as Lore does, or N@ef for another ef_search
 CANDIDATES=${CANDIDATES:-"40 80 160 320 640 1000"}
+# MODES: which modes to measure; BUILD: which of their indexes to (re)build (all of them unless SKIP_BUILD=1)
+MODES=${MODES:-"full binary prefix"}
+BUILD=${BUILD:-$MODES}
+# BINARY_EF_CONSTRUCTION: ef_construction for the binary graph (64, Lore's, as for the others)
+export BINARY_EF_CONSTRUCTION=${BINARY_EF_CONSTRUCTION:-64}
 DB=lore_bench_dense
 WORK=${WORK:-/tmp/lore-dense-bench}
 # EF_SEARCH: hnsw.ef_search for the searches (Lore's connections use 100); another value is named in the results file
 EF_SEARCH=${EF_SEARCH:-100}
-OUT=bench/results/$(date +%F)-dense-two-stage-$N$([ "$EF_SEARCH" = 100 ] || echo "-ef$EF_SEARCH")$([ "${BINARY_M:-8}" = 8 ] || echo "-binary-m${BINARY_M}").md
+OUT=bench/results/$(date +%F)-dense-two-stage-$N$([ "$EF_SEARCH" = 100 ] || echo "-ef$EF_SEARCH")$([ "${BINARY_M:-8}" = 8 ] || echo "-binary-m${BINARY_M}")$([ "${BINARY_EF_CONSTRUCTION:-64}" = 64 ] || echo "-binary-efc${BINARY_EF_CONSTRUCTION}")${OUT_SUFFIX:-}.md
 mkdir -p "$WORK"
 export PGHOST=127.0.0.1 PGUSER=postgres
 P="psql -v ON_ERROR_STOP=1 -q -d $DB"
@@ -38,7 +44,7 @@ if [[ ${SKIP_LOAD:-0} != 1 ]]; then
   # dimension favoured: a prefix is then no better than any other slice of the vector, the worst case for
   # matryoshka, as for a model not trained for it; the SciFact benchmark measures real models). Queries come from the
   # same distribution, not from the stored set. Written in PostgreSQL's binary COPY format (pgvector's wire format).
-  nice -n 19 python3 - "$N" "$Q" "$DIM" "$PREFIX" "$WORK" $CANDIDATES <<'PY'
+  nice -n 19 python3 - "$N" "$Q" "$DIM" "$PREFIX" "$WORK" $(for c in $CANDIDATES; do echo "${c%@*}"; done | sort -nu) <<'PY'
 import struct, sys, numpy as np
 n, q, dim, prefix, work = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 candidates = [int(c) for c in sys.argv[6:]]
@@ -116,7 +122,7 @@ binary_order() { echo "binary_quantize(c.embedding)::bit($DIM) <~> binary_quanti
 prefix_order() { echo "subvector(c.embedding, 1, $PREFIX)::vector($PREFIX) <=> subvector($1, 1, $PREFIX)"; }
 
 statement() { # mode, N, query expression -> the ids of the top 10, in order
-  local mode=$1 n=$2 q=$3
+  local mode=$1 n=${2%@*} q=$3
   if [[ $mode == full ]]; then
     echo "SELECT c.id FROM chunks c WHERE c.collection_id = 1 ORDER BY $(full_order "$q") LIMIT 10"
   else
@@ -127,8 +133,8 @@ statement() { # mode, N, query expression -> the ids of the top 10, in order
 
 ef() { # mode, N -> hnsw.ef_search for the search: the connection's for full; for a first stage of N rows, N
   # itself (within pgvector's 1..1000), as Lore sets it, so the graph walk keeps N candidates and needs no
-  # iterative rescans
-  if [[ $1 == full ]]; then echo "$EF_SEARCH"; else
+  # iterative rescans; an entry of CANDIDATES written N@ef walks with that ef instead
+  if [[ $2 == *@* ]]; then echo "${2#*@}"; elif [[ $1 == full ]]; then echo "$EF_SEARCH"; else
     python3 -c "print(min(max($2, $EF_SEARCH), 1000))"; fi
 }
 
@@ -160,31 +166,35 @@ PY
 }
 
 # BINARY_M: HNSW's m for the binary graph (default 8, Lore's lore.vector-index.binary-m), 16 for the others
-BINARY_M=${BINARY_M:-8}
+export BINARY_M=${BINARY_M:-8}
 # All three indexes exist side by side (each search's ordering matches only its own), so that the latencies of
 # every mode are measured in the same rounds, under the same load; SKIP_BUILD=1 keeps the ones built before
 if [[ ${SKIP_BUILD:-0} != 1 ]]; then
-  for mode in full binary prefix; do
+  for mode in $BUILD; do
     var="${mode}_index"
-    m=16
-    [[ $mode == binary ]] && m=$BINARY_M
+    m=16 efc=64
+    [[ $mode == binary ]] && m=$BINARY_M efc=$BINARY_EF_CONSTRUCTION
     $P -c "DROP INDEX IF EXISTS ${mode}_index"
     echo "[bench] building the $mode index"
     start=$(date +%s.%N)
     $P <<SQL
 SET maintenance_work_mem = '6GB';
 SET max_parallel_maintenance_workers = 1;
-CREATE INDEX ${mode}_index ON chunks USING hnsw ${!var} WITH (m = $m, ef_construction = 64) WHERE collection_id = 1;
+CREATE INDEX ${mode}_index ON chunks USING hnsw ${!var} WITH (m = $m, ef_construction = $efc) WHERE collection_id = 1;
 SQL
     python3 -c "import time; print(round(time.time() - $start, 1))" > "$WORK/build-$mode"
   done
   $P -c "ANALYZE chunks"
 fi
 
-configs=("full 0")
-for n in $CANDIDATES; do configs+=("binary $n"); done
-for n in $CANDIDATES; do configs+=("prefix $n"); done
-for c in binary prefix; do # the plan of the largest first stage: its own index, not a scan
+configs=()
+for mode in $MODES; do
+  if [[ $mode == full ]]; then configs+=("full 0"); else
+    for n in $CANDIDATES; do configs+=("$mode $n"); done
+  fi
+done
+for c in $MODES; do # the plan of the largest first stage: its own index, not a scan
+  [[ $c == full ]] && continue
   echo "[bench] plan of $c N=${CANDIDATES##* }:"
   $P -c "SET hnsw.ef_search = $(ef $c "${CANDIDATES##* }")" \
      -c "EXPLAIN (COSTS OFF) $(statement $c "${CANDIDATES##* }" "(SELECT embedding FROM queries WHERE id = 1)")" \
@@ -193,7 +203,7 @@ done
 rm -f "$WORK"/log-*
 for cfg in "${configs[@]}"; do
   set -- $cfg
-  script "$1" "$2" > "$WORK/$1-$2.sql"
+  script "$1" "$2" > "$WORK/$1-${2/@/-ef}.sql" # pgbench reads file@n as a weight
   echo "[bench] $1 N=$2: recall"
   echo "$(recall "$1" "$2")" > "$WORK/recall-$1-$2"
 done
@@ -202,7 +212,7 @@ for round in 1 2 3; do
   echo "[bench] latency round $round"
   for cfg in "${configs[@]}"; do
     set -- $cfg
-    (cd "$WORK" && pgbench -n -c 1 -t "$Q" -f "$1-$2.sql" -l --log-prefix="log-$1-$2" "$DB" >/dev/null 2>&1)
+    (cd "$WORK" && pgbench -n -c 1 -t "$Q" -f "$1-${2/@/-ef}.sql" -l --log-prefix="log-$1-${2/@/-ef}" "$DB" >/dev/null 2>&1)
   done
 done
 results="$WORK/results.tsv"
@@ -210,7 +220,7 @@ results="$WORK/results.tsv"
 for cfg in "${configs[@]}"; do
   set -- $cfg
   size=$($P -At -c "SELECT pg_relation_size('$1_index')")
-  echo -e "$1\t$([ "$1" = full ] && echo - || echo "$2")\t$(cat "$WORK/build-$1")\t$size\t$(cat "$WORK/recall-$1-$2")\t$(percentiles "$WORK/log-$1-$2")\t$(ef "$1" "$2")\t$(cat "$WORK/bound-$1-$2" 2>/dev/null || echo -)" \
+  echo -e "$1\t$([ "$1" = full ] && echo - || echo "${2%@*}")\t$(cat "$WORK/build-$1")\t$size\t$(cat "$WORK/recall-$1-$2")\t$(percentiles "$WORK/log-$1-${2/@/-ef}")\t$(ef "$1" "$2")\t$(cat "$WORK/bound-$1-${2%@*}" 2>/dev/null || echo -)" \
     | tee -a "$results"
 done
 table_size=$($P -At -c "SELECT pg_size_pretty(pg_relation_size('chunks'))")
@@ -236,7 +246,8 @@ lines = [f"# Dense search over {int(n):,} vectors: full, binary and a {prefix}-d
   " embedding. Index expressions and the two-stage statement are Lore's, and so is ef_search: the connection's"
   f" {os.environ.get('EF_SEARCH', '100')} for full, N (at most pgvector's 1,000) for a first stage of N rows, set"
   " in the search's transaction; iterative scans on. HNSW m = 16 (" + os.environ.get("BINARY_M", "8") +
-  " for the binary graph, Lore's default), ef_construction = 64, built with maintenance_work_mem 6 GB and one"
+  " for the binary graph, Lore's default), ef_construction = 64 (" + os.environ.get("BINARY_EF_CONSTRUCTION", "64") +
+  " for the binary graph), built with maintenance_work_mem 6 GB and one"
   " parallel worker; all three indexes exist side by side.", "",
   f"Machine: {cores} cores (load average at the end: {load}), PostgreSQL 15,"
   f" pgvector 0.8.0, shared_buffers 128 MB; the vectors' table is {table}. Everything ran at nice 19.", "",
