@@ -20,11 +20,15 @@ import org.springframework.validation.annotation.Validated;
  * the indexer also looks for work that other instances left (this instance's own loads wake it when they drain).
  * {@code candidates} is how many rows the first stage of a two-stage dense search ({@code binary},
  * {@code matryoshka:<dims>}) passes on to be re-scored, for collections that do not set their own: the smallest count
- * measured whose binary recall@10 over a million vectors reached full search's (bench/dense-two-stage.sh), where
- * half of it already kept SciFact's nDCG@10 (bench/two-stage-quality.sh); the README has the numbers. {@code binaryM}
- * is {@code m} for {@code binary}'s graph: its nodes are 48-byte bit vectors, so the neighbour lists are most of its
- * size, and halving them takes the graph under an eighth of {@code full}'s while re-scoring keeps the recall
- * (bench/dense-two-stage.sh with BINARY_M); it applies to binary indexes built from then on.
+ * measured whose binary recall@10 over a million hard synthetic vectors passed 0.95 of exact search
+ * (bench/dense-two-stage.sh), where 160 already kept SciFact's nDCG@10 (bench/two-stage-quality.sh); a collection's
+ * own vectors may need more or fewer, which {@code POST .../dense-search/recall} measures; the README has the
+ * numbers. {@code binaryM} is {@code m} for {@code binary}'s graph: its nodes are 48-byte bit vectors, so the neighbour
+ * lists are most of its size, and halving them takes the graph under an eighth of {@code full}'s.
+ * {@code binaryEfConstruction} is {@code ef_construction} for that graph: Hamming distances over bits tie often, and
+ * a graph built with 64 lost a tenth of the recall its first stage could have (0.86 of exact from 640 candidates,
+ * where an exact first stage kept all); 200 keeps nearly all of it, for a build still shorter than {@code full}'s
+ * (bench/dense-two-stage.sh with BINARY_EF_CONSTRUCTION). Both apply to binary indexes built from then on.
  */
 @ConfigurationProperties("lore.vector-index")
 @Validated
@@ -36,6 +40,7 @@ public record VectorIndexProperties(
         @DefaultValue("512MB") DataSize maintenanceWorkMem,
         @DefaultValue("1") @Min(0) @Max(64) int buildWorkers,
         @DefaultValue("10s") Duration checkInterval,
-        @DefaultValue("320") @Min(1) @Max(5000) int candidates,
-        @DefaultValue("8") @Min(2) @Max(100) int binaryM) {
+        @DefaultValue("400") @Min(1) @Max(5000) int candidates,
+        @DefaultValue("8") @Min(2) @Max(100) int binaryM,
+        @DefaultValue("200") @Min(4) @Max(1000) int binaryEfConstruction) {
 }

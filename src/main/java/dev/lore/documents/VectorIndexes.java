@@ -361,11 +361,12 @@ public class VectorIndexes {
         sql.execute("SET maintenance_work_mem = '" + properties.maintenanceWorkMem().toKilobytes() + "kB'");
         sql.execute("SET max_parallel_maintenance_workers = " + properties.buildWorkers());
         // identifiers and numbers only, all of them Lore's own: nothing here comes from a request
+        boolean binary = want.search().mode() == DenseSearch.Mode.BINARY;
         sql.execute("CREATE INDEX CONCURRENTLY IF NOT EXISTS " + index
                 + " ON chunks USING hnsw (" + want.search().indexExpression(want.dimension()) + ") WITH (m = "
-                + (want.search().mode() == DenseSearch.Mode.BINARY ? properties.binaryM() : properties.m())
-                + ", ef_construction = " + properties.efConstruction() + ") WHERE collection_id = "
-                + collectionId);
+                + (binary ? properties.binaryM() : properties.m()) + ", ef_construction = "
+                + (binary ? properties.binaryEfConstruction() : properties.efConstruction())
+                + ") WHERE collection_id = " + collectionId);
         // statistics from before the load put the new collection at a handful of rows, and for so few the planner
         // keeps scanning exactly, several times slower than the graph: the index counts as ready once they are
         // fresh.

@@ -134,13 +134,13 @@ class VectorIndexApiTests extends IntegrationTest {
     @Test
     void theIndexWaitsForTheBacklogUnlessTooManyChunksWait() {
         VectorIndexProperties properties = new VectorIndexProperties(1000, 50_000, 16, 64, DataSize.ofMegabytes(64), 1,
-                Duration.ofSeconds(10), 160, 8);
+                Duration.ofSeconds(10), 160, 8, 200);
         assertThat(VectorIndexes.due(999, false, properties)).isFalse();
         assertThat(VectorIndexes.due(1000, false, properties)).isTrue();
         assertThat(VectorIndexes.due(20_000, true, properties)).isFalse();
         assertThat(VectorIndexes.due(50_000, true, properties)).isTrue();
         assertThat(VectorIndexes.due(0, false, new VectorIndexProperties(0, 50_000, 16, 64, DataSize.ofMegabytes(64),
-                1, Duration.ofSeconds(10), 160, 8))).isFalse();
+                1, Duration.ofSeconds(10), 160, 8, 200))).isFalse();
     }
 
     /**

@@ -114,7 +114,8 @@ class TwoStageSearchApiTests extends IntegrationTest {
             indexes.ensure(id(collection));
         }
         assertThat(indexDefinition("ts-binary-" + RUN)).contains("binary_quantize", "bit_hamming_ops")
-                .as("the bit vectors' graph keeps fewer neighbours").contains("m='8'");
+                .as("the bit vectors' graph keeps fewer neighbours, found with a longer list")
+                .contains("m='8'", "ef_construction='200'");
         assertThat(indexDefinition("ts-prefix-" + RUN)).contains("subvector", "vector_cosine_ops");
         assertThat(admin().get("/api/v1/collections/ts-binary-" + RUN).body().path("vectorIndex").asString())
                 .isEqualTo("hnsw");
