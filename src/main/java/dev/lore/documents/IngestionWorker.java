@@ -40,6 +40,7 @@ import dev.lore.documents.internal.Chunker;
 import dev.lore.documents.internal.DocumentFormat;
 import dev.lore.documents.internal.ParsedDocument;
 import dev.lore.documents.internal.UnreadableDocument;
+import dev.lore.jobs.CoalescingWorker;
 import dev.lore.models.Embedder;
 import dev.lore.models.ModelUnavailable;
 import io.micrometer.core.instrument.Counter;

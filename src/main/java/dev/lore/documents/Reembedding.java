@@ -24,6 +24,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import com.pgvector.PGvector;
 
 import dev.lore.documents.internal.Chunker;
+import dev.lore.jobs.CoalescingWorker;
 import dev.lore.models.Embedder;
 import dev.lore.models.ModelUnavailable;
 import dev.lore.web.LoreException;
