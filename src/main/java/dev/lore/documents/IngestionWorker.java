@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.ListIterator;
 import java.util.Map;
 import java.sql.ResultSet;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -15,8 +16,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.stream.Stream;
 
@@ -40,6 +39,7 @@ import dev.lore.documents.internal.Chunker;
 import dev.lore.documents.internal.DocumentFormat;
 import dev.lore.documents.internal.ParsedDocument;
 import dev.lore.documents.internal.UnreadableDocument;
+import dev.lore.jobs.Claims;
 import dev.lore.jobs.CoalescingWorker;
 import dev.lore.models.Embedder;
 import dev.lore.models.ModelUnavailable;
@@ -55,9 +55,10 @@ import tools.jackson.databind.json.JsonMapper;
  * commits in one transaction; if that fails, its documents are stored one by one so that one bad document cannot
  * sink the others.
  * <p>
- * Claims: work is claimed with {@code FOR UPDATE SKIP LOCKED}, so several instances share one queue. Each claim
- * carries a random token; a live worker refreshes its claims' heartbeat every {@code heartbeatInterval}, and every
- * final write (done or failed) must still match the token, so a worker whose claim was taken over changes nothing.
+ * Claims ({@link Claims}): work is claimed with {@code FOR UPDATE SKIP LOCKED}, so several instances share one queue.
+ * Each claim carries a random token; a live worker refreshes its claims' heartbeat every {@code heartbeatInterval},
+ * and every final write (done or failed) is fenced on the token, so a worker whose claim was taken over changes
+ * nothing.
  * An item whose heartbeat is older than {@code staleAfter} (its worker died) is taken over, alone, as a suspect;
  * after {@code maxAttempts} claims it ends FAILED. Batches are bounded by count and by payload bytes, payloads are
  * dropped once parsed, and an upload identical to a document still in the queue waits for it without a payload.
@@ -80,7 +81,7 @@ class IngestionWorker {
     private final CoalescingWorker worker = new CoalescingWorker("ingestion-", this::drain);
     private final ExecutorService storer = Executors.newSingleThreadExecutor(
             new CustomizableThreadFactory("ingestion-store-"));
-    private final Set<UUID> held = ConcurrentHashMap.newKeySet();
+    private final Claims claims;
     /** Until when (System.nanoTime) the worker leaves the queue alone because the embedder is unavailable. */
     private volatile long embedderBackAt = System.nanoTime();
     private final Counter documentsDone;
@@ -103,6 +104,9 @@ class IngestionWorker {
         this.properties = properties;
         this.json = json;
         this.clock = clock;
+        this.claims = new Claims(jdbc, new Claims.Table("ingestion_items", "claim_token", "heartbeat_at",
+                "status = 'RUNNING'", "status = 'QUEUED', attempts = greatest(attempts - 1, 0)"),
+                properties.staleAfter());
         this.chunker = new Chunker(properties.chunkTokens(), properties.chunkOverlapTokens(), embedder::tokenStarts);
         this.documentsDone = meters.counter("lore.ingestion.documents", "outcome", "done");
         this.documentsFailed = meters.counter("lore.ingestion.documents", "outcome", "failed");
@@ -131,21 +135,7 @@ class IngestionWorker {
     /** Keeps this instance's claims alive while it works on them. */
     @Scheduled(fixedDelayString = "${lore.documents.heartbeat-interval:5s}")
     void heartbeat() {
-        if (held.isEmpty()) {
-            return;
-        }
-        try {
-            // rows the storing transaction has locked are being finished: skip them rather than wait, since
-            // waiting on them while holding others deadlocked with that transaction
-            jdbc.sql("""
-                    UPDATE ingestion_items SET heartbeat_at = now() WHERE id IN (
-                        SELECT id FROM ingestion_items WHERE claim_token = ANY(:tokens) AND status = 'RUNNING'
-                        FOR UPDATE SKIP LOCKED)""")
-                    .param("tokens", held.toArray(UUID[]::new)).update();
-        }
-        catch (RuntimeException e) {
-            log.warn("Could not refresh the heartbeat of {} claim(s): {}", held.size(), e.getMessage());
-        }
+        claims.beat();
     }
 
     @PreDestroy
@@ -157,16 +147,10 @@ class IngestionWorker {
 
     /** Hands back what this instance still holds, so that another takes it at once; the attempt does not count. */
     void release() {
-        if (held.isEmpty()) {
-            return;
+        Set<UUID> held = claims.held();
+        if (!held.isEmpty()) {
+            log.info("Stopping: {} claimed document(s) handed back to the queue", claims.release(held));
         }
-        int released = jdbc.sql("""
-                UPDATE ingestion_items SET status = 'QUEUED', claim_token = NULL, heartbeat_at = NULL,
-                    attempts = greatest(attempts - 1, 0)
-                WHERE claim_token = ANY(:tokens) AND status = 'RUNNING'""")
-                .param("tokens", held.toArray(UUID[]::new)).update();
-        held.clear();
-        log.info("Stopping: {} claimed document(s) handed back to the queue", released);
     }
 
     record Item(long id, UUID ingestionId, long collectionId, UUID documentId, String source, String title,
@@ -232,7 +216,7 @@ class IngestionWorker {
         }
         catch (Exception | Error e) {
             // without heartbeats, the claims held here lapse and are taken over (and counted) after staleAfter
-            held.clear();
+            claims.held().forEach(claims::drop);
             log.error("Ingestion worker failed; claimed work is retried after lore.documents.stale-after", e);
         }
     }
@@ -242,16 +226,7 @@ class IngestionWorker {
      * which says nothing about the documents, and none of their chunks was stored.
      */
     private void handBack(Claim claim) {
-        try {
-            jdbc.sql("""
-                    UPDATE ingestion_items SET status = 'QUEUED', claim_token = NULL, heartbeat_at = NULL,
-                        attempts = greatest(attempts - 1, 0)
-                    WHERE claim_token = :token AND status = 'RUNNING'""")
-                    .param("token", claim.token()).update();
-        }
-        finally {
-            held.remove(claim.token());
-        }
+        claims.release(List.of(claim.token()));
     }
 
     /** Claims queued items in order, up to {@code workerBatch} of them and {@code maxClaimBytes} of payload. */
@@ -271,10 +246,9 @@ class IngestionWorker {
                 UPDATE ingestion_items SET status = 'FAILED', payload = NULL, finished_at = :now,
                     error = 'Processing stopped ' || attempts || ' times before it finished (the instance working on'
                         || ' it died or lost its database connection); giving up'
-                WHERE status = 'RUNNING' AND heartbeat_at < now() - CAST(:stale AS interval) AND attempts >= :max
-                RETURNING id, ingestion_id, source, error""")
-                .param("now", OffsetDateTime.now(clock)).param("stale", staleAfter())
-                .param("max", properties.maxAttempts())
+                WHERE %s AND attempts >= :max
+                RETURNING id, ingestion_id, source, error""".formatted(claims.lapsed()))
+                .param("now", OffsetDateTime.now(clock)).param("max", properties.maxAttempts())
                 .query((rs, n) -> {
                     log.warn("Ingestion {}: document {} FAILED: {}", rs.getObject(2), rs.getString(3),
                             rs.getString(4));
@@ -283,20 +257,15 @@ class IngestionWorker {
         exhausted.forEach(x -> documentsFailed.increment());
         return claim("""
                 SELECT id, 0 FROM ingestion_items
-                WHERE status = 'RUNNING' AND heartbeat_at < now() - CAST(:stale AS interval)
-                ORDER BY heartbeat_at LIMIT 1 FOR UPDATE SKIP LOCKED""", 1);
-    }
-
-    private String staleAfter() {
-        return properties.staleAfter().toMillis() + " milliseconds";
+                WHERE %s
+                ORDER BY heartbeat_at LIMIT 1 FOR UPDATE SKIP LOCKED""".formatted(claims.lapsed()), 1);
     }
 
     private Claim claim(String candidates, int limit) {
         UUID token = UUID.randomUUID();
-        held.add(token);
+        claims.hold(token);
         List<Item> items = transactions.execute(tx -> {
             List<long[]> found = jdbc.sql(candidates).param("limit", limit)
-                    .param("stale", staleAfter())
                     .query((rs, n) -> new long[] { rs.getLong(1), rs.getLong(2) }).list();
             List<Long> ids = new ArrayList<>();
             long bytes = 0;
@@ -311,12 +280,12 @@ class IngestionWorker {
                 return List.<Item>of();
             }
             return jdbc.sql("""
-                    UPDATE ingestion_items i SET status = 'RUNNING', claimed_at = :now, claim_token = :token,
-                        heartbeat_at = now(), attempts = i.attempts + 1
+                    UPDATE ingestion_items i SET status = 'RUNNING', claimed_at = :now, %s, attempts = i.attempts + 1
                     FROM collections c
                     WHERE c.id = i.collection_id AND i.id = ANY(:ids)
                     RETURNING i.id, i.ingestion_id, i.collection_id, i.document_id, i.source, i.title, i.media_type,
-                              i.sha256, i.metadata::text AS metadata, i.payload, c.embedder""")
+                              i.sha256, i.metadata::text AS metadata, i.payload, c.embedder"""
+                    .formatted(claims.take()))
                     .param("now", OffsetDateTime.now(clock)).param("token", token)
                     .param("ids", ids.toArray(Long[]::new))
                     .query((rs, n) -> new Item(rs.getLong("id"), rs.getObject("ingestion_id", UUID.class),
@@ -327,7 +296,7 @@ class IngestionWorker {
                     .list();
         });
         if (items.isEmpty()) {
-            held.remove(token);
+            claims.drop(token);
         }
         return new Claim(token, new ArrayList<>(items));
     }
@@ -407,7 +376,7 @@ class IngestionWorker {
             }
         }
         finally {
-            held.remove(embedded.claim().token());
+            claims.drop(embedded.claim().token());
         }
     }
 
@@ -543,13 +512,10 @@ class IngestionWorker {
      * whether it did.
      */
     private boolean finish(UUID token, Item item, String status, int chunks, boolean duplicate, String error) {
-        int updated = jdbc.sql("""
-                UPDATE ingestion_items SET status = :status, duplicate = duplicate OR :duplicate, chunks = :chunks,
-                    error = :error, payload = NULL, finished_at = :now, claim_token = NULL
-                WHERE id = :id AND claim_token = :token AND status = 'RUNNING'""")
-                .param("status", status).param("duplicate", duplicate).param("chunks", chunks).param("error", error)
-                .param("now", OffsetDateTime.now(clock)).param("id", item.id()).param("token", token).update();
-        if (updated == 0) {
+        if (!claims.finish(token, item.id(), """
+                status = :status, duplicate = duplicate OR :duplicate, chunks = :chunks, error = :error,
+                payload = NULL, finished_at = :now""", sql -> sql.param("status", status).param("duplicate", duplicate)
+                .param("chunks", chunks).param("error", error).param("now", OffsetDateTime.now(clock)))) {
             claimsLost.increment();
             log.warn("Ingestion {}: document {} was taken over by another worker; this worker's result is dropped",
                     item.ingestionId(), item.source());
