@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.ListIterator;
 import java.util.Map;
 import java.sql.ResultSet;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -16,6 +15,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.stream.Stream;
 
@@ -55,10 +56,9 @@ import tools.jackson.databind.json.JsonMapper;
  * commits in one transaction; if that fails, its documents are stored one by one so that one bad document cannot
  * sink the others.
  * <p>
- * Claims ({@link Claims}): work is claimed with {@code FOR UPDATE SKIP LOCKED}, so several instances share one queue.
- * Each claim carries a random token; a live worker refreshes its claims' heartbeat every {@code heartbeatInterval},
- * and every final write (done or failed) is fenced on the token, so a worker whose claim was taken over changes
- * nothing.
+ * Claims: work is claimed with {@code FOR UPDATE SKIP LOCKED}, so several instances share one queue. Each claim
+ * carries a random token; a live worker refreshes its claims' heartbeat every {@code heartbeatInterval}, and every
+ * final write (done or failed) must still match the token, so a worker whose claim was taken over changes nothing.
  * An item whose heartbeat is older than {@code staleAfter} (its worker died) is taken over, alone, as a suspect;
  * after {@code maxAttempts} claims it ends FAILED. Batches are bounded by count and by payload bytes, payloads are
  * dropped once parsed, and an upload identical to a document still in the queue waits for it without a payload.
@@ -82,6 +82,7 @@ class IngestionWorker {
     private final ExecutorService storer = Executors.newSingleThreadExecutor(
             new CustomizableThreadFactory("ingestion-store-"));
     private final Claims claims;
+    private final Set<UUID> held = ConcurrentHashMap.newKeySet();
     /** Until when (System.nanoTime) the worker leaves the queue alone because the embedder is unavailable. */
     private volatile long embedderBackAt = System.nanoTime();
     private final Counter documentsDone;
@@ -104,9 +105,8 @@ class IngestionWorker {
         this.properties = properties;
         this.json = json;
         this.clock = clock;
-        this.claims = new Claims(jdbc, new Claims.Table("ingestion_items", "claim_token", "heartbeat_at",
-                "status = 'RUNNING'", "status = 'QUEUED', attempts = greatest(attempts - 1, 0)"),
-                properties.staleAfter());
+        this.claims = new Claims(jdbc, "ingestion_items", "claim_token", "heartbeat_at", "status = 'RUNNING'",
+                "status = 'QUEUED', attempts = greatest(attempts - 1, 0)", properties.staleAfter());
         this.chunker = new Chunker(properties.chunkTokens(), properties.chunkOverlapTokens(), embedder::tokenStarts);
         this.documentsDone = meters.counter("lore.ingestion.documents", "outcome", "done");
         this.documentsFailed = meters.counter("lore.ingestion.documents", "outcome", "failed");
@@ -135,7 +135,7 @@ class IngestionWorker {
     /** Keeps this instance's claims alive while it works on them. */
     @Scheduled(fixedDelayString = "${lore.documents.heartbeat-interval:5s}")
     void heartbeat() {
-        claims.beat();
+        claims.beat(held);
     }
 
     @PreDestroy
@@ -147,9 +147,10 @@ class IngestionWorker {
 
     /** Hands back what this instance still holds, so that another takes it at once; the attempt does not count. */
     void release() {
-        Set<UUID> held = claims.held();
         if (!held.isEmpty()) {
-            log.info("Stopping: {} claimed document(s) handed back to the queue", claims.release(held));
+            int released = claims.release(held.toArray(UUID[]::new));
+            log.info("Stopping: {} claimed document(s) handed back to the queue", released);
+            held.clear();
         }
     }
 
@@ -216,7 +217,7 @@ class IngestionWorker {
         }
         catch (Exception | Error e) {
             // without heartbeats, the claims held here lapse and are taken over (and counted) after staleAfter
-            claims.held().forEach(claims::drop);
+            held.clear();
             log.error("Ingestion worker failed; claimed work is retried after lore.documents.stale-after", e);
         }
     }
@@ -226,7 +227,8 @@ class IngestionWorker {
      * which says nothing about the documents, and none of their chunks was stored.
      */
     private void handBack(Claim claim) {
-        claims.release(List.of(claim.token()));
+        claims.release(claim.token());
+        held.remove(claim.token());
     }
 
     /** Claims queued items in order, up to {@code workerBatch} of them and {@code maxClaimBytes} of payload. */
@@ -263,7 +265,7 @@ class IngestionWorker {
 
     private Claim claim(String candidates, int limit) {
         UUID token = UUID.randomUUID();
-        claims.hold(token);
+        held.add(token);
         List<Item> items = transactions.execute(tx -> {
             List<long[]> found = jdbc.sql(candidates).param("limit", limit)
                     .query((rs, n) -> new long[] { rs.getLong(1), rs.getLong(2) }).list();
@@ -296,7 +298,7 @@ class IngestionWorker {
                     .list();
         });
         if (items.isEmpty()) {
-            claims.drop(token);
+            held.remove(token);
         }
         return new Claim(token, new ArrayList<>(items));
     }
@@ -376,7 +378,7 @@ class IngestionWorker {
             }
         }
         finally {
-            claims.drop(embedded.claim().token());
+            held.remove(embedded.claim().token());
         }
     }
 

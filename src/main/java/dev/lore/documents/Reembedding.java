@@ -5,6 +5,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 import jakarta.annotation.PreDestroy;
@@ -54,6 +55,7 @@ class Reembedding {
     private final Clock clock;
     private final CoalescingWorker worker = new CoalescingWorker("reembedding-", this::drain);
     private final Claims claims;
+    private volatile Set<UUID> held = Set.of();
 
     Reembedding(Collections collections, Embedder embedder, JdbcClient jdbc, NamedParameterJdbcTemplate namedJdbc,
             TransactionTemplate transactions, ApplicationEventPublisher events, DocumentsProperties properties,
@@ -66,9 +68,8 @@ class Reembedding {
         this.events = events;
         this.properties = properties;
         this.clock = clock;
-        this.claims = new Claims(jdbc, new Claims.Table("reembeddings", "claim_token", "heartbeat_at",
-                "status = 'RUNNING'", "status = 'QUEUED', attempts = greatest(attempts - 1, 0)"),
-                properties.staleAfter());
+        this.claims = new Claims(jdbc, "reembeddings", "claim_token", "heartbeat_at", "status = 'RUNNING'",
+                "status = 'QUEUED', attempts = greatest(attempts - 1, 0)", properties.staleAfter());
     }
 
     /** A re-embedding job and its progress. */
@@ -159,7 +160,7 @@ class Reembedding {
 
     @Scheduled(fixedDelayString = "${lore.documents.heartbeat-interval:5s}")
     void heartbeat() {
-        claims.beat();
+        claims.beat(held);
     }
 
     @PreDestroy
@@ -172,6 +173,7 @@ class Reembedding {
             Optional<Claimed> job;
             while (!worker.stopping() && (job = claim()).isPresent()) {
                 Claimed claimed = job.get();
+                held = Set.of(claimed.token());
                 try {
                     run(claimed);
                 }
@@ -179,7 +181,7 @@ class Reembedding {
                     // the staged vectors stay: the job waits in the queue and resumes where it stopped
                     log.warn("Re-embedding {} of collection {} waits: the embedder is unavailable ({})", claimed.id(),
                             claimed.collection(), down.getMessage());
-                    claims.release(List.of(claimed.token()));
+                    claims.release(claimed.token());
                     return;
                 }
                 catch (RuntimeException e) {
@@ -187,7 +189,7 @@ class Reembedding {
                     finish(claimed, "FAILED", "Re-embedding failed: " + e.getMessage());
                 }
                 finally {
-                    claims.drop(claimed.token());
+                    held = Set.of();
                 }
             }
         }
@@ -201,7 +203,7 @@ class Reembedding {
     /** Takes a queued job for this instance's embedder, or one whose worker stopped sending heartbeats. */
     private Optional<Claimed> claim() {
         UUID token = UUID.randomUUID();
-        Optional<Claimed> claimed = transactions.execute(tx -> {
+        return transactions.execute(tx -> {
             jdbc.sql("""
                     UPDATE reembeddings SET status = 'FAILED', finished_at = now(), error = 'Stopped ' || attempts
                         || ' times before it finished (the instance running it died); giving up'
@@ -220,8 +222,6 @@ class Reembedding {
                             rs.getString(4)))
                     .optional();
         });
-        claimed.ifPresent(job -> claims.hold(job.token()));
-        return claimed;
     }
 
     private void run(Claimed job) {

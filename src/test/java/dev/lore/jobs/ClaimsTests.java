@@ -33,14 +33,11 @@ import dev.lore.support.TestDatabase;
 @ExtendWith(RequiresDatabase.class)
 class ClaimsTests {
 
-    private static final Claims.Table TABLE = new Claims.Table("claims_tests", "claim_token", "heartbeat_at",
-            "status = 'RUNNING'", "status = 'QUEUED', attempts = greatest(attempts - 1, 0)");
-
     private static DataSource dataSource;
     private static JdbcClient jdbc;
 
-    private final Claims first = new Claims(jdbc, TABLE, Duration.ofSeconds(10));
-    private final Claims second = new Claims(jdbc, TABLE, Duration.ofSeconds(10));
+    private final Claims first = claims();
+    private final Claims second = claims();
     private long row;
 
     @BeforeAll
@@ -79,16 +76,16 @@ class ClaimsTests {
 
     @Test
     void aHeartbeatKeepsAClaimThatWouldOtherwiseLapse() {
-        UUID token = claimAndHold(first);
+        UUID token = claimed(first);
         lapse();
-        assertThat(first.beat()).as("nothing lost").isEmpty();
+        assertThat(first.beat(List.of(token))).as("nothing lost").isEmpty();
         assertThat(claim(second, UUID.randomUUID())).isEmpty();
         assertThat(holder()).isEqualTo(token);
     }
 
     @Test
     void aHeartbeatSkipsARowThatATransactionHoldsInsteadOfWaitingForIt() throws Exception {
-        claimAndHold(first);
+        UUID token = claimed(first);
         lapse();
         try (Connection writing = dataSource.getConnection()) {
             writing.setAutoCommit(false);
@@ -96,7 +93,7 @@ class ClaimsTests {
                 lock.setLong(1, row);
                 lock.executeQuery().close();
             }
-            Set<UUID> lost = CompletableFuture.supplyAsync(first::beat).get(10, TimeUnit.SECONDS);
+            Set<UUID> lost = CompletableFuture.supplyAsync(() -> first.beat(List.of(token))).get(10, TimeUnit.SECONDS);
             assertThat(lost).as("a locked row is still held").isEmpty();
             writing.rollback();
         }
@@ -104,25 +101,26 @@ class ClaimsTests {
 
     @Test
     void aLapsedClaimIsTakenOverAndItsFormerHolderLearnsThatItLostIt() {
-        UUID lapsed = claimAndHold(first);
+        UUID lapsed = claimed(first);
         lapse();
         UUID taker = UUID.randomUUID();
         assertThat(claim(second, taker)).contains(row);
         assertThat(holder()).isEqualTo(taker);
         assertThat(jdbc.sql("SELECT attempts FROM claims_tests").query(Integer.class).single()).isEqualTo(2);
-        assertThat(first.beat()).containsExactly(lapsed);
+        assertThat(first.beat(List.of(lapsed))).containsExactly(lapsed);
+        assertThat(second.beat(List.of(taker))).isEmpty();
     }
 
     @Test
     void theFormerHoldersWritesChangeNothingOnceTheRowWasTakenOver() {
-        UUID lapsed = claimAndHold(first);
+        UUID lapsed = claimed(first);
         lapse();
         UUID taker = UUID.randomUUID();
         claim(second, taker);
 
         assertThat(first.write(lapsed, row, "note = :note", sql -> sql.param("note", "late"))).isFalse();
         assertThat(first.finish(lapsed, row, "status = 'DONE'", sql -> sql)).isFalse();
-        assertThat(first.release(List.of(lapsed))).isZero();
+        assertThat(first.release(lapsed)).isZero();
         assertThat(jdbc.sql("SELECT status || ':' || coalesce(note, '-') FROM claims_tests").query(String.class)
                 .single()).isEqualTo("RUNNING:-");
         assertThat(holder()).isEqualTo(taker);
@@ -136,11 +134,15 @@ class ClaimsTests {
 
     @Test
     void aReleasedRowIsFreeToTakeAtOnceAndTheAttemptDoesNotCount() {
-        UUID token = claimAndHold(first);
-        assertThat(first.release(List.of(token))).isEqualTo(1);
-        assertThat(first.held()).isEmpty();
+        UUID token = claimed(first);
+        assertThat(first.release(token)).isEqualTo(1);
         assertThat(claim(second, UUID.randomUUID())).contains(row);
         assertThat(jdbc.sql("SELECT attempts FROM claims_tests").query(Integer.class).single()).isEqualTo(1);
+    }
+
+    private static Claims claims() {
+        return new Claims(jdbc, "claims_tests", "claim_token", "heartbeat_at", "status = 'RUNNING'",
+                "status = 'QUEUED', attempts = greatest(attempts - 1, 0)", Duration.ofSeconds(10));
     }
 
     /** Takes a queued row, or a claimed one whose claim lapsed, as the workers do. */
@@ -153,10 +155,9 @@ class ClaimsTests {
                 .param("token", token).query(Long.class).optional();
     }
 
-    private UUID claimAndHold(Claims claims) {
+    private UUID claimed(Claims claims) {
         UUID token = UUID.randomUUID();
         assertThat(claim(claims, token)).contains(row);
-        claims.hold(token);
         return token;
     }
 

@@ -1,6 +1,5 @@
 package dev.lore.agents.simulation;
 
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -50,13 +49,17 @@ class SimulationLeases {
 
     SimulationLeases(JdbcClient jdbc, SimulationProperties properties) {
         this.jdbc = jdbc;
-        this.claims = new Claims(jdbc, new Claims.Table("simulations", "stepping_token", "stepping_heartbeat",
-                "stepping_token IS NOT NULL", "stepping_by = NULL, stepping_since = NULL"), properties.staleAfter());
+        this.claims = new Claims(jdbc, "simulations", "stepping_token", "stepping_heartbeat",
+                "stepping_token IS NOT NULL", "stepping_by = NULL, stepping_since = NULL", properties.staleAfter());
         this.instance = properties.instanceName();
     }
 
     String instance() {
         return instance;
+    }
+
+    String lapsed() {
+        return claims.lapsed();
     }
 
     /** The lease when the simulation is free (or its stepper stopped sending heartbeats), else empty. */
@@ -71,7 +74,6 @@ class SimulationLeases {
         }
         Lease lease = new Lease(simulationId, token, new AtomicBoolean());
         held.put(token, lease);
-        claims.hold(token);
         return Optional.of(lease);
     }
 
@@ -89,7 +91,7 @@ class SimulationLeases {
     void release(Lease lease) {
         held.remove(lease.token());
         try {
-            claims.release(List.of(lease.token()));
+            claims.release(lease.token());
         }
         catch (RuntimeException e) {
             // the lease lapses by itself once its heartbeat is stale; the step, if unfinished, is resumed then
@@ -99,13 +101,12 @@ class SimulationLeases {
 
     @Scheduled(fixedDelayString = "${lore.agents.simulation.heartbeat:2s}")
     void heartbeat() {
-        for (UUID token : claims.beat()) {
+        for (UUID token : claims.beat(held.keySet())) {
             Lease lease = held.remove(token);
             if (lease != null) {
                 log.warn("Simulation {} was taken over by another instance; this one stops stepping it",
                         lease.simulationId());
                 lease.lost().set(true);
-                claims.drop(token);
             }
         }
     }

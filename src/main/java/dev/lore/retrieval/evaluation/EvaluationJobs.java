@@ -93,8 +93,8 @@ class EvaluationJobs {
         this.evaluator = evaluator;
         this.hyde = hyde;
         this.properties = properties;
-        this.claims = new Claims(jdbc, new Claims.Table("evaluation_jobs", "claim", "heartbeat_at",
-                "status = 'RUNNING'", "status = 'QUEUED'"), properties.staleAfter());
+        this.claims = new Claims(jdbc, "evaluation_jobs", "claim", "heartbeat_at",
+                "status = 'RUNNING'", "status = 'QUEUED'", properties.staleAfter());
     }
 
     UUID submit(CollectionRef collection, String keyId, List<LabelledQuestion> questions,
@@ -215,7 +215,7 @@ class EvaluationJobs {
         catch (ClaimLost e) {
             if (worker.stopping()) {
                 // handed back for another instance (or this one after a restart) to go on with
-                claims.release(List.of(job.claim()));
+                claims.release(job.claim());
             }
             else {
                 log.info("Evaluation job {} was taken over by another instance", job.id());
