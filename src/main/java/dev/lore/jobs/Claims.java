@@ -11,12 +11,12 @@ import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
- * Claims on the rows (each with an {@code id}) of one table that workers on any instance take: a random token and a
- * heartbeat in database time (instances' clocks need not agree). Every write of the holder is fenced on its token, so
- * one that only seemed dead (a long pause) changes nothing once its row was taken over: a row where {@code holding}
- * holds (say {@code status = 'RUNNING'}) whose heartbeat is older than {@code staleAfter} may be; a row handed back
- * gets {@code released} too (say {@code status = 'QUEUED'}). ShedLock locks scheduled tasks, not rows of work, and
- * db-scheduler (simulations' ticks) claims executions in its own table: neither fences writes to Lore's rows.
+ * Claims on the rows of one table (each with an {@code id}) that workers on any instance take: a random token and a
+ * heartbeat in database time, so instances' clocks need not agree. A claimed row is one where {@code holding} is true
+ * (say {@code status = 'RUNNING'}); once its heartbeat is older than {@code staleAfter} another may take it over, and
+ * the former holder's writes, fenced on its token, change nothing. A row handed back also gets {@code released} (say
+ * {@code status = 'QUEUED'}). ShedLock locks scheduled tasks, not rows of work, and db-scheduler (simulations' ticks)
+ * claims executions in its own table: neither fences writes to Lore's rows.
  */
 public record Claims(JdbcClient jdbc, String table, String tokenColumn, String heartbeatColumn, String holding,
         String released, Duration staleAfter) {
