@@ -40,6 +40,8 @@ import dev.lore.documents.internal.Chunker;
 import dev.lore.documents.internal.DocumentFormat;
 import dev.lore.documents.internal.ParsedDocument;
 import dev.lore.documents.internal.UnreadableDocument;
+import dev.lore.jobs.Claims;
+import dev.lore.jobs.CoalescingWorker;
 import dev.lore.models.Embedder;
 import dev.lore.models.ModelUnavailable;
 import io.micrometer.core.instrument.Counter;
@@ -79,6 +81,7 @@ class IngestionWorker {
     private final CoalescingWorker worker = new CoalescingWorker("ingestion-", this::drain);
     private final ExecutorService storer = Executors.newSingleThreadExecutor(
             new CustomizableThreadFactory("ingestion-store-"));
+    private final Claims claims;
     private final Set<UUID> held = ConcurrentHashMap.newKeySet();
     /** Until when (System.nanoTime) the worker leaves the queue alone because the embedder is unavailable. */
     private volatile long embedderBackAt = System.nanoTime();
@@ -102,6 +105,8 @@ class IngestionWorker {
         this.properties = properties;
         this.json = json;
         this.clock = clock;
+        this.claims = new Claims(jdbc, "ingestion_items", "claim_token", "heartbeat_at", "status = 'RUNNING'",
+                "status = 'QUEUED', attempts = greatest(attempts - 1, 0)", properties.staleAfter());
         this.chunker = new Chunker(properties.chunkTokens(), properties.chunkOverlapTokens(), embedder::tokenStarts);
         this.documentsDone = meters.counter("lore.ingestion.documents", "outcome", "done");
         this.documentsFailed = meters.counter("lore.ingestion.documents", "outcome", "failed");
@@ -130,21 +135,7 @@ class IngestionWorker {
     /** Keeps this instance's claims alive while it works on them. */
     @Scheduled(fixedDelayString = "${lore.documents.heartbeat-interval:5s}")
     void heartbeat() {
-        if (held.isEmpty()) {
-            return;
-        }
-        try {
-            // rows the storing transaction has locked are being finished: skip them rather than wait, since
-            // waiting on them while holding others deadlocked with that transaction
-            jdbc.sql("""
-                    UPDATE ingestion_items SET heartbeat_at = now() WHERE id IN (
-                        SELECT id FROM ingestion_items WHERE claim_token = ANY(:tokens) AND status = 'RUNNING'
-                        FOR UPDATE SKIP LOCKED)""")
-                    .param("tokens", held.toArray(UUID[]::new)).update();
-        }
-        catch (RuntimeException e) {
-            log.warn("Could not refresh the heartbeat of {} claim(s): {}", held.size(), e.getMessage());
-        }
+        claims.beat(held);
     }
 
     @PreDestroy
@@ -156,16 +147,11 @@ class IngestionWorker {
 
     /** Hands back what this instance still holds, so that another takes it at once; the attempt does not count. */
     void release() {
-        if (held.isEmpty()) {
-            return;
+        if (!held.isEmpty()) {
+            int released = claims.release(held.toArray(UUID[]::new));
+            log.info("Stopping: {} claimed document(s) handed back to the queue", released);
+            held.clear();
         }
-        int released = jdbc.sql("""
-                UPDATE ingestion_items SET status = 'QUEUED', claim_token = NULL, heartbeat_at = NULL,
-                    attempts = greatest(attempts - 1, 0)
-                WHERE claim_token = ANY(:tokens) AND status = 'RUNNING'""")
-                .param("tokens", held.toArray(UUID[]::new)).update();
-        held.clear();
-        log.info("Stopping: {} claimed document(s) handed back to the queue", released);
     }
 
     record Item(long id, UUID ingestionId, long collectionId, UUID documentId, String source, String title,
@@ -241,16 +227,8 @@ class IngestionWorker {
      * which says nothing about the documents, and none of their chunks was stored.
      */
     private void handBack(Claim claim) {
-        try {
-            jdbc.sql("""
-                    UPDATE ingestion_items SET status = 'QUEUED', claim_token = NULL, heartbeat_at = NULL,
-                        attempts = greatest(attempts - 1, 0)
-                    WHERE claim_token = :token AND status = 'RUNNING'""")
-                    .param("token", claim.token()).update();
-        }
-        finally {
-            held.remove(claim.token());
-        }
+        claims.release(claim.token());
+        held.remove(claim.token());
     }
 
     /** Claims queued items in order, up to {@code workerBatch} of them and {@code maxClaimBytes} of payload. */
@@ -270,10 +248,9 @@ class IngestionWorker {
                 UPDATE ingestion_items SET status = 'FAILED', payload = NULL, finished_at = :now,
                     error = 'Processing stopped ' || attempts || ' times before it finished (the instance working on'
                         || ' it died or lost its database connection); giving up'
-                WHERE status = 'RUNNING' AND heartbeat_at < now() - CAST(:stale AS interval) AND attempts >= :max
-                RETURNING id, ingestion_id, source, error""")
-                .param("now", OffsetDateTime.now(clock)).param("stale", staleAfter())
-                .param("max", properties.maxAttempts())
+                WHERE %s AND attempts >= :max
+                RETURNING id, ingestion_id, source, error""".formatted(claims.lapsed()))
+                .param("now", OffsetDateTime.now(clock)).param("max", properties.maxAttempts())
                 .query((rs, n) -> {
                     log.warn("Ingestion {}: document {} FAILED: {}", rs.getObject(2), rs.getString(3),
                             rs.getString(4));
@@ -282,12 +259,8 @@ class IngestionWorker {
         exhausted.forEach(x -> documentsFailed.increment());
         return claim("""
                 SELECT id, 0 FROM ingestion_items
-                WHERE status = 'RUNNING' AND heartbeat_at < now() - CAST(:stale AS interval)
-                ORDER BY heartbeat_at LIMIT 1 FOR UPDATE SKIP LOCKED""", 1);
-    }
-
-    private String staleAfter() {
-        return properties.staleAfter().toMillis() + " milliseconds";
+                WHERE %s
+                ORDER BY heartbeat_at LIMIT 1 FOR UPDATE SKIP LOCKED""".formatted(claims.lapsed()), 1);
     }
 
     private Claim claim(String candidates, int limit) {
@@ -295,7 +268,6 @@ class IngestionWorker {
         held.add(token);
         List<Item> items = transactions.execute(tx -> {
             List<long[]> found = jdbc.sql(candidates).param("limit", limit)
-                    .param("stale", staleAfter())
                     .query((rs, n) -> new long[] { rs.getLong(1), rs.getLong(2) }).list();
             List<Long> ids = new ArrayList<>();
             long bytes = 0;
@@ -310,12 +282,12 @@ class IngestionWorker {
                 return List.<Item>of();
             }
             return jdbc.sql("""
-                    UPDATE ingestion_items i SET status = 'RUNNING', claimed_at = :now, claim_token = :token,
-                        heartbeat_at = now(), attempts = i.attempts + 1
+                    UPDATE ingestion_items i SET status = 'RUNNING', claimed_at = :now, %s, attempts = i.attempts + 1
                     FROM collections c
                     WHERE c.id = i.collection_id AND i.id = ANY(:ids)
                     RETURNING i.id, i.ingestion_id, i.collection_id, i.document_id, i.source, i.title, i.media_type,
-                              i.sha256, i.metadata::text AS metadata, i.payload, c.embedder""")
+                              i.sha256, i.metadata::text AS metadata, i.payload, c.embedder"""
+                    .formatted(claims.take()))
                     .param("now", OffsetDateTime.now(clock)).param("token", token)
                     .param("ids", ids.toArray(Long[]::new))
                     .query((rs, n) -> new Item(rs.getLong("id"), rs.getObject("ingestion_id", UUID.class),
@@ -542,13 +514,10 @@ class IngestionWorker {
      * whether it did.
      */
     private boolean finish(UUID token, Item item, String status, int chunks, boolean duplicate, String error) {
-        int updated = jdbc.sql("""
-                UPDATE ingestion_items SET status = :status, duplicate = duplicate OR :duplicate, chunks = :chunks,
-                    error = :error, payload = NULL, finished_at = :now, claim_token = NULL
-                WHERE id = :id AND claim_token = :token AND status = 'RUNNING'""")
-                .param("status", status).param("duplicate", duplicate).param("chunks", chunks).param("error", error)
-                .param("now", OffsetDateTime.now(clock)).param("id", item.id()).param("token", token).update();
-        if (updated == 0) {
+        if (!claims.finish(token, item.id(), """
+                status = :status, duplicate = duplicate OR :duplicate, chunks = :chunks, error = :error,
+                payload = NULL, finished_at = :now""", sql -> sql.param("status", status).param("duplicate", duplicate)
+                .param("chunks", chunks).param("error", error).param("now", OffsetDateTime.now(clock)))) {
             claimsLost.increment();
             log.warn("Ingestion {}: document {} was taken over by another worker; this worker's result is dropped",
                     item.ingestionId(), item.source());

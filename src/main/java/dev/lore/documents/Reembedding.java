@@ -5,6 +5,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 import jakarta.annotation.PreDestroy;
@@ -24,6 +25,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 import com.pgvector.PGvector;
 
 import dev.lore.documents.internal.Chunker;
+import dev.lore.jobs.Claims;
+import dev.lore.jobs.CoalescingWorker;
 import dev.lore.models.Embedder;
 import dev.lore.models.ModelUnavailable;
 import dev.lore.web.LoreException;
@@ -51,7 +54,8 @@ class Reembedding {
     private final DocumentsProperties properties;
     private final Clock clock;
     private final CoalescingWorker worker = new CoalescingWorker("reembedding-", this::drain);
-    private volatile UUID held;
+    private final Claims claims;
+    private volatile Set<UUID> held = Set.of();
 
     Reembedding(Collections collections, Embedder embedder, JdbcClient jdbc, NamedParameterJdbcTemplate namedJdbc,
             TransactionTemplate transactions, ApplicationEventPublisher events, DocumentsProperties properties,
@@ -64,6 +68,8 @@ class Reembedding {
         this.events = events;
         this.properties = properties;
         this.clock = clock;
+        this.claims = new Claims(jdbc, "reembeddings", "claim_token", "heartbeat_at", "status = 'RUNNING'",
+                "status = 'QUEUED', attempts = greatest(attempts - 1, 0)", properties.staleAfter());
     }
 
     /** A re-embedding job and its progress. */
@@ -154,16 +160,7 @@ class Reembedding {
 
     @Scheduled(fixedDelayString = "${lore.documents.heartbeat-interval:5s}")
     void heartbeat() {
-        UUID token = held;
-        if (token != null) {
-            try {
-                jdbc.sql("UPDATE reembeddings SET heartbeat_at = now() WHERE claim_token = :t AND status = 'RUNNING'")
-                        .param("t", token).update();
-            }
-            catch (RuntimeException e) {
-                log.warn("Could not refresh the re-embedding's heartbeat: {}", e.getMessage());
-            }
-        }
+        claims.beat(held);
     }
 
     @PreDestroy
@@ -176,7 +173,7 @@ class Reembedding {
             Optional<Claimed> job;
             while (!worker.stopping() && (job = claim()).isPresent()) {
                 Claimed claimed = job.get();
-                held = claimed.token();
+                held = Set.of(claimed.token());
                 try {
                     run(claimed);
                 }
@@ -184,11 +181,7 @@ class Reembedding {
                     // the staged vectors stay: the job waits in the queue and resumes where it stopped
                     log.warn("Re-embedding {} of collection {} waits: the embedder is unavailable ({})", claimed.id(),
                             claimed.collection(), down.getMessage());
-                    jdbc.sql("""
-                            UPDATE reembeddings SET status = 'QUEUED', claim_token = NULL, heartbeat_at = NULL,
-                                attempts = greatest(attempts - 1, 0)
-                            WHERE id = :id AND claim_token = :token AND status = 'RUNNING'""")
-                            .param("id", claimed.id()).param("token", claimed.token()).update();
+                    claims.release(claimed.token());
                     return;
                 }
                 catch (RuntimeException e) {
@@ -196,7 +189,7 @@ class Reembedding {
                     finish(claimed, "FAILED", "Re-embedding failed: " + e.getMessage());
                 }
                 finally {
-                    held = null;
+                    held = Set.of();
                 }
             }
         }
@@ -214,20 +207,17 @@ class Reembedding {
             jdbc.sql("""
                     UPDATE reembeddings SET status = 'FAILED', finished_at = now(), error = 'Stopped ' || attempts
                         || ' times before it finished (the instance running it died); giving up'
-                    WHERE status = 'RUNNING' AND heartbeat_at < now() - CAST(:stale AS interval) AND attempts >= :max""")
-                    .param("stale", properties.staleAfter().toMillis() + " milliseconds")
+                    WHERE %s AND attempts >= :max""".formatted(claims.lapsed()))
                     .param("max", properties.maxAttempts()).update();
             return jdbc.sql("""
-                    UPDATE reembeddings r SET status = 'RUNNING', claim_token = :token, heartbeat_at = now(),
-                        attempts = r.attempts + 1
+                    UPDATE reembeddings r SET status = 'RUNNING', %s, attempts = r.attempts + 1
                     FROM collections c
                     WHERE c.id = r.collection_id AND r.id = (SELECT id FROM reembeddings
-                        WHERE to_embedder = :embedder AND (status = 'QUEUED' OR (status = 'RUNNING'
-                            AND heartbeat_at < now() - CAST(:stale AS interval)))
+                        WHERE to_embedder = :embedder AND (status = 'QUEUED' OR %s)
                         ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-                    RETURNING r.id, r.collection_id, c.name, r.from_embedder""")
+                    RETURNING r.id, r.collection_id, c.name, r.from_embedder"""
+                    .formatted(claims.take(), claims.lapsed()))
                     .param("token", token).param("embedder", embedder.name())
-                    .param("stale", properties.staleAfter().toMillis() + " milliseconds")
                     .query((rs, n) -> new Claimed(rs.getObject(1, UUID.class), token, rs.getLong(2), rs.getString(3),
                             rs.getString(4)))
                     .optional();
@@ -271,11 +261,8 @@ class Reembedding {
 
     /** Stores a batch's new vectors and counts them, if this worker still holds the job. */
     private boolean stage(Claimed job, List<Row> rows) {
-        int held = jdbc.sql("""
-                UPDATE reembeddings SET chunks_done = chunks_done + :n, heartbeat_at = now()
-                WHERE id = :id AND claim_token = :token AND status = 'RUNNING'""")
-                .param("n", rows.size()).param("id", job.id()).param("token", job.token()).update();
-        if (held == 0) {
+        if (!claims.write(job.token(), job.id(), "chunks_done = chunks_done + :n",
+                sql -> sql.param("n", rows.size()))) {
             return false;
         }
         if (rows.isEmpty()) {
@@ -347,10 +334,7 @@ class Reembedding {
 
     /** Ends a job, fenced on its claim. */
     private boolean finish(Claimed job, String status, String error) {
-        return jdbc.sql("""
-                UPDATE reembeddings SET status = :status, error = :error, finished_at = :now, claim_token = NULL
-                WHERE id = :id AND claim_token = :token AND status = 'RUNNING'""")
-                .param("status", status).param("error", error).param("now", OffsetDateTime.now(clock))
-                .param("id", job.id()).param("token", job.token()).update() == 1;
+        return claims.finish(job.token(), job.id(), "status = :status, error = :error, finished_at = :now",
+                sql -> sql.param("status", status).param("error", error).param("now", OffsetDateTime.now(clock)));
     }
 }

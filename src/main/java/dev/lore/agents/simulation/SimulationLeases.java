@@ -12,12 +12,14 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
+import dev.lore.jobs.Claims;
+
 /**
  * Who steps a simulation: one stepper at a time, a scheduled tick or a request, holds a lease on the simulation's
- * row (a random token, this instance's name, a heartbeat in database time so instances' clocks need not agree).
- * A lease whose heartbeat is older than {@code stale-after} belonged to an instance that died: the next stepper
- * takes it over and resumes the unfinished step. Every write of a step is fenced on the token, so a stepper that
- * only seemed dead (a long pause) cannot commit after its lease was taken.
+ * row, a {@link Claims claim} with this instance's name beside it. A lease whose heartbeat is older than
+ * {@code stale-after} belonged to an instance that died: the next stepper takes it over and resumes the unfinished
+ * step. Every write of a step is fenced on the lease, so a stepper that only seemed dead (a long pause) cannot commit
+ * after its lease was taken.
  */
 @Component
 class SimulationLeases {
@@ -41,13 +43,14 @@ class SimulationLeases {
     }
 
     private final JdbcClient jdbc;
-    private final SimulationProperties properties;
+    private final Claims claims;
     private final String instance;
     private final Map<UUID, Lease> held = new ConcurrentHashMap<>();
 
     SimulationLeases(JdbcClient jdbc, SimulationProperties properties) {
         this.jdbc = jdbc;
-        this.properties = properties;
+        this.claims = new Claims(jdbc, "simulations", "stepping_token", "stepping_heartbeat",
+                "stepping_token IS NOT NULL", "stepping_by = NULL, stepping_since = NULL", properties.staleAfter());
         this.instance = properties.instanceName();
     }
 
@@ -55,16 +58,17 @@ class SimulationLeases {
         return instance;
     }
 
+    String lapsed() {
+        return claims.lapsed();
+    }
+
     /** The lease when the simulation is free (or its stepper stopped sending heartbeats), else empty. */
     Optional<Lease> acquire(UUID simulationId) {
         UUID token = UUID.randomUUID();
         int taken = jdbc.sql("""
-                UPDATE simulations SET stepping_token = :token, stepping_by = :instance,
-                                       stepping_since = clock_timestamp(), stepping_heartbeat = clock_timestamp()
-                WHERE id = :id AND (stepping_token IS NULL
-                                    OR stepping_heartbeat < clock_timestamp() - CAST(:stale AS interval))""")
-                .param("token", token).param("instance", instance).param("id", simulationId)
-                .param("stale", properties.staleAfter().toMillis() + " milliseconds").update();
+                UPDATE simulations SET %s, stepping_by = :instance, stepping_since = clock_timestamp()
+                WHERE id = :id AND (stepping_token IS NULL OR %s)""".formatted(claims.take(), claims.lapsed()))
+                .param("token", token).param("instance", instance).param("id", simulationId).update();
         if (taken == 0) {
             return Optional.empty();
         }
@@ -78,28 +82,16 @@ class SimulationLeases {
      * the transaction ends, so no takeover can slip between this check and the commit.
      */
     void fence(Lease lease) {
-        if (!touch(lease)) {
+        if (!claims.write(lease.token(), lease.simulationId(), "", sql -> sql)) {
             lease.lost().set(true);
             throw new LeaseLost(lease.simulationId());
         }
     }
 
-    /** Refreshes the lease's heartbeat; {@code false} when it is no longer this stepper's. */
-    private boolean touch(Lease lease) {
-        return jdbc.sql("""
-                UPDATE simulations SET stepping_heartbeat = clock_timestamp()
-                WHERE id = :id AND stepping_token = :token""")
-                .param("id", lease.simulationId()).param("token", lease.token()).update() == 1;
-    }
-
     void release(Lease lease) {
         held.remove(lease.token());
         try {
-            jdbc.sql("""
-                    UPDATE simulations SET stepping_token = NULL, stepping_by = NULL, stepping_since = NULL,
-                                           stepping_heartbeat = NULL
-                    WHERE id = :id AND stepping_token = :token""")
-                    .param("id", lease.simulationId()).param("token", lease.token()).update();
+            claims.release(lease.token());
         }
         catch (RuntimeException e) {
             // the lease lapses by itself once its heartbeat is stale; the step, if unfinished, is resumed then
@@ -109,18 +101,12 @@ class SimulationLeases {
 
     @Scheduled(fixedDelayString = "${lore.agents.simulation.heartbeat:2s}")
     void heartbeat() {
-        for (Lease lease : held.values()) {
-            try {
-                if (!touch(lease) && held.containsKey(lease.token())) {
-                    log.warn("Simulation {} was taken over by another instance; this one stops stepping it",
-                            lease.simulationId());
-                    lease.lost().set(true);
-                    held.remove(lease.token());
-                }
-            }
-            catch (RuntimeException e) {
-                log.warn("Could not refresh the heartbeat of simulation {}: {}", lease.simulationId(),
-                        e.getMessage());
+        for (UUID token : claims.beat(held.keySet())) {
+            Lease lease = held.remove(token);
+            if (lease != null) {
+                log.warn("Simulation {} was taken over by another instance; this one stops stepping it",
+                        lease.simulationId());
+                lease.lost().set(true);
             }
         }
     }

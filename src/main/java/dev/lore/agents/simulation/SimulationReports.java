@@ -49,18 +49,18 @@ class SimulationReports {
     };
 
     private final JdbcClient jdbc;
-    private final SimulationProperties properties;
+    private final SimulationLeases leases;
     private final JsonMapper json;
 
-    SimulationReports(JdbcClient jdbc, SimulationProperties properties, JsonMapper json) {
+    SimulationReports(JdbcClient jdbc, SimulationLeases leases, JsonMapper json) {
         this.jdbc = jdbc;
-        this.properties = properties;
+        this.leases = leases;
         this.json = json;
     }
 
     Operations operations(UUID simulationId) {
         return jdbc.sql("""
-                SELECT s.*, s.stepping_heartbeat < clock_timestamp() - CAST(:stale AS interval) AS stale,
+                SELECT s.*, %s AS stale,
                        (SELECT u.step FROM simulation_steps u
                         WHERE u.simulation_id = s.id AND u.finished_at IS NULL) AS unfinished,
                        (SELECT jsonb_array_length(u.world) FROM simulation_steps u
@@ -68,8 +68,7 @@ class SimulationReports {
                        (SELECT count(*) FROM simulation_step_agents a JOIN simulation_steps u
                           ON u.simulation_id = a.simulation_id AND u.step = a.step
                         WHERE u.simulation_id = s.id AND u.finished_at IS NULL) AS agents_done
-                FROM simulations s WHERE s.id = :id""")
-                .param("stale", properties.staleAfter().toMillis() + " milliseconds").param("id", simulationId)
+                FROM simulations s WHERE s.id = :id""".formatted(leases.lapsed())).param("id", simulationId)
                 .query((rs, row) -> {
                     Stepping stepping = null;
                     long unfinished = rs.getLong("unfinished");

@@ -9,10 +9,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.annotation.PreDestroy;
 
@@ -20,13 +16,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.annotation.Scheduled;
-import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
 import org.springframework.security.core.context.SecurityContext;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.stereotype.Component;
 
 import dev.lore.documents.CollectionRef;
+import dev.lore.jobs.Claims;
+import dev.lore.jobs.CoalescingWorker;
 import dev.lore.retrieval.RerankMode;
 import dev.lore.retrieval.SearchMode;
 import dev.lore.retrieval.hyde.HydeQueryEmbedder;
@@ -85,10 +82,8 @@ class EvaluationJobs {
     private final HydeQueryEmbedder hyde;
     private final EvaluationProperties properties;
     // one job at a time per instance: a job searches one question after another, beside the interactive load
-    private final ExecutorService worker = Executors.newSingleThreadExecutor(
-            new CustomizableThreadFactory("evaluation-"));
-    private final AtomicBoolean pending = new AtomicBoolean();
-    private volatile boolean stopping;
+    private final CoalescingWorker worker = new CoalescingWorker("evaluation-", this::runPending);
+    private final Claims claims;
 
     EvaluationJobs(JdbcClient jdbc, JsonMapper json, Clock clock, Evaluator evaluator, HydeQueryEmbedder hyde,
             EvaluationProperties properties) {
@@ -98,6 +93,8 @@ class EvaluationJobs {
         this.evaluator = evaluator;
         this.hyde = hyde;
         this.properties = properties;
+        this.claims = new Claims(jdbc, "evaluation_jobs", "claim", "heartbeat_at",
+                "status = 'RUNNING'", "status = 'QUEUED'", properties.staleAfter());
     }
 
     UUID submit(CollectionRef collection, String keyId, List<LabelledQuestion> questions,
@@ -139,12 +136,7 @@ class EvaluationJobs {
     /** Schedules one pass over the queued jobs unless one is waiting to start; also finds other instances' work. */
     @Scheduled(fixedDelayString = "${lore.retrieval.evaluation.poll-interval:2s}")
     void wake() {
-        if (!stopping && pending.compareAndSet(false, true)) {
-            worker.execute(() -> {
-                pending.set(false);
-                runPending();
-            });
-        }
+        worker.wake();
     }
 
     /** Runs queued jobs, and jobs whose owner stopped beating, until none is left. */
@@ -152,7 +144,7 @@ class EvaluationJobs {
         try {
             giveUpOnExhausted();
             Optional<Claimed> claimed;
-            while (!stopping && (claimed = claim()).isPresent()) {
+            while (!worker.stopping() && (claimed = claim()).isPresent()) {
                 run(claimed.get());
             }
         }
@@ -163,26 +155,20 @@ class EvaluationJobs {
 
     @PreDestroy
     void stop() throws InterruptedException {
-        stopping = true;
-        worker.shutdown();
-        if (!worker.awaitTermination(30, TimeUnit.SECONDS)) {
-            worker.shutdownNow();
-        }
+        worker.stop();
     }
 
     private Optional<Claimed> claim() {
-        OffsetDateTime now = now();
         return jdbc.sql("""
-                UPDATE evaluation_jobs j SET status = 'RUNNING', claim = :claim, heartbeat_at = :now,
-                    attempts = j.attempts + 1, started_at = coalesce(j.started_at, :now)
+                UPDATE evaluation_jobs j SET status = 'RUNNING', %s, attempts = j.attempts + 1,
+                    started_at = coalesce(j.started_at, :now)
                 FROM collections c
                 WHERE c.id = j.collection_id AND j.id = (
-                    SELECT id FROM evaluation_jobs
-                    WHERE status = 'QUEUED' OR (status = 'RUNNING' AND heartbeat_at < :stale AND attempts < :attempts)
+                    SELECT id FROM evaluation_jobs WHERE status = 'QUEUED' OR (%s AND attempts < :attempts)
                     ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-                RETURNING j.id, c.name, j.key_id, j.request::text AS request, j.claim, j.rows::text AS rows""")
-                .param("claim", UUID.randomUUID()).param("now", now)
-                .param("stale", now.minus(properties.staleAfter())).param("attempts", properties.maxAttempts())
+                RETURNING j.id, c.name, j.key_id, j.request::text AS request, j.claim, j.rows::text AS rows"""
+                .formatted(claims.take(), claims.lapsed()))
+                .param("token", UUID.randomUUID()).param("now", now()).param("attempts", properties.maxAttempts())
                 .query((rs, n) -> new Claimed(rs.getObject("id", UUID.class), rs.getString("name"),
                         rs.getString("key_id"), json.readValue(rs.getString("request"), Request.class),
                         rs.getObject("claim", UUID.class), json.readValue(rs.getString("rows"), ROWS)))
@@ -190,13 +176,11 @@ class EvaluationJobs {
     }
 
     private void giveUpOnExhausted() {
-        OffsetDateTime now = now();
         jdbc.sql("""
                 UPDATE evaluation_jobs SET status = 'FAILED', claim = NULL, finished_at = :now,
                     error = 'The evaluation was started ' || attempts || ' times and never finished'
-                WHERE status = 'RUNNING' AND heartbeat_at < :stale AND attempts >= :attempts""")
-                .param("now", now).param("stale", now.minus(properties.staleAfter()))
-                .param("attempts", properties.maxAttempts()).update();
+                WHERE %s AND attempts >= :attempts""".formatted(claims.lapsed()))
+                .param("now", now()).param("attempts", properties.maxAttempts()).update();
     }
 
     private void run(Claimed job) {
@@ -211,7 +195,7 @@ class EvaluationJobs {
                 Instant[] lastBeat = { clock.instant() };
                 EvaluationReport.Row row = evaluator.evaluate(job.collection(), questions,
                         configuration(configurations.get(c)), searched -> {
-                            if (stopping) {
+                            if (worker.stopping()) {
                                 throw new ClaimLost();
                             }
                             if (clock.instant().isAfter(lastBeat[0].plusSeconds(1))) {
@@ -220,22 +204,18 @@ class EvaluationJobs {
                             }
                         });
                 rows.add(row);
-                fenced(job, jdbc.sql("""
-                        UPDATE evaluation_jobs SET rows = CAST(:rows AS jsonb), searches_done = :done,
-                            heartbeat_at = :now
-                        WHERE id = :id AND claim = :claim""")
-                        .param("rows", json.writeValueAsString(rows)).param("done", (c + 1) * questions.size()));
+                int done = (c + 1) * questions.size();
+                held(claims.write(job.claim(), job.id(), "rows = CAST(:rows AS jsonb), searches_done = :done",
+                        sql -> sql.param("rows", json.writeValueAsString(rows)).param("done", done)));
             }
-            fenced(job, jdbc.sql("""
-                    UPDATE evaluation_jobs SET status = 'DONE', claim = NULL, finished_at = :now
-                    WHERE id = :id AND claim = :claim"""));
+            held(claims.finish(job.claim(), job.id(), "status = 'DONE', finished_at = :now",
+                    sql -> sql.param("now", now())));
             log.info("Evaluation job {} on '{}' done", job.id(), job.collection());
         }
         catch (ClaimLost e) {
-            if (stopping) {
+            if (worker.stopping()) {
                 // handed back for another instance (or this one after a restart) to go on with
-                jdbc.sql("UPDATE evaluation_jobs SET status = 'QUEUED', claim = NULL WHERE id = :id AND claim = :claim")
-                        .param("id", job.id()).param("claim", job.claim()).update();
+                claims.release(job.claim());
             }
             else {
                 log.info("Evaluation job {} was taken over by another instance", job.id());
@@ -270,22 +250,18 @@ class EvaluationJobs {
     }
 
     private void beat(Claimed job, int done) {
-        fenced(job, jdbc.sql("""
-                UPDATE evaluation_jobs SET searches_done = :done, heartbeat_at = :now
-                WHERE id = :id AND claim = :claim""").param("done", done));
+        held(claims.write(job.claim(), job.id(), "searches_done = :done", sql -> sql.param("done", done)));
     }
 
     private void fail(Claimed job, String reason) {
         log.warn("Evaluation job {} FAILED: {}", job.id(), reason);
-        jdbc.sql("""
-                UPDATE evaluation_jobs SET status = 'FAILED', error = :error, claim = NULL, finished_at = :now
-                WHERE id = :id AND claim = :claim""")
-                .param("error", reason).param("now", now()).param("id", job.id()).param("claim", job.claim())
-                .update();
+        claims.finish(job.claim(), job.id(), "status = 'FAILED', error = :error, finished_at = :now",
+                sql -> sql.param("error", reason).param("now", now()));
     }
 
-    private void fenced(Claimed job, JdbcClient.StatementSpec statement) {
-        if (statement.param("now", now()).param("id", job.id()).param("claim", job.claim()).update() == 0) {
+    /** Goes on after a fenced write only if it found the claim still this instance's. */
+    private static void held(boolean written) {
+        if (!written) {
             throw new ClaimLost();
         }
     }

@@ -1,4 +1,4 @@
-package dev.lore.documents;
+package dev.lore.jobs;
 
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -11,18 +11,18 @@ import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
  * One background thread that runs a task when woken. Wakes that arrive while a run is still waiting to start merge
  * into it, so a burst of events (uploads, polls) costs one run, and a wake during a run schedules exactly one more.
  */
-final class CoalescingWorker {
+public final class CoalescingWorker {
 
     private final ExecutorService executor;
     private final AtomicBoolean pending = new AtomicBoolean();
     private final Runnable task;
 
-    CoalescingWorker(String threadNamePrefix, Runnable task) {
+    public CoalescingWorker(String threadNamePrefix, Runnable task) {
         this.executor = Executors.newSingleThreadExecutor(new CustomizableThreadFactory(threadNamePrefix));
         this.task = task;
     }
 
-    void wake() {
+    public void wake() {
         if (pending.compareAndSet(false, true) && !executor.isShutdown()) {
             executor.execute(() -> {
                 pending.set(false);
@@ -31,17 +31,17 @@ final class CoalescingWorker {
         }
     }
 
-    boolean stopping() {
+    public boolean stopping() {
         return executor.isShutdown();
     }
 
     /** Lets a running task finish for up to 30 seconds, then interrupts it. */
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         stop(executor);
     }
 
     /** Shuts an executor down, letting its running task finish for up to 30 seconds before interrupting it. */
-    static void stop(ExecutorService executor) throws InterruptedException {
+    public static void stop(ExecutorService executor) throws InterruptedException {
         executor.shutdown();
         if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
             executor.shutdownNow();
