@@ -125,7 +125,8 @@ class AgentController {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record AgentView(UUID id, UUID simulationId, String name, String traits, String location, JsonNode plan,
-            long memories, double importanceSinceReflection, LocalDateTime clock) {
+            long memories, double importanceSinceReflection, LocalDateTime clock,
+            MemoryStream.StreamEmbedder embedder) {
     }
 
     @GetMapping("/{id}")
@@ -134,7 +135,7 @@ class AgentController {
         Agent agent = found.agent();
         return new AgentView(agent.id(), agent.simulationId(), agent.name(), agent.traits(), agent.location(),
                 found.plan() == null ? null : json.readTree(found.plan()), memories.count(agent.id()),
-                memories.importanceSinceReflection(agent.id()), found.clock());
+                memories.importanceSinceReflection(agent.id()), found.clock(), memories.embedder(agent.id()));
     }
 
     /**

@@ -183,9 +183,6 @@ class SimulationController {
             String seed = AgentsAccess.text("memories[" + i + "]", seeds.get(i), AgentsAccess.MAX_TEXT, true);
             seeded.add(NewMemory.of(MemoryKind.OBSERVATION, seed, simulation.clock()));
         }
-        if (!seeded.isEmpty()) {
-            memories.requireStorableDimension();
-        }
         Agent agent = agents.create(simulation.id(), name, traits, location);
         ModelUse use = new ModelUse();
         if (!seeded.isEmpty()) {
