@@ -326,8 +326,10 @@ public class MemoryStream {
             throw LoreException.conflict("embedder-mismatch", "Embedder mismatch", "Agent '" + stream.agent()
                     + "' has " + stream.memories() + " memories embedded with " + stream.described()
                     + ", but this instance runs " + embedder.name() + " (" + embedder.dimension() + " dimensions),"
-                    + " and vectors of two models are never compared: run the agent on an instance whose"
-                    + " lore.models.embedder is " + (stream.embedder() == null ? "that model" : stream.embedder()));
+                    + " and vectors of two models are never compared: move its memories to " + embedder.name()
+                    + " with POST /api/v1/agents/" + stream.id() + "/reembed (every agent of its simulation: POST"
+                    + " /api/v1/simulations/" + stream.simulation() + "/reembed), or run the agent on an instance"
+                    + " whose lore.models.embedder is " + (stream.embedder() == null ? "that model" : stream.embedder()));
         }
     }
 

@@ -31,8 +31,9 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * Agents on a remote embedder of 1536 dimensions (an honest fake of OpenAI's wire format): memories are stored and
- * ranked by their own model's vectors, the vector pool walks the index of their dimension, and a stream made by
- * another embedder, of another size or only another name, is never compared with this one's vectors.
+ * ranked by their own model's vectors, the vector pool walks the index of their dimension, a stream made by another
+ * embedder, of another size or only another name, is never compared with this one's vectors, and re-embedding moves
+ * it to this one (resuming what an earlier try staged, dropping what was staged for another model).
  */
 class MemoryDimensionApiTests extends IntegrationTest {
 
@@ -219,6 +220,114 @@ class MemoryDimensionApiTests extends IntegrationTest {
                 "at", "2026-02-13T08:00:00", "importance", 3));
         assertThat(add.status()).as(add.raw()).isEqualTo(409);
         assertThat(add.body().path("detail").asString()).contains("an unrecorded embedder (384 dimensions)");
+    }
+
+    @Test
+    void reembeddingMovesAStreamOfAnotherSizeToThisModelAndItRanksByItsVectors() {
+        String simulation = simulation("moved", Map.of("recency", 0, "importance", 0, "relevance", 1));
+        String agent = agent(simulation, "Gus");
+        String other = agent(simulation, "Hana");
+        UUID id = UUID.fromString(agent);
+        for (String text : TEXTS) {
+            insertSmall(id, text);
+        }
+        insertSmall(UUID.fromString(other), TEXTS.get(0));
+        Api.Response refused = admin().get("/api/v1/agents/" + agent + "/memories?query=party");
+        assertThat(refused.status()).isEqualTo(409);
+        assertThat(refused.body().path("detail").asString()).contains("POST /api/v1/agents/" + agent + "/reembed",
+                "POST /api/v1/simulations/" + simulation + "/reembed");
+
+        SERVER.forget();
+        Api.Response moved = admin().post("/api/v1/agents/" + agent + "/reembed", Map.of());
+        assertThat(moved.status()).as(moved.raw()).isEqualTo(200);
+        assertThat(moved.body().path("from").path("name").asString()).isEqualTo("all-minilm-l6-v2-q");
+        assertThat(moved.body().path("from").path("dimension").asInt()).isEqualTo(384);
+        assertThat(moved.body().path("to").path("name").asString()).isEqualTo(EMBEDDER);
+        assertThat(moved.body().path("to").path("dimension").asInt()).isEqualTo(DIMENSION);
+        assertThat(moved.body().path("memories").asLong()).isEqualTo(TEXTS.size());
+        assertThat(SERVER.inputs().stream().flatMap(List::stream).toList())
+                .containsExactlyInAnyOrderElementsOf(TEXTS);
+        assertThat(jdbc.sql("SELECT DISTINCT vector_dims(embedding) FROM memories WHERE agent_id = :a")
+                .param("a", id).query(Integer.class).list()).containsExactly(DIMENSION);
+        assertThat(admin().get("/api/v1/agents/" + agent).body().path("embedder").path("name").asString())
+                .isEqualTo(EMBEDDER);
+
+        String query = "who brings pastries to the Valentine party at Hobbs Cafe, and does Klaus play chess";
+        JsonNode ranked = admin().get("/api/v1/agents/" + agent + "/memories?k=5&at=2026-02-13T12:00:00&query="
+                + URLEncoder.encode(query, StandardCharsets.UTF_8)).body();
+        List<Map.Entry<String, Double>> expected = byCosine(query);
+        for (int i = 0; i < expected.size(); i++) {
+            assertThat(ranked.get(i).path("text").asString()).as("rank " + i).isEqualTo(expected.get(i).getKey());
+            assertThat(ranked.get(i).path("scores").path("raw").path("cosine").asDouble())
+                    .isCloseTo(expected.get(i).getValue(), offset(1e-4));
+        }
+
+        // again: nothing left to move; the simulation's other agent moves with the simulation
+        assertThat(admin().post("/api/v1/agents/" + agent + "/reembed", Map.of()).body().path("memories").asLong())
+                .isZero();
+        JsonNode all = admin().post("/api/v1/simulations/" + simulation + "/reembed", Map.of()).body();
+        assertThat(all.path("agents")).hasSize(2);
+        assertThat(admin().get("/api/v1/agents/" + other + "/memories?query=bread").status()).isEqualTo(200);
+    }
+
+    @Test
+    void reembeddingASameSizeStreamResumesWhatWasStagedAndDropsWhatWasStagedForAnotherModel() {
+        String agent = agent(simulation("resumed", null), "Ines");
+        UUID id = UUID.fromString(agent);
+        for (String text : TEXTS) {
+            remember(agent, text);
+        }
+        // the stream as another model of the same size left it, vectors that are not this model's
+        jdbc.sql("UPDATE agents SET embedder = 'openai:another-model' WHERE id = :a").param("a", id).update();
+        jdbc.sql("UPDATE memories SET embedding = :v WHERE agent_id = :a")
+                .param("v", new PGvector(SERVER.vector("unrelated words entirely", DIMENSION))).param("a", id).update();
+        // a move to this model that staged all but one memory before it was cut short
+        jdbc.sql("UPDATE agents SET staged_embedder = :e, staged_dimension = :d WHERE id = :a")
+                .param("e", EMBEDDER).param("d", DIMENSION).param("a", id).update();
+        for (String text : TEXTS.subList(1, TEXTS.size())) {
+            jdbc.sql("UPDATE memories SET staged_embedding = :v WHERE agent_id = :a AND text = :t")
+                    .param("v", new PGvector(SERVER.vector(text, DIMENSION))).param("a", id).param("t", text).update();
+        }
+
+        SERVER.forget();
+        Api.Response moved = admin().post("/api/v1/agents/" + agent + "/reembed", Map.of());
+        assertThat(moved.status()).as(moved.raw()).isEqualTo(200);
+        assertThat(moved.body().path("memories").asLong()).isEqualTo(TEXTS.size());
+        assertThat(SERVER.inputs()).as("only the memory left unstaged").containsExactly(List.of(TEXTS.get(0)));
+        assertThat(cosinesWithOwnText(id)).allSatisfy(c -> assertThat(c).isCloseTo(1.0, offset(1e-6)));
+
+        // vectors staged for yet another model are dropped, not swapped in
+        jdbc.sql("UPDATE agents SET embedder = 'openai:another-model', staged_embedder = 'openai:third-model',"
+                + " staged_dimension = :d WHERE id = :a").param("d", DIMENSION).param("a", id).update();
+        jdbc.sql("UPDATE memories SET staged_embedding = :v WHERE agent_id = :a")
+                .param("v", new PGvector(SERVER.vector("unrelated words entirely", DIMENSION))).param("a", id).update();
+        SERVER.forget();
+        assertThat(admin().post("/api/v1/agents/" + agent + "/reembed", Map.of()).status()).isEqualTo(200);
+        assertThat(SERVER.inputs().stream().mapToInt(List::size).sum()).isEqualTo(TEXTS.size());
+        assertThat(cosinesWithOwnText(id)).allSatisfy(c -> assertThat(c).isCloseTo(1.0, offset(1e-6)));
+    }
+
+    /** Each memory's cosine with the fake model's vector of its own text: 1 when this model made it. */
+    private List<Double> cosinesWithOwnText(UUID agent) {
+        return jdbc.sql("SELECT text, embedding::text AS v FROM memories WHERE agent_id = :a").param("a", agent)
+                .query((rs, row) -> cosine(SERVER.vector(rs.getString("text"), DIMENSION),
+                        new PGvector(rs.getString("v")).toArray()))
+                .list();
+    }
+
+    /** A memory as an instance on the in-process 384-dimension model stores it. */
+    private void insertSmall(UUID agent, String text) {
+        float[] small = new float[384];
+        small[Math.floorMod(text.hashCode(), 384)] = 1;
+        jdbc.sql("""
+                UPDATE agents SET embedder = 'all-minilm-l6-v2-q', dimension = 384, memory_count = memory_count + 1
+                WHERE id = :a""").param("a", agent).update();
+        jdbc.sql("""
+                INSERT INTO memories (id, agent_id, kind, text, embedding, created_at, last_accessed_at, importance,
+                                      importance_from, stored_at)
+                VALUES (:m, :a, 'observation', :t, :v, '2026-02-13T08:00', '2026-02-13T08:00', 5, 'given', now())""")
+                .param("m", UUID.randomUUID()).param("a", agent).param("t", text).param("v", new PGvector(small))
+                .update();
     }
 
     /** The texts by cosine with the query, computed here from the fake model's own vectors. */
