@@ -14,7 +14,7 @@ ALTER TABLE agents
 ALTER TABLE agents ALTER COLUMN dimension DROP DEFAULT;
 
 -- HNSW needs a dimension: the index on vector(384) cannot survive the change of type.
-DROP INDEX memories_embedding_idx;
+DROP INDEX IF EXISTS memories_embedding_idx;
 
 -- dropping the type modifier keeps the stored bytes: no rewrite of the table
 ALTER TABLE memories ALTER COLUMN embedding TYPE vector;
