@@ -22,6 +22,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.lore.agents.conversation.Conversations;
 import dev.lore.agents.conversation.Interviewer;
 import dev.lore.agents.memory.MemoryKind;
+import dev.lore.agents.memory.MemoryReembedding;
 import dev.lore.agents.memory.MemoryStream;
 import dev.lore.agents.memory.NewMemory;
 import dev.lore.agents.memory.ScoredMemory;
@@ -53,9 +54,12 @@ class AgentController {
     private final Conversations conversations;
     private final Agents agents;
     private final AgentsProperties properties;
+    private final MemoryReembedding reembedding;
 
     AgentController(AgentsAccess access, MemoryStream memories, JsonMapper json, Reflector reflector, Planner planner,
-            Interviewer interviewer, Conversations conversations, Agents agents, AgentsProperties properties) {
+            Interviewer interviewer, Conversations conversations, Agents agents, AgentsProperties properties,
+            MemoryReembedding reembedding) {
+        this.reembedding = reembedding;
         this.access = access;
         this.memories = memories;
         this.json = json;
@@ -125,7 +129,8 @@ class AgentController {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record AgentView(UUID id, UUID simulationId, String name, String traits, String location, JsonNode plan,
-            long memories, double importanceSinceReflection, LocalDateTime clock) {
+            long memories, double importanceSinceReflection, LocalDateTime clock,
+            MemoryStream.StreamEmbedder embedder) {
     }
 
     @GetMapping("/{id}")
@@ -134,7 +139,7 @@ class AgentController {
         Agent agent = found.agent();
         return new AgentView(agent.id(), agent.simulationId(), agent.name(), agent.traits(), agent.location(),
                 found.plan() == null ? null : json.readTree(found.plan()), memories.count(agent.id()),
-                memories.importanceSinceReflection(agent.id()), found.clock());
+                memories.importanceSinceReflection(agent.id()), found.clock(), memories.embedder(agent.id()));
     }
 
     /**
@@ -190,6 +195,15 @@ class AgentController {
      * Reflects now: the answer is the contract's array of reflections; the model usage travels in the
      * {@code Lore-Usage} header since an array has no room for it.
      */
+    /**
+     * Moves the agent's memories to this instance's embedder (a remedy for 409 {@code embedder-mismatch}); an agent
+     * already on it answers at once. A request cut short leaves its progress, and the next one resumes.
+     */
+    @PostMapping("/{id}/reembed")
+    MemoryReembedding.Moved reembed(@PathVariable String id) {
+        return reembedding.reembed(access.agent(id).agent().id());
+    }
+
     @PostMapping("/{id}/reflect")
     ResponseEntity<List<ReflectionView>> reflect(@PathVariable String id, @RequestBody(required = false) AtBody body) {
         Agents.Found found = access.agent(id);

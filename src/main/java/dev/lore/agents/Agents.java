@@ -13,6 +13,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 import dev.lore.agents.memory.Weights;
+import dev.lore.models.Embedder;
 import dev.lore.web.LoreException;
 
 /** Agents of a simulation, each seen together with its simulation's clock and score weights. */
@@ -25,20 +26,24 @@ public class Agents {
 
     private final JdbcClient jdbc;
     private final Clock clock;
+    private final Embedder embedder;
 
-    Agents(JdbcClient jdbc, Clock clock) {
+    Agents(JdbcClient jdbc, Clock clock, Embedder embedder) {
         this.jdbc = jdbc;
         this.clock = clock;
+        this.embedder = embedder;
     }
 
+    /** A new agent, recording this instance's embedder as the one that makes its memories. */
     public Agent create(UUID simulationId, String name, String traits, String location) {
         UUID id = UUID.randomUUID();
         try {
             jdbc.sql("""
-                    INSERT INTO agents (id, simulation_id, name, traits, location, created_at)
-                    VALUES (:id, :simulation, :name, :traits, :location, :now)""")
+                    INSERT INTO agents (id, simulation_id, name, traits, location, embedder, dimension, created_at)
+                    VALUES (:id, :simulation, :name, :traits, :location, :embedder, :dimension, :now)""")
                     .param("id", id).param("simulation", simulationId).param("name", name).param("traits", traits)
-                    .param("location", location).param("now", Timestamp.from(clock.instant())).update();
+                    .param("location", location).param("embedder", embedder.name())
+                    .param("dimension", embedder.dimension()).param("now", Timestamp.from(clock.instant())).update();
         }
         catch (DuplicateKeyException e) {
             throw LoreException.conflict("agent-exists", "Agent exists",

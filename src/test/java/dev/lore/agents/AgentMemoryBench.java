@@ -28,6 +28,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import com.pgvector.PGvector;
 
+import dev.lore.agents.memory.MemoryIndexes;
 import dev.lore.agents.memory.MemoryStream;
 import dev.lore.agents.memory.ScoredMemory;
 import dev.lore.agents.memory.Weights;
@@ -99,8 +100,8 @@ class AgentMemoryBench extends IntegrationTest {
         results.put("loadSeconds", (System.nanoTime() - t0) / 1e9);
         t0 = System.nanoTime();
         template.execute("SET maintenance_work_mem = '512MB'");
-        template.execute("CREATE INDEX memories_embedding_idx ON memories USING hnsw (embedding vector_cosine_ops) "
-                + "WITH (m = 16, ef_construction = 64)");
+        template.execute("CREATE INDEX " + MemoryIndexes.indexName(embedder.dimension()) + " "
+                + MemoryIndexes.definition(embedder.dimension()));
         template.execute("VACUUM ANALYZE memories");
         results.put("indexBuildSeconds", (System.nanoTime() - t0) / 1e9);
 
@@ -179,7 +180,7 @@ class AgentMemoryBench extends IntegrationTest {
     }
 
     private void load(UUID agent, List<String> sentences, List<float[]> vocabulary) {
-        template.execute("DROP INDEX IF EXISTS memories_embedding_idx");
+        template.execute("DROP INDEX IF EXISTS " + MemoryIndexes.indexName(embedder.dimension()));
         Random random = new Random(42);
         LocalDateTime end = START.plusMinutes(90L * MEMORIES / 60);
         Timestamp now = Timestamp.from(java.time.Instant.now());

@@ -3,10 +3,15 @@ package dev.lore.documents;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.data.Offset.offset;
 
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+
+import javax.sql.DataSource;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -29,6 +34,9 @@ class ReembeddingApiTests extends IntegrationTest {
 
     @Autowired
     Embedder embedder;
+
+    @Autowired
+    DataSource dataSource;
 
     @Test
     void aCollectionFromAnotherModelIsRefusedUntilReembeddedThenSearchesWithTheNewVectors() {
@@ -105,7 +113,7 @@ class ReembeddingApiTests extends IntegrationTest {
     }
 
     @Test
-    void aCollectionFromAModelOfAnotherSizeIsReembeddedAtThisModelsSize() {
+    void aCollectionFromAModelOfAnotherSizeIsReembeddedAtThisModelsSize() throws SQLException {
         String name = "reembed-other-size";
         admin().post("/api/v1/collections", Map.of("name", name));
         assertThat(admin().ingest(name, Part.file("leave.md", "# Leave\n\nEmployees earn vacation days.\n"),
@@ -120,8 +128,19 @@ class ReembeddingApiTests extends IntegrationTest {
         jdbc.sql("UPDATE chunks SET embedding = :v WHERE collection_id = :c").param("v", new PGvector(small))
                 .param("c", id).update();
         jdbc.sql("DROP INDEX IF EXISTS chunks_embedding_c" + id).update();
-        jdbc.sql("CREATE INDEX chunks_embedding_c" + id + " ON chunks USING hnsw ((embedding::vector(16)) "
-                + "vector_cosine_ops) WHERE collection_id = " + id).update();
+        // concurrently: a plain build also reads the 384-dimension versions the UPDATE just replaced, and fails on
+        // their cast, while any other session's snapshot (a worker of another test context) can still see them; a
+        // concurrent one reads live rows only. Under the build lock, as VectorIndexes builds, so as not to deadlock
+        try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement()) {
+            sql.execute("SELECT pg_advisory_lock(" + VectorIndexes.LOCK + ")");
+            try {
+                sql.execute("CREATE INDEX CONCURRENTLY chunks_embedding_c" + id + " ON chunks USING hnsw"
+                        + " ((embedding::vector(16)) vector_cosine_ops) WHERE collection_id = " + id);
+            }
+            finally {
+                sql.execute("SELECT pg_advisory_unlock(" + VectorIndexes.LOCK + ")");
+            }
+        }
 
         Api.Response started = admin().post("/api/v1/collections/" + name + "/reembed", Map.of());
 

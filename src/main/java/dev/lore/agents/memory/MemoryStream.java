@@ -16,6 +16,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.pgvector.PGvector;
 
 import dev.lore.agents.AgentsProperties;
@@ -33,9 +34,6 @@ public class MemoryStream {
     /** What {@link #add} stored, and the summed importance since the agent's last reflection that it brought. */
     public record Added(List<StoredMemory> memories, double importanceSinceReflection) {
     }
-
-    /** The size of {@code memories.embedding} ({@code vector(384)}). */
-    static final int MEMORY_DIMENSION = 384;
 
     private static final String COLUMNS = """
             id, kind, text, importance, importance_from, created_at, last_accessed_at, evidence""";
@@ -71,12 +69,15 @@ public class MemoryStream {
      * importance together rank highest. A lower level must be more recent to compete, so it gives fewer:
      * {@code :recentPerLevel} x ((wRecency + wImportance x level / 10) / (wRecency + wImportance))^2, every level
      * the same when importance has no weight. The recency and importance bounds are the whole stream's, read from
-     * the indexes; the cosine bounds are the candidates' own (the least similar of all memories has no index).
+     * the indexes; the cosine bounds are the candidates' own (the least similar of all memories has no index). The
+     * vector pool names the stream's dimension ({@code %1$d}) in its filter and its ordering, exactly as
+     * {@link MemoryIndexes}' partial index of that dimension is defined, or the planner cannot use the index.
      */
     private static final String POOLED_CANDIDATES = """
             WITH pool AS (
                 (SELECT id FROM memories WHERE agent_id = :agent AND created_at <= CAST(:at AS timestamp)
-                 ORDER BY embedding <=> CAST(:query AS vector) LIMIT :vectorPool)
+                   AND vector_dims(embedding) = %1$d
+                 ORDER BY embedding::vector(%1$d) <=> CAST(:query AS vector(%1$d)) LIMIT :vectorPool)
                 UNION
                 SELECT recent.id FROM generate_series(1, 10) AS level CROSS JOIN LATERAL (
                     SELECT newest.id FROM (
@@ -100,7 +101,7 @@ public class MemoryStream {
                         WHERE agent_id = :agent AND created_at <= CAST(:at AS timestamp)) AS most_important
             ),
             candidates AS (
-                SELECT %s
+                SELECT %2$s
                 FROM memories m JOIN pool ON pool.id = m.id
             ),
             raw AS (
@@ -159,7 +160,11 @@ public class MemoryStream {
             """;
 
     static final String RETRIEVE_ALL = ALL_CANDIDATES.formatted(CANDIDATE_COLUMNS) + SCORE;
-    static final String RETRIEVE_POOLED = POOLED_CANDIDATES.formatted(CANDIDATE_COLUMNS) + SCORE;
+
+    /** Pooled retrieval for a stream of {@code dimension}-dimension vectors. */
+    static String retrievePooled(int dimension) {
+        return POOLED_CANDIDATES.formatted(dimension, CANDIDATE_COLUMNS) + SCORE;
+    }
 
     private final JdbcClient jdbc;
     private final TransactionTemplate transactions;
@@ -183,7 +188,7 @@ public class MemoryStream {
      * size allows and embedding all texts at once; reflections do not count towards the next reflection.
      */
     public Added add(UUID agentId, List<NewMemory> memories, ModelUse use) {
-        requireStorableDimension();
+        requireSameEmbedder(agentId);
         List<Integer> unrated = new ArrayList<>();
         for (int i = 0; i < memories.size(); i++) {
             if (memories.get(i).importance() == null) {
@@ -198,6 +203,7 @@ public class MemoryStream {
         }
         List<float[]> vectors = embedder.embedDocuments(memories.stream().map(NewMemory::text).toList());
         return transactions.execute(status -> {
+            takeEmbedder(agentId);
             List<StoredMemory> stored = new ArrayList<>();
             double counted = 0;
             for (int i = 0; i < memories.size(); i++) {
@@ -247,12 +253,12 @@ public class MemoryStream {
         boolean hasQuery = query != null && !query.isBlank();
         Object vector = null;
         if (hasQuery) {
-            requireStorableDimension();
+            requireSameEmbedder(agentId);
             vector = new PGvector(embedder.embedQuery(query));
         }
         boolean pooled = hasQuery && (candidates == Candidates.POOLS
                 || candidates == Candidates.AUTO && count(agentId) >= properties.exactBelow());
-        return jdbc.sql(pooled ? RETRIEVE_POOLED : RETRIEVE_ALL)
+        return jdbc.sql(pooled ? retrievePooled(embedder.dimension()) : RETRIEVE_ALL)
                 .param("agent", agentId).param("at", at).param("hasQuery", hasQuery).param("query", vector)
                 .param("vectorPool", properties.vectorPool()).param("recentPerLevel", properties.recentPerLevel())
                 .param("wRecency", weights.recency()).param("wImportance", weights.importance())
@@ -265,16 +271,79 @@ public class MemoryStream {
     }
 
     /**
-     * Memories are stored as 384-dimension vectors (the in-process embedders' size) in one table for all agents; an
-     * embedder of another size (a remote one) gets a clear refusal here instead of a database error.
+     * The embedder that makes an agent's memories, as {@code GET /api/v1/agents/{id}} shows it; {@code name} is
+     * {@code null} for an agent from before Lore recorded it, whose memories are of {@code dimension} only.
      */
-    public void requireStorableDimension() {
-        if (embedder.dimension() != MEMORY_DIMENSION) {
-            throw LoreException.conflict("embedder-mismatch", "Embedder mismatch", "Agents' memories hold "
-                    + MEMORY_DIMENSION + "-dimension vectors, but the configured embedder '" + embedder.name()
-                    + "' makes " + embedder.dimension() + "-dimension ones: run agents on an instance whose "
-                    + "lore.models.embedder has " + MEMORY_DIMENSION + " dimensions (the in-process default does)");
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record StreamEmbedder(String name, int dimension) {
+    }
+
+    /** The embedder an agent's memories were made by, as its row records it, and how many it has. */
+    private record Recorded(UUID id, UUID simulation, String agent, String embedder, int dimension, long memories) {
+
+        /**
+         * Whether vectors of {@code name} at {@code size} may join this stream and be compared with its memories: an
+         * empty stream takes any; an unrecorded embedder (an agent from before Lore kept them) any of its size.
+         */
+        boolean admits(String name, int size) {
+            return memories == 0 || dimension == size && (embedder == null || embedder.equals(name));
         }
+
+        String described() {
+            return (embedder == null ? "an unrecorded embedder" : embedder) + " (" + dimension + " dimensions)";
+        }
+    }
+
+    /**
+     * Refuses, with a 409 that names both models, to store or query an agent's memories with an embedder other than
+     * the one that made them: cosine between vectors of two models means nothing, even when their sizes agree.
+     */
+    public void requireSameEmbedder(UUID agentId) {
+        jdbc.sql("SELECT id, simulation_id, name, embedder, dimension, memory_count FROM agents WHERE id = :agent")
+                .param("agent", agentId).query(MemoryStream::recorded).optional()
+                .ifPresent(this::requireAdmits);
+    }
+
+    /**
+     * Inside the transaction that stores memories: records the instance's embedder as the agent's when its stream is
+     * empty (or its embedder unrecorded and of the same size) and refuses otherwise, holding the agent's row lock to
+     * the end of the transaction, so that two instances on different models cannot both start one stream.
+     */
+    private void takeEmbedder(UUID agentId) {
+        jdbc.sql("""
+                UPDATE agents
+                SET embedder = CASE WHEN memory_count = 0 OR embedder IS NULL AND dimension = :dimension
+                                    THEN :embedder ELSE embedder END,
+                    dimension = CASE WHEN memory_count = 0 THEN :dimension ELSE dimension END
+                WHERE id = :agent
+                RETURNING id, simulation_id, name, embedder, dimension, memory_count""")
+                .param("embedder", embedder.name()).param("dimension", embedder.dimension()).param("agent", agentId)
+                .query(MemoryStream::recorded).optional().ifPresent(this::requireAdmits);
+    }
+
+    private void requireAdmits(Recorded stream) {
+        if (!stream.admits(embedder.name(), embedder.dimension())) {
+            throw LoreException.conflict("embedder-mismatch", "Embedder mismatch", "Agent '" + stream.agent()
+                    + "' has " + stream.memories() + " memories embedded with " + stream.described()
+                    + ", but this instance runs " + embedder.name() + " (" + embedder.dimension() + " dimensions),"
+                    + " and vectors of two models are never compared: move its memories to " + embedder.name()
+                    + " with POST /api/v1/agents/" + stream.id() + "/reembed (every agent of its simulation: POST"
+                    + " /api/v1/simulations/" + stream.simulation() + "/reembed), or run the agent on an instance"
+                    + " whose lore.models.embedder is " + (stream.embedder() == null ? "that model" : stream.embedder()));
+        }
+    }
+
+    /** The embedder the agent's memories are made by, if the agent exists. */
+    public StreamEmbedder embedder(UUID agentId) {
+        return jdbc.sql("SELECT embedder, dimension FROM agents WHERE id = :agent").param("agent", agentId)
+                .query((rs, row) -> new StreamEmbedder(rs.getString("embedder"), rs.getInt("dimension")))
+                .optional().orElse(null);
+    }
+
+    private static Recorded recorded(ResultSet rs, int row) throws SQLException {
+        return new Recorded(rs.getObject("id", UUID.class), rs.getObject("simulation_id", UUID.class),
+                rs.getString("name"), rs.getString("embedder"), rs.getInt("dimension"),
+                rs.getLong("memory_count"));
     }
 
     /** The agent's {@code limit} most recent memories up to {@code at}, newest first. */

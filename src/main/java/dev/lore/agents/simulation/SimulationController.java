@@ -25,6 +25,7 @@ import dev.lore.agents.AgentsAccess;
 import dev.lore.agents.ModelUse;
 import dev.lore.agents.Simulations;
 import dev.lore.agents.memory.MemoryKind;
+import dev.lore.agents.memory.MemoryReembedding;
 import dev.lore.agents.memory.MemoryStream;
 import dev.lore.agents.memory.NewMemory;
 import dev.lore.agents.memory.Weights;
@@ -45,10 +46,12 @@ class SimulationController {
     private final SimulationReports reports;
     private final Stepper stepper;
     private final SimulationProperties properties;
+    private final MemoryReembedding reembedding;
 
     SimulationController(AgentsAccess access, Simulations simulations, Agents agents, MemoryStream memories,
             SimulationSchedules schedules, SimulationReports reports, Stepper stepper,
-            SimulationProperties properties) {
+            SimulationProperties properties, MemoryReembedding reembedding) {
+        this.reembedding = reembedding;
         this.access = access;
         this.simulations = simulations;
         this.agents = agents;
@@ -165,6 +168,21 @@ class SimulationController {
         return view(access.simulation(id));
     }
 
+    /** What re-embedding a simulation did, agent by agent. */
+    record Reembedded(List<MemoryReembedding.Moved> agents) {
+    }
+
+    /**
+     * Moves the memories of every agent of the simulation to this instance's embedder, one agent after another (see
+     * {@code POST /api/v1/agents/{id}/reembed}); agents already on it are left as they are.
+     */
+    @PostMapping("/{id}/reembed")
+    Reembedded reembed(@PathVariable String id) {
+        Simulations.Simulation simulation = access.simulation(id);
+        return new Reembedded(agents.inSimulation(simulation.id()).stream()
+                .map(agent -> reembedding.reembed(agent.id())).toList());
+    }
+
     /** An agent with its seed memories, stored as observations at the simulation's clock and rated in one call. */
     @PostMapping("/{id}/agents")
     @ResponseStatus(HttpStatus.CREATED)
@@ -182,9 +200,6 @@ class SimulationController {
         for (int i = 0; i < seeds.size(); i++) {
             String seed = AgentsAccess.text("memories[" + i + "]", seeds.get(i), AgentsAccess.MAX_TEXT, true);
             seeded.add(NewMemory.of(MemoryKind.OBSERVATION, seed, simulation.clock()));
-        }
-        if (!seeded.isEmpty()) {
-            memories.requireStorableDimension();
         }
         Agent agent = agents.create(simulation.id(), name, traits, location);
         ModelUse use = new ModelUse();

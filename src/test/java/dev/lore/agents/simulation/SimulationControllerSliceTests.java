@@ -26,6 +26,7 @@ import dev.lore.agents.Agents;
 import dev.lore.agents.AgentsAccess;
 import dev.lore.agents.ModelUse;
 import dev.lore.agents.Simulations;
+import dev.lore.agents.memory.MemoryReembedding;
 import dev.lore.agents.memory.MemoryStream;
 import dev.lore.agents.memory.Weights;
 import dev.lore.web.LoreException;
@@ -61,6 +62,9 @@ class SimulationControllerSliceTests {
 
     @MockitoBean
     private Stepper stepper;
+
+    @MockitoBean
+    private MemoryReembedding reembedding;
 
     @BeforeEach
     void simulation() {

@@ -20,7 +20,7 @@ import tools.jackson.databind.JsonNode;
 /**
  * The whole service on a remote OpenAI-compatible embedder (an honest fake): collections take its dimension, its
  * prefixes and batches reach the wire, a service that is down makes searches 503 with Retry-After while uploads wait
- * and then finish, and vectors Lore cannot store fail their document with the reason.
+ * and then finish, vectors Lore cannot store fail their document with the reason, and agents remember at its size.
  */
 class RemoteEmbedderApiTests extends IntegrationTest {
 
@@ -77,7 +77,7 @@ class RemoteEmbedderApiTests extends IntegrationTest {
     }
 
     @Test
-    void agentsRefuseClearlyAnEmbedderWhoseVectorsTheirMemoriesCannotHold() {
+    void agentsKeepTheirMemoriesAtTheRemoteModelsSize() {
         Api.Response simulation = admin().post("/api/v1/simulations", Map.of("name", "remote-town", "startsAt",
                 "2026-02-13T08:00:00"));
         String id = simulation.body().path("id").asString();
@@ -85,10 +85,15 @@ class RemoteEmbedderApiTests extends IntegrationTest {
         Api.Response agent = admin().post("/api/v1/simulations/" + id + "/agents", Map.of("name", "Ada",
                 "memories", List.of("Ada opened the cafe")));
 
-        assertThat(agent.status()).as(agent.raw()).isEqualTo(409);
-        assertThat(agent.problemType()).isEqualTo("embedder-mismatch");
-        assertThat(agent.body().path("detail").asString()).contains("384").contains("64");
-        assertThat(admin().get("/api/v1/simulations/" + id).body().path("agents")).as("nothing half-made").isEmpty();
+        assertThat(agent.status()).as(agent.raw()).isEqualTo(201);
+        String agentId = agent.body().path("id").asString();
+        JsonNode view = admin().get("/api/v1/agents/" + agentId).body();
+        assertThat(view.path("memories").asLong()).isEqualTo(1);
+        assertThat(view.path("embedder").path("name").asString()).isEqualTo("openai:fake-embed");
+        assertThat(view.path("embedder").path("dimension").asInt()).isEqualTo(64);
+        Api.Response recalled = admin().get("/api/v1/agents/" + agentId + "/memories?query=cafe");
+        assertThat(recalled.status()).as(recalled.raw()).isEqualTo(200);
+        assertThat(recalled.body().get(0).path("text").asString()).isEqualTo("Ada opened the cafe");
     }
 
     @Test

@@ -1,0 +1,155 @@
+package dev.lore.agents.memory;
+
+import java.util.List;
+import java.util.UUID;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import com.pgvector.PGvector;
+
+import dev.lore.models.Embedder;
+import dev.lore.web.LoreException;
+
+/**
+ * Moves an agent's memories to the embedder this instance runs, the way documents' re-embedding moves a collection:
+ * the new vectors are staged beside the old ones ({@code memories.staged_embedding}) in short transactions, a batch at
+ * a time, so that a request that dies leaves its progress and the next one goes on from there; then they are swapped
+ * in, together with the agent's embedder, in one transaction that holds the agent's row, which every insert of
+ * memories takes too. Retrieval therefore sees the old vectors with the old embedder or the new ones with the new,
+ * never a mix, and memories stored meanwhile by an instance still on the old model are embedded in the swap.
+ */
+@Component
+public class MemoryReembedding {
+
+    private static final Logger log = LoggerFactory.getLogger(MemoryReembedding.class);
+
+    /** Memories embedded per call and staged per transaction. */
+    static final int BATCH = 64;
+
+    /** What a re-embedding did: the embedder before and after, and how many memories it embedded again. */
+    public record Moved(UUID agent, MemoryStream.StreamEmbedder from, MemoryStream.StreamEmbedder to,
+            long memories) {
+    }
+
+    private record Pending(UUID id, String text) {
+    }
+
+    private final JdbcClient jdbc;
+    private final TransactionTemplate transactions;
+    private final Embedder embedder;
+    private final MemoryStream stream;
+
+    MemoryReembedding(JdbcClient jdbc, TransactionTemplate transactions, Embedder embedder, MemoryStream stream) {
+        this.jdbc = jdbc;
+        this.transactions = transactions;
+        this.embedder = embedder;
+        this.stream = stream;
+    }
+
+    /** Moves the agent's memories to this instance's embedder; an agent already on it is left as it is. */
+    public Moved reembed(UUID agentId) {
+        MemoryStream.StreamEmbedder from = stream.embedder(agentId);
+        if (from == null) {
+            throw new IllegalArgumentException("No agent " + agentId);
+        }
+        MemoryStream.StreamEmbedder to = new MemoryStream.StreamEmbedder(embedder.name(), embedder.dimension());
+        if (to.equals(from)) {
+            return new Moved(agentId, from, to, 0);
+        }
+        transactions.executeWithoutResult(tx -> {
+            // vectors staged for another model (by an instance that runs it) are of no use to this one
+            int retargeted = jdbc.sql("""
+                    UPDATE agents SET staged_embedder = :embedder, staged_dimension = :dimension
+                    WHERE id = :agent AND (staged_embedder IS DISTINCT FROM :embedder
+                                           OR staged_dimension IS DISTINCT FROM :dimension)""")
+                    .param("embedder", to.name()).param("dimension", to.dimension()).param("agent", agentId)
+                    .update();
+            if (retargeted > 0) {
+                jdbc.sql("UPDATE memories SET staged_embedding = NULL WHERE agent_id = :agent"
+                        + " AND staged_embedding IS NOT NULL").param("agent", agentId).update();
+            }
+        });
+        long staged = 0;
+        List<Pending> batch;
+        while (!(batch = pending(agentId, BATCH)).isEmpty()) {
+            List<float[]> vectors = embedder.embedDocuments(batch.stream().map(Pending::text).toList());
+            List<Pending> embedded = batch;
+            Integer done = transactions.execute(tx -> stage(agentId, to, embedded, vectors));
+            if (done == null || done == 0) {
+                throw superseded(agentId);
+            }
+            staged += done;
+        }
+        Long moved = transactions.execute(tx -> swap(agentId, to));
+        log.info("Memories of agent {} re-embedded from {} to {}: {} staged, {} swapped", agentId, from.name(),
+                to.name(), staged, moved);
+        return new Moved(agentId, from, to, moved == null ? 0 : moved);
+    }
+
+    /**
+     * Under the agent's row lock: stages what is still unstaged (memories stored since by an instance on the old
+     * model), then puts every staged vector in place and records the new embedder.
+     */
+    private long swap(UUID agentId, MemoryStream.StreamEmbedder to) {
+        boolean ours = jdbc.sql("""
+                SELECT staged_embedder = :embedder AND staged_dimension = :dimension FROM agents
+                WHERE id = :agent FOR UPDATE""")
+                .param("embedder", to.name()).param("dimension", to.dimension()).param("agent", agentId)
+                .query(Boolean.class).optional().orElse(false);
+        if (!ours) {
+            MemoryStream.StreamEmbedder now = stream.embedder(agentId);
+            if (to.equals(now)) {
+                return 0; // another request finished the same move first
+            }
+            throw superseded(agentId);
+        }
+        List<Pending> late;
+        while (!(late = pending(agentId, BATCH)).isEmpty()) {
+            stage(agentId, to, late, embedder.embedDocuments(late.stream().map(Pending::text).toList()));
+        }
+        int moved = jdbc.sql("""
+                UPDATE memories SET embedding = staged_embedding, staged_embedding = NULL
+                WHERE agent_id = :agent AND staged_embedding IS NOT NULL""")
+                .param("agent", agentId).update();
+        jdbc.sql("""
+                UPDATE agents SET embedder = :embedder, dimension = :dimension, staged_embedder = NULL,
+                                  staged_dimension = NULL
+                WHERE id = :agent""")
+                .param("embedder", to.name()).param("dimension", to.dimension()).param("agent", agentId).update();
+        return moved;
+    }
+
+    private List<Pending> pending(UUID agentId, int limit) {
+        return jdbc.sql("""
+                SELECT id, text FROM memories WHERE agent_id = :agent AND staged_embedding IS NULL
+                ORDER BY id LIMIT :limit""")
+                .param("agent", agentId).param("limit", limit)
+                .query((rs, row) -> new Pending(rs.getObject("id", UUID.class), rs.getString("text"))).list();
+    }
+
+    private static LoreException superseded(UUID agentId) {
+        return LoreException.conflict("reembedding-superseded", "Re-embedding superseded", "Another instance began"
+                + " moving the memories of agent " + agentId + " to another embedder meanwhile; re-embed again on"
+                + " the instance whose model the agent should keep");
+    }
+
+    /** Stages the vectors as long as the agent is still being moved to {@code to}; returns how many it staged. */
+    private int stage(UUID agentId, MemoryStream.StreamEmbedder to, List<Pending> memories, List<float[]> vectors) {
+        int staged = 0;
+        for (int i = 0; i < memories.size(); i++) {
+            staged += jdbc.sql("""
+                    UPDATE memories m SET staged_embedding = :vector
+                    FROM agents a
+                    WHERE m.id = :id AND m.agent_id = :agent AND a.id = m.agent_id AND a.staged_embedder = :embedder
+                      AND a.staged_dimension = :dimension""")
+                    .param("vector", new PGvector(vectors.get(i))).param("id", memories.get(i).id())
+                    .param("agent", agentId)
+                    .param("embedder", to.name()).param("dimension", to.dimension()).update();
+        }
+        return staged;
+    }
+}
