@@ -115,20 +115,10 @@ class ExtractiveAnswers {
         List<float[]> vectors = embedder.embedDocuments(sentences);
         Terms terms = new Terms(question, sentences);
         for (int i = 0; i < scores.length; i++) {
-            scores[i] = SIMILARITY_WEIGHT * cosine(query, vectors.get(i)) + (1 - SIMILARITY_WEIGHT) * terms.overlap(i);
+            scores[i] = SIMILARITY_WEIGHT * Embedder.cosine(query, vectors.get(i))
+                    + (1 - SIMILARITY_WEIGHT) * terms.overlap(i);
         }
         return scores;
     }
 
-    private static double cosine(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return na == 0 || nb == 0 ? 0 : dot / Math.sqrt(na * nb);
-    }
 }

@@ -33,4 +33,17 @@ public interface Embedder {
      * its length is the token count, and any stretch of the text can be measured from it without tokenizing again.
      */
     int[] tokenStarts(String text);
+
+    /** Cosine similarity of two vectors of one size; 0 when either is all zeros. */
+    static double cosine(float[] a, float[] b) {
+        double dot = 0;
+        double na = 0;
+        double nb = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += a[i] * b[i];
+            na += a[i] * a[i];
+            nb += b[i] * b[i];
+        }
+        return na == 0 || nb == 0 ? 0 : dot / Math.sqrt(na * nb);
+    }
 }

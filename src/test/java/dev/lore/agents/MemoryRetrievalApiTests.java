@@ -175,7 +175,8 @@ class MemoryRetrievalApiTests extends IntegrationTest {
         for (Known memory : memories) {
             float[] d = embedder.embedDocuments(List.of(memory.text())).get(0);
             double hours = Duration.between(memory.lastAccess(), at).toSeconds() / 3600.0;
-            raw.put(memory.id(), new double[] {hours, Math.pow(0.995, hours), memory.importance(), cosine(q, d)});
+            raw.put(memory.id(),
+                    new double[] {hours, Math.pow(0.995, hours), memory.importance(), Embedder.cosine(q, d)});
         }
         double[][] bounds = new double[4][2];
         for (int c = 1; c < 4; c++) {
@@ -224,17 +225,5 @@ class MemoryRetrievalApiTests extends IntegrationTest {
 
     private static double normalise(double value, double[] bounds) {
         return bounds[1] == bounds[0] ? 0.5 : (value - bounds[0]) / (bounds[1] - bounds[0]);
-    }
-
-    private static double cosine(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
     }
 }

@@ -17,6 +17,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.TestPropertySource;
 
 import dev.lore.documents.VectorIndexes;
+import dev.lore.models.Embedder;
 import dev.lore.support.Api;
 import dev.lore.support.Api.Part;
 import dev.lore.support.IntegrationTest;
@@ -152,7 +153,7 @@ class DenseRecallApiTests extends IntegrationTest {
             double found = 0;
             for (UUID self : ids) {
                 float[] q = vectors.get(self);
-                Comparator<UUID> byCosine = Comparator.comparingDouble(id -> -cosine(q, vectors.get(id)));
+                Comparator<UUID> byCosine = Comparator.comparingDouble(id -> -Embedder.cosine(q, vectors.get(id)));
                 List<UUID> truth = ids.stream().filter(id -> !id.equals(self)).sorted(byCosine).limit(k).toList();
                 List<UUID> first = ids.stream().sorted(Comparator.comparingInt(id -> hamming(q, vectors.get(id))))
                         .limit(size).toList();
@@ -162,16 +163,6 @@ class DenseRecallApiTests extends IntegrationTest {
             recall.put(size, found / ids.size());
         }
         return recall;
-    }
-
-    private static double cosine(float[] a, float[] b) {
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
     }
 
     /** pgvector's binary_quantize: a bit set for each positive dimension. */

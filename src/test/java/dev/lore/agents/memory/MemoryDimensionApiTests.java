@@ -24,6 +24,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import com.pgvector.PGvector;
 
+import dev.lore.models.Embedder;
 import dev.lore.models.embedding.FakeEmbeddingServer;
 import dev.lore.support.Api;
 import dev.lore.support.IntegrationTest;
@@ -310,7 +311,7 @@ class MemoryDimensionApiTests extends IntegrationTest {
     /** Each memory's cosine with the fake model's vector of its own text: 1 when this model made it. */
     private List<Double> cosinesWithOwnText(UUID agent) {
         return jdbc.sql("SELECT text, embedding::text AS v FROM memories WHERE agent_id = :a").param("a", agent)
-                .query((rs, row) -> cosine(SERVER.vector(rs.getString("text"), DIMENSION),
+                .query((rs, row) -> Embedder.cosine(SERVER.vector(rs.getString("text"), DIMENSION),
                         new PGvector(rs.getString("v")).toArray()))
                 .list();
     }
@@ -335,7 +336,7 @@ class MemoryDimensionApiTests extends IntegrationTest {
         float[] q = SERVER.vector(query, DIMENSION);
         Map<String, Double> cosines = new HashMap<>();
         for (String text : TEXTS) {
-            cosines.put(text, cosine(q, SERVER.vector(text, DIMENSION)));
+            cosines.put(text, Embedder.cosine(q, SERVER.vector(text, DIMENSION)));
         }
         List<Map.Entry<String, Double>> sorted = new ArrayList<>(cosines.entrySet());
         sorted.sort(Map.Entry.<String, Double>comparingByValue(Comparator.reverseOrder()));
@@ -344,18 +345,6 @@ class MemoryDimensionApiTests extends IntegrationTest {
                     .isLessThan(sorted.get(i - 1).getValue());
         }
         return sorted;
-    }
-
-    private static double cosine(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
     }
 
     private <T> T rolledBack(java.util.function.Supplier<T> work) {
