@@ -224,6 +224,7 @@ for cfg in "${configs[@]}"; do
     | tee -a "$results"
 done
 table_size=$($P -At -c "SELECT pg_size_pretty(pg_relation_size('chunks'))")
+export SHARED_BUFFERS=$($P -At -c "SHOW shared_buffers")
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 
 RESULT_DATE=$(date +%F) python3 - "$results" "$N" "$Q" "$DIM" "$PREFIX" "$exact_s" "$table_size" "$load" "$(nproc)" "$OUT" <<'PY'
@@ -250,7 +251,7 @@ lines = [f"# Dense search over {int(n):,} vectors: full, binary and a {prefix}-d
   " for the binary graph), built with maintenance_work_mem 6 GB and one"
   " parallel worker; all three indexes exist side by side.", "",
   f"Machine: {cores} cores (load average at the end: {load}), PostgreSQL 15,"
-  f" pgvector 0.8.0, shared_buffers 128 MB; the vectors' table is {table}. Everything ran at nice 19.", "",
+  f" pgvector 0.8.0, shared_buffers {os.environ['SHARED_BUFFERS']}; the vectors' table is {table}. Everything ran at nice 19.", "",
   "Synthetic data: 2,000 isotropic Gaussian clusters, noise 0.6 of the centres' spread, normalised. No dimension is"
   " favoured, so a prefix keeps only its share of the information: the prefix rows are the worst case (a model not"
   " trained for Matryoshka) and show speed and size, not what a Matryoshka model's prefix keeps. Within a cluster"
