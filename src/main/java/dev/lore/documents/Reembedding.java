@@ -46,6 +46,7 @@ class Reembedding {
     private static final int BATCH = 64;
 
     private final Collections collections;
+    private final VectorIndexes vectorIndexes;
     private final Embedder embedder;
     private final JdbcClient jdbc;
     private final NamedParameterJdbcTemplate namedJdbc;
@@ -57,10 +58,11 @@ class Reembedding {
     private final Claims claims;
     private volatile Set<UUID> held = Set.of();
 
-    Reembedding(Collections collections, Embedder embedder, JdbcClient jdbc, NamedParameterJdbcTemplate namedJdbc,
-            TransactionTemplate transactions, ApplicationEventPublisher events, DocumentsProperties properties,
-            Clock clock) {
+    Reembedding(Collections collections, VectorIndexes vectorIndexes, Embedder embedder, JdbcClient jdbc,
+            NamedParameterJdbcTemplate namedJdbc, TransactionTemplate transactions, ApplicationEventPublisher events,
+            DocumentsProperties properties, Clock clock) {
         this.collections = collections;
+        this.vectorIndexes = vectorIndexes;
         this.embedder = embedder;
         this.jdbc = jdbc;
         this.namedJdbc = namedJdbc;
@@ -307,7 +309,7 @@ class Reembedding {
         if (dimension != embedder.dimension()) {
             // the collection's index casts every vector to the old size, and would refuse the new ones: it goes
             // with the swap (the vector indexer builds it again at the new size; until then search is exact)
-            dropVectorIndexes(job.collectionId());
+            vectorIndexes.dropAll(job.collectionId());
         }
         jdbc.sql("""
                 UPDATE chunks k SET embedding = v.embedding FROM reembedded_vectors v
@@ -317,19 +319,6 @@ class Reembedding {
                 .param("c", job.collectionId()).update();
         jdbc.sql("DELETE FROM reembedded_vectors WHERE reembedding_id = :job").param("job", job.id()).update();
         return true;
-    }
-
-    /** Drops the collection's vector indexes, whatever its dense search mode made them. */
-    private void dropVectorIndexes(long collectionId) {
-        List<String> indexes = jdbc.sql("""
-                SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-                WHERE i.indrelid = 'chunks'::regclass AND (c.relname = :name OR c.relname LIKE :prefix)""")
-                .param("name", VectorIndexes.indexName(collectionId))
-                .param("prefix", VectorIndexes.indexName(collectionId).replace("_", "\\_") + "\\_%")
-                .query(String.class).list();
-        for (String index : indexes) {
-            jdbc.sql("DROP INDEX IF EXISTS \"" + index + "\"").update();
-        }
     }
 
     /** Ends a job, fenced on its claim. */

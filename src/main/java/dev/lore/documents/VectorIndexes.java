@@ -271,6 +271,19 @@ public class VectorIndexes {
                 + " in {}", collectionId, failures, why, wait);
     }
 
+    /**
+     * Drops the collection's vector indexes, whatever its dense search mode made them, in the caller's transaction
+     * (not concurrently, so that they go with the change that needs them gone, such as vectors of another size).
+     */
+    void dropAll(long collectionId) {
+        for (Index index : present()) {
+            if (index.collectionId() == collectionId) {
+                // the name is one of Lore's, read from the catalogue: nothing here comes from a request
+                jdbc.sql("DROP INDEX IF EXISTS " + index.name()).update();
+            }
+        }
+    }
+
     /** Lore's vector indexes, each with whether it is valid (an invalid one is being or was built). */
     private List<Index> present() {
         List<Index> present = new java.util.ArrayList<>();

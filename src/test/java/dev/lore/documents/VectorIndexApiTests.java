@@ -31,6 +31,13 @@ import tools.jackson.databind.JsonNode;
 @TestPropertySource(properties = "lore.vector-index.threshold=4")
 class VectorIndexApiTests extends IntegrationTest {
 
+    /** Collection names of this run: the test database outlives a run of a single class. */
+    private static final String RUN = Long.toString(System.nanoTime() % 1_000_000L, 36);
+    private static final String SMALL = "vi-small-" + RUN;
+    private static final String LARGE = "vi-large-" + RUN;
+    private static final String INVALID = "vi-invalid-" + RUN;
+    private static final String WAITING = "vi-waiting-" + RUN;
+
     @Autowired
     JdbcClient jdbc;
 
@@ -55,16 +62,16 @@ class VectorIndexApiTests extends IntegrationTest {
 
     @Test
     void aCollectionOverTheThresholdGetsItsOwnIndexWhichDenseSearchUsesAndWhichGoesWithTheCollection() {
-        admin().post("/api/v1/collections", Map.of("name", "vi-small"));
-        admin().ingest("vi-small", PAGES[0], PAGES[1]);
-        admin().post("/api/v1/collections", Map.of("name", "vi-large"));
-        assertThat(admin().ingest("vi-large", PAGES).path("status").asString()).isEqualTo("DONE");
-        long large = id("vi-large");
+        admin().post("/api/v1/collections", Map.of("name", SMALL));
+        admin().ingest(SMALL, PAGES[0], PAGES[1]);
+        admin().post("/api/v1/collections", Map.of("name", LARGE));
+        assertThat(admin().ingest(LARGE, PAGES).path("status").asString()).isEqualTo("DONE");
+        long large = id(LARGE);
 
-        awaitIndex("vi-large", "hnsw");
+        awaitIndex(LARGE, "hnsw");
         indexes.reconcile();
-        assertThat(vectorIndex("vi-small")).isEqualTo("exact");
-        assertThat(indexDefinition(id("vi-small"))).isNull();
+        assertThat(vectorIndex(SMALL)).isEqualTo("exact");
+        assertThat(indexDefinition(id(SMALL))).isNull();
         assertThat(indexDefinition(large)).contains("USING hnsw", "vector_cosine_ops", "WHERE (collection_id = " + large);
 
         // the planner can prove that the partial index covers the statement dense search sends (for five rows it
@@ -78,21 +85,21 @@ class VectorIndexApiTests extends IntegrationTest {
                     .param("query", new PGvector(query)).query(String.class).list());
         });
         assertThat(plan).contains(VectorIndexes.indexName(large));
-        JsonNode results = admin().post("/api/v1/search", Map.of("collection", "vi-large", "query",
+        JsonNode results = admin().post("/api/v1/search", Map.of("collection", LARGE, "query",
                 "how many vacation days do I get", "mode", "dense", "topK", 5)).body().path("results");
         assertThat(results.size()).isEqualTo(5);
         assertThat(results.get(0).path("source").asString()).isEqualTo("leave.md");
 
-        assertThat(admin().delete("/api/v1/collections/vi-large").status()).isEqualTo(204);
+        assertThat(admin().delete("/api/v1/collections/" + LARGE).status()).isEqualTo(204);
         indexes.reconcile();
         assertThat(indexDefinition(large)).isNull();
     }
 
     @Test
     void anIndexLeftInvalidByABuildThatDiedIsDroppedAndBuiltAgain() throws SQLException {
-        admin().post("/api/v1/collections", Map.of("name", "vi-invalid"));
-        admin().ingest("vi-invalid", PAGES);
-        long collection = id("vi-invalid");
+        admin().post("/api/v1/collections", Map.of("name", INVALID));
+        admin().ingest(INVALID, PAGES);
+        long collection = id(INVALID);
         String name = VectorIndexes.indexName(collection);
         // holding the build lock, as another instance building would, keeps the indexer off while a failed
         // concurrent build leaves an invalid index under the name
@@ -104,12 +111,12 @@ class VectorIndexApiTests extends IntegrationTest {
                     .isInstanceOf(org.springframework.dao.DuplicateKeyException.class);
             assertThat(jdbc.sql("SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
                     + "WHERE c.relname = :n").param("n", name).query(Boolean.class).single()).isFalse();
-            assertThat(vectorIndex("vi-invalid")).isEqualTo("building");
+            assertThat(vectorIndex(INVALID)).isEqualTo("building");
             sql.execute("SELECT pg_advisory_unlock(" + VectorIndexes.LOCK + ")");
         }
         indexes.wake();
 
-        awaitIndex("vi-invalid", "hnsw");
+        awaitIndex(INVALID, "hnsw");
         assertThat(indexDefinition(collection)).contains("USING hnsw");
     }
 
@@ -119,16 +126,16 @@ class VectorIndexApiTests extends IntegrationTest {
         // (another instance) holds the build lock for any collection, no other collection's index is started
         try (Connection lock = dataSource.getConnection(); Statement sql = lock.createStatement()) {
             takeBuildLock(sql);
-            admin().post("/api/v1/collections", Map.of("name", "vi-waiting"));
-            assertThat(admin().ingest("vi-waiting", PAGES).path("status").asString()).isEqualTo("DONE");
+            admin().post("/api/v1/collections", Map.of("name", WAITING));
+            assertThat(admin().ingest(WAITING, PAGES).path("status").asString()).isEqualTo("DONE");
             indexes.reconcile();
-            assertThat(indexDefinition(id("vi-waiting"))).isNull();
-            assertThat(vectorIndex("vi-waiting")).isEqualTo("exact");
+            assertThat(indexDefinition(id(WAITING))).isNull();
+            assertThat(vectorIndex(WAITING)).isEqualTo("exact");
             sql.execute("SELECT pg_advisory_unlock(" + VectorIndexes.LOCK + ")");
         }
         indexes.wake();
-        awaitIndex("vi-waiting", "hnsw");
-        assertThat(indexDefinition(id("vi-waiting"))).contains("USING hnsw");
+        awaitIndex(WAITING, "hnsw");
+        assertThat(indexDefinition(id(WAITING))).contains("USING hnsw");
     }
 
     @Test
