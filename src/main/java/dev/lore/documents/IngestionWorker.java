@@ -227,8 +227,13 @@ class IngestionWorker {
      * which says nothing about the documents, and none of their chunks was stored.
      */
     private void handBack(Claim claim) {
-        claims.release(claim.token());
-        held.remove(claim.token());
+        try {
+            claims.release(claim.token());
+        }
+        finally {
+            // a hand-back that failed must not leave the items' heartbeat beating: they lapse and are taken over
+            held.remove(claim.token());
+        }
     }
 
     /** Claims queued items in order, up to {@code workerBatch} of them and {@code maxClaimBytes} of payload. */

@@ -43,4 +43,16 @@ public record VectorIndexProperties(
         @DefaultValue("400") @Min(1) @Max(5000) int candidates,
         @DefaultValue("8") @Min(2) @Max(100) int binaryM,
         @DefaultValue("200") @Min(4) @Max(1000) int binaryEfConstruction) {
+
+    public VectorIndexProperties {
+        // pgvector refuses such a graph at every build; refused here, the mistake shows at start-up instead
+        if (efConstruction < 2 * m) {
+            throw new IllegalArgumentException("lore.vector-index.ef-construction (" + efConstruction
+                    + ") must be at least twice lore.vector-index.m (" + m + "), as pgvector requires");
+        }
+        if (binaryEfConstruction < 2 * binaryM) {
+            throw new IllegalArgumentException("lore.vector-index.binary-ef-construction (" + binaryEfConstruction
+                    + ") must be at least twice lore.vector-index.binary-m (" + binaryM + "), as pgvector requires");
+        }
+    }
 }

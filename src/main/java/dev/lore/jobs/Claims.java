@@ -36,7 +36,9 @@ public record Claims(JdbcClient jdbc, String table, String tokenColumn, String h
 
     /**
      * Refreshes the heartbeat of the rows these tokens hold and returns the tokens that hold none (finished, taken over
-     * or not yet committed); rows a transaction has locked are skipped, as waiting for them deadlocked with it.
+     * or not yet committed); rows a transaction has locked are skipped, as waiting for them deadlocked with it. The
+     * lock is the one an UPDATE takes ({@code FOR NO KEY UPDATE}): a transaction that only inserted a row referring to
+     * this one (which holds {@code FOR KEY SHARE} on it) neither blocks a takeover nor may stop the heartbeat.
      */
     public Set<UUID> beat(Collection<UUID> held) {
         UUID[] tokens = held.toArray(UUID[]::new);
@@ -46,7 +48,7 @@ public record Claims(JdbcClient jdbc, String table, String tokenColumn, String h
         try {
             jdbc.sql("""
                     UPDATE %1$s SET %2$s = clock_timestamp() WHERE id IN (
-                        SELECT id FROM %1$s WHERE %3$s = ANY(:tokens) AND %4$s FOR UPDATE SKIP LOCKED)"""
+                        SELECT id FROM %1$s WHERE %3$s = ANY(:tokens) AND %4$s FOR NO KEY UPDATE SKIP LOCKED)"""
                     .formatted(table, heartbeatColumn, tokenColumn, holding))
                     .param("tokens", tokens).update();
             return Set.copyOf(jdbc.sql("""

@@ -38,6 +38,9 @@ public class DenseRecall {
     static final int MAX_QUERIES = 200;
     static final int MAX_SIZES = 12;
     static final List<Integer> DEFAULT_CANDIDATES = List.of(20, 40, 80, 160, 320, 640, 1000);
+    private static final java.time.Duration RETRY_AFTER = java.time.Duration.ofSeconds(10);
+
+    private final java.util.concurrent.Semaphore running = new java.util.concurrent.Semaphore(1);
 
     /**
      * One first-stage size: N as run (never below the results asked for), the graph's {@code ef_search} for it, the
@@ -94,7 +97,23 @@ public class DenseRecall {
         if (!(goal > 0 && goal <= 1)) {
             throw LoreException.invalid("target must be above 0 and at most 1, was " + goal);
         }
-        List<Integer> sizes = sizes(search, candidates);
+        List<Integer> sizes = sizes(search, candidates, k);
+        // one measurement at a time on this instance: each is up to hundreds of scans of a collection
+        if (!running.tryAcquire()) {
+            throw LoreException.unavailable("measurement-running", "A measurement is running", "This instance is"
+                    + " measuring a collection's dense search already; try again when it is done", RETRY_AFTER);
+        }
+        try {
+            return measure(collection, search, sizes, wanted, k, goal);
+        }
+        finally {
+            running.release();
+        }
+    }
+
+    private Report measure(CollectionRef collection, DenseSearch search, List<Integer> sizes, int wanted, int k,
+            double goal) {
+        String name = collection.name();
 
         List<Sample> sample = jdbc.sql("""
                 SELECT id, embedding::real[] FROM chunks WHERE collection_id = :collection
@@ -151,8 +170,11 @@ public class DenseRecall {
         return report;
     }
 
-    /** The first-stage sizes to measure, ascending; {@code full} has none (its one row is the graph's own recall). */
-    private static List<Integer> sizes(DenseSearch search, List<Integer> candidates) {
+    /**
+     * The first-stage sizes to measure, ascending and each at least {@code k + 1} (the rows a query asks for), without
+     * repeats; {@code full} has none (its one row is the graph's own recall).
+     */
+    private static List<Integer> sizes(DenseSearch search, List<Integer> candidates, int k) {
         if (!search.twoStage()) {
             if (candidates != null && !candidates.isEmpty()) {
                 throw LoreException.invalid("candidates apply to the binary and matryoshka modes, not full");
@@ -169,7 +191,7 @@ public class DenseRecall {
                         + ", was " + size);
             }
         }
-        return sizes.stream().distinct().sorted().toList();
+        return sizes.stream().map(size -> Math.max(size, k + 1)).distinct().sorted().toList();
     }
 
     /** Exact search's top k for the query, its own chunk left out: no index may serve it, so it is a scan. */

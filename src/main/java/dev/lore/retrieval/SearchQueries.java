@@ -99,11 +99,12 @@ class SearchQueries {
         return transactions.execute(status -> {
             // ef_search is the graph walk's list of best rows so far: a first stage of N rows walked with a shorter
             // list gets the rest from pgvector's iterative rescans, slower and further from the true N best than one
-            // walk with N (bench/dense-two-stage.sh); never below the connection's own setting, and only for this
-            // transaction
+            // walk with N (bench/dense-two-stage.sh); never below the connection's own setting (pgvector's 40 where
+            // nothing set one and the extension is not loaded yet), and only for this transaction
             int efSearch = jdbc.sql("""
                     SELECT set_config('hnsw.ef_search',
-                                      greatest(current_setting('hnsw.ef_search')::int, least(:n, :max))::text,
+                                      greatest(coalesce(current_setting('hnsw.ef_search', true), '40')::int,
+                                               least(:n, :max))::text,
                                       true)::int""")
                     .param("n", firstStage).param("max", MAX_EF_SEARCH).query(Integer.class).single();
             Map<UUID, FirstStage> ranks = new java.util.HashMap<>();

@@ -83,6 +83,11 @@ class DenseRecallApiTests extends IntegrationTest {
         assertThat(expected.get(4)).as("a first stage of 4 rows must lose something here for the test to tell")
                 .isLessThan(0.95);
 
+        // sizes below the rows a query asks for (topK + 1) are raised to it, and measured once
+        JsonNode raised = recall(collection, Map.of("mode", "binary", "candidates", List.of(4, 8, 11), "queries", 3,
+                "topK", 10)).body().path("results");
+        assertThat(raised.values().stream().map(r -> r.path("candidates").asInt()).toList()).containsExactly(11);
+
         Integer smallest = results.stream().filter(r -> r.path("recall").asDouble() >= 0.95)
                 .map(r -> r.path("candidates").asInt()).findFirst().orElse(null);
         assertThat(report.path("suggestedCandidates").isNull() ? null : report.path("suggestedCandidates").asInt())
