@@ -93,8 +93,10 @@ class EvaluationJobs {
         this.evaluator = evaluator;
         this.hyde = hyde;
         this.properties = properties;
-        this.claims = new Claims(jdbc, "evaluation_jobs", "claim", "heartbeat_at",
-                "status = 'RUNNING'", "status = 'QUEUED'", properties.staleAfter());
+        // a job handed back at shutdown does not count the try, as for ingestion items and re-embeddings: rolling
+        // restarts alone must not use up its attempts
+        this.claims = new Claims(jdbc, "evaluation_jobs", "claim", "heartbeat_at", "status = 'RUNNING'",
+                "status = 'QUEUED', attempts = greatest(attempts - 1, 0)", properties.staleAfter());
     }
 
     UUID submit(CollectionRef collection, String keyId, List<LabelledQuestion> questions,
