@@ -11,6 +11,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import com.pgvector.PGvector;
 
+import dev.lore.agents.AgentNotFound;
 import dev.lore.models.Embedder;
 import dev.lore.web.LoreException;
 
@@ -54,7 +55,7 @@ public class MemoryReembedding {
     public Moved reembed(UUID agentId) {
         MemoryStream.StreamEmbedder from = stream.embedder(agentId);
         if (from == null) {
-            throw new IllegalArgumentException("No agent " + agentId);
+            throw AgentNotFound.withId(agentId);
         }
         MemoryStream.StreamEmbedder to = new MemoryStream.StreamEmbedder(embedder.name(), embedder.dimension());
         if (to.equals(from)) {

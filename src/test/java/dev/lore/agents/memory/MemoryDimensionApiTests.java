@@ -1,6 +1,7 @@
 package dev.lore.agents.memory;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.data.Offset.offset;
 
 import java.net.URLEncoder;
@@ -24,6 +25,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import com.pgvector.PGvector;
 
+import dev.lore.agents.AgentNotFound;
 import dev.lore.models.Embedder;
 import dev.lore.models.embedding.FakeEmbeddingServer;
 import dev.lore.support.Api;
@@ -58,6 +60,9 @@ class MemoryDimensionApiTests extends IntegrationTest {
 
     @Autowired
     MemoryIndexes indexes;
+
+    @Autowired
+    MemoryReembedding reembedding;
 
     @Autowired
     TransactionTemplate transactions;
@@ -306,6 +311,16 @@ class MemoryDimensionApiTests extends IntegrationTest {
         assertThat(admin().post("/api/v1/agents/" + agent + "/reembed", Map.of()).status()).isEqualTo(200);
         assertThat(SERVER.inputs().stream().mapToInt(List::size).sum()).isEqualTo(TEXTS.size());
         assertThat(cosinesWithOwnText(id)).allSatisfy(c -> assertThat(c).isCloseTo(1.0, offset(1e-6)));
+    }
+
+    @Test
+    void reembeddingAnAgentThatIsGoneIsTheAgentsNotFoundProblem() {
+        // the controller finds the agent first; one deleted before the re-embedding reads it is still a 404
+        UUID gone = UUID.randomUUID();
+        assertThatThrownBy(() -> reembedding.reembed(gone)).isInstanceOfSatisfying(AgentNotFound.class, e -> {
+            assertThat(e.status().value()).isEqualTo(404);
+            assertThat(e.type()).isEqualTo("agent-not-found");
+        });
     }
 
     /** Each memory's cosine with the fake model's vector of its own text: 1 when this model made it. */
