@@ -80,10 +80,7 @@ public class MemoryReembedding {
             List<float[]> vectors = embedder.embedDocuments(batch.stream().map(Pending::text).toList());
             List<Pending> embedded = batch;
             Integer done = transactions.execute(tx -> stage(agentId, to, embedded, vectors));
-            if (done == null || done == 0) {
-                throw superseded(agentId);
-            }
-            staged += done;
+            staged += done == null ? 0 : done;
         }
         Long moved = transactions.execute(tx -> swap(agentId, to));
         log.info("Memories of agent {} re-embedded from {} to {}: {} staged, {} swapped", agentId, from.name(),
@@ -108,14 +105,21 @@ public class MemoryReembedding {
             }
             throw superseded(agentId);
         }
+        // a vector of another size was not made by this model, whatever the agent says: embed that memory again
+        jdbc.sql("""
+                UPDATE memories SET staged_embedding = NULL
+                WHERE agent_id = :agent AND staged_embedding IS NOT NULL
+                  AND vector_dims(staged_embedding) <> :dimension""")
+                .param("agent", agentId).param("dimension", to.dimension()).update();
         List<Pending> late;
         while (!(late = pending(agentId, BATCH)).isEmpty()) {
             stage(agentId, to, late, embedder.embedDocuments(late.stream().map(Pending::text).toList()));
         }
         int moved = jdbc.sql("""
                 UPDATE memories SET embedding = staged_embedding, staged_embedding = NULL
-                WHERE agent_id = :agent AND staged_embedding IS NOT NULL""")
-                .param("agent", agentId).update();
+                WHERE agent_id = :agent AND staged_embedding IS NOT NULL
+                  AND vector_dims(staged_embedding) = :dimension""")
+                .param("agent", agentId).param("dimension", to.dimension()).update();
         jdbc.sql("""
                 UPDATE agents SET embedder = :embedder, dimension = :dimension, staged_embedder = NULL,
                                   staged_dimension = NULL
@@ -138,18 +142,28 @@ public class MemoryReembedding {
                 + " the instance whose model the agent should keep");
     }
 
-    /** Stages the vectors as long as the agent is still being moved to {@code to}; returns how many it staged. */
+    /**
+     * Stages the vectors as long as the agent is still being moved to {@code to}, else throws superseded; returns how
+     * many it staged. It holds the agent's row FOR SHARE to the end of the caller's transaction: a retarget to
+     * another model (an UPDATE of that row) waits for stagers in flight and then drops what they staged, and a
+     * stager that comes after it finds the row no longer names {@code to} and stages nothing. Without the lock a
+     * statement that read the row before the retarget committed would still write this model's vectors, the
+     * retarget's clearing would miss them, and the other model's swap would put them in place.
+     */
     private int stage(UUID agentId, MemoryStream.StreamEmbedder to, List<Pending> memories, List<float[]> vectors) {
+        boolean ours = jdbc.sql("""
+                SELECT 1 FROM agents WHERE id = :agent AND staged_embedder = :embedder AND staged_dimension = :dimension
+                FOR SHARE""")
+                .param("agent", agentId).param("embedder", to.name()).param("dimension", to.dimension())
+                .query(Integer.class).optional().isPresent();
+        if (!ours) {
+            throw superseded(agentId);
+        }
         int staged = 0;
         for (int i = 0; i < memories.size(); i++) {
-            staged += jdbc.sql("""
-                    UPDATE memories m SET staged_embedding = :vector
-                    FROM agents a
-                    WHERE m.id = :id AND m.agent_id = :agent AND a.id = m.agent_id AND a.staged_embedder = :embedder
-                      AND a.staged_dimension = :dimension""")
+            staged += jdbc.sql("UPDATE memories SET staged_embedding = :vector WHERE id = :id AND agent_id = :agent")
                     .param("vector", new PGvector(vectors.get(i))).param("id", memories.get(i).id())
-                    .param("agent", agentId)
-                    .param("embedder", to.name()).param("dimension", to.dimension()).update();
+                    .param("agent", agentId).update();
         }
         return staged;
     }

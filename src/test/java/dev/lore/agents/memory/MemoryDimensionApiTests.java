@@ -6,6 +6,8 @@ import static org.assertj.core.data.Offset.offset;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
@@ -14,6 +16,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import javax.sql.DataSource;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -30,6 +39,7 @@ import dev.lore.models.Embedder;
 import dev.lore.models.embedding.FakeEmbeddingServer;
 import dev.lore.support.Api;
 import dev.lore.support.IntegrationTest;
+import dev.lore.web.LoreException;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -63,6 +73,9 @@ class MemoryDimensionApiTests extends IntegrationTest {
 
     @Autowired
     MemoryReembedding reembedding;
+
+    @Autowired
+    DataSource dataSource;
 
     @Autowired
     TransactionTemplate transactions;
@@ -314,6 +327,84 @@ class MemoryDimensionApiTests extends IntegrationTest {
     }
 
     @Test
+    void aMoveToAnotherModelStagesNothingOnceThisOneHasRetargetedTheAgent() throws Exception {
+        String agent = agent(simulation("raced", null), "Jack");
+        UUID id = UUID.fromString(agent);
+        for (String text : TEXTS) {
+            insertSmall(id, text);
+        }
+        // another instance, on another model of the same size, is moving the agent and has staged one memory
+        HeldEmbedder otherModel = new HeldEmbedder("openai:other-model", DIMENSION);
+        MemoryReembedding otherInstance = new MemoryReembedding(jdbc, transactions, otherModel, stream);
+        jdbc.sql("UPDATE agents SET staged_embedder = :e, staged_dimension = :d WHERE id = :a")
+                .param("e", otherModel.name()).param("d", DIMENSION).param("a", id).update();
+        jdbc.sql("UPDATE memories SET staged_embedding = :v WHERE agent_id = :a AND text = :t")
+                .param("v", new PGvector(otherModel.vector())).param("a", id).param("t", TEXTS.get(0)).update();
+
+        ExecutorService requests = Executors.newFixedThreadPool(2);
+        Future<MemoryReembedding.Moved> theirs;
+        Future<MemoryReembedding.Moved> ours;
+        try (Connection holder = dataSource.getConnection()) {
+            holder.setAutoCommit(false);
+            // holds the staged memory, so that this instance's retarget, which drops it, waits with the agent's row
+            // updated and not yet committed
+            try (PreparedStatement lock = holder.prepareStatement(
+                    "SELECT 1 FROM memories WHERE agent_id = ? AND text = ? FOR UPDATE")) {
+                lock.setObject(1, id);
+                lock.setString(2, TEXTS.get(0));
+                lock.executeQuery().close();
+            }
+            theirs = requests.submit(() -> otherInstance.reembed(id));
+            assertThat(otherModel.called.await(30, TimeUnit.SECONDS)).isTrue();
+            ours = requests.submit(() -> reembedding.reembed(id));
+            awaitWaiting("UPDATE memories SET staged_embedding = NULL%");
+            // the other instance goes on to stage what it embedded, and has to wait for the agent's row
+            otherModel.release.countDown();
+            awaitWaiting("%FROM agents%FOR %");
+            holder.commit();
+            assertThat(ours.get(30, TimeUnit.SECONDS).memories()).isEqualTo(TEXTS.size());
+            assertThatThrownBy(() -> theirs.get(30, TimeUnit.SECONDS)).cause()
+                    .isInstanceOfSatisfying(LoreException.class,
+                            e -> assertThat(e.type()).isEqualTo("reembedding-superseded"));
+        }
+        finally {
+            otherModel.release.countDown();
+            requests.shutdownNow();
+        }
+        assertThat(admin().get("/api/v1/agents/" + agent).body().path("embedder").path("name").asString())
+                .isEqualTo(EMBEDDER);
+        assertThat(cosinesWithOwnText(id)).as("every vector is this model's")
+                .allSatisfy(c -> assertThat(c).isCloseTo(1.0, offset(1e-6)));
+    }
+
+    @Test
+    void aStagedVectorOfAnotherSizeIsNeverSwappedIn() {
+        String agent = agent(simulation("misfit", null), "Kate");
+        UUID id = UUID.fromString(agent);
+        for (String text : TEXTS) {
+            insertSmall(id, text);
+        }
+        jdbc.sql("UPDATE agents SET staged_embedder = :e, staged_dimension = :d WHERE id = :a")
+                .param("e", EMBEDDER).param("d", DIMENSION).param("a", id).update();
+        for (String text : TEXTS.subList(1, TEXTS.size())) {
+            jdbc.sql("UPDATE memories SET staged_embedding = :v WHERE agent_id = :a AND text = :t")
+                    .param("v", new PGvector(SERVER.vector(text, DIMENSION))).param("a", id).param("t", text).update();
+        }
+        // staged under this model's name but of another size: not this model's vector
+        jdbc.sql("UPDATE memories SET staged_embedding = :v WHERE agent_id = :a AND text = :t")
+                .param("v", new PGvector(SERVER.vector(TEXTS.get(0), 384))).param("a", id).param("t", TEXTS.get(0))
+                .update();
+
+        SERVER.forget();
+        Api.Response moved = admin().post("/api/v1/agents/" + agent + "/reembed", Map.of());
+        assertThat(moved.status()).as(moved.raw()).isEqualTo(200);
+        assertThat(SERVER.inputs().stream().flatMap(List::stream).toList()).containsExactly(TEXTS.get(0));
+        assertThat(jdbc.sql("SELECT DISTINCT vector_dims(embedding) FROM memories WHERE agent_id = :a")
+                .param("a", id).query(Integer.class).list()).containsExactly(DIMENSION);
+        assertThat(cosinesWithOwnText(id)).allSatisfy(c -> assertThat(c).isCloseTo(1.0, offset(1e-6)));
+    }
+
+    @Test
     void reembeddingAnAgentThatIsGoneIsTheAgentsNotFoundProblem() {
         // the controller finds the agent first; one deleted before the re-embedding reads it is still a 404
         UUID gone = UUID.randomUUID();
@@ -321,6 +412,70 @@ class MemoryDimensionApiTests extends IntegrationTest {
             assertThat(e.status().value()).isEqualTo(404);
             assertThat(e.type()).isEqualTo("agent-not-found");
         });
+    }
+
+    /** Waits until a statement of this database matching {@code pattern} waits for a lock. */
+    private void awaitWaiting(String pattern) {
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> jdbc.sql("""
+                SELECT count(*) FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE :pattern""")
+                .param("pattern", pattern).query(Long.class).single() > 0);
+    }
+
+    /**
+     * Another model of this one's size, in process: every text gets one vector unlike this model's, and the first
+     * call waits until the test lets it go on.
+     */
+    private static final class HeldEmbedder implements Embedder {
+
+        final CountDownLatch called = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        private final String name;
+        private final int dimension;
+
+        HeldEmbedder(String name, int dimension) {
+            this.name = name;
+            this.dimension = dimension;
+        }
+
+        float[] vector() {
+            return SERVER.vector("unrelated words entirely", dimension);
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public int dimension() {
+            return dimension;
+        }
+
+        @Override
+        public List<float[]> embedDocuments(List<String> texts) {
+            called.countDown();
+            try {
+                if (!release.await(60, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("never released");
+                }
+            }
+            catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            return texts.stream().map(text -> vector()).toList();
+        }
+
+        @Override
+        public float[] embedQuery(String text) {
+            return vector();
+        }
+
+        @Override
+        public int[] tokenStarts(String text) {
+            throw new UnsupportedOperationException();
+        }
     }
 
     /** Each memory's cosine with the fake model's vector of its own text: 1 when this model made it. */
