@@ -405,6 +405,46 @@ class MemoryDimensionApiTests extends IntegrationTest {
     }
 
     @Test
+    void theSwapEmbedsAtMostOneBatchWhileItHoldsTheAgentsRow() {
+        String agent = agent(simulation("late", null), "Liam");
+        UUID id = UUID.fromString(agent);
+        jdbc.sql("""
+                INSERT INTO memories (id, agent_id, kind, text, embedding, created_at, last_accessed_at, importance,
+                                      importance_from, stored_at)
+                SELECT gen_random_uuid(), :a, 'observation', 'Liam noted thing ' || g,
+                       array_fill(1, ARRAY[384])::real[]::vector, '2026-02-13T08:00', '2026-02-13T08:00', 5, 'given',
+                       now()
+                FROM generate_series(1, :n) g""")
+                .param("a", id).param("n", MemoryReembedding.BATCH + 1).update();
+        jdbc.sql("""
+                UPDATE agents SET embedder = 'all-minilm-l6-v2-q', dimension = 384, memory_count = :n,
+                                  staged_embedder = :e, staged_dimension = :d
+                WHERE id = :a""")
+                .param("n", MemoryReembedding.BATCH + 1).param("e", EMBEDDER).param("d", DIMENSION).param("a", id)
+                .update();
+        MemoryStream.StreamEmbedder to = new MemoryStream.StreamEmbedder(EMBEDDER, DIMENSION);
+
+        // more than a batch arrived since staging: nothing is embedded under the lock, the caller stages them first
+        SERVER.forget();
+        Long deferred = transactions.execute(tx -> reembedding.swap(id, to));
+        assertThat(deferred).isNull();
+        assertThat(SERVER.inputs()).isEmpty();
+        assertThat(stream.embedder(id).name()).isEqualTo("all-minilm-l6-v2-q");
+
+        List<String> late = jdbc.sql("SELECT text FROM memories WHERE agent_id = :a ORDER BY text LIMIT 3")
+                .param("a", id).query(String.class).list();
+        jdbc.sql("""
+                UPDATE memories SET staged_embedding = array_fill(1, ARRAY[:d])::real[]::vector
+                WHERE agent_id = :a AND NOT text = ANY (CAST(:late AS text[]))""")
+                .param("d", DIMENSION).param("a", id).param("late", late.toArray(String[]::new)).update();
+        Long moved = transactions.execute(tx -> reembedding.swap(id, to));
+        assertThat(moved).isEqualTo(MemoryReembedding.BATCH + 1L);
+        assertThat(SERVER.inputs()).as("one call, for the late ones").hasSize(1);
+        assertThat(SERVER.inputs().get(0)).containsExactlyInAnyOrderElementsOf(late);
+        assertThat(stream.embedder(id)).isEqualTo(to);
+    }
+
+    @Test
     void reembeddingAnAgentThatIsGoneIsTheAgentsNotFoundProblem() {
         // the controller finds the agent first; one deleted before the re-embedding reads it is still a 404
         UUID gone = UUID.randomUUID();
