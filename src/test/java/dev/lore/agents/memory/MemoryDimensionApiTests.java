@@ -163,6 +163,7 @@ class MemoryDimensionApiTests extends IntegrationTest {
             return String.join("\n", jdbc.sql("EXPLAIN " + statement)
                     .param("agent", UUID.fromString(agent)).param("at", LocalDateTime.parse("2026-02-13T12:00:00"))
                     .param("hasQuery", true).param("query", new PGvector(SERVER.vector("the party", DIMENSION)))
+                    .param("embedder", EMBEDDER).param("dimension", DIMENSION)
                     .param("vectorPool", 100).param("recentPerLevel", 300).param("wRecency", 1.0)
                     .param("wImportance", 1.0).param("wRelevance", 1.0).param("k", 10)
                     .query(String.class).list());
@@ -219,6 +220,41 @@ class MemoryDimensionApiTests extends IntegrationTest {
         JsonNode view = admin().get("/api/v1/agents/" + empty).body();
         assertThat(view.path("embedder").path("name").asString()).isEqualTo(EMBEDDER);
         assertThat(view.path("embedder").path("dimension").asInt()).isEqualTo(DIMENSION);
+    }
+
+    @Test
+    void aRetrievalThatAMoveToAnotherModelOvertakesIsRefusedAndComparesNothing() {
+        String agent = agent(simulation("overtaken", null), "Nora");
+        UUID id = UUID.fromString(agent);
+        for (String text : TEXTS) {
+            remember(agent, text);
+        }
+        // while this instance embeds the query, another instance swaps in its own model's vectors, of the same size
+        SERVER.beforeAnswering(() -> transactions.executeWithoutResult(tx -> {
+            jdbc.sql("UPDATE agents SET embedder = 'openai:another-model' WHERE id = :a").param("a", id).update();
+            jdbc.sql("UPDATE memories SET embedding = :v WHERE agent_id = :a")
+                    .param("v", new PGvector(SERVER.vector("unrelated words entirely", DIMENSION))).param("a", id)
+                    .update();
+        }));
+        try {
+            for (MemoryStream.Candidates candidates : List.of(MemoryStream.Candidates.ALL,
+                    MemoryStream.Candidates.POOLS)) {
+                assertThatThrownBy(() -> stream.retrieve(id, "the Valentine party", 5,
+                        LocalDateTime.parse("2026-02-13T12:00:00"), new Weights(1, 1, 1), candidates))
+                        .as(candidates.name())
+                        .isInstanceOfSatisfying(LoreException.class, e -> {
+                            assertThat(e.type()).isEqualTo("embedder-mismatch");
+                            assertThat(e.getMessage()).contains("openai:another-model");
+                        });
+                jdbc.sql("UPDATE agents SET embedder = :e WHERE id = :a").param("e", EMBEDDER).param("a", id)
+                        .update();
+            }
+        }
+        finally {
+            SERVER.beforeAnswering(null);
+        }
+        assertThat(jdbc.sql("SELECT count(*) FROM memories WHERE agent_id = :a AND last_accessed_at > created_at")
+                .param("a", id).query(Long.class).single()).as("nothing marked accessed").isZero();
     }
 
     @Test
