@@ -112,7 +112,7 @@ public class MemoryReembedding {
      */
     Long swap(UUID agentId, MemoryStream.StreamEmbedder to) {
         boolean ours = jdbc.sql("""
-                SELECT staged_embedder = :embedder AND staged_dimension = :dimension FROM agents
+                SELECT COALESCE(staged_embedder = :embedder AND staged_dimension = :dimension, false) FROM agents
                 WHERE id = :agent FOR UPDATE""")
                 .param("embedder", to.name()).param("dimension", to.dimension()).param("agent", agentId)
                 .query(Boolean.class).optional().orElse(false);
