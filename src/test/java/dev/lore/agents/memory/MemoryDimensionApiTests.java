@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -370,7 +371,12 @@ class MemoryDimensionApiTests extends IntegrationTest {
             insertSmall(id, text);
         }
         // another instance, on another model of the same size, is moving the agent and has staged one memory
-        HeldEmbedder otherModel = new HeldEmbedder("openai:other-model", DIMENSION);
+        CountDownLatch called = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        InProcessEmbedder otherModel = new InProcessEmbedder("openai:other-model", DIMENSION, () -> {
+            called.countDown();
+            await(release);
+        });
         MemoryReembedding otherInstance = new MemoryReembedding(jdbc, transactions, otherModel, stream);
         jdbc.sql("UPDATE agents SET staged_embedder = :e, staged_dimension = :d WHERE id = :a")
                 .param("e", otherModel.name()).param("d", DIMENSION).param("a", id).update();
@@ -391,11 +397,11 @@ class MemoryDimensionApiTests extends IntegrationTest {
                 lock.executeQuery().close();
             }
             theirs = requests.submit(() -> otherInstance.reembed(id));
-            assertThat(otherModel.called.await(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(called.await(30, TimeUnit.SECONDS)).isTrue();
             ours = requests.submit(() -> reembedding.reembed(id));
             awaitWaiting("UPDATE memories SET staged_embedding = NULL%");
             // the other instance goes on to stage what it embedded, and has to wait for the agent's row
-            otherModel.release.countDown();
+            release.countDown();
             awaitWaiting("%FROM agents%FOR %");
             holder.commit();
             assertThat(ours.get(30, TimeUnit.SECONDS).memories()).isEqualTo(TEXTS.size());
@@ -404,7 +410,7 @@ class MemoryDimensionApiTests extends IntegrationTest {
                             e -> assertThat(e.type()).isEqualTo("reembedding-superseded"));
         }
         finally {
-            otherModel.release.countDown();
+            release.countDown();
             requests.shutdownNow();
         }
         assertThat(admin().get("/api/v1/agents/" + agent).body().path("embedder").path("name").asString())
@@ -481,6 +487,69 @@ class MemoryDimensionApiTests extends IntegrationTest {
     }
 
     @Test
+    void aReembeddingThatNewMemoriesKeepOutpacingGivesUpWithA503() {
+        String agent = agent(simulation("outpaced", null), "Omar");
+        UUID id = UUID.fromString(agent);
+        insertSmall(id, TEXTS.get(0));
+        // with every embedding call, an instance on the old model stores more than a batch, committed only once the
+        // swap waits for the agent's row: the swap always finds too many to embed under the lock
+        ExecutorService writers = Executors.newCachedThreadPool();
+        List<Future<?>> arrivals = new CopyOnWriteArrayList<>();
+        InProcessEmbedder busy = new InProcessEmbedder("test:busy", 16, () -> {
+            CountDownLatch stored = new CountDownLatch(1);
+            arrivals.add(writers.submit(() -> arrive(id, MemoryReembedding.BATCH + 1, stored)));
+            await(stored);
+        });
+        MemoryReembedding busyInstance = new MemoryReembedding(jdbc, transactions, busy, stream);
+        try {
+            assertThatThrownBy(() -> busyInstance.reembed(id)).isInstanceOfSatisfying(LoreException.class, e -> {
+                assertThat(e.status().value()).isEqualTo(503);
+                assertThat(e.type()).isEqualTo("reembedding-outpaced");
+            });
+            for (Future<?> arrival : arrivals) {
+                arrival.get(30, TimeUnit.SECONDS);
+            }
+        }
+        catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        finally {
+            writers.shutdownNow();
+        }
+        assertThat(stream.embedder(id).name()).as("nothing swapped").isEqualTo("all-minilm-l6-v2-q");
+        assertThat(jdbc.sql("SELECT DISTINCT vector_dims(embedding) FROM memories WHERE agent_id = :a")
+                .param("a", id).query(Integer.class).list()).containsExactly(384);
+    }
+
+    /**
+     * Stores {@code count} memories as an instance on the old 384-dimension model would, without the agent's row
+     * (an insert's foreign key check holds it FOR KEY SHARE, which a stager's FOR SHARE lets through and the swap's
+     * FOR UPDATE waits for), and commits once the swap waits.
+     */
+    private void arrive(UUID agent, int count, CountDownLatch stored) {
+        try (Connection writer = dataSource.getConnection()) {
+            writer.setAutoCommit(false);
+            try (PreparedStatement insert = writer.prepareStatement("""
+                    INSERT INTO memories (id, agent_id, kind, text, embedding, created_at, last_accessed_at,
+                                          importance, importance_from, stored_at)
+                    SELECT gen_random_uuid(), ?, 'observation', 'Omar heard news ' || gen_random_uuid(),
+                           array_fill(1, ARRAY[384])::real[]::vector, '2026-02-13T08:00', '2026-02-13T08:00', 5,
+                           'given', now()
+                    FROM generate_series(1, ?)""")) {
+                insert.setObject(1, agent);
+                insert.setInt(2, count);
+                insert.executeUpdate();
+            }
+            stored.countDown();
+            awaitWaiting("%FROM agents%FOR UPDATE%");
+            writer.commit();
+        }
+        catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     void reembeddingAnAgentThatIsGoneIsTheAgentsNotFoundProblem() {
         // the controller finds the agent first; one deleted before the re-embedding reads it is still a 404
         UUID gone = UUID.randomUUID();
@@ -498,20 +567,17 @@ class MemoryDimensionApiTests extends IntegrationTest {
                 .param("pattern", pattern).query(Long.class).single() > 0);
     }
 
-    /**
-     * Another model of this one's size, in process: every text gets one vector unlike this model's, and the first
-     * call waits until the test lets it go on.
-     */
-    private static final class HeldEmbedder implements Embedder {
+    /** Another model, in process: every text gets one vector unlike this model's, after {@code onCall} has run. */
+    private static final class InProcessEmbedder implements Embedder {
 
-        final CountDownLatch called = new CountDownLatch(1);
-        final CountDownLatch release = new CountDownLatch(1);
         private final String name;
         private final int dimension;
+        private final Runnable onCall;
 
-        HeldEmbedder(String name, int dimension) {
+        InProcessEmbedder(String name, int dimension, Runnable onCall) {
             this.name = name;
             this.dimension = dimension;
+            this.onCall = onCall;
         }
 
         float[] vector() {
@@ -530,16 +596,7 @@ class MemoryDimensionApiTests extends IntegrationTest {
 
         @Override
         public List<float[]> embedDocuments(List<String> texts) {
-            called.countDown();
-            try {
-                if (!release.await(60, TimeUnit.SECONDS)) {
-                    throw new IllegalStateException("never released");
-                }
-            }
-            catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
+            onCall.run();
             return texts.stream().map(text -> vector()).toList();
         }
 
@@ -551,6 +608,18 @@ class MemoryDimensionApiTests extends IntegrationTest {
         @Override
         public int[] tokenStarts(String text) {
             throw new UnsupportedOperationException();
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            if (!latch.await(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("never released");
+            }
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 
