@@ -46,8 +46,10 @@ import tools.jackson.databind.JsonNode;
 /**
  * Agents on a remote embedder of 1536 dimensions (an honest fake of OpenAI's wire format): memories are stored and
  * ranked by their own model's vectors, the vector pool walks the index of their dimension, a stream made by another
- * embedder, of another size or only another name, is never compared with this one's vectors, and re-embedding moves
- * it to this one (resuming what an earlier try staged, dropping what was staged for another model).
+ * embedder, of another size or only another name, is never compared with this one's vectors (not even when a move
+ * commits while a query is embedded), and re-embedding moves it to this one (resuming what an earlier try staged,
+ * dropping what was staged for another model or is of another size, racing another model's move without mixing the
+ * two, and embedding at most one batch while it holds the agent's row).
  */
 class MemoryDimensionApiTests extends IntegrationTest {
 
