@@ -192,10 +192,6 @@ class AgentController {
     }
 
     /**
-     * Reflects now: the answer is the contract's array of reflections; the model usage travels in the
-     * {@code Lore-Usage} header since an array has no room for it.
-     */
-    /**
      * Moves the agent's memories to this instance's embedder (a remedy for 409 {@code embedder-mismatch}); an agent
      * already on it answers at once. A request cut short leaves its progress, and the next one resumes.
      */
@@ -204,6 +200,10 @@ class AgentController {
         return reembedding.reembed(access.agent(id).agent().id());
     }
 
+    /**
+     * Reflects now: the answer is the contract's array of reflections; the model usage travels in the
+     * {@code Lore-Usage} header since an array has no room for it.
+     */
     @PostMapping("/{id}/reflect")
     ResponseEntity<List<ReflectionView>> reflect(@PathVariable String id, @RequestBody(required = false) AtBody body) {
         Agents.Found found = access.agent(id);

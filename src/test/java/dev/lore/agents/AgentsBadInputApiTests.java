@@ -35,7 +35,10 @@ class AgentsBadInputApiTests extends IntegrationTest {
         assertProblem(admin().get("/api/v1/agents/" + unknown + "/memories?query=x"), 404, "agent-not-found");
         assertProblem(admin().post("/api/v1/agents/" + unknown + "/memories", Map.of("text", "x")), 404,
                 "agent-not-found");
+        assertProblem(admin().post("/api/v1/agents/" + unknown + "/reembed", Map.of()), 404, "agent-not-found");
         assertProblem(admin().get("/api/v1/simulations/" + unknown), 404, "simulation-not-found");
+        assertProblem(admin().post("/api/v1/simulations/" + unknown + "/reembed", Map.of()), 404,
+                "simulation-not-found");
         assertProblem(admin().post("/api/v1/simulations/" + unknown + "/agents", Map.of("name", "x")), 404,
                 "simulation-not-found");
     }
@@ -104,7 +107,10 @@ class AgentsBadInputApiTests extends IntegrationTest {
         assertProblem(as(reader).get("/api/v1/agents/" + agent + "/memories?query=piano"), 404, "agent-not-found");
         assertProblem(as(reader).post("/api/v1/agents/" + agent + "/memories", Map.of("text", "x")), 404,
                 "agent-not-found");
+        assertProblem(as(reader).post("/api/v1/agents/" + agent + "/reembed", Map.of()), 404, "agent-not-found");
         assertProblem(as(reader).get("/api/v1/simulations/" + simulation), 404, "simulation-not-found");
+        assertProblem(as(reader).post("/api/v1/simulations/" + simulation + "/reembed", Map.of()), 404,
+                "simulation-not-found");
         assertProblem(as(reader).post("/api/v1/simulations", Map.of("name", "s", "startsAt", "2026-02-13T07:00:00")),
                 404, "not-found");
         Api.Response allowed = as(agentsKey).get("/api/v1/agents/" + agent);

@@ -1,5 +1,6 @@
 package dev.lore.agents.memory;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 
@@ -11,6 +12,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import com.pgvector.PGvector;
 
+import dev.lore.agents.AgentNotFound;
 import dev.lore.models.Embedder;
 import dev.lore.web.LoreException;
 
@@ -20,15 +22,21 @@ import dev.lore.web.LoreException;
  * a time, so that a request that dies leaves its progress and the next one goes on from there; then they are swapped
  * in, together with the agent's embedder, in one transaction that holds the agent's row, which every insert of
  * memories takes too. Retrieval therefore sees the old vectors with the old embedder or the new ones with the new,
- * never a mix, and memories stored meanwhile by an instance still on the old model are embedded in the swap.
+ * never a mix; memories stored meanwhile by an instance still on the old model are staged outside the lock as well,
+ * and the swap embeds at most one batch of late ones itself.
  */
 @Component
 public class MemoryReembedding {
 
     private static final Logger log = LoggerFactory.getLogger(MemoryReembedding.class);
 
-    /** Memories embedded per call and staged per transaction. */
+    /** Memories embedded per call and staged per transaction; at most this many are embedded under the lock. */
     static final int BATCH = 64;
+
+    /** How many times a re-embedding stages what arrived and tries the swap again before it gives up. */
+    static final int ROUNDS = 5;
+
+    private static final Duration RETRY_AFTER = Duration.ofSeconds(30);
 
     /** What a re-embedding did: the embedder before and after, and how many memories it embedded again. */
     public record Moved(UUID agent, MemoryStream.StreamEmbedder from, MemoryStream.StreamEmbedder to,
@@ -54,7 +62,7 @@ public class MemoryReembedding {
     public Moved reembed(UUID agentId) {
         MemoryStream.StreamEmbedder from = stream.embedder(agentId);
         if (from == null) {
-            throw new IllegalArgumentException("No agent " + agentId);
+            throw AgentNotFound.withId(agentId);
         }
         MemoryStream.StreamEmbedder to = new MemoryStream.StreamEmbedder(embedder.name(), embedder.dimension());
         if (to.equals(from)) {
@@ -74,53 +82,71 @@ public class MemoryReembedding {
             }
         });
         long staged = 0;
-        List<Pending> batch;
-        while (!(batch = pending(agentId, BATCH)).isEmpty()) {
-            List<float[]> vectors = embedder.embedDocuments(batch.stream().map(Pending::text).toList());
-            List<Pending> embedded = batch;
-            Integer done = transactions.execute(tx -> stage(agentId, to, embedded, vectors));
-            if (done == null || done == 0) {
-                throw superseded(agentId);
+        for (int round = 0; round < ROUNDS; round++) {
+            List<Pending> batch;
+            while (!(batch = pending(agentId, BATCH)).isEmpty()) {
+                List<float[]> vectors = embedder.embedDocuments(batch.stream().map(Pending::text).toList());
+                List<Pending> embedded = batch;
+                Integer done = transactions.execute(tx -> stage(agentId, to, embedded, vectors));
+                staged += done == null ? 0 : done;
             }
-            staged += done;
+            Long moved = transactions.execute(tx -> swap(agentId, to));
+            if (moved != null) {
+                log.info("Memories of agent {} re-embedded from {} to {}: {} staged, {} swapped", agentId,
+                        from.name(), to.name(), staged, moved);
+                return new Moved(agentId, from, to, moved);
+            }
         }
-        Long moved = transactions.execute(tx -> swap(agentId, to));
-        log.info("Memories of agent {} re-embedded from {} to {}: {} staged, {} swapped", agentId, from.name(),
-                to.name(), staged, moved);
-        return new Moved(agentId, from, to, moved == null ? 0 : moved);
+        throw LoreException.unavailable("reembedding-outpaced", "Re-embedding outpaced", "Memories of agent "
+                + agentId + " kept arriving faster than they could be embedded: " + ROUNDS + " times more than "
+                + BATCH + " arrived between staging and the swap; what is staged is kept, so re-embed again when the"
+                + " agent's simulation is quieter", RETRY_AFTER);
     }
 
     /**
-     * Under the agent's row lock: stages what is still unstaged (memories stored since by an instance on the old
-     * model), then puts every staged vector in place and records the new embedder.
+     * Under the agent's row lock, which storing memories takes too: stages what is still unstaged (memories stored
+     * since by an instance on the old model), then puts every staged vector in place and records the new embedder.
+     * Every write to the agent's memories waits meanwhile, so the lock is held for at most one batch's embedding:
+     * with more unstaged than that it stages nothing and answers {@code null}, and the caller stages them outside
+     * the lock and comes back.
      */
-    private long swap(UUID agentId, MemoryStream.StreamEmbedder to) {
+    Long swap(UUID agentId, MemoryStream.StreamEmbedder to) {
         boolean ours = jdbc.sql("""
-                SELECT staged_embedder = :embedder AND staged_dimension = :dimension FROM agents
+                SELECT COALESCE(staged_embedder = :embedder AND staged_dimension = :dimension, false) FROM agents
                 WHERE id = :agent FOR UPDATE""")
                 .param("embedder", to.name()).param("dimension", to.dimension()).param("agent", agentId)
                 .query(Boolean.class).optional().orElse(false);
         if (!ours) {
             MemoryStream.StreamEmbedder now = stream.embedder(agentId);
             if (to.equals(now)) {
-                return 0; // another request finished the same move first
+                return 0L; // another request finished the same move first
             }
             throw superseded(agentId);
         }
-        List<Pending> late;
-        while (!(late = pending(agentId, BATCH)).isEmpty()) {
+        // a vector of another size was not made by this model, whatever the agent says: embed that memory again
+        jdbc.sql("""
+                UPDATE memories SET staged_embedding = NULL
+                WHERE agent_id = :agent AND staged_embedding IS NOT NULL
+                  AND vector_dims(staged_embedding) <> :dimension""")
+                .param("agent", agentId).param("dimension", to.dimension()).update();
+        List<Pending> late = pending(agentId, BATCH + 1);
+        if (late.size() > BATCH) {
+            return null;
+        }
+        if (!late.isEmpty()) {
             stage(agentId, to, late, embedder.embedDocuments(late.stream().map(Pending::text).toList()));
         }
         int moved = jdbc.sql("""
                 UPDATE memories SET embedding = staged_embedding, staged_embedding = NULL
-                WHERE agent_id = :agent AND staged_embedding IS NOT NULL""")
-                .param("agent", agentId).update();
+                WHERE agent_id = :agent AND staged_embedding IS NOT NULL
+                  AND vector_dims(staged_embedding) = :dimension""")
+                .param("agent", agentId).param("dimension", to.dimension()).update();
         jdbc.sql("""
                 UPDATE agents SET embedder = :embedder, dimension = :dimension, staged_embedder = NULL,
                                   staged_dimension = NULL
                 WHERE id = :agent""")
                 .param("embedder", to.name()).param("dimension", to.dimension()).param("agent", agentId).update();
-        return moved;
+        return (long) moved;
     }
 
     private List<Pending> pending(UUID agentId, int limit) {
@@ -137,18 +163,28 @@ public class MemoryReembedding {
                 + " the instance whose model the agent should keep");
     }
 
-    /** Stages the vectors as long as the agent is still being moved to {@code to}; returns how many it staged. */
+    /**
+     * Stages the vectors as long as the agent is still being moved to {@code to}, else throws superseded; returns how
+     * many it staged. It holds the agent's row FOR SHARE to the end of the caller's transaction: a retarget to
+     * another model (an UPDATE of that row) waits for stagers in flight and then drops what they staged, and a
+     * stager that comes after it finds the row no longer names {@code to} and stages nothing. Without the lock a
+     * statement that read the row before the retarget committed would still write this model's vectors, the
+     * retarget's clearing would miss them, and the other model's swap would put them in place.
+     */
     private int stage(UUID agentId, MemoryStream.StreamEmbedder to, List<Pending> memories, List<float[]> vectors) {
+        boolean ours = jdbc.sql("""
+                SELECT 1 FROM agents WHERE id = :agent AND staged_embedder = :embedder AND staged_dimension = :dimension
+                FOR SHARE""")
+                .param("agent", agentId).param("embedder", to.name()).param("dimension", to.dimension())
+                .query(Integer.class).optional().isPresent();
+        if (!ours) {
+            throw superseded(agentId);
+        }
         int staged = 0;
         for (int i = 0; i < memories.size(); i++) {
-            staged += jdbc.sql("""
-                    UPDATE memories m SET staged_embedding = :vector
-                    FROM agents a
-                    WHERE m.id = :id AND m.agent_id = :agent AND a.id = m.agent_id AND a.staged_embedder = :embedder
-                      AND a.staged_dimension = :dimension""")
+            staged += jdbc.sql("UPDATE memories SET staged_embedding = :vector WHERE id = :id AND agent_id = :agent")
                     .param("vector", new PGvector(vectors.get(i))).param("id", memories.get(i).id())
-                    .param("agent", agentId)
-                    .param("embedder", to.name()).param("dimension", to.dimension()).update();
+                    .param("agent", agentId).update();
         }
         return staged;
     }

@@ -43,12 +43,31 @@ public class MemoryStream {
         AUTO, ALL, POOLS
     }
 
+    /**
+     * Whether the agent's row, read in the statement's own snapshot, admits a query of {@code :embedder} at
+     * {@code :dimension} ({@link Recorded#admits}); every candidate is filtered by it. A swap to another model writes
+     * the memories' vectors and the agent's embedder in one transaction, so the statement sees both before or both
+     * after it: checked here, and not only by {@link #requireSameEmbedder} before the query is embedded, a swap
+     * committed in between cannot make the statement compare vectors of two models. An agent that is gone admits,
+     * and has no memories.
+     */
+    private static final String ADMITTED = """
+            WITH admitted AS (
+                SELECT NOT EXISTS (
+                    SELECT 1 FROM agents a
+                    WHERE a.id = :agent AND :hasQuery AND a.memory_count > 0
+                      AND NOT (a.dimension = :dimension AND (a.embedder IS NULL OR a.embedder = :embedder))
+                ) AS admitted
+            ),
+            """;
+
     /** Every memory the agent had at {@code :at} is a candidate; the bounds are the candidates' own. */
-    private static final String ALL_CANDIDATES = """
-            WITH candidates AS (
+    private static final String ALL_CANDIDATES = ADMITTED + """
+            candidates AS (
                 SELECT %s
                 FROM memories m
                 WHERE m.agent_id = :agent AND m.created_at <= CAST(:at AS timestamp)
+                  AND (SELECT admitted FROM admitted)
             ),
             raw AS (
                 SELECT c.*, power(0.995, c.hours) AS recency FROM candidates c
@@ -73,8 +92,8 @@ public class MemoryStream {
      * vector pool names the stream's dimension ({@code %1$d}) in its filter and its ordering, exactly as
      * {@link MemoryIndexes}' partial index of that dimension is defined, or the planner cannot use the index.
      */
-    private static final String POOLED_CANDIDATES = """
-            WITH pool AS (
+    private static final String POOLED_CANDIDATES = ADMITTED + """
+            pool AS (
                 (SELECT id FROM memories WHERE agent_id = :agent AND created_at <= CAST(:at AS timestamp)
                    AND vector_dims(embedding) = %1$d
                  ORDER BY embedding::vector(%1$d) <=> CAST(:query AS vector(%1$d)) LIMIT :vectorPool)
@@ -103,6 +122,7 @@ public class MemoryStream {
             candidates AS (
                 SELECT %2$s
                 FROM memories m JOIN pool ON pool.id = m.id
+                WHERE (SELECT admitted FROM admitted)
             ),
             raw AS (
                 SELECT c.*, power(0.995, c.hours) AS recency FROM candidates c
@@ -131,7 +151,9 @@ public class MemoryStream {
      * Generative agents' retrieval score (Park et al. 2023, section 4.1): recency = 0.995^(hours since last access),
      * importance as rated, relevance = cosine similarity; each min-max normalised (a component that does not vary
      * is 0.5 for all), the total their weighted sum. The top {@code :k} get {@code :at} as their last access in the
-     * same statement; the response shows the values from before that update (a statement sees one snapshot).
+     * same statement; the response shows the values from before that update (a statement sees one snapshot). There
+     * is always a row, which says whether the agent {@code admitted} the query: without candidates, its memory's
+     * columns are null.
      */
     private static final String SCORE = """
             normalised AS (
@@ -156,7 +178,8 @@ public class MemoryStream {
                 UPDATE memories m SET last_accessed_at = GREATEST(m.last_accessed_at, CAST(:at AS timestamp))
                 FROM top WHERE m.id = top.id
             )
-            SELECT * FROM top ORDER BY total DESC, created_at DESC, id
+            SELECT top.*, admitted.admitted FROM admitted LEFT JOIN top ON true
+            ORDER BY top.total DESC, top.created_at DESC, top.id
             """;
 
     static final String RETRIEVE_ALL = ALL_CANDIDATES.formatted(CANDIDATE_COLUMNS) + SCORE;
@@ -258,16 +281,39 @@ public class MemoryStream {
         }
         boolean pooled = hasQuery && (candidates == Candidates.POOLS
                 || candidates == Candidates.AUTO && count(agentId) >= properties.exactBelow());
-        return jdbc.sql(pooled ? retrievePooled(embedder.dimension()) : RETRIEVE_ALL)
+        Retrieved retrieved = jdbc.sql(pooled ? retrievePooled(embedder.dimension()) : RETRIEVE_ALL)
                 .param("agent", agentId).param("at", at).param("hasQuery", hasQuery).param("query", vector)
+                .param("embedder", embedder.name()).param("dimension", embedder.dimension())
                 .param("vectorPool", properties.vectorPool()).param("recentPerLevel", properties.recentPerLevel())
                 .param("wRecency", weights.recency()).param("wImportance", weights.importance())
                 .param("wRelevance", weights.relevance()).param("k", k)
-                .query((rs, row) -> new ScoredMemory(memory(rs), new ScoredMemory.Scores(
-                        rs.getDouble("n_recency"), rs.getDouble("n_importance"), nullableDouble(rs, "n_relevance"),
-                        rs.getDouble("total"), new ScoredMemory.Raw(rs.getDouble("hours"), rs.getDouble("recency"),
-                                rs.getDouble("importance"), nullableDouble(rs, "cosine")))))
-                .list();
+                .query(MemoryStream::retrieved);
+        if (!retrieved.admitted()) {
+            // the agent moved to another model after the check above: refuse as that check would now
+            requireSameEmbedder(agentId);
+            throw LoreException.conflict("embedder-mismatch", "Embedder mismatch", "The memories of agent " + agentId
+                    + " moved to another embedder while they were being ranked; ask again");
+        }
+        return retrieved.memories();
+    }
+
+    /** A retrieval's memories, and whether the agent's embedder admitted its query at all. */
+    private record Retrieved(boolean admitted, List<ScoredMemory> memories) {
+    }
+
+    private static Retrieved retrieved(ResultSet rs) throws SQLException {
+        boolean admitted = true;
+        List<ScoredMemory> memories = new ArrayList<>();
+        while (rs.next()) {
+            admitted = rs.getBoolean("admitted");
+            if (rs.getObject("id") != null) {
+                memories.add(new ScoredMemory(memory(rs), new ScoredMemory.Scores(rs.getDouble("n_recency"),
+                        rs.getDouble("n_importance"), nullableDouble(rs, "n_relevance"), rs.getDouble("total"),
+                        new ScoredMemory.Raw(rs.getDouble("hours"), rs.getDouble("recency"),
+                                rs.getDouble("importance"), nullableDouble(rs, "cosine")))));
+            }
+        }
+        return new Retrieved(admitted, memories);
     }
 
     /**

@@ -1,10 +1,13 @@
 package dev.lore.agents.memory;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.data.Offset.offset;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
@@ -13,6 +16,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import javax.sql.DataSource;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -24,17 +35,21 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import com.pgvector.PGvector;
 
+import dev.lore.agents.AgentNotFound;
 import dev.lore.models.Embedder;
 import dev.lore.models.embedding.FakeEmbeddingServer;
 import dev.lore.support.Api;
 import dev.lore.support.IntegrationTest;
+import dev.lore.web.LoreException;
 import tools.jackson.databind.JsonNode;
 
 /**
  * Agents on a remote embedder of 1536 dimensions (an honest fake of OpenAI's wire format): memories are stored and
  * ranked by their own model's vectors, the vector pool walks the index of their dimension, a stream made by another
- * embedder, of another size or only another name, is never compared with this one's vectors, and re-embedding moves
- * it to this one (resuming what an earlier try staged, dropping what was staged for another model).
+ * embedder, of another size or only another name, is never compared with this one's vectors (not even when a move
+ * commits while a query is embedded), and re-embedding moves it to this one (resuming what an earlier try staged,
+ * dropping what was staged for another model or is of another size, racing another model's move without mixing the
+ * two, and embedding at most one batch while it holds the agent's row).
  */
 class MemoryDimensionApiTests extends IntegrationTest {
 
@@ -58,6 +73,12 @@ class MemoryDimensionApiTests extends IntegrationTest {
 
     @Autowired
     MemoryIndexes indexes;
+
+    @Autowired
+    MemoryReembedding reembedding;
+
+    @Autowired
+    DataSource dataSource;
 
     @Autowired
     TransactionTemplate transactions;
@@ -145,6 +166,7 @@ class MemoryDimensionApiTests extends IntegrationTest {
             return String.join("\n", jdbc.sql("EXPLAIN " + statement)
                     .param("agent", UUID.fromString(agent)).param("at", LocalDateTime.parse("2026-02-13T12:00:00"))
                     .param("hasQuery", true).param("query", new PGvector(SERVER.vector("the party", DIMENSION)))
+                    .param("embedder", EMBEDDER).param("dimension", DIMENSION)
                     .param("vectorPool", 100).param("recentPerLevel", 300).param("wRecency", 1.0)
                     .param("wImportance", 1.0).param("wRelevance", 1.0).param("k", 10)
                     .query(String.class).list());
@@ -201,6 +223,41 @@ class MemoryDimensionApiTests extends IntegrationTest {
         JsonNode view = admin().get("/api/v1/agents/" + empty).body();
         assertThat(view.path("embedder").path("name").asString()).isEqualTo(EMBEDDER);
         assertThat(view.path("embedder").path("dimension").asInt()).isEqualTo(DIMENSION);
+    }
+
+    @Test
+    void aRetrievalThatAMoveToAnotherModelOvertakesIsRefusedAndComparesNothing() {
+        String agent = agent(simulation("overtaken", null), "Nora");
+        UUID id = UUID.fromString(agent);
+        for (String text : TEXTS) {
+            remember(agent, text);
+        }
+        // while this instance embeds the query, another instance swaps in its own model's vectors, of the same size
+        SERVER.beforeAnswering(() -> transactions.executeWithoutResult(tx -> {
+            jdbc.sql("UPDATE agents SET embedder = 'openai:another-model' WHERE id = :a").param("a", id).update();
+            jdbc.sql("UPDATE memories SET embedding = :v WHERE agent_id = :a")
+                    .param("v", new PGvector(SERVER.vector("unrelated words entirely", DIMENSION))).param("a", id)
+                    .update();
+        }));
+        try {
+            for (MemoryStream.Candidates candidates : List.of(MemoryStream.Candidates.ALL,
+                    MemoryStream.Candidates.POOLS)) {
+                assertThatThrownBy(() -> stream.retrieve(id, "the Valentine party", 5,
+                        LocalDateTime.parse("2026-02-13T12:00:00"), new Weights(1, 1, 1), candidates))
+                        .as(candidates.name())
+                        .isInstanceOfSatisfying(LoreException.class, e -> {
+                            assertThat(e.type()).isEqualTo("embedder-mismatch");
+                            assertThat(e.getMessage()).contains("openai:another-model");
+                        });
+                jdbc.sql("UPDATE agents SET embedder = :e WHERE id = :a").param("e", EMBEDDER).param("a", id)
+                        .update();
+            }
+        }
+        finally {
+            SERVER.beforeAnswering(null);
+        }
+        assertThat(jdbc.sql("SELECT count(*) FROM memories WHERE agent_id = :a AND last_accessed_at > created_at")
+                .param("a", id).query(Long.class).single()).as("nothing marked accessed").isZero();
     }
 
     @Test
@@ -306,6 +363,266 @@ class MemoryDimensionApiTests extends IntegrationTest {
         assertThat(admin().post("/api/v1/agents/" + agent + "/reembed", Map.of()).status()).isEqualTo(200);
         assertThat(SERVER.inputs().stream().mapToInt(List::size).sum()).isEqualTo(TEXTS.size());
         assertThat(cosinesWithOwnText(id)).allSatisfy(c -> assertThat(c).isCloseTo(1.0, offset(1e-6)));
+    }
+
+    @Test
+    void aMoveToAnotherModelStagesNothingOnceThisOneHasRetargetedTheAgent() throws Exception {
+        String agent = agent(simulation("raced", null), "Jack");
+        UUID id = UUID.fromString(agent);
+        for (String text : TEXTS) {
+            insertSmall(id, text);
+        }
+        // another instance, on another model of the same size, is moving the agent and has staged one memory
+        CountDownLatch called = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        InProcessEmbedder otherModel = new InProcessEmbedder("openai:other-model", DIMENSION, () -> {
+            called.countDown();
+            await(release);
+        });
+        MemoryReembedding otherInstance = new MemoryReembedding(jdbc, transactions, otherModel, stream);
+        jdbc.sql("UPDATE agents SET staged_embedder = :e, staged_dimension = :d WHERE id = :a")
+                .param("e", otherModel.name()).param("d", DIMENSION).param("a", id).update();
+        jdbc.sql("UPDATE memories SET staged_embedding = :v WHERE agent_id = :a AND text = :t")
+                .param("v", new PGvector(otherModel.vector())).param("a", id).param("t", TEXTS.get(0)).update();
+
+        ExecutorService requests = Executors.newFixedThreadPool(2);
+        Future<MemoryReembedding.Moved> theirs;
+        Future<MemoryReembedding.Moved> ours;
+        try (Connection holder = dataSource.getConnection()) {
+            holder.setAutoCommit(false);
+            // holds the staged memory, so that this instance's retarget, which drops it, waits with the agent's row
+            // updated and not yet committed
+            try (PreparedStatement lock = holder.prepareStatement(
+                    "SELECT 1 FROM memories WHERE agent_id = ? AND text = ? FOR UPDATE")) {
+                lock.setObject(1, id);
+                lock.setString(2, TEXTS.get(0));
+                lock.executeQuery().close();
+            }
+            theirs = requests.submit(() -> otherInstance.reembed(id));
+            assertThat(called.await(30, TimeUnit.SECONDS)).isTrue();
+            ours = requests.submit(() -> reembedding.reembed(id));
+            awaitWaiting("UPDATE memories SET staged_embedding = NULL%");
+            // the other instance goes on to stage what it embedded, and has to wait for the agent's row
+            release.countDown();
+            awaitWaiting("%FROM agents%FOR %");
+            holder.commit();
+            assertThat(ours.get(30, TimeUnit.SECONDS).memories()).isEqualTo(TEXTS.size());
+            assertThatThrownBy(() -> theirs.get(30, TimeUnit.SECONDS)).cause()
+                    .isInstanceOfSatisfying(LoreException.class,
+                            e -> assertThat(e.type()).isEqualTo("reembedding-superseded"));
+        }
+        finally {
+            release.countDown();
+            requests.shutdownNow();
+        }
+        assertThat(admin().get("/api/v1/agents/" + agent).body().path("embedder").path("name").asString())
+                .isEqualTo(EMBEDDER);
+        assertThat(cosinesWithOwnText(id)).as("every vector is this model's")
+                .allSatisfy(c -> assertThat(c).isCloseTo(1.0, offset(1e-6)));
+    }
+
+    @Test
+    void aStagedVectorOfAnotherSizeIsNeverSwappedIn() {
+        String agent = agent(simulation("misfit", null), "Kate");
+        UUID id = UUID.fromString(agent);
+        for (String text : TEXTS) {
+            insertSmall(id, text);
+        }
+        jdbc.sql("UPDATE agents SET staged_embedder = :e, staged_dimension = :d WHERE id = :a")
+                .param("e", EMBEDDER).param("d", DIMENSION).param("a", id).update();
+        for (String text : TEXTS.subList(1, TEXTS.size())) {
+            jdbc.sql("UPDATE memories SET staged_embedding = :v WHERE agent_id = :a AND text = :t")
+                    .param("v", new PGvector(SERVER.vector(text, DIMENSION))).param("a", id).param("t", text).update();
+        }
+        // staged under this model's name but of another size: not this model's vector
+        jdbc.sql("UPDATE memories SET staged_embedding = :v WHERE agent_id = :a AND text = :t")
+                .param("v", new PGvector(SERVER.vector(TEXTS.get(0), 384))).param("a", id).param("t", TEXTS.get(0))
+                .update();
+
+        SERVER.forget();
+        Api.Response moved = admin().post("/api/v1/agents/" + agent + "/reembed", Map.of());
+        assertThat(moved.status()).as(moved.raw()).isEqualTo(200);
+        assertThat(SERVER.inputs().stream().flatMap(List::stream).toList()).containsExactly(TEXTS.get(0));
+        assertThat(jdbc.sql("SELECT DISTINCT vector_dims(embedding) FROM memories WHERE agent_id = :a")
+                .param("a", id).query(Integer.class).list()).containsExactly(DIMENSION);
+        assertThat(cosinesWithOwnText(id)).allSatisfy(c -> assertThat(c).isCloseTo(1.0, offset(1e-6)));
+    }
+
+    @Test
+    void theSwapEmbedsAtMostOneBatchWhileItHoldsTheAgentsRow() {
+        String agent = agent(simulation("late", null), "Liam");
+        UUID id = UUID.fromString(agent);
+        jdbc.sql("""
+                INSERT INTO memories (id, agent_id, kind, text, embedding, created_at, last_accessed_at, importance,
+                                      importance_from, stored_at)
+                SELECT gen_random_uuid(), :a, 'observation', 'Liam noted thing ' || g,
+                       array_fill(1, ARRAY[384])::real[]::vector, '2026-02-13T08:00', '2026-02-13T08:00', 5, 'given',
+                       now()
+                FROM generate_series(1, :n) g""")
+                .param("a", id).param("n", MemoryReembedding.BATCH + 1).update();
+        jdbc.sql("""
+                UPDATE agents SET embedder = 'all-minilm-l6-v2-q', dimension = 384, memory_count = :n,
+                                  staged_embedder = :e, staged_dimension = :d
+                WHERE id = :a""")
+                .param("n", MemoryReembedding.BATCH + 1).param("e", EMBEDDER).param("d", DIMENSION).param("a", id)
+                .update();
+        MemoryStream.StreamEmbedder to = new MemoryStream.StreamEmbedder(EMBEDDER, DIMENSION);
+
+        // more than a batch arrived since staging: nothing is embedded under the lock, the caller stages them first
+        SERVER.forget();
+        Long deferred = transactions.execute(tx -> reembedding.swap(id, to));
+        assertThat(deferred).isNull();
+        assertThat(SERVER.inputs()).isEmpty();
+        assertThat(stream.embedder(id).name()).isEqualTo("all-minilm-l6-v2-q");
+
+        List<String> late = jdbc.sql("SELECT text FROM memories WHERE agent_id = :a ORDER BY text LIMIT 3")
+                .param("a", id).query(String.class).list();
+        jdbc.sql("""
+                UPDATE memories SET staged_embedding = array_fill(1, ARRAY[:d])::real[]::vector
+                WHERE agent_id = :a AND NOT text = ANY (CAST(:late AS text[]))""")
+                .param("d", DIMENSION).param("a", id).param("late", late.toArray(String[]::new)).update();
+        Long moved = transactions.execute(tx -> reembedding.swap(id, to));
+        assertThat(moved).isEqualTo(MemoryReembedding.BATCH + 1L);
+        assertThat(SERVER.inputs()).as("one call, for the late ones").hasSize(1);
+        assertThat(SERVER.inputs().get(0)).containsExactlyInAnyOrderElementsOf(late);
+        assertThat(stream.embedder(id)).isEqualTo(to);
+    }
+
+    @Test
+    void aReembeddingThatNewMemoriesKeepOutpacingGivesUpWithA503() {
+        String agent = agent(simulation("outpaced", null), "Omar");
+        UUID id = UUID.fromString(agent);
+        insertSmall(id, TEXTS.get(0));
+        // with every embedding call, an instance on the old model stores more than a batch, committed only once the
+        // swap waits for the agent's row: the swap always finds too many to embed under the lock
+        ExecutorService writers = Executors.newCachedThreadPool();
+        List<Future<?>> arrivals = new CopyOnWriteArrayList<>();
+        InProcessEmbedder busy = new InProcessEmbedder("test:busy", 16, () -> {
+            CountDownLatch stored = new CountDownLatch(1);
+            arrivals.add(writers.submit(() -> arrive(id, MemoryReembedding.BATCH + 1, stored)));
+            await(stored);
+        });
+        MemoryReembedding busyInstance = new MemoryReembedding(jdbc, transactions, busy, stream);
+        try {
+            assertThatThrownBy(() -> busyInstance.reembed(id)).isInstanceOfSatisfying(LoreException.class, e -> {
+                assertThat(e.status().value()).isEqualTo(503);
+                assertThat(e.type()).isEqualTo("reembedding-outpaced");
+            });
+            for (Future<?> arrival : arrivals) {
+                arrival.get(30, TimeUnit.SECONDS);
+            }
+        }
+        catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        finally {
+            writers.shutdownNow();
+        }
+        assertThat(stream.embedder(id).name()).as("nothing swapped").isEqualTo("all-minilm-l6-v2-q");
+        assertThat(jdbc.sql("SELECT DISTINCT vector_dims(embedding) FROM memories WHERE agent_id = :a")
+                .param("a", id).query(Integer.class).list()).containsExactly(384);
+    }
+
+    /**
+     * Stores {@code count} memories as an instance on the old 384-dimension model would, without the agent's row
+     * (an insert's foreign key check holds it FOR KEY SHARE, which a stager's FOR SHARE lets through and the swap's
+     * FOR UPDATE waits for), and commits once the swap waits.
+     */
+    private void arrive(UUID agent, int count, CountDownLatch stored) {
+        try (Connection writer = dataSource.getConnection()) {
+            writer.setAutoCommit(false);
+            try (PreparedStatement insert = writer.prepareStatement("""
+                    INSERT INTO memories (id, agent_id, kind, text, embedding, created_at, last_accessed_at,
+                                          importance, importance_from, stored_at)
+                    SELECT gen_random_uuid(), ?, 'observation', 'Omar heard news ' || gen_random_uuid(),
+                           array_fill(1, ARRAY[384])::real[]::vector, '2026-02-13T08:00', '2026-02-13T08:00', 5,
+                           'given', now()
+                    FROM generate_series(1, ?)""")) {
+                insert.setObject(1, agent);
+                insert.setInt(2, count);
+                insert.executeUpdate();
+            }
+            stored.countDown();
+            awaitWaiting("%FROM agents%FOR UPDATE%");
+            writer.commit();
+        }
+        catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void reembeddingAnAgentThatIsGoneIsTheAgentsNotFoundProblem() {
+        // the controller finds the agent first; one deleted before the re-embedding reads it is still a 404
+        UUID gone = UUID.randomUUID();
+        assertThatThrownBy(() -> reembedding.reembed(gone)).isInstanceOfSatisfying(AgentNotFound.class, e -> {
+            assertThat(e.status().value()).isEqualTo(404);
+            assertThat(e.type()).isEqualTo("agent-not-found");
+        });
+    }
+
+    /** Waits until a statement of this database matching {@code pattern} waits for a lock. */
+    private void awaitWaiting(String pattern) {
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> jdbc.sql("""
+                SELECT count(*) FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE :pattern""")
+                .param("pattern", pattern).query(Long.class).single() > 0);
+    }
+
+    /** Another model, in process: every text gets one vector unlike this model's, after {@code onCall} has run. */
+    private static final class InProcessEmbedder implements Embedder {
+
+        private final String name;
+        private final int dimension;
+        private final Runnable onCall;
+
+        InProcessEmbedder(String name, int dimension, Runnable onCall) {
+            this.name = name;
+            this.dimension = dimension;
+            this.onCall = onCall;
+        }
+
+        float[] vector() {
+            return SERVER.vector("unrelated words entirely", dimension);
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public int dimension() {
+            return dimension;
+        }
+
+        @Override
+        public List<float[]> embedDocuments(List<String> texts) {
+            onCall.run();
+            return texts.stream().map(text -> vector()).toList();
+        }
+
+        @Override
+        public float[] embedQuery(String text) {
+            return vector();
+        }
+
+        @Override
+        public int[] tokenStarts(String text) {
+            throw new UnsupportedOperationException();
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            if (!latch.await(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("never released");
+            }
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Each memory's cosine with the fake model's vector of its own text: 1 when this model made it. */

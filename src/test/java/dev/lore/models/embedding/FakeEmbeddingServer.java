@@ -33,6 +33,7 @@ public final class FakeEmbeddingServer implements AutoCloseable {
     private final int dimension;
     private final List<List<String>> inputs = new CopyOnWriteArrayList<>();
     private volatile Behaviour behaviour = Behaviour.NORMAL;
+    private volatile Runnable beforeAnswering;
 
     public FakeEmbeddingServer(int dimension) {
         this.dimension = dimension;
@@ -57,6 +58,11 @@ public final class FakeEmbeddingServer implements AutoCloseable {
 
     public void behave(Behaviour behaviour) {
         this.behaviour = behaviour;
+    }
+
+    /** Runs {@code hook} (when not {@code null}) while each embedding request is in flight, before it is answered. */
+    public void beforeAnswering(Runnable hook) {
+        this.beforeAnswering = hook;
     }
 
     /** The inputs of every embedding request so far, one list per request. */
@@ -98,6 +104,10 @@ public final class FakeEmbeddingServer implements AutoCloseable {
         JsonNode request = JSON.readTree(body);
         List<String> texts = request.path("input").values().stream().map(JsonNode::asString).toList();
         inputs.add(texts);
+        Runnable hook = beforeAnswering;
+        if (hook != null) {
+            hook.run();
+        }
         StringBuilder data = new StringBuilder();
         for (int i = 0; i < texts.size(); i++) {
             int size = behaviour == Behaviour.WRONG_DIMENSION ? dimension / 2 : dimension;
