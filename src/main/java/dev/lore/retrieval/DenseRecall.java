@@ -1,6 +1,5 @@
 package dev.lore.retrieval;
 
-import java.sql.Array;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -151,10 +150,11 @@ public class DenseRecall {
                         .filter(id -> !id.equals(query.id())).limit(k).toList(), truth.get(i));
             }
             double recall = Math.round(found / sample.size() * 10_000) / 10_000.0;
-            results.add(new Measurement(size == null ? null : dense.firstStageLimit(),
-                    size == null ? null : dense.firstStageEfSearch(), recall, median(nanos)));
+            // sizes() raised every size to at least k + 1, so the first stage ran with exactly this many rows
+            results.add(new Measurement(size, size == null ? null : dense.firstStageEfSearch(), recall,
+                    median(nanos)));
             if (suggested == null && size != null && recall >= goal) {
-                suggested = dense.firstStageLimit();
+                suggested = size;
             }
         }
         boolean graph = search.text().equals(collection.denseSearch().text()) && vectorIndexes.ready(collection.id());
@@ -219,7 +219,11 @@ public class DenseRecall {
         return Math.round(middle / 10_000.0) / 100.0;
     }
 
-    private static float[] floats(Array array) throws java.sql.SQLException {
+    /**
+     * The vector read as {@code real[]}: PGvector's text constructor needs the driver's classes at compile time, and
+     * main code has the driver at run time only.
+     */
+    private static float[] floats(java.sql.Array array) throws java.sql.SQLException {
         Float[] boxed = (Float[]) array.getArray();
         float[] vector = new float[boxed.length];
         for (int i = 0; i < boxed.length; i++) {

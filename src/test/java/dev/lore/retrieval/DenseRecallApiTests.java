@@ -16,6 +16,8 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.TestPropertySource;
 
+import com.pgvector.PGvector;
+
 import dev.lore.documents.VectorIndexes;
 import dev.lore.models.Embedder;
 import dev.lore.support.Api;
@@ -143,15 +145,10 @@ class DenseRecallApiTests extends IntegrationTest {
     private Map<Integer, Double> expectedBinaryRecall(String collection, int k, List<Integer> sizes) {
         Map<UUID, float[]> vectors = new HashMap<>();
         jdbc.sql("""
-                SELECT k.id, k.embedding::real[] FROM chunks k JOIN collections c ON c.id = k.collection_id
-                WHERE c.name = :name""").param("name", collection).query((rs, n) -> {
-                    Float[] boxed = (Float[]) rs.getArray(2).getArray();
-                    float[] v = new float[boxed.length];
-                    for (int i = 0; i < v.length; i++) {
-                        v[i] = boxed[i];
-                    }
-                    return vectors.put(rs.getObject(1, UUID.class), v);
-                }).list();
+                SELECT k.id, k.embedding::text FROM chunks k JOIN collections c ON c.id = k.collection_id
+                WHERE c.name = :name""").param("name", collection)
+                .query((rs, n) -> vectors.put(rs.getObject(1, UUID.class), new PGvector(rs.getString(2)).toArray()))
+                .list();
         List<UUID> ids = new ArrayList<>(vectors.keySet());
         Map<Integer, Double> recall = new HashMap<>();
         for (int size : sizes) {

@@ -234,10 +234,7 @@ class MemoryDimensionApiTests extends IntegrationTest {
         }
         // while this instance embeds the query, another instance swaps in its own model's vectors, of the same size
         SERVER.beforeAnswering(() -> transactions.executeWithoutResult(tx -> {
-            jdbc.sql("UPDATE agents SET embedder = 'openai:another-model' WHERE id = :a").param("a", id).update();
-            jdbc.sql("UPDATE memories SET embedding = :v WHERE agent_id = :a")
-                    .param("v", new PGvector(SERVER.vector("unrelated words entirely", DIMENSION))).param("a", id)
-                    .update();
+            madeByAnotherModel(id);
         }));
         try {
             for (MemoryStream.Candidates candidates : List.of(MemoryStream.Candidates.ALL,
@@ -336,9 +333,7 @@ class MemoryDimensionApiTests extends IntegrationTest {
             remember(agent, text);
         }
         // the stream as another model of the same size left it, vectors that are not this model's
-        jdbc.sql("UPDATE agents SET embedder = 'openai:another-model' WHERE id = :a").param("a", id).update();
-        jdbc.sql("UPDATE memories SET embedding = :v WHERE agent_id = :a")
-                .param("v", new PGvector(SERVER.vector("unrelated words entirely", DIMENSION))).param("a", id).update();
+        madeByAnotherModel(id);
         // a move to this model that staged all but one memory before it was cut short
         jdbc.sql("UPDATE agents SET staged_embedder = :e, staged_dimension = :d WHERE id = :a")
                 .param("e", EMBEDDER).param("d", DIMENSION).param("a", id).update();
@@ -662,6 +657,14 @@ class MemoryDimensionApiTests extends IntegrationTest {
                     .isLessThan(sorted.get(i - 1).getValue());
         }
         return sorted;
+    }
+
+    /** The agent's stream as an instance on another model of the same size would leave it: vectors not this model's. */
+    private void madeByAnotherModel(UUID agent) {
+        jdbc.sql("UPDATE agents SET embedder = 'openai:another-model' WHERE id = :a").param("a", agent).update();
+        jdbc.sql("UPDATE memories SET embedding = :v WHERE agent_id = :a")
+                .param("v", new PGvector(SERVER.vector("unrelated words entirely", DIMENSION))).param("a", agent)
+                .update();
     }
 
     private <T> T rolledBack(java.util.function.Supplier<T> work) {
