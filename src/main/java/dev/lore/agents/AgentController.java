@@ -176,8 +176,9 @@ class AgentController {
     }
 
     /**
-     * The reflection the new memories made due; the memories are stored already, so a reflection the model fails
-     * is logged and left for the next memory to trigger instead of failing the request.
+     * The reflection the new memories made due. The memories are committed already, so a reflection that fails for
+     * any reason (the model, the database) is logged and left for the next memory to trigger: answering an error
+     * here would tell the client nothing was stored, and its retry would store every memory twice.
      */
     private List<ReflectionView> reflectWhenDue(Agents.Found found, List<NewMemory> batch, ModelUse use) {
         LocalDateTime at = batch.stream().map(NewMemory::at).max(LocalDateTime::compareTo).orElse(found.clock());
@@ -187,6 +188,10 @@ class AgentController {
         }
         catch (LoreException e) {
             log.warn("Agent {} is due to reflect but could not: {}", found.agent().id(), e.getMessage());
+            return null;
+        }
+        catch (RuntimeException e) {
+            log.error("Agent {} is due to reflect but could not; its new memories are stored", found.agent().id(), e);
             return null;
         }
     }
@@ -225,14 +230,7 @@ class AgentController {
     PlanView plan(@PathVariable String id, @RequestBody(required = false) PlanBody body) {
         Agents.Found found = access.agent(id);
         PlanBody request = body == null ? new PlanBody(null, null, null) : body;
-        java.time.LocalDate day;
-        try {
-            day = request.day() == null ? found.clock().toLocalDate()
-                    : java.time.LocalDate.parse(request.day().strip());
-        }
-        catch (java.time.format.DateTimeParseException e) {
-            throw LoreException.invalid("day must be an ISO date such as 2026-02-13, was '" + request.day() + "'");
-        }
+        java.time.LocalDate day = AgentsAccess.day("day", request.day(), found.clock().toLocalDate());
         ModelUse use = new ModelUse();
         DayPlan plan;
         if (request.reaction() != null) {

@@ -1,5 +1,7 @@
 package dev.lore.agents;
 
+import java.time.Duration;
+import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.UUID;
@@ -74,17 +76,59 @@ public class AgentsAccess {
         return value.strip();
     }
 
-    /** Simulation time from a request: an ISO local date-time such as {@code 2026-02-13T08:10:00}. */
-    public static LocalDateTime time(String field, String value, LocalDateTime fallback) {
+    /**
+     * How far past its simulation's clock a request may place an agent's memory, retrieval or question: a client
+     * driving an agent by hand may act within the coming day, but not further, so that a retrieval cannot mark
+     * memories accessed in a future the clock has not reached (their recency would stay 1 until it does).
+     */
+    public static final Duration MAX_AHEAD = Duration.ofDays(1);
+
+    /**
+     * Simulation time from a request: an ISO local date-time such as {@code 2026-02-13T08:10:00}, in years 1 to 9999
+     * (PostgreSQL keeps times far outside them as infinity or not at all), and, with a {@code clock}, at most
+     * {@link #MAX_AHEAD} past it; absent, the {@code clock}.
+     */
+    public static LocalDateTime time(String field, String value, LocalDateTime clock) {
         if (value == null) {
-            return fallback;
+            return clock;
         }
+        LocalDateTime time;
         try {
-            return LocalDateTime.parse(value.strip());
+            time = LocalDateTime.parse(value.strip());
         }
         catch (DateTimeParseException e) {
             throw LoreException.invalid(field + " must be an ISO date-time such as 2026-02-13T08:10:00, was '"
                     + value + "'");
+        }
+        requireYear(field, time.getYear(), value);
+        if (clock != null && time.isAfter(clock.plus(MAX_AHEAD))) {
+            throw LoreException.badRequest("time-ahead-of-clock", "Time ahead of the simulation", field + " "
+                    + value + " is more than a day past the simulation's clock (" + clock + "): an agent remembers"
+                    + " and recalls up to " + clock.plus(MAX_AHEAD) + "; step the simulation to go further");
+        }
+        return time;
+    }
+
+    /** A simulation day from a request: an ISO date such as {@code 2026-02-13}, in years 1 to 9999. */
+    public static LocalDate day(String field, String value, LocalDate fallback) {
+        if (value == null) {
+            return fallback;
+        }
+        LocalDate day;
+        try {
+            day = LocalDate.parse(value.strip());
+        }
+        catch (DateTimeParseException e) {
+            throw LoreException.invalid(field + " must be an ISO date such as 2026-02-13, was '" + value + "'");
+        }
+        requireYear(field, day.getYear(), value);
+        return day;
+    }
+
+    private static void requireYear(String field, int year, String value) {
+        if (year < 1 || year > 9999) {
+            throw LoreException.badRequest("time-out-of-range", "Time out of range", field + " " + value
+                    + " is outside the years 1 to 9999 that simulations keep");
         }
     }
 
