@@ -108,6 +108,8 @@ class MemoryBoundsApiTests extends IntegrationTest {
         // 1,800 importance is past the reflection threshold: the reflection retrieves around the old memory
         assertThat(added.status()).as(added.raw()).isEqualTo(201);
         assertThat(added.body().path("memories")).hasSize(200);
+        assertThat(added.body().path("reflections")).as("the reflection ran, and was not merely forgiven")
+                .isNotEmpty();
         assertThat(count(zed, "observation")).isEqualTo(201);
     }
 
