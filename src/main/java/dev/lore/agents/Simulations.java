@@ -47,7 +47,8 @@ public class Simulations {
                                          recency_weight, importance_weight, relevance_weight, created_at)
                 VALUES (:id, :owner, :name, CAST(:startsAt AS timestamp), CAST(:startsAt AS timestamp), :stepMinutes,
                         :schedule, :status, :recency, :importance, :relevance, :now)""")
-                .param("id", id).param("owner", owner).param("name", name).param("startsAt", startsAt).param("stepMinutes", stepMinutes)
+                .param("id", id).param("owner", owner).param("name", name).param("startsAt", startsAt)
+                .param("stepMinutes", stepMinutes)
                 .param("schedule", schedule).param("status", status).param("recency", weights.recency())
                 .param("importance", weights.importance()).param("relevance", weights.relevance())
                 .param("now", Timestamp.from(now)).update();
