@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.UUID;
 
 import org.springframework.stereotype.Component;
@@ -14,8 +15,9 @@ import dev.lore.security.Permission;
 import dev.lore.web.LoreException;
 
 /**
- * Finds the simulation or agent a request names, as the caller may see it: a key without the {@code agents}
- * permission gets the same 404 as for an id that does not exist.
+ * Finds the simulation or agent a request names, as the caller may see it: a simulation (with its agents, memories,
+ * steps and schedule) belongs to the key that created it, and administrators see every one. A key without the
+ * {@code agents} permission, or another key's simulation, gets the same 404 as an id that does not exist.
  */
 @Component
 public class AgentsAccess {
@@ -39,8 +41,23 @@ public class AgentsAccess {
         return caller.admin() || caller.permissions().contains(Permission.AGENTS);
     }
 
-    /** For creating a simulation: without the permission the endpoint answers as if it were not there. */
-    public void requirePermission() {
+    /**
+     * For creating a simulation: the key that will own it. Without the permission the endpoint answers as if it were
+     * not there.
+     */
+    public String creator() {
+        requirePermission();
+        return callers.get().keyId();
+    }
+
+    /** A page of the simulations the caller may see, newest first: its own, or every one for an administrator. */
+    public List<Simulations.Simulation> simulations(int limit, int offset) {
+        requirePermission();
+        Caller caller = callers.get();
+        return caller.admin() ? simulations.list(limit, offset) : simulations.list(caller.keyId(), limit, offset);
+    }
+
+    private void requirePermission() {
         if (!permitted()) {
             throw LoreException.notFound("not-found", "Not Found", "Nothing at /api/v1/simulations for this key");
         }
@@ -51,7 +68,9 @@ public class AgentsAccess {
         if (uuid == null || !permitted()) {
             throw SimulationNotFound.withId(id);
         }
-        return simulations.find(uuid).orElseThrow(() -> SimulationNotFound.withId(id));
+        Caller caller = callers.get();
+        return (caller.admin() ? simulations.find(uuid) : simulations.find(uuid, caller.keyId()))
+                .orElseThrow(() -> SimulationNotFound.withId(id));
     }
 
     public Agents.Found agent(String id) {
@@ -59,7 +78,9 @@ public class AgentsAccess {
         if (uuid == null || !permitted()) {
             throw AgentNotFound.withId(id);
         }
-        return agents.find(uuid).orElseThrow(() -> AgentNotFound.withId(id));
+        Caller caller = callers.get();
+        return (caller.admin() ? agents.find(uuid) : agents.find(uuid, caller.keyId()))
+                .orElseThrow(() -> AgentNotFound.withId(id));
     }
 
     /** A request's text field, stripped: too long or (when required) empty is a 400 naming the field. */

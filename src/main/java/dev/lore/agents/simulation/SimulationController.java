@@ -105,7 +105,7 @@ class SimulationController {
     @PostMapping
     @ResponseStatus(HttpStatus.CREATED)
     SimulationView create(@RequestBody CreateSimulation request) {
-        access.requirePermission();
+        String owner = access.creator();
         String name = AgentsAccess.text("name", request.name(), 200, true);
         if (request.startsAt() == null) {
             throw LoreException.invalid("startsAt is required: the simulation's start, e.g. 2026-02-13T07:00:00");
@@ -116,10 +116,31 @@ class SimulationController {
             throw LoreException.invalid("stepMinutes must be between 1 and 1440, was " + stepMinutes);
         }
         String schedule = schedules.validate("schedule", request.schedule());
-        Simulations.Simulation created = simulations.create(name, startsAt, stepMinutes, schedule,
+        Simulations.Simulation created = simulations.create(owner, name, startsAt, stepMinutes, schedule,
                 weights(request.weights()));
         schedules.follow(created.id(), schedule);
         return view(created);
+    }
+
+    /** A simulation in a list: what it is and where it stands, without its agents and operations. */
+    record SimulationSummary(UUID id, String name, LocalDateTime startsAt, LocalDateTime clock, int stepMinutes,
+            long step, String status, String schedule, java.time.Instant createdAt) {
+    }
+
+    /** The caller's simulations, newest first (every one for an administrator), a page at a time. */
+    @GetMapping
+    List<SimulationSummary> list(@RequestParam(required = false, defaultValue = "100") int limit,
+            @RequestParam(required = false, defaultValue = "0") int offset) {
+        if (limit < 1 || limit > 1000) {
+            throw LoreException.invalid("limit must be between 1 and 1000, was " + limit);
+        }
+        if (offset < 0) {
+            throw LoreException.invalid("offset must be 0 or more, was " + offset);
+        }
+        return access.simulations(limit, offset).stream()
+                .map(s -> new SimulationSummary(s.id(), s.name(), s.startsAt(), s.clock(), s.stepMinutes(), s.step(),
+                        s.status(), s.schedule(), s.createdAt()))
+                .toList();
     }
 
     @GetMapping("/{id}")
