@@ -7,7 +7,6 @@ import jakarta.servlet.http.HttpServletResponse;
 
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.http.HttpStatus;
-import org.springframework.stereotype.Component;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.AsyncHandlerInterceptor;
 
@@ -22,7 +21,6 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code /api/v1/answer}; it runs after authentication, so a request without a valid key takes no place. A streamed
  * answer keeps its place until the stream ends or a write finds the client gone ({@link AdmissionFilter}).
  */
-@Component
 class AdmissionInterceptor implements AsyncHandlerInterceptor {
 
     private final Admission admission;
