@@ -73,23 +73,23 @@ class AdmissionStreamApiTests extends IntegrationTest {
             assertThat(free()).isEqualTo(admission.limit() - 1);
         }
         long closed = System.nanoTime();
-        while (free() < admission.limit() && System.nanoTime() - closed < TimeUnit.SECONDS.toNanos(5)) {
+        while (free() < admission.limit() && System.nanoTime() - closed < TimeUnit.SECONDS.toNanos(8)) {
             Thread.sleep(20);
         }
         long freedAfterMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closed);
 
         assertThat(free()).isEqualTo(admission.limit());
         assertThat(freedAfterMillis).as("the place came back %d ms after the client left", freedAfterMillis)
-                .isLessThan(1_500);
+                .isLessThan(3_000);
         assertThat(model.done.getCount()).as("the model was still generating").isEqualTo(1);
-        assertThat(model.done.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(model.done.await(15, TimeUnit.SECONDS)).isTrue();
     }
 
     private int free() {
         return admission.bulkhead().getMetrics().getAvailableConcurrentCalls();
     }
 
-    /** Streams a token every 50 ms for 4 s, deaf to cancellation, like a backend that checks it late. */
+    /** Streams a token every 50 ms for 6 s, deaf to cancellation, like a backend that checks it late. */
     static final class SlowGenerator implements Generator {
 
         final CountDownLatch done = new CountDownLatch(1);
@@ -113,7 +113,7 @@ class AdmissionStreamApiTests extends IntegrationTest {
         @Override
         public Generation stream(GenerationRequest request, Consumer<String> onToken, Cancellation cancellation) {
             try {
-                for (int i = 0; i < 80; i++) {
+                for (int i = 0; i < 120; i++) {
                     onToken.accept("word" + i + " ");
                     Thread.sleep(50);
                 }
@@ -125,7 +125,7 @@ class AdmissionStreamApiTests extends IntegrationTest {
                 done.countDown();
             }
             return new Generation(name(), List.of(new Completion("Staff earn vacation days [1].", List.of(),
-                    FinishReason.STOP)), new Usage(10, 80));
+                    FinishReason.STOP)), new Usage(10, 120));
         }
     }
 
