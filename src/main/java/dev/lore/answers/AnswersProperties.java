@@ -50,16 +50,18 @@ public record AnswersProperties(
             @DefaultValue("masked") String query,
             @DefaultValue("64") int lookaheadTokens,
             @DefaultValue("6") int maxRetrievals,
-            @DefaultValue("3") int documents) {
+            @DefaultValue("3") int documents,
+            @DefaultValue("3") int questionsPerSentence,
+            @DefaultValue("12") int maxSearches) {
 
         public Flare {
             new FlareSettings(threshold, maskBelow, FlareSettings.QueryMode.parse(query), lookaheadTokens,
-                    maxRetrievals, documents);
+                    maxRetrievals, documents, questionsPerSentence, maxSearches);
         }
 
         FlareSettings settings() {
             return new FlareSettings(threshold, maskBelow, FlareSettings.QueryMode.parse(query), lookaheadTokens,
-                    maxRetrievals, documents);
+                    maxRetrievals, documents, questionsPerSentence, maxSearches);
         }
     }
 }

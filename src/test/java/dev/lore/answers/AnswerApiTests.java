@@ -280,8 +280,8 @@ class AnswerApiTests extends IntegrationTest {
         cases.put(Map.of("question", LEAVE_QUESTION, "flare", Map.of("query", "guess")),
                 "flare.query must be masked or questions");
         cases.put(Map.of("question", LEAVE_QUESTION, "flare", Map.of("theta", 0.5)),
-                "Unknown field 'flare.theta' (expected documents, lookaheadTokens, maskBelow, maxRetrievals, query, "
-                        + "threshold)");
+                "Unknown field 'flare.theta' (expected documents, lookaheadTokens, maskBelow, maxRetrievals, "
+                        + "maxSearches, query, questionsPerSentence, threshold)");
         cases.put(Map.of("question", LEAVE_QUESTION, "generator", "gpt-5"), "generator may only be \"none\"");
         cases.put(Map.of("question", LEAVE_QUESTION, "topK", 0), "topK must be between 1");
         cases.put(Map.of("question", LEAVE_QUESTION, "rerank", "magic"), "rerank must be");

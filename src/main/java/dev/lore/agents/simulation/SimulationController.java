@@ -29,6 +29,7 @@ import dev.lore.agents.memory.MemoryReembedding;
 import dev.lore.agents.memory.MemoryStream;
 import dev.lore.agents.memory.NewMemory;
 import dev.lore.agents.memory.Weights;
+import dev.lore.web.Admitted;
 import dev.lore.web.LoreException;
 
 /** Simulations and the agents they hold. */
@@ -152,6 +153,7 @@ class SimulationController {
      * Runs {@code steps} steps now (default 1); a long run shows its progress on {@code GET} of the simulation. A
      * simulation already stepping (a request or its schedule) answers 409.
      */
+    @Admitted
     @PostMapping("/{id}/step")
     StepsRun step(@PathVariable String id, @RequestBody(required = false) StepBody body) {
         Simulations.Simulation simulation = access.simulation(id);
@@ -197,6 +199,7 @@ class SimulationController {
      * Moves the memories of every agent of the simulation to this instance's embedder, one agent after another (see
      * {@code POST /api/v1/agents/{id}/reembed}); agents already on it are left as they are.
      */
+    @Admitted
     @PostMapping("/{id}/reembed")
     Reembedded reembed(@PathVariable String id) {
         Simulations.Simulation simulation = access.simulation(id);
@@ -205,6 +208,7 @@ class SimulationController {
     }
 
     /** An agent with its seed memories, stored as observations at the simulation's clock and rated in one call. */
+    @Admitted
     @PostMapping("/{id}/agents")
     @ResponseStatus(HttpStatus.CREATED)
     AgentCreated addAgent(@PathVariable String id, @RequestBody CreateAgent request) {
