@@ -54,6 +54,11 @@ class AnswerEvaluationController {
         if (configurations.size() > MAX_CONFIGURATIONS) {
             throw LoreException.invalid("At most " + MAX_CONFIGURATIONS + " configurations per evaluation");
         }
+        for (int c = 0; c < configurations.size(); c++) {
+            if (configurations.get(c) == null) {
+                throw LoreException.invalid("configurations[" + c + "] must be an object, was null");
+            }
+        }
         List<AnswerRequest> prepared = new ArrayList<>();
         for (ConfigurationBody configuration : configurations) {
             AnswerRequest request = requests.read(body(body.collection(), questions.get(0).question(),
