@@ -58,6 +58,10 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ProblemDetailsAdvice.class);
 
+    /** What a client is told about parameters Tomcat could not decode, here and by {@link QueryStringFilter}. */
+    static final String UNDECODABLE_PARAMETERS = "The query string or form body cannot be decoded: parameters must "
+            + "be percent-encoded UTF-8 (%C3%A9, not %FF or a lone %C3)";
+
     @ExceptionHandler(LoreException.class)
     ResponseEntity<ProblemDetail> lore(LoreException e) {
         ResponseEntity.BodyBuilder response = ResponseEntity.status(e.status());
@@ -87,9 +91,6 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
         return ResponseEntity.badRequest().body(Problems.of(HttpStatus.BAD_REQUEST, "invalid-request",
                 "Invalid request", UNDECODABLE_PARAMETERS));
     }
-
-    static final String UNDECODABLE_PARAMETERS = "The query string or form body cannot be decoded: parameters must "
-            + "be percent-encoded UTF-8 (%C3%A9, not %FF or a lone %C3)";
 
     /** A multipart body Tomcat could not parse: no boundary, truncated, too many parts. */
     @ExceptionHandler(MultipartException.class)
