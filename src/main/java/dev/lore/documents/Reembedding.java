@@ -29,6 +29,7 @@ import dev.lore.jobs.Claims;
 import dev.lore.jobs.CoalescingWorker;
 import dev.lore.models.Embedder;
 import dev.lore.models.ModelUnavailable;
+import dev.lore.web.DatabaseOutage;
 import dev.lore.web.LoreException;
 
 /**
@@ -199,6 +200,9 @@ class Reembedding {
                     return;
                 }
                 catch (RuntimeException e) {
+                    if (DatabaseOutage.causedBy(e)) {
+                        throw e; // not the job's fault: its claim lapses and it resumes once the database is back
+                    }
                     log.error("Re-embedding {} of collection {} failed", claimed.id(), claimed.collection(), e);
                     finish(claimed, "FAILED", "Re-embedding failed: " + e.getMessage());
                 }
