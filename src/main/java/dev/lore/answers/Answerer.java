@@ -78,6 +78,8 @@ public class Answerer {
      */
     public void check(AnswerRequest request) {
         check(request, tokens(request.question()));
+        // what retrieval would refuse (unknown collection, unconfigured reranker), said before a stream opens
+        retriever.check(request.collection(), SearchMode.HYBRID, request.rerank());
     }
 
     private void check(AnswerRequest request, int tokens) {

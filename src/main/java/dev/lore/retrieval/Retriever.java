@@ -55,6 +55,21 @@ public class Retriever {
         return hyde.defaults();
     }
 
+    /**
+     * Fails the way a search of {@code collection} would before doing any work (unknown or unreadable collection, a
+     * reranker that is not configured, vectors of another embedder), for callers that must answer such a failure
+     * before they start streaming.
+     */
+    public void check(String collection, SearchMode mode, RerankMode rerank) {
+        CollectionRef readable = collections.readable(collection);
+        if (rerank != null && rerank != RerankMode.NONE) {
+            rerankers.get(rerank);
+        }
+        if (mode != SearchMode.LEXICAL) {
+            collections.checkEmbedder(readable);
+        }
+    }
+
     public SearchResult search(SearchRequest request) {
         long start = System.nanoTime();
         CollectionRef collection = collections.readable(request.collection());

@@ -104,6 +104,16 @@ public class ApiKeys {
         events.publishEvent(new KeyRevoked(id.toString()));
     }
 
+    /**
+     * Whether {@code keyId} names a stored key that has been revoked: work it started (an evaluation job) stops.
+     * Ids of no stored key (the configured administrator's, security switched off) are never revoked.
+     */
+    public boolean isRevoked(String keyId) {
+        return keyId != null && jdbc.sql("""
+                SELECT EXISTS (SELECT 1 FROM api_keys WHERE id::text = :id AND revoked_at IS NOT NULL)""")
+                .param("id", keyId).query(Boolean.class).single();
+    }
+
     Optional<Caller> authenticate(String secret) {
         return jdbc.sql("""
                 SELECT id, name, admin, collections, permissions FROM api_keys

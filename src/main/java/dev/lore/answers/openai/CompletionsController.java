@@ -43,6 +43,7 @@ import dev.lore.models.ChatMessage;
 import dev.lore.security.Caller;
 import dev.lore.security.CurrentCaller;
 import dev.lore.web.Admitted;
+import dev.lore.web.DatabaseOutage;
 import dev.lore.web.LoreException;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -164,6 +165,12 @@ class CompletionsController {
             chunks.data(OpenAiErrors.body(failure));
         }
         catch (RuntimeException failure) {
+            if (DatabaseOutage.causedBy(failure)) {
+                log.warn("Database unavailable while streaming a chat completion: {}", failure.toString());
+                chunks.data(Map.of("error", Map.of("message", "Lore cannot reach its database right now; try again "
+                        + "shortly.", "type", "server_error", "code", "database_unavailable")));
+                return;
+            }
             log.error("Unexpected failure while streaming a chat completion", failure);
             chunks.data(Map.of("error", Map.of("message", "An unexpected error occurred; it has been logged.",
                     "type", "server_error", "code", "internal")));

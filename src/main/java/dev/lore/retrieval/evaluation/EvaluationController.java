@@ -217,6 +217,9 @@ class EvaluationController {
                     + properties.maxConfigurations() + " an evaluation takes "
                     + "(lore.retrieval.evaluation.max-configurations)");
         }
+        if (bodies.contains(null)) {
+            throw LoreException.invalid("configurations[" + bodies.indexOf(null) + "] must be an object, was null");
+        }
         List<SearchConfiguration> configurations = new ArrayList<>();
         for (ConfigurationBody body : bodies) {
             SearchMode mode = SearchMode.parse(body.mode());
