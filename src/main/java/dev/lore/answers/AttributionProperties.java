@@ -15,9 +15,10 @@ import org.springframework.validation.annotation.Validated;
  *        source sentence, the answer sentence is listed as unsupported. 0.62 was measured for all-MiniLM-L6-v2 on
  *        paraphrased, near-miss and unrelated claims about the 18F handbook ({@code AttributionCalibrationTests}):
  *        the highest recall whose precision is at least 0.9; another embedder needs its own
- * @param minCrossEncoder the cross-encoder's probability (the sigmoid of its logit) from which a source sentence
- *        supports an answer sentence, used instead of {@code minAgreement} when a cross-encoder is configured (0.7, a
- *        logit of about 0.85: not measured, as no cross-encoder was at hand)
+ * @param minCrossEncoder the cross-encoder's score (its probability, with {@code lore.rerank.cross-encoder.sigmoid}
+ *        on as by default) from which a source sentence supports an answer sentence, used instead of
+ *        {@code minAgreement} when a cross-encoder is configured (0.7, a logit of about 0.85: not measured, as no
+ *        cross-encoder was at hand)
  */
 @ConfigurationProperties("lore.answers.attribution")
 @Validated

@@ -155,9 +155,10 @@ class Attributions {
         List<String> sentences = candidates.stream().map(Candidate::sentence).toList();
         double[] scores = new double[candidates.size()];
         if (crossEncoder.isPresent()) {
-            List<Double> logits = crossEncoder.get().score(claim, sentences);
+            // a probability already: the cross-encoder puts single logits through a sigmoid unless told not to
+            List<Double> probabilities = crossEncoder.get().score(claim, sentences);
             for (int i = 0; i < scores.length; i++) {
-                scores[i] = 1 / (1 + Math.exp(-logits.get(i)));
+                scores[i] = probabilities.get(i);
             }
         }
         else {
