@@ -50,6 +50,7 @@ public class Answerer {
     private final Embedder embedder;
     private final AnswersProperties properties;
     private final ExtractiveAnswers extractive;
+    private final Attributions attributions;
     private final MeterRegistry meters;
     private final Prompt answerPrompt;
     private final Prompt instructPrompt;
@@ -59,13 +60,15 @@ public class Answerer {
     private final Cache<UUID, Integer> sourceTokens = Caffeine.newBuilder().maximumSize(50_000).build();
 
     Answerer(Retriever retriever, RetrievalProperties retrieval, Generators generators, Embedder embedder,
-            Prompts prompts, AnswersProperties properties, ExtractiveAnswers extractive, MeterRegistry meters) {
+            Prompts prompts, AnswersProperties properties, ExtractiveAnswers extractive, Attributions attributions,
+            MeterRegistry meters) {
         this.retriever = retriever;
         this.retrieval = retrieval;
         this.generators = generators;
         this.embedder = embedder;
         this.properties = properties;
         this.extractive = extractive;
+        this.attributions = attributions;
         this.meters = meters;
         this.answerPrompt = prompts.require("answer", "sources", "question", "refusal");
         this.instructPrompt = prompts.require("flare-instruct", "sources", "question", "refusal");
@@ -195,6 +198,7 @@ public class Answerer {
         private final long start = System.nanoTime();
         private final List<RetrievalStep> retrievals = new ArrayList<>();
         private final SourceBook book = new SourceBook(Answerer.this::sourceTokens);
+        private final List<Attributions.Written> written = new ArrayList<>();
         private Answer.Usage usage = Answer.Usage.NONE;
         private long retrievalNanos;
         private long generationNanos;
@@ -284,8 +288,10 @@ public class Answerer {
                 return answer(properties.refusal(), false, name, flare, null, List.of(), 0);
             }
             CitationMarkers.Parsed parsed = CitationMarkers.parse(text, book.byNumber());
-            return answer(parsed.text(), !parsed.citations().isEmpty(), name, flare, null, parsed.citations(),
-                    parsed.dropped());
+            Attributions.Attributed attributed = attributions.attribute(parsed, book.byNumber(), written,
+                    properties.refusal());
+            return answer(parsed.text(), !attributed.citations().isEmpty(), name, flare, null,
+                    attributed.citations(), attributed.unsupported(), parsed.dropped());
         }
 
         private Answer extractive(List<SearchHit> hits) {
@@ -306,6 +312,11 @@ public class Answerer {
 
         private Answer answer(String text, boolean grounded, String name, String flare, String extractive,
                 List<Citation> citations, int dropped) {
+            return answer(text, grounded, name, flare, extractive, citations, List.of(), dropped);
+        }
+
+        private Answer answer(String text, boolean grounded, String name, String flare, String extractive,
+                List<Citation> citations, List<String> unsupported, int dropped) {
             Map<String, Long> timings = new LinkedHashMap<>();
             timings.put("retrieval", TimeUnit.NANOSECONDS.toMillis(retrievalNanos));
             timings.put("generation", TimeUnit.NANOSECONDS.toMillis(generationNanos));
@@ -313,7 +324,8 @@ public class Answerer {
                 timings.put("firstToken", firstTokenMillis);
             }
             timings.put("total", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-            return new Answer(text, grounded, name, request.strategy().id(), flare, extractive, citations, dropped,
+            return new Answer(text, grounded, name, request.strategy().id(), flare, extractive, citations,
+                    unsupported, dropped,
                     Math.round(support * 10000) / 10000.0, retrievals, usage, timings);
         }
 
@@ -388,6 +400,9 @@ public class Answerer {
                     meters.timer("lore.answers.first-token", "strategy", request.strategy().id())
                             .record(firstTokenMillis, TimeUnit.MILLISECONDS);
                 }
+            }
+            if (request.strategy() == Strategy.FLARE) {
+                written.add(new Attributions.Written(text, ids(retrieved)));
             }
             listener.token(text);
         }

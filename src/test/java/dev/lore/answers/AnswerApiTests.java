@@ -80,8 +80,18 @@ class AnswerApiTests extends IntegrationTest {
         assertThat(body.path("generator").asString()).isEqualTo("scripted:test");
         assertThat(body.path("strategy").asString()).isEqualTo("single");
         Map<Integer, JsonNode> citations = new HashMap<>();
-        body.path("citations").forEach(citation -> citations.put(citation.path("n").asInt(), citation));
+        List<String> attributed = new ArrayList<>();
+        body.path("citations").forEach(citation -> {
+            if (citation.path("attributed").asBoolean()) {
+                attributed.add(citation.path("source").asString() + ": " + citation.path("sentence").asString());
+            }
+            else {
+                citations.put(citation.path("n").asInt(), citation);
+            }
+        });
         assertThat(citations).containsOnlyKeys(leave, laptops);
+        assertThat(attributed).as("the sentence whose marker named no source").containsExactly(
+                "parental.md: Parents get 12 weeks.");
         assertThat(citations.get(leave).path("source").asString()).isEqualTo("leave.md");
         assertThat(citations.get(leave).path("quote").asString())
                 .isEqualTo("Staff earn 13 days of annual leave a year.");

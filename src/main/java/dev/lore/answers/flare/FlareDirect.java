@@ -67,8 +67,9 @@ public final class FlareDirect {
             if (next.text().isBlank()) {
                 break;
             }
-            answer.append(next.text());
-            workspace.emit(next.text());
+            String text = Joining.next(answer, next.text());
+            answer.append(text);
+            workspace.emit(text);
             if (next.endOfText()) {
                 break;
             }

@@ -117,6 +117,31 @@ class FlareApiTests extends IntegrationTest {
     }
 
     @Test
+    void sentencesAChatModelStartsWithoutASpaceAreJoinedWithOneAndAttributedToWhatTheirSearchBrought() {
+        SERVER.on(CHAT,
+                completion("length", t("Staff", .9), t(" earn", .9), t(" 13", .9), t(" days", .9), t(".", .9),
+                        t(" Parents", .9)),
+                completion("stop", t("Parents", .9), t(" get", .9), t(" 12", .45), t(" weeks", .9), t(" of", .9),
+                        t(" parental", .9), t(" leave", .9), t(".", .9)),
+                completion("stop", t("Parents", .9), t(" get", .9), t(" 12", .9), t(" weeks", .9), t(" of", .9),
+                        t(" paid", .9), t(" parental", .9), t(" leave", .9), t(".", .9)));
+
+        JsonNode body = flare(Map.of("documents", 1, "maxRetrievals", 1)).body();
+
+        assertThat(body.path("answer").asString())
+                .isEqualTo("Staff earn 13 days. Parents get 12 weeks of paid parental leave.");
+        JsonNode search = body.path("retrievals").get(1);
+        assertThat(search.path("query").asString()).isEqualTo("Parents get 12 weeks of parental leave.");
+        assertThat(body.path("citations")).as(body.toString()).extracting(c -> c.path("source").asString() + ":"
+                + c.path("attributed").asBoolean() + ":" + c.path("sentence").asString()).containsExactly(
+                        "leave.md:true:Staff earn 13 days.",
+                        "parental.md:true:Parents get 12 weeks of paid parental leave.");
+        assertThat(body.path("citations").get(1).path("chunkId").asString())
+                .isEqualTo(search.path("chunkIds").get(0).asString());
+        assertThat(body.path("unsupported")).isEmpty();
+    }
+
+    @Test
     void explicitQueriesAskOneQuestionPerUnsureSpanAndDropAnswersWithoutAQuestionMark() {
         SERVER.on(CHAT,
                 completion("stop", t("Parents", .9), t(" get", .9), t(" 12", .1), t(" weeks", .3), t(" of", .9),
