@@ -12,6 +12,7 @@ import java.util.UUID;
 
 import org.springframework.stereotype.Component;
 
+import dev.lore.text.Sentences;
 import dev.lore.models.Embedder;
 import dev.lore.models.Reranker;
 import dev.lore.retrieval.SearchHit;
