@@ -37,8 +37,8 @@ import dev.lore.web.LoreException;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * Answers a question from a collection: retrieves, refuses without a model call when the best candidate's support
- * is below {@code lore.answers.min-support}, then writes a cited answer (single, HyDE or FLARE) or, without a
+ * Answers a question from a collection: retrieves, refuses without a model call when the hits' support is below
+ * {@code lore.answers.min-support} ({@code min-support-generated} with a generator), then writes a cited answer (single, HyDE or FLARE) or, without a
  * generator, quotes the best sentences.
  */
 @Service
@@ -57,7 +57,11 @@ public class Answerer {
     private final Prompt questionPrompt;
     private volatile int promptTokens = -1;
     // tokenizing every source was a visible share of an answer's own time, and popular chunks recur
-    private final Cache<UUID, Integer> sourceTokens = Caffeine.newBuilder().maximumSize(50_000).build();
+    private final Cache<SourceKey, Integer> sourceTokens = Caffeine.newBuilder().maximumSize(50_000).build();
+
+    /** A source's text is its chunk's, or its chunk's widened by neighbours: the id and length tell them apart. */
+    private record SourceKey(UUID chunkId, int length) {
+    }
 
     Answerer(Retriever retriever, RetrievalProperties retrieval, Generators generators, Embedder embedder,
             Prompts prompts, AnswersProperties properties, ExtractiveAnswers extractive, Attributions attributions,
@@ -148,9 +152,13 @@ public class Answerer {
         return embedder.tokenStarts(text).length;
     }
 
-    /** A source's tokens as the prompt shows it; a chunk's text never changes, so its count is kept. */
+    /**
+     * A source's tokens as the prompt shows it; a chunk's text never changes, so its count is kept (a widened hit
+     * is counted afresh: its text is more than its chunk's).
+     */
     private int sourceTokens(SearchHit hit) {
-        return sourceTokens.get(hit.chunkId(), id -> tokens(SourceBook.render(0, hit)));
+        return sourceTokens.get(new SourceKey(hit.chunkId(), hit.text().length()),
+                key -> tokens(SourceBook.render(0, hit)));
     }
 
     /**
@@ -176,6 +184,27 @@ public class Answerer {
     static double support(List<SearchHit> hits) {
         return hits.stream().map(hit -> hit.scores() == null ? null : hit.scores().get("dense"))
                 .filter(java.util.Objects::nonNull).mapToDouble(Double::doubleValue).max().orElse(0);
+    }
+
+    /**
+     * How well the hits support answering, in cosine units: the best dense similarity, lowered by
+     * {@code support-terms-weight} times the share of the question's weight (its words, weighted by how rare they
+     * are among the hits) that no single hit contains. A near miss (the topic is there, the detail asked about is
+     * not: "bike parking at the Chicago office") keeps its similarity but loses its rarest word.
+     */
+    double support(String question, List<SearchHit> hits) {
+        double dense = support(hits);
+        double weight = properties.supportTermsWeight();
+        if (weight == 0 || hits.isEmpty()) {
+            return dense;
+        }
+        Terms terms = new Terms(question, hits.stream().map(hit -> hit.title() + " " + hit.headingPath() + " "
+                + hit.text()).toList());
+        double covered = 0;
+        for (int i = 0; i < hits.size(); i++) {
+            covered = Math.max(covered, terms.overlap(i));
+        }
+        return dense - weight * (1 - covered);
     }
 
     private boolean refuses(String text) {
@@ -221,13 +250,20 @@ public class Answerer {
 
         Answer answer() {
             String query = conversation.followUp() ? conversation.retrievalQuery() : request.question();
-            List<SearchHit> hits = search(query, request.topK(), false);
-            double support = support(hits);
+            // a generator's budget holds more than the sources an answer is judged on: fetch enough to fill it
+            int fetch = generator.isPresent() ? Math.max(request.topK(), properties.contextCandidates())
+                    : request.topK();
+            List<SearchHit> found = search(query, fetch, false);
+            List<SearchHit> hits = found.subList(0, Math.min(request.topK(), found.size()));
+            double support = support(request.question(), hits);
             this.support = support;
-            double threshold = request.minSupport() != null ? request.minSupport() : properties.minSupport();
+            // with a generator, only a clear absence is refused unasked; its prompt asks it to refuse the rest
+            double threshold = request.minSupport() != null ? request.minSupport()
+                    : generator.isPresent() ? properties.minSupportGenerated() : properties.minSupport();
             boolean supported = !hits.isEmpty() && support >= threshold;
             if (supported && request.strategy() == Strategy.HYDE) {
-                hits = search(query, request.topK(), true);
+                found = search(query, fetch, true);
+                hits = found.subList(0, Math.min(request.topK(), found.size()));
             }
             record(new RetrievalStep(query, conversation.followUp() ? "follow-up" : "initial", ids(hits), List.of()));
             String name = generator.map(Generator::name).orElse("none");
@@ -238,7 +274,40 @@ public class Answerer {
                 return extractive(hits);
             }
             budget = sourceBudget(questionTokens);
-            return request.strategy() == Strategy.FLARE ? flare(generator.get(), hits) : single(generator.get(), hits);
+            List<SearchHit> context = context(found);
+            return request.strategy() == Strategy.FLARE ? flare(generator.get(), context)
+                    : single(generator.get(), context);
+        }
+
+        /**
+         * What the generator is shown, best first: the strongest hits widened by their neighbouring chunks ("small
+         * to big": the sentence before an answer often names what it is about), hits a widened one already holds
+         * dropped, and a widening that would take more than a third of the budget left out.
+         */
+        private List<SearchHit> context(List<SearchHit> found) {
+            int widen = Math.min(properties.contextWiden(), found.size());
+            if (widen == 0 || properties.contextNeighbours() == 0) {
+                return found;
+            }
+            List<Retriever.Widened> widened = retriever.widen(request.collection(), found.subList(0, widen),
+                    properties.contextNeighbours());
+            List<SearchHit> context = new ArrayList<>();
+            java.util.Set<UUID> covered = new java.util.HashSet<>();
+            for (int i = 0; i < widened.size(); i++) {
+                Retriever.Widened w = widened.get(i);
+                if (covered.contains(w.hit().chunkId())) {
+                    continue;
+                }
+                boolean fits = sourceTokens(w.hit()) <= budget / 3;
+                context.add(fits ? w.hit() : found.get(i));
+                covered.addAll(fits ? w.chunks() : java.util.Set.of(w.hit().chunkId()));
+            }
+            for (SearchHit hit : found.subList(widen, found.size())) {
+                if (covered.add(hit.chunkId())) {
+                    context.add(hit);
+                }
+            }
+            return context;
         }
 
         private Answer single(Generator model, List<SearchHit> hits) {

@@ -9,6 +9,7 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.lore.text.Sentences;
 import dev.lore.retrieval.SearchHit;
 
 /**
