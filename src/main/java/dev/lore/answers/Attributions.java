@@ -19,6 +19,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.lore.models.Embedder;
 import dev.lore.models.Reranker;
 import dev.lore.retrieval.SearchHit;
+import dev.lore.text.Sentences;
 
 /**
  * Cites what a generated answer leaves uncited: each sentence without an {@code [n]} is attributed to the source

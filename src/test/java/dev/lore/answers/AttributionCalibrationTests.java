@@ -22,6 +22,7 @@ import dev.lore.models.Embedder;
 import dev.lore.models.onnx.OnnxEmbedders;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import dev.lore.text.Sentences;
 
 /**
  * Measures {@code lore.answers.attribution.min-agreement} on a labelled set built from the 18F handbook

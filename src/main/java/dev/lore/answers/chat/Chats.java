@@ -29,9 +29,9 @@ class Chats {
 
     private static final int TITLE_LENGTH = 80;
 
-    /** The body of {@code POST /api/v1/chat}. */
+    /** The body of {@code POST /api/v1/chat}; {@code minSupport} overrides the refusal threshold, as for answers. */
     record ChatBody(UUID sessionId, String collection, String message, String strategy, Integer topK, String rerank,
-            SearchFilter filter, String generator, FlareOverrides flare) {
+            SearchFilter filter, String generator, FlareOverrides flare, Double minSupport) {
     }
 
     /** An answer with the session and the message that hold it. */
@@ -82,7 +82,8 @@ class Chats {
             throw LoreException.invalid("message must not be empty or whitespace");
         }
         AnswerRequest request = requests.read(new AnswerRequests.AnswerBody(collection, body.message(),
-                body.strategy(), body.topK(), body.rerank(), body.filter(), body.generator(), body.flare(), null));
+                body.strategy(), body.topK(), body.rerank(), body.filter(), body.generator(), body.flare(),
+                body.minSupport()));
         answerer.check(request);
         boolean created = body.sessionId() == null;
         return new Turn(keyId, created ? UUID.randomUUID() : body.sessionId(), created, request, earlier);

@@ -112,6 +112,21 @@ class ChatApiTests extends IntegrationTest {
     }
 
     @Test
+    void aTurnMaySetItsOwnRefusalThreshold() {
+        int before = MODEL.requests().size();
+        JsonNode strict = chat(admin(), Map.of("collection", COLLECTION, "message", LEAVE_QUESTION,
+                "minSupport", 1.0));
+        assertThat(strict.path("grounded").asBoolean()).isFalse();
+        assertThat(MODEL.requests()).hasSize(before);
+
+        JsonNode lenient = chat(admin(), Map.of("collection", COLLECTION, "message", LEAVE_QUESTION,
+                "minSupport", 0.0, "generator", "none"));
+        assertThat(lenient.path("grounded").asBoolean()).isTrue();
+        assertThat(admin().post("/api/v1/chat", Map.of("collection", COLLECTION, "message", LEAVE_QUESTION,
+                "minSupport", 1.5)).status()).isEqualTo(400);
+    }
+
+    @Test
     void withoutAGeneratorAFollowUpPrependsTheEarlierUserTurns() {
         int before = MODEL.requests().size();
         JsonNode first = chat(admin(), Map.of("collection", COLLECTION, "message", LEAVE_QUESTION,
