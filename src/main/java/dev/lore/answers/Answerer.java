@@ -256,6 +256,14 @@ public class Answerer {
             List<SearchHit> found = search(query, fetch, false);
             List<SearchHit> hits = found.subList(0, Math.min(request.topK(), found.size()));
             double support = support(request.question(), hits);
+            ExtractiveAnswers.Extract extract = null;
+            if (generator.isEmpty() && !hits.isEmpty() && properties.supportSentenceWeight() > 0) {
+                // without a generator nothing else will judge the sources: how well their best sentence answers
+                // joins the evidence, and the extract is needed anyway
+                extract = extract(hits);
+                support = (1 - properties.supportSentenceWeight()) * support
+                        + properties.supportSentenceWeight() * extract.best();
+            }
             this.support = support;
             // with a generator, only a clear absence is refused unasked; its prompt asks it to refuse the rest
             double threshold = request.minSupport() != null ? request.minSupport()
@@ -271,12 +279,12 @@ public class Answerer {
                 return refusal(name);
             }
             if (generator.isEmpty()) {
-                return extractive(hits);
+                return extractive(extract != null ? extract : extract(hits));
             }
             budget = sourceBudget(questionTokens);
-            List<SearchHit> context = context(found);
-            return request.strategy() == Strategy.FLARE ? flare(generator.get(), context)
-                    : single(generator.get(), context);
+            // FLARE pins the top k it started from and brings the rest itself by retrieving again
+            return request.strategy() == Strategy.FLARE ? flare(generator.get(), context(hits))
+                    : single(generator.get(), context(found));
         }
 
         /**
@@ -363,10 +371,14 @@ public class Answerer {
                     attributed.citations(), attributed.unsupported(), parsed.dropped());
         }
 
-        private Answer extractive(List<SearchHit> hits) {
+        private ExtractiveAnswers.Extract extract(List<SearchHit> hits) {
             long t = System.nanoTime();
             ExtractiveAnswers.Extract extract = extractive.answer(request.question(), hits);
             generationNanos += System.nanoTime() - t;
+            return extract;
+        }
+
+        private Answer extractive(ExtractiveAnswers.Extract extract) {
             if (extract.citations().isEmpty()) {
                 return refusal("none");
             }

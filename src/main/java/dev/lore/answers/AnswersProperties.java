@@ -27,6 +27,9 @@ import dev.lore.answers.flare.FlareSettings;
  *        ({@code bench/results/2026-12-07-refusal-calibration.md}); another embedder needs its own
  * @param minSupportGenerated the same with a generator configured: lower, as only a clear absence is refused without
  *        asking the model, whose prompt asks it to refuse when the sources fall short
+ * @param supportSentenceWeight without a generator, the weight of the best sentence's extractive score against the
+ *        dense similarity in support (0: dense similarity alone); the scale follows the sentence scorer, so a
+ *        configured cross-encoder needs its own calibration
  * @param supportTermsWeight how much the share of the question's (idf-weighted) words that no candidate holds lowers
  *        support (0: support is the dense similarity alone)
  * @param refusal the sentence of a refusal, which the prompt also asks the model to write when the sources fall short
@@ -46,8 +49,9 @@ public record AnswersProperties(
         @DefaultValue("4096") @Min(512) int contextTokens,
         @DefaultValue("512") @Min(16) int maxAnswerTokens,
         @DefaultValue("256") @Min(8) int maxQuestionTokens,
-        @DefaultValue("0.49") @DecimalMin("0") @DecimalMax("1") double minSupport,
-        @DefaultValue("0.49") @DecimalMin("0") @DecimalMax("1") double minSupportGenerated,
+        @DefaultValue("0.41") @DecimalMin("0") @DecimalMax("1") double minSupport,
+        @DefaultValue("0.26") @DecimalMin("0") @DecimalMax("1") double minSupportGenerated,
+        @DefaultValue("0") @DecimalMin("0") @DecimalMax("1") double supportSentenceWeight,
         @DefaultValue("0") @DecimalMin("0") @DecimalMax("1") double supportTermsWeight,
         @DefaultValue("The documents do not cover this.") @NotBlank String refusal,
         @DefaultValue("3") @Min(1) @Max(3) int extractiveSentences,

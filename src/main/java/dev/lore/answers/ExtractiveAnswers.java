@@ -29,6 +29,8 @@ class ExtractiveAnswers {
     static final double SIMILARITY_WEIGHT = 0.6;
     /** A further sentence joins the answer only when it scores within this distance of the best one. */
     static final double MARGIN = 0.15;
+    /** A sentence of another document than the best sentence's joins only within this distance of it. */
+    static final double OTHER_DOCUMENT_MARGIN = 0.04;
     /** The most a better-retrieved chunk's sentences gain over the last chunk's. */
     static final double RANK_PRIOR = 0.05;
 
@@ -43,7 +45,8 @@ class ExtractiveAnswers {
     }
 
     /** The answer text with its markers, and the citations it makes, numbered in order of appearance. */
-    record Extract(String answer, List<Citation> citations, String scorer) {
+    /** {@code best}: the chosen sentence's score, how well the best single sentence answers (0 without one). */
+    record Extract(String answer, List<Citation> citations, String scorer, double best) {
     }
 
     /** A sentence of a hit, with the hit's other sentences around it so that it can take the one it depends on. */
@@ -60,7 +63,7 @@ class ExtractiveAnswers {
     Extract answer(String question, List<SearchHit> hits) {
         List<Candidate> candidates = candidates(hits);
         if (candidates.isEmpty()) {
-            return new Extract("", List.of(), scorer());
+            return new Extract("", List.of(), scorer(), 0);
         }
         double[] scores = score(question, candidates);
         List<Integer> order = new ArrayList<>();
@@ -70,11 +73,16 @@ class ExtractiveAnswers {
         order.sort(Comparator.comparingDouble((Integer i) -> -scores[i]).thenComparingInt(i -> i));
         double best = scores[order.get(0)];
         List<Candidate> chosen = new ArrayList<>();
+        UUID bestDocument = candidates.get(order.get(0)).hit().documentId();
         for (int i : order) {
             if (chosen.size() == properties.extractiveSentences() || scores[i] < best - MARGIN) {
                 break;
             }
-            chosen.add(candidates.get(i));
+            // most questions are answered by one page: another page's sentence must be nearly as good to join
+            boolean sameDocument = candidates.get(i).hit().documentId().equals(bestDocument);
+            if (sameDocument || scores[i] >= best - OTHER_DOCUMENT_MARGIN) {
+                chosen.add(candidates.get(i));
+            }
         }
         Map<UUID, Integer> numbers = new LinkedHashMap<>();
         List<Citation> citations = new ArrayList<>();
@@ -90,7 +98,7 @@ class ExtractiveAnswers {
             }
             answer.append(answer.isEmpty() ? "" : " ").append(quote).append(" [").append(n).append(']');
         }
-        return new Extract(answer.toString(), citations, scorer());
+        return new Extract(answer.toString(), citations, scorer(), best);
     }
 
     /**

@@ -52,7 +52,7 @@ public final class AnswerQuality {
             Generator generator = new Generator() {
                 @Override
                 public String name() {
-                    return "scripted:bench";
+                    return "bench-prompts:bench";
                 }
 
                 @Override
@@ -78,7 +78,7 @@ public final class AnswerQuality {
             return new GeneratorBackend() {
                 @Override
                 public String id() {
-                    return "scripted";
+                    return "bench-prompts";
                 }
 
                 @Override
@@ -115,7 +115,7 @@ public final class AnswerQuality {
                     "--lore.security.enabled=false", "--spring.datasource.url=" + dbUrl,
                     "--spring.main.banner-mode=off", "--logging.level.root=WARN",
                     "--logging.level.dev.lore.requests=WARN", "--lore.documents.poll-interval=200ms",
-                    "--lore.generator=scripted", "--lore.answers.context-tokens=" + budget)) {
+                    "--lore.generator=bench-prompts", "--lore.answers.context-tokens=" + budget)) {
                 BenchClient client = new BenchClient(((WebServerApplicationContext) app).getWebServer().getPort(),
                         json);
                 if (b == 0 && !reuse) {
@@ -157,8 +157,9 @@ public final class AnswerQuality {
     }
 
     /**
-     * The refusal rule chosen by cross-validation: each question's dense similarity and term coverage, read from
-     * {@code support} with {@code support-terms-weight} 0 and 1 (support = dense - weight * (1 - terms)).
+     * The refusal rule chosen by cross-validation: each question's dense similarity and its best sentence's
+     * extractive score, read from {@code support} with {@code support-sentence-weight} 0 and 1 (support =
+     * (1 - weight) * dense + weight * sentence).
      */
     private static String calibrate(JsonMapper json, String dbUrl, List<Question> questions) {
         double[][] supports = new double[2][questions.size()];
@@ -167,7 +168,7 @@ public final class AnswerQuality {
             try (ConfigurableApplicationContext app = application.run("--server.port=0",
                     "--lore.security.enabled=false", "--spring.datasource.url=" + dbUrl,
                     "--spring.main.banner-mode=off", "--logging.level.root=WARN",
-                    "--logging.level.dev.lore.requests=WARN", "--lore.answers.support-terms-weight=" + w)) {
+                    "--logging.level.dev.lore.requests=WARN", "--lore.answers.support-sentence-weight=" + w, "--lore.answers.support-terms-weight=0")) {
                 BenchClient client = new BenchClient(((WebServerApplicationContext) app).getWebServer().getPort(),
                         json);
                 for (int i = 0; i < questions.size(); i++) {
@@ -180,19 +181,19 @@ public final class AnswerQuality {
         List<RefusalCalibration.Signals> signals = new ArrayList<>();
         for (int i = 0; i < questions.size(); i++) {
             Question q = questions.get(i);
-            signals.add(new RefusalCalibration.Signals(q.set(), q.id(), supports[0][i],
-                    1 - supports[0][i] + supports[1][i], q.unanswerable()));
+            signals.add(new RefusalCalibration.Signals(q.set(), q.id(), supports[0][i], supports[1][i],
+                    q.unanswerable()));
         }
-        StringBuilder out = new StringBuilder("## Refusal calibration (no generator)\n\nSupport = dense - weight x (1 - "
-                + "terms): dense is the best hit's cosine similarity, terms the largest share of the question's "
-                + "idf-weighted words one hit holds. All " + signals.size() + " questions pooled; 5-fold "
+        StringBuilder out = new StringBuilder("## Refusal calibration (no generator)\n\nSupport = (1 - weight) x dense + "
+                + "weight x sentence: dense is the best hit's cosine similarity, sentence the extractive score of "
+                + "the best sentence of the top hits (0.6 cosine + 0.4 idf-weighted word overlap). All " + signals.size() + " questions pooled; 5-fold "
                 + "cross-validation repeated with 4 shuffles: each fold's threshold refuses at most 3% of the other "
                 + "folds' answerable questions, and the held-out questions are scored with it.\n\n"
                 + "| weight | threshold on all | answerable refused (held out) | unanswerable refused (held out) | "
                 + "refusal precision |\n|---|---|---|---|---|\n");
         RefusalCalibration.Result best = null;
         for (int step = 0; step <= 10; step++) {
-            double weight = step * 0.05;
+            double weight = step * 0.1;
             int a = 0;
             int ar = 0;
             int u = 0;
@@ -216,16 +217,17 @@ public final class AnswerQuality {
             }
         }
         if (best != null) {
-            double clear = RefusalCalibration.threshold(signals, best.weight(), 0);
+            double clear = RefusalCalibration.threshold(signals, 0, 0);
             out.append(String.format(Locale.ROOT, "%nChosen: weight %.2f, min-support %.3f (held out: %.3f of "
-                    + "answerable refused, %.3f of unanswerable refused); with a generator, min-support-generated "
-                    + "%.3f, below every answerable question's support.%n%n", best.weight(), best.threshold(),
+                    + "answerable refused, %.3f of unanswerable refused); with a generator (dense similarity alone, "
+                    + "no extract is made), min-support-generated %.3f, below every answerable question's "
+                    + "similarity.%n%n", best.weight(), best.threshold(),
                     (double) best.answerableRefused() / best.answerable(), best.refusalRecall(), clear));
         }
-        out.append("<details><summary>Signals per question</summary>\n\n| set | id | unanswerable | dense | terms |\n"
+        out.append("<details><summary>Signals per question</summary>\n\n| set | id | unanswerable | dense | sentence |\n"
                 + "|---|---|---|---|---|\n");
         signals.forEach(x -> out.append(String.format(Locale.ROOT, "| %s | %s | %s | %.3f | %.3f |%n", x.set(),
-                x.id(), x.unanswerable() ? "yes" : "no", x.dense(), x.terms())));
+                x.id(), x.unanswerable() ? "yes" : "no", x.dense(), x.sentence())));
         return out.append("\n</details>\n\n").toString();
     }
 

@@ -8,17 +8,18 @@ import java.util.Random;
 
 /**
  * Chooses the refusal rule from labelled questions by cross-validation, so that the figures reported are measured on
- * questions the choice was not made on. A question's support is {@code dense - weight * (1 - terms)}; for each
+ * questions the choice was not made on. A question's support is {@code (1 - weight) * dense + weight * sentence}; for
+ * each
  * weight, a fold's threshold is the highest that refuses at most {@code maxAnswerableRefused} of the other folds'
  * answerable questions; the weight kept is the one whose held-out refusals catch the most unanswerable questions.
  */
 final class RefusalCalibration {
 
     /** One labelled question's signals. */
-    record Signals(String set, String id, double dense, double terms, boolean unanswerable) {
+    record Signals(String set, String id, double dense, double sentence, boolean unanswerable) {
 
         double support(double weight) {
-            return dense - weight * (1 - terms);
+            return (1 - weight) * dense + weight * sentence;
         }
     }
 
