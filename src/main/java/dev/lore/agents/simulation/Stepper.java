@@ -22,6 +22,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import dev.lore.agents.Agent;
+import dev.lore.agents.ModelCalls;
 import dev.lore.agents.ModelUse;
 import dev.lore.agents.memory.ImportanceRater;
 import dev.lore.agents.memory.Weights;
@@ -37,7 +38,8 @@ import tools.jackson.databind.json.JsonMapper;
  * Runs simulation steps, exactly once each. No scheduler can promise that a step whose executor died is not run
  * again, so the promise is kept here, in the database: a step is a row under a unique (simulation, step) key, made
  * with the world as it was when the step began; each agent's part is one transaction holding its effects and its
- * checkpoint row; the step's end is one more. A step resumed after a crash (by any instance) skips the agents that
+ * checkpoint row, made after its model calls and never across one (a slow model must not hold the pool's
+ * connections and the agents' rows); the step's end is one more. A step resumed after a crash (by any instance) skips the agents that
  * have a checkpoint and perceives the same world, so nothing is applied twice and nothing is lost. One stepper at a
  * time holds a simulation ({@link SimulationLeases}); every commit is fenced on its lease.
  */
@@ -71,6 +73,12 @@ public class Stepper {
     private record Opened(long step, LocalDateTime at, int stepMinutes, Weights weights,
             List<AgentTurn.Presence> world, boolean resumed) {
     }
+
+    /**
+     * A turn makes at most a few dozen model calls (day plan, decision, eight conversation lines, re-plan,
+     * reflection, their ratings and embeddings), each one pass; far more passes mean passes that keep taking new ways.
+     */
+    private static final int MAX_PASSES = 200;
 
     private static final TypeReference<List<AgentTurn.Presence>> WORLD = new TypeReference<>() {
     };
@@ -212,27 +220,22 @@ public class Stepper {
                         // only an agent that perceived something new decides whom to talk to
                         AgentTurn.fresh(member, presence(opened, member.agent().id()), opened.world()).isEmpty()
                                 ? Set.of() : cooledDown(simulationId, member.agent().id(), opened.at()));
-                ModelUse use = new ModelUse();
+                ModelCalls.Journal journal = new ModelCalls.Journal();
                 AgentTurn.Outcome outcome;
                 try {
-                    outcome = transactions.execute(status -> {
-                        AgentTurn.Outcome acted = turn.act(context, member, use);
-                        leases.fence(lease);
-                        checkpoint(lease, opened.step(), member.agent(), acted);
-                        return acted;
-                    });
+                    outcome = play(lease, opened.step(), member, context, journal);
                 }
                 catch (RuntimeException e) {
                     // the agent's effects rolled back, but the calls it made were spent
-                    spent.add(use.total());
+                    spent.add(journal.spent().total());
                     throw e;
                 }
                 if (outcome.talkedWith() != null) {
                     talking.put(member.agent().id(), outcome.talkedWith());
                     talking.put(outcome.talkedWith(), member.agent().id());
                 }
-                count(simulationId, outcome.use().total());
-                agentCalls.record(outcome.use().calls());
+                count(simulationId, journal.spent().total());
+                agentCalls.record(journal.spent().calls());
             }
             StepDone done = transactions.execute(status -> finish(lease, opened, spent.total()));
             count(simulationId, spent.total());
@@ -248,6 +251,37 @@ public class Stepper {
         catch (RuntimeException e) {
             failed(lease, opened, e, spent);
             throw e;
+        }
+    }
+
+    /**
+     * One agent's part of the step, in passes ({@link ModelCalls}): each pass runs the turn in a short transaction
+     * that rolls back at the first model call not made yet; the call is then made with no transaction open and no
+     * connection held, and the turn runs again with its answer. The pass that needs no new call commits all of the
+     * agent's writes with its checkpoint row, fenced on the lease: nothing of a turn whose lease was lost is
+     * written, and every call is made once.
+     */
+    private AgentTurn.Outcome play(SimulationLeases.Lease lease, long step, AgentTurn.Member member,
+            AgentTurn.Context context, ModelCalls.Journal journal) {
+        for (int pass = 1; ; pass++) {
+            if (lease.isLost()) {
+                throw new SimulationLeases.LeaseLost(lease.simulationId());
+            }
+            if (pass > MAX_PASSES) {
+                throw new IllegalStateException("the turn of agent " + member.agent().name() + " still asked for"
+                        + " new model calls after " + MAX_PASSES + " passes");
+            }
+            try {
+                return journal.pass(() -> transactions.execute(status -> {
+                    AgentTurn.Outcome acted = turn.act(context, member, new ModelUse());
+                    leases.fence(lease);
+                    checkpoint(lease, step, member.agent(), acted, journal.spent().total());
+                    return acted;
+                }));
+            }
+            catch (ModelCalls.Unanswered unanswered) {
+                unanswered.call();
+            }
         }
     }
 
@@ -364,8 +398,8 @@ public class Stepper {
                 .param("cooldown", properties.conversationCooldown()).query(UUID.class).list());
     }
 
-    private void checkpoint(SimulationLeases.Lease lease, long step, Agent agent, AgentTurn.Outcome outcome) {
-        ModelUse.Usage usage = outcome.use().total();
+    private void checkpoint(SimulationLeases.Lease lease, long step, Agent agent, AgentTurn.Outcome outcome,
+            ModelUse.Usage usage) {
         jdbc.sql("""
                 INSERT INTO simulation_step_agents (simulation_id, step, agent_id, events, talked_with, instance,
                                                     finished_at, llm_calls, prompt_tokens, completion_tokens)
