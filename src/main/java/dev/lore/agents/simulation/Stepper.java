@@ -1,5 +1,6 @@
 package dev.lore.agents.simulation;
 
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
@@ -12,14 +13,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import javax.sql.DataSource;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.context.event.EventListener;
+import org.springframework.jdbc.CannotGetJdbcConnectionException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.transaction.support.TransactionTemplate;
+
+import com.zaxxer.hikari.HikariDataSource;
 
 import dev.lore.agents.Agent;
 import dev.lore.agents.ModelCalls;
@@ -80,6 +90,13 @@ public class Stepper {
      */
     private static final int MAX_PASSES = 200;
 
+    /** Tries of a step's database work that found no free connection, and the pause after each (times the try). */
+    private static final int CONNECTION_TRIES = 3;
+    private static final Duration CONNECTION_BACKOFF = Duration.ofMillis(250);
+
+    /** Hikari's default, for a data source that does not say. */
+    private static final int DEFAULT_POOL_SIZE = 10;
+
     private static final TypeReference<List<AgentTurn.Presence>> WORLD = new TypeReference<>() {
     };
     private static final TypeReference<List<SimulationEvent>> EVENTS = new TypeReference<>() {
@@ -95,10 +112,13 @@ public class Stepper {
     private final MeterRegistry meters;
     private final DistributionSummary agentCalls;
     private final Timer stepTime;
+    private final Semaphore connections;
     private volatile boolean stopping;
 
     Stepper(JdbcClient jdbc, TransactionTemplate transactions, SimulationLeases leases, AgentTurn turn,
-            ImportanceRater rater, SimulationProperties properties, JsonMapper json, MeterRegistry meters) {
+            ImportanceRater rater, SimulationProperties properties, JsonMapper json, MeterRegistry meters,
+            DataSource dataSource) {
+        this.connections = new Semaphore(Math.max(1, poolSize(dataSource) / 2), true);
         this.jdbc = jdbc;
         this.transactions = transactions;
         this.leases = leases;
@@ -111,6 +131,16 @@ public class Stepper {
                 .description("Model calls of one agent's part of a step").register(meters);
         this.stepTime = Timer.builder("lore.simulation.step.duration").description("Time a simulation step took")
                 .register(meters);
+    }
+
+    private static int poolSize(DataSource dataSource) {
+        try {
+            return dataSource.isWrapperFor(HikariDataSource.class)
+                    ? dataSource.unwrap(HikariDataSource.class).getMaximumPoolSize() : DEFAULT_POOL_SIZE;
+        }
+        catch (SQLException e) {
+            return DEFAULT_POOL_SIZE;
+        }
     }
 
     /**
@@ -199,14 +229,14 @@ public class Stepper {
     private StepDone runStep(SimulationLeases.Lease lease) {
         UUID simulationId = lease.simulationId();
         Timer.Sample sample = Timer.start(meters);
-        Opened opened = transactions.execute(status -> open(lease));
+        Opened opened = withConnection(lease, () -> transactions.execute(status -> open(lease)));
         ModelUse spent = new ModelUse();
         try {
             if (opened.resumed()) {
                 log.info("Simulation {}: resuming step {} left unfinished", simulationId, opened.step());
             }
-            List<AgentTurn.Member> pending = pending(simulationId, opened);
-            Map<UUID, UUID> talking = talking(simulationId, opened.step());
+            List<AgentTurn.Member> pending = withConnection(lease, () -> pending(simulationId, opened));
+            Map<UUID, UUID> talking = withConnection(lease, () -> talking(simulationId, opened.step()));
             Map<String, ImportanceRater.Rating> ratings = rateTogether(pending, opened, spent);
             for (AgentTurn.Member member : pending) {
                 if (lease.isLost()) {
@@ -219,7 +249,8 @@ public class Stepper {
                         opened.weights(), opened.world(), ratings, Map.copyOf(talking),
                         // only an agent that perceived something new decides whom to talk to
                         AgentTurn.fresh(member, presence(opened, member.agent().id()), opened.world()).isEmpty()
-                                ? Set.of() : cooledDown(simulationId, member.agent().id(), opened.at()));
+                                ? Set.of() : withConnection(lease,
+                                        () -> cooledDown(simulationId, member.agent().id(), opened.at())));
                 ModelCalls.Journal journal = new ModelCalls.Journal();
                 AgentTurn.Outcome outcome;
                 try {
@@ -237,7 +268,8 @@ public class Stepper {
                 count(simulationId, journal.spent().total());
                 agentCalls.record(journal.spent().calls());
             }
-            StepDone done = transactions.execute(status -> finish(lease, opened, spent.total()));
+            StepDone done = withConnection(lease,
+                    () -> transactions.execute(status -> finish(lease, opened, spent.total())));
             count(simulationId, spent.total());
             sample.stop(stepTime);
             meters.counter("lore.simulation.steps", "outcome", "done").increment();
@@ -272,16 +304,65 @@ public class Stepper {
                         + " new model calls after " + MAX_PASSES + " passes");
             }
             try {
-                return journal.pass(() -> transactions.execute(status -> {
+                return withConnection(lease, () -> journal.pass(() -> transactions.execute(status -> {
                     AgentTurn.Outcome acted = turn.act(context, member, new ModelUse());
                     leases.fence(lease);
                     checkpoint(lease, step, member.agent(), acted, journal.spent().total());
                     return acted;
-                }));
+                })));
             }
             catch (ModelCalls.Unanswered unanswered) {
                 unanswered.call();
             }
+        }
+    }
+
+    /**
+     * {@code work} against the database, with one of the connections steps may use at once (half of the pool, so
+     * that however many simulations step, searches and heartbeats find a connection), tried again when it could not
+     * get one within the pool's timeout (so nothing of it ran): under a burst of steppers, a turn with its model
+     * answers in hand waits for its write instead of failing the step and having its calls made again when the step
+     * resumes. A few tries, while the lease holds and the instance is not stopping; a database that stays
+     * unreachable fails the step as before.
+     */
+    private <T> T withConnection(SimulationLeases.Lease lease, Supplier<T> work) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return withShare(lease, work);
+            }
+            catch (CannotCreateTransactionException | CannotGetJdbcConnectionException e) {
+                if (attempt >= CONNECTION_TRIES || lease.isLost() || stopping) {
+                    throw e;
+                }
+                log.info("Simulation {}: no database connection free ({}), trying again", lease.simulationId(),
+                        e.getMessage());
+                try {
+                    Thread.sleep(CONNECTION_BACKOFF.multipliedBy(attempt).toMillis());
+                }
+                catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private <T> T withShare(SimulationLeases.Lease lease, Supplier<T> work) {
+        try {
+            if (!connections.tryAcquire(properties.staleAfter().toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException("the database is too busy: simulation " + lease.simulationId()
+                        + " waited " + properties.staleAfter().toSeconds() + " s for a connection");
+            }
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Stopped(lease.simulationId());
+        }
+        try {
+            return work.get();
+        }
+        finally {
+            connections.release();
         }
     }
 
