@@ -11,7 +11,8 @@
 #   LORE_DB_NAME  app database     (default lore; the test database is always created too)
 #   LORE_TEST_DB_NAME  test database (default lore_test)
 #   LORE_DB_USER / LORE_DB_PASSWORD  the service's login role (default lore / lore)
-# Option --fresh-test-db drops and recreates the test database first.
+# Option --fresh-test-db drops and recreates the test database first; --drop-test-db only drops it (./lore test
+# removes its per-run database with it).
 set -euo pipefail
 
 export PGHOST="${PGHOST:-127.0.0.1}"
@@ -21,7 +22,9 @@ LORE_DB_NAME="${LORE_DB_NAME:-lore}"
 LORE_DB_USER="${LORE_DB_USER:-lore}"
 LORE_DB_PASSWORD="${LORE_DB_PASSWORD:-lore}"
 FRESH_TEST_DB=0
+DROP_TEST_DB=0
 [[ ${1:-} == --fresh-test-db ]] && FRESH_TEST_DB=1
+[[ ${1:-} == --drop-test-db ]] && DROP_TEST_DB=1
 TEST_DB_NAME="${LORE_TEST_DB_NAME:-lore_test}"
 # Debian's pgvector source package lives in trixie; bookworm has no pgvector at all.
 DEBSRC_SUITE="trixie"
@@ -94,6 +97,14 @@ elif is_local_host && id postgres >/dev/null 2>&1 \
     sql() { runuser -u postgres -- "${PSQL[@]}" -h /var/run/postgresql -p "$PGPORT" -U postgres "$@"; }
 else
     die "cannot connect as $PGUSER to $PGHOST:$PGPORT (set PGPASSWORD?)"
+fi
+
+if [[ $DROP_TEST_DB -eq 1 ]]; then
+    log "dropping database $TEST_DB_NAME"
+    sql -d postgres -v db="$TEST_DB_NAME" <<'SQL'
+DROP DATABASE IF EXISTS :"db" WITH (FORCE)
+SQL
+    exit 0
 fi
 
 major=$(( $(sql -d postgres -c 'show server_version_num') / 10000 ))

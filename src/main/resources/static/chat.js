@@ -96,7 +96,39 @@ async function useKey(key) {
   $('key').placeholder = 'key saved in this browser';
   fillCollections();
   loadSessions();
+  loadModels();
   if (!$('question').disabled) $('question').focus();
+}
+
+// What the configured models can run: HyDE and FLARE need a generator, FLARE-direct its logprobs.
+async function loadModels() {
+  let models;
+  try {
+    models = (await (await api('/api/v1/models')).json()).models || [];
+  } catch (error) {
+    return; // the strategies stay as they are; asking tells what is missing
+  }
+  const generator = models.find((m) => m.role === 'generator');
+  const strategy = $('strategy');
+  const option = (value) => strategy.querySelector('option[value="' + value + '"]');
+  const hint = $('strategy-hint');
+  for (const value of ['hyde', 'flare']) {
+    option(value).disabled = !generator;
+    option(value).title = generator ? '' : 'Needs a generator: none is configured (lore.generator)';
+  }
+  option('flare').textContent = generator && !generator.capabilities.logprobs ? 'FLARE (instruct)' : 'FLARE';
+  if (!generator) {
+    if (strategy.value !== 'single') strategy.value = 'single';
+    hint.textContent = 'No generator is configured, so answers are quoted from the documents without a model.'
+        + ' HyDE and FLARE need a generator (lore.generator).';
+  } else if (!generator.capabilities.logprobs) {
+    option('flare').title = generator.name + ' gives no token logprobs, which FLARE-direct needs: FLARE runs as'
+        + ' FLARE-instruct, where the model asks to search.';
+    hint.textContent = '';
+  } else {
+    hint.textContent = '';
+  }
+  hint.hidden = !hint.textContent;
 }
 
 function fillCollections() {
@@ -218,7 +250,8 @@ function addRetrieval(view, step) {
       + (trigger.length ? ' (unsure about: ' + trigger.join(', ') + ')' : '') }));
 }
 
-// The answer's [n] markers become chips that open the cited passage.
+// The answer's [n] markers become chips that open the cited passage; a sentence the model left uncited gets the
+// chip of the source Lore attributed it to (drawn dashed), or a dotted underline when nothing supports it.
 function finish(view, answer) {
   view.node.classList.remove('streaming');
   view.node.removeAttribute('aria-busy');
@@ -227,38 +260,70 @@ function finish(view, answer) {
     view.retrievals.replaceChildren();
     for (const step of answer.retrievals) addRetrieval(view, step);
   }
-  const byNumber = new Map((answer.citations || []).map((c) => [c.n, c]));
+  const text = answer.answer;
+  const citations = answer.citations || [];
+  const byNumber = new Map(citations.filter((c) => !c.attributed).map((c) => [c.n, c]));
+  const pieces = [];
+  for (const match of text.matchAll(/\[(\d+)\]/g)) {
+    const citation = byNumber.get(Number(match[1]));
+    if (citation) pieces.push({ start: match.index, end: match.index + match[0].length, node: chip(citation) });
+  }
+  for (const c of citations.filter((c) => c.attributed && c.sentence)) {
+    const at = text.indexOf(c.sentence);
+    if (at >= 0) pieces.push({ start: at + c.sentence.length, end: at + c.sentence.length, node: chip(c) });
+  }
+  for (const sentence of answer.unsupported || []) {
+    const at = text.indexOf(sentence);
+    if (at < 0) continue;
+    const span = el('span', { className: 'unsupported', textContent: sentence,
+      title: 'No source supports this sentence' });
+    pieces.push({ start: at, end: at + sentence.length, node: span });
+  }
+  pieces.sort((a, b) => a.start - b.start || a.end - b.end);
   const parts = [];
   let last = 0;
-  for (const match of answer.answer.matchAll(/\[(\d+)\]/g)) {
-    const citation = byNumber.get(Number(match[1]));
-    if (!citation) continue;
-    parts.push(answer.answer.slice(last, match.index), chip(citation));
-    last = match.index + match[0].length;
+  for (const piece of pieces) {
+    if (piece.start < last) continue;
+    parts.push(text.slice(last, piece.start), piece.node);
+    last = piece.end;
   }
-  parts.push(answer.answer.slice(last));
+  parts.push(text.slice(last));
   view.text.replaceChildren(...parts);
   if (!answer.grounded) {
     view.node.classList.add('refusal');
     view.node.prepend(el('p', { className: 'label', textContent: 'Not found in the documents' }));
+  } else if (answer.extractive || answer.generator === 'none') {
+    view.node.classList.add('extractive');
+    view.node.prepend(el('p', { className: 'label extractive-note',
+      textContent: 'Quoted from the documents without a model (no generator wrote this answer)' }));
   }
-  if (answer.citations && answer.citations.length) {
+  if (citations.length) {
     const list = el('ol', { className: 'citations' });
     list.setAttribute('aria-label', 'Sources');
-    for (const c of answer.citations) {
-      list.append(el('li', {}, chip(c), ' ' + (c.title && c.title !== c.source ? c.title + ' · ' : '') + c.source));
+    for (const c of citations) {
+      list.append(el('li', { className: c.attributed ? 'attributed' : '' }, chip(c),
+        ' ' + (c.title && c.title !== c.source ? c.title + ' · ' : '') + c.source
+        + (c.attributed ? ' (attributed by Lore: the model did not cite it)' : '')));
     }
     view.node.append(list);
+  }
+  if (answer.unsupported && answer.unsupported.length) {
+    view.node.append(el('p', { className: 'label unsupported-note', textContent: answer.unsupported.length
+      + (answer.unsupported.length === 1 ? ' sentence' : ' sentences') + ' without a supporting source' }));
   }
   if (answer.messageId) view.node.append(feedback(answer.messageId, answer.feedback));
 }
 
 function chip(citation) {
-  const button = el('button', { type: 'button', className: 'chip', textContent: String(citation.n) });
-  button.setAttribute('aria-label', 'Source ' + citation.n + ': ' + citation.source);
+  const button = el('button', { type: 'button', className: citation.attributed ? 'chip attributed' : 'chip',
+    textContent: String(citation.n) });
+  button.setAttribute('aria-label', (citation.attributed ? 'Attributed source ' : 'Source ') + citation.n + ': '
+      + citation.source);
+  if (citation.attributed) button.title = 'Attributed by Lore: the model wrote no marker here';
   button.addEventListener('click', () => {
     $('citation-title').textContent = '[' + citation.n + '] ' + (citation.title || citation.source);
-    $('citation-source').textContent = 'Source: ' + citation.source;
+    $('citation-source').textContent = 'Source: ' + citation.source + (citation.attributed
+      ? ' · attributed by Lore (the model cited nothing) to: “' + citation.sentence + '”' : '');
     $('citation-quote').textContent = citation.quote;
     $('citation').showModal();
   });

@@ -30,6 +30,7 @@ import dev.lore.agents.memory.StoredMemory;
 import dev.lore.agents.planning.DayPlan;
 import dev.lore.agents.planning.Planner;
 import dev.lore.agents.reflection.Reflector;
+import dev.lore.web.Admitted;
 import dev.lore.web.LoreException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -146,6 +147,7 @@ class AgentController {
      * Stores one memory (a JSON object) or several (an array: their importance is rated together, in one model
      * call per batch); {@code at} defaults to the simulation's clock.
      */
+    @Admitted
     @PostMapping("/{id}/memories")
     ResponseEntity<Object> remember(@PathVariable String id, @RequestBody JsonNode body) {
         Agents.Found found = access.agent(id);
@@ -176,8 +178,9 @@ class AgentController {
     }
 
     /**
-     * The reflection the new memories made due; the memories are stored already, so a reflection the model fails
-     * is logged and left for the next memory to trigger instead of failing the request.
+     * The reflection the new memories made due. The memories are committed already, so a reflection that fails for
+     * any reason (the model, the database) is logged and left for the next memory to trigger: answering an error
+     * here would tell the client nothing was stored, and its retry would store every memory twice.
      */
     private List<ReflectionView> reflectWhenDue(Agents.Found found, List<NewMemory> batch, ModelUse use) {
         LocalDateTime at = batch.stream().map(NewMemory::at).max(LocalDateTime::compareTo).orElse(found.clock());
@@ -189,12 +192,17 @@ class AgentController {
             log.warn("Agent {} is due to reflect but could not: {}", found.agent().id(), e.getMessage());
             return null;
         }
+        catch (RuntimeException e) {
+            log.error("Agent {} is due to reflect but could not; its new memories are stored", found.agent().id(), e);
+            return null;
+        }
     }
 
     /**
      * Moves the agent's memories to this instance's embedder (a remedy for 409 {@code embedder-mismatch}); an agent
      * already on it answers at once. A request cut short leaves its progress, and the next one resumes.
      */
+    @Admitted
     @PostMapping("/{id}/reembed")
     MemoryReembedding.Moved reembed(@PathVariable String id) {
         return reembedding.reembed(access.agent(id).agent().id());
@@ -204,6 +212,7 @@ class AgentController {
      * Reflects now: the answer is the contract's array of reflections; the model usage travels in the
      * {@code Lore-Usage} header since an array has no room for it.
      */
+    @Admitted
     @PostMapping("/{id}/reflect")
     ResponseEntity<List<ReflectionView>> reflect(@PathVariable String id, @RequestBody(required = false) AtBody body) {
         Agents.Found found = access.agent(id);
@@ -221,18 +230,12 @@ class AgentController {
     }
 
     /** Plans a day (outline, hour blocks, actions for the block about to run), or re-plans after a reaction. */
+    @Admitted
     @PostMapping("/{id}/plan")
     PlanView plan(@PathVariable String id, @RequestBody(required = false) PlanBody body) {
         Agents.Found found = access.agent(id);
         PlanBody request = body == null ? new PlanBody(null, null, null) : body;
-        java.time.LocalDate day;
-        try {
-            day = request.day() == null ? found.clock().toLocalDate()
-                    : java.time.LocalDate.parse(request.day().strip());
-        }
-        catch (java.time.format.DateTimeParseException e) {
-            throw LoreException.invalid("day must be an ISO date such as 2026-02-13, was '" + request.day() + "'");
-        }
+        java.time.LocalDate day = AgentsAccess.day("day", request.day(), found.clock().toLocalDate());
         ModelUse use = new ModelUse();
         DayPlan plan;
         if (request.reaction() != null) {
@@ -252,6 +255,7 @@ class AgentController {
         return new PlanView(plan.day(), plan.items(), plan.outline(), plan.blocks(), plan.decomposed(), use.orNull());
     }
 
+    @Admitted
     @PostMapping("/{id}/interview")
     InterviewView interview(@PathVariable String id, @RequestBody InterviewBody body) {
         Agents.Found found = access.agent(id);
@@ -263,6 +267,7 @@ class AgentController {
     }
 
     /** A conversation with another agent of the same simulation; this agent speaks first. */
+    @Admitted
     @PostMapping("/{id}/converse")
     ConversationView converse(@PathVariable String id, @RequestBody ConverseBody body) {
         Agents.Found found = access.agent(id);
@@ -286,6 +291,7 @@ class AgentController {
     }
 
     /** The top {@code k} memories by the paper's score, which become accessed at {@code at}. */
+    @Admitted
     @GetMapping("/{id}/memories")
     List<RetrievedMemory> retrieve(@PathVariable String id, @RequestParam(required = false) String query,
             @RequestParam(required = false) Integer k, @RequestParam(required = false) String at) {

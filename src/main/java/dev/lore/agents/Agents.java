@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.LocalDateTime;
 import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -52,12 +53,23 @@ public class Agents {
         return new Agent(id, simulationId, name, traits, location);
     }
 
+    /** Any agent, whoever owns its simulation: for administrators and the stepper. */
     public Optional<Found> find(UUID id) {
+        return found(id, null);
+    }
+
+    /** The agent if the key {@code owner} owns its simulation; another key's is as absent as an unknown id. */
+    public Optional<Found> find(UUID id, String owner) {
+        return found(id, Objects.requireNonNull(owner, "owner"));
+    }
+
+    private Optional<Found> found(UUID id, String owner) {
         return jdbc.sql("""
                 SELECT a.id, a.simulation_id, a.name, a.traits, a.location, a.plan::text AS plan, s.clock,
                        s.recency_weight, s.importance_weight, s.relevance_weight
-                FROM agents a JOIN simulations s ON s.id = a.simulation_id WHERE a.id = :id""")
-                .param("id", id)
+                FROM agents a JOIN simulations s ON s.id = a.simulation_id
+                WHERE a.id = :id AND (CAST(:owner AS text) IS NULL OR s.key_id = :owner)""")
+                .param("id", id).param("owner", owner)
                 .query((rs, row) -> new Found(new Agent(rs.getObject("id", UUID.class),
                         rs.getObject("simulation_id", UUID.class), rs.getString("name"), rs.getString("traits"),
                         rs.getString("location")), rs.getObject("clock", LocalDateTime.class),

@@ -1,7 +1,10 @@
 package dev.lore.agents;
 
+import java.time.Duration;
+import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.UUID;
 
 import org.springframework.stereotype.Component;
@@ -12,8 +15,9 @@ import dev.lore.security.Permission;
 import dev.lore.web.LoreException;
 
 /**
- * Finds the simulation or agent a request names, as the caller may see it: a key without the {@code agents}
- * permission gets the same 404 as for an id that does not exist.
+ * Finds the simulation or agent a request names, as the caller may see it: a simulation (with its agents, memories,
+ * steps and schedule) belongs to the key that created it, and administrators see every one. A key without the
+ * {@code agents} permission, or another key's simulation, gets the same 404 as an id that does not exist.
  */
 @Component
 public class AgentsAccess {
@@ -37,8 +41,23 @@ public class AgentsAccess {
         return caller.admin() || caller.permissions().contains(Permission.AGENTS);
     }
 
-    /** For creating a simulation: without the permission the endpoint answers as if it were not there. */
-    public void requirePermission() {
+    /**
+     * For creating a simulation: the key that will own it. Without the permission the endpoint answers as if it were
+     * not there.
+     */
+    public String creator() {
+        requirePermission();
+        return callers.get().keyId();
+    }
+
+    /** A page of the simulations the caller may see, newest first: its own, or every one for an administrator. */
+    public List<Simulations.Simulation> simulations(int limit, int offset) {
+        requirePermission();
+        Caller caller = callers.get();
+        return caller.admin() ? simulations.list(limit, offset) : simulations.list(caller.keyId(), limit, offset);
+    }
+
+    private void requirePermission() {
         if (!permitted()) {
             throw LoreException.notFound("not-found", "Not Found", "Nothing at /api/v1/simulations for this key");
         }
@@ -49,7 +68,9 @@ public class AgentsAccess {
         if (uuid == null || !permitted()) {
             throw SimulationNotFound.withId(id);
         }
-        return simulations.find(uuid).orElseThrow(() -> SimulationNotFound.withId(id));
+        Caller caller = callers.get();
+        return (caller.admin() ? simulations.find(uuid) : simulations.find(uuid, caller.keyId()))
+                .orElseThrow(() -> SimulationNotFound.withId(id));
     }
 
     public Agents.Found agent(String id) {
@@ -57,7 +78,9 @@ public class AgentsAccess {
         if (uuid == null || !permitted()) {
             throw AgentNotFound.withId(id);
         }
-        return agents.find(uuid).orElseThrow(() -> AgentNotFound.withId(id));
+        Caller caller = callers.get();
+        return (caller.admin() ? agents.find(uuid) : agents.find(uuid, caller.keyId()))
+                .orElseThrow(() -> AgentNotFound.withId(id));
     }
 
     /** A request's text field, stripped: too long or (when required) empty is a 400 naming the field. */
@@ -74,17 +97,59 @@ public class AgentsAccess {
         return value.strip();
     }
 
-    /** Simulation time from a request: an ISO local date-time such as {@code 2026-02-13T08:10:00}. */
-    public static LocalDateTime time(String field, String value, LocalDateTime fallback) {
+    /**
+     * How far past its simulation's clock a request may place an agent's memory, retrieval or question: a client
+     * driving an agent by hand may act within the coming day, but not further, so that a retrieval cannot mark
+     * memories accessed in a future the clock has not reached (their recency would stay 1 until it does).
+     */
+    public static final Duration MAX_AHEAD = Duration.ofDays(1);
+
+    /**
+     * Simulation time from a request: an ISO local date-time such as {@code 2026-02-13T08:10:00}, in years 1 to 9999
+     * (PostgreSQL keeps times far outside them as infinity or not at all), and, with a {@code clock}, at most
+     * {@link #MAX_AHEAD} past it; absent, the {@code clock}.
+     */
+    public static LocalDateTime time(String field, String value, LocalDateTime clock) {
         if (value == null) {
-            return fallback;
+            return clock;
         }
+        LocalDateTime time;
         try {
-            return LocalDateTime.parse(value.strip());
+            time = LocalDateTime.parse(value.strip());
         }
         catch (DateTimeParseException e) {
             throw LoreException.invalid(field + " must be an ISO date-time such as 2026-02-13T08:10:00, was '"
                     + value + "'");
+        }
+        requireYear(field, time.getYear(), value);
+        if (clock != null && time.isAfter(clock.plus(MAX_AHEAD))) {
+            throw LoreException.badRequest("time-ahead-of-clock", "Time ahead of the simulation", field + " "
+                    + value + " is more than a day past the simulation's clock (" + clock + "): an agent remembers"
+                    + " and recalls up to " + clock.plus(MAX_AHEAD) + "; step the simulation to go further");
+        }
+        return time;
+    }
+
+    /** A simulation day from a request: an ISO date such as {@code 2026-02-13}, in years 1 to 9999. */
+    public static LocalDate day(String field, String value, LocalDate fallback) {
+        if (value == null) {
+            return fallback;
+        }
+        LocalDate day;
+        try {
+            day = LocalDate.parse(value.strip());
+        }
+        catch (DateTimeParseException e) {
+            throw LoreException.invalid(field + " must be an ISO date such as 2026-02-13, was '" + value + "'");
+        }
+        requireYear(field, day.getYear(), value);
+        return day;
+    }
+
+    private static void requireYear(String field, int year, String value) {
+        if (year < 1 || year > 9999) {
+            throw LoreException.badRequest("time-out-of-range", "Time out of range", field + " " + value
+                    + " is outside the years 1 to 9999 that simulations keep");
         }
     }
 

@@ -6,6 +6,8 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDateTime;
+import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -14,7 +16,10 @@ import org.springframework.stereotype.Component;
 
 import dev.lore.agents.memory.Weights;
 
-/** Simulations: their own clock, the step length, the stored schedule and the memory score's weights. */
+/**
+ * Simulations: their own clock, the step length, the stored schedule and the memory score's weights; each belongs to
+ * the key that created it.
+ */
 @Component
 public class Simulations {
 
@@ -31,16 +36,19 @@ public class Simulations {
         this.clock = clock;
     }
 
-    public Simulation create(String name, LocalDateTime startsAt, int stepMinutes, String schedule, Weights weights) {
+    /** A new simulation owned by the key {@code owner}. */
+    public Simulation create(String owner, String name, LocalDateTime startsAt, int stepMinutes, String schedule,
+            Weights weights) {
         UUID id = UUID.randomUUID();
         Instant now = clock.instant();
         String status = schedule == null ? "paused" : "running";
         jdbc.sql("""
-                INSERT INTO simulations (id, name, starts_at, clock, step_minutes, schedule, status, recency_weight,
-                                         importance_weight, relevance_weight, created_at)
-                VALUES (:id, :name, CAST(:startsAt AS timestamp), CAST(:startsAt AS timestamp), :stepMinutes,
+                INSERT INTO simulations (id, key_id, name, starts_at, clock, step_minutes, schedule, status,
+                                         recency_weight, importance_weight, relevance_weight, created_at)
+                VALUES (:id, :owner, :name, CAST(:startsAt AS timestamp), CAST(:startsAt AS timestamp), :stepMinutes,
                         :schedule, :status, :recency, :importance, :relevance, :now)""")
-                .param("id", id).param("name", name).param("startsAt", startsAt).param("stepMinutes", stepMinutes)
+                .param("id", id).param("owner", owner).param("name", name).param("startsAt", startsAt)
+                .param("stepMinutes", stepMinutes)
                 .param("schedule", schedule).param("status", status).param("recency", weights.recency())
                 .param("importance", weights.importance()).param("relevance", weights.relevance())
                 .param("now", Timestamp.from(now)).update();
@@ -60,9 +68,34 @@ public class Simulations {
                 .param("cron", cron).param("status", cron == null ? "paused" : "running").param("id", id).update();
     }
 
+    /** Any simulation, whoever owns it: for administrators and the stepper. */
     public Optional<Simulation> find(UUID id) {
         return jdbc.sql("SELECT * FROM simulations WHERE id = :id").param("id", id)
                 .query((rs, row) -> simulation(rs)).optional();
+    }
+
+    /** The simulation if the key {@code owner} owns it; another key's is as absent as an unknown id. */
+    public Optional<Simulation> find(UUID id, String owner) {
+        return jdbc.sql("SELECT * FROM simulations WHERE id = :id AND key_id = :owner").param("id", id)
+                .param("owner", Objects.requireNonNull(owner, "owner")).query((rs, row) -> simulation(rs)).optional();
+    }
+
+    /** A page of every simulation, newest first: for administrators. */
+    public List<Simulation> list(int limit, int offset) {
+        return page(null, limit, offset);
+    }
+
+    /** A page of the simulations the key {@code owner} owns, newest first. */
+    public List<Simulation> list(String owner, int limit, int offset) {
+        return page(Objects.requireNonNull(owner, "owner"), limit, offset);
+    }
+
+    private List<Simulation> page(String owner, int limit, int offset) {
+        return jdbc.sql("""
+                SELECT * FROM simulations WHERE CAST(:owner AS text) IS NULL OR key_id = :owner
+                ORDER BY created_at DESC, id LIMIT :limit OFFSET :offset""")
+                .param("owner", owner).param("limit", limit).param("offset", offset)
+                .query((rs, row) -> simulation(rs)).list();
     }
 
     static Simulation simulation(ResultSet rs) throws SQLException {

@@ -9,11 +9,12 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * An answer with its citations, the retrievals behind it, the model calls it cost and how long it took;
  * {@code grounded} is false for a refusal. {@code flare} says which FLARE ran ({@code direct} or {@code instruct})
  * and is absent for other strategies; {@code extractive} names the sentence scorer of an extractive answer;
- * {@code droppedMarkers} counts {@code [n]} markers that named no source.
+ * {@code droppedMarkers} counts {@code [n]} markers that named no source; {@code unsupported} lists the generated
+ * sentences that neither carry a marker nor agree with any source sentence enough to be attributed.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Answer(String answer, boolean grounded, String generator, String strategy, String flare,
-        String extractive, List<Citation> citations, int droppedMarkers, double support,
+        String extractive, List<Citation> citations, List<String> unsupported, int droppedMarkers, double support,
         List<RetrievalStep> retrievals, Usage usage, Map<String, Long> timingsMs) {
 
     /** What an answer spent on model calls. */
@@ -29,6 +30,7 @@ public record Answer(String answer, boolean grounded, String generator, String s
 
     public Answer {
         citations = List.copyOf(citations);
+        unsupported = unsupported == null ? List.of() : List.copyOf(unsupported);
         retrievals = List.copyOf(retrievals);
         timingsMs = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(timingsMs));
     }

@@ -11,6 +11,7 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
 import dev.lore.models.Cancellation;
+import dev.lore.web.Admitted;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -30,6 +31,7 @@ class AnswerController {
         this.json = json;
     }
 
+    @Admitted
     @PostMapping(path = "/api/v1/answer", produces = { MediaType.APPLICATION_JSON_VALUE,
             MediaType.APPLICATION_PROBLEM_JSON_VALUE })
     Answer answer(@RequestBody AnswerRequests.AnswerBody body) {
@@ -37,6 +39,7 @@ class AnswerController {
     }
 
     /** Streams the answer as SSE events ({@link AnswerStream}). */
+    @Admitted
     @PostMapping(path = "/api/v1/answer", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
     void stream(@RequestBody AnswerRequests.AnswerBody body, HttpServletResponse response) throws IOException {
         AnswerRequest request = requests.read(body);

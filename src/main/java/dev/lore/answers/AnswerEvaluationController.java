@@ -1,136 +1,111 @@
 package dev.lore.answers;
 
+import java.net.URI;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
-import dev.lore.answers.flare.FlareOverrides;
-import dev.lore.retrieval.SearchFilter;
-import dev.lore.models.Cancellation;
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import dev.lore.documents.CollectionRef;
+import dev.lore.documents.Collections;
+import dev.lore.security.Caller;
+import dev.lore.security.CurrentCaller;
+import dev.lore.web.Admitted;
 import dev.lore.web.LoreException;
 
 /**
  * {@code POST /api/v1/evaluations/answers}: answers labelled questions with each answer configuration (strategy,
  * generator none or configured, topK, rerank, FLARE, a refusal threshold to try) and scores them with
- * {@link AnswerMetrics}; {@code "details":true} adds each answer with its support, for calibrating the threshold.
+ * {@link AnswerMetrics}; {@code "details":true} adds each answer with its support, for calibrating the threshold. A
+ * small evaluation is answered within the request; one sent with {@code "async":true} answers {@code 202} with a job
+ * to follow at {@code GET /api/v1/evaluations/answers/{id}}, and a large one must be sent so.
  */
 @RestController
 class AnswerEvaluationController {
 
-    static final int MAX_QUESTIONS = 500;
-    static final int MAX_CONFIGURATIONS = 8;
+    private final AnswerEvaluations evaluations;
+    private final AnswerEvaluationJobs jobs;
+    private final AnswerEvaluationProperties properties;
+    private final Collections collections;
+    private final CurrentCaller caller;
 
-    private final Answerer answerer;
-    private final AnswerRequests requests;
-
-    AnswerEvaluationController(Answerer answerer, AnswerRequests requests) {
-        this.answerer = answerer;
-        this.requests = requests;
+    AnswerEvaluationController(AnswerEvaluations evaluations, AnswerEvaluationJobs jobs,
+            AnswerEvaluationProperties properties, Collections collections, CurrentCaller caller) {
+        this.evaluations = evaluations;
+        this.jobs = jobs;
+        this.properties = properties;
+        this.collections = collections;
+        this.caller = caller;
     }
 
-    record QuestionBody(String id, String question, List<String> answerContains, List<String> relevant,
-            Boolean unanswerable) {
+    record Progress(int answersDone, int answersTotal) {
     }
 
-    record ConfigurationBody(String name, String strategy, String generator, Integer topK, String rerank,
-            SearchFilter filter, FlareOverrides flare, Double minSupport) {
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record JobResponse(UUID id, String collection, String status, int questions, int configurations,
+            Progress progress, Map<String, Object> result, String error, Instant createdAt, Instant startedAt,
+            Instant finishedAt) {
     }
 
-    record EvaluationBody(String collection, List<QuestionBody> questions, List<ConfigurationBody> configurations,
-            Boolean details) {
-    }
-
+    @Admitted
     @PostMapping("/api/v1/evaluations/answers")
-    Map<String, Object> evaluate(@RequestBody EvaluationBody body) {
-        List<AnswerMetrics.Labelled> questions = questions(body);
-        List<ConfigurationBody> configurations = body.configurations() == null || body.configurations().isEmpty()
-                ? List.of(new ConfigurationBody("default", null, null, null, null, null, null, null))
-                : body.configurations();
-        if (configurations.size() > MAX_CONFIGURATIONS) {
-            throw LoreException.invalid("At most " + MAX_CONFIGURATIONS + " configurations per evaluation");
+    ResponseEntity<?> evaluate(@RequestBody AnswerEvaluations.EvaluationBody body) {
+        AnswerEvaluations.Checked evaluation = evaluations.check(body);
+        if (Boolean.TRUE.equals(body.runAsJob())) {
+            CollectionRef readable = collections.readable(body.collection());
+            UUID id = jobs.submit(readable, caller.get().keyId(), evaluation);
+            return ResponseEntity.accepted().location(URI.create("/api/v1/evaluations/answers/" + id))
+                    .contentType(MediaType.APPLICATION_JSON).body(view(jobs.find(id).orElseThrow()));
         }
-        List<AnswerRequest> prepared = new ArrayList<>();
-        for (ConfigurationBody configuration : configurations) {
-            AnswerRequest request = requests.read(body(body.collection(), questions.get(0).question(),
-                    configuration));
-            answerer.check(request);
-            prepared.add(request);
+        if (evaluation.answers() > properties.maxSynchronousAnswers()) {
+            throw LoreException.tooLarge(evaluation.questions().size() + " questions × "
+                    + evaluation.configurations().size() + " configurations are " + evaluation.answers()
+                    + " answers, more than the " + properties.maxSynchronousAnswers() + " answered within a request "
+                    + "(lore.answers.evaluation.max-synchronous-answers); send \"async\":true to run the evaluation "
+                    + "as a job and follow it at GET /api/v1/evaluations/answers/{id}");
         }
         List<Map<String, Object>> results = new ArrayList<>();
-        for (int c = 0; c < configurations.size(); c++) {
-            ConfigurationBody configuration = configurations.get(c);
-            AnswerMetrics metrics = new AnswerMetrics();
-            String generator = "none";
-            for (AnswerMetrics.Labelled question : questions) {
-                AnswerRequest request = requests.read(body(body.collection(), question.question(), configuration));
-                long start = System.nanoTime();
-                Answer answer = answerer.answer(request, AnswerListener.NONE, Cancellation.none());
-                metrics.add(question, answer, (System.nanoTime() - start) / 1_000_000);
-                generator = answer.generator();
-            }
-            Map<String, Object> result = new LinkedHashMap<>();
-            result.put("configuration", describe(configuration, c, prepared.get(c), generator));
-            result.put("metrics", metrics.summary());
-            if (Boolean.TRUE.equals(body.details())) {
-                result.put("answers", metrics.scored());
-            }
-            results.add(result);
+        for (int c = 0; c < evaluation.configurations().size(); c++) {
+            results.add(evaluations.evaluate(evaluation, c, answered -> {
+            }));
         }
-        Map<String, Object> response = new LinkedHashMap<>();
-        response.put("collection", body.collection());
-        response.put("questions", questions.size());
-        response.put("answerable", questions.stream().filter(q -> !q.unanswerable()).count());
-        response.put("results", results);
-        return response;
+        return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON)
+                .body(AnswerEvaluations.report(evaluation, results));
     }
 
-    private static List<AnswerMetrics.Labelled> questions(EvaluationBody body) {
-        if (body.questions() == null || body.questions().isEmpty()) {
-            throw LoreException.invalid("questions must list at least one labelled question");
-        }
-        if (body.questions().size() > MAX_QUESTIONS) {
-            throw LoreException.invalid("At most " + MAX_QUESTIONS + " questions per answer evaluation");
-        }
-        List<AnswerMetrics.Labelled> questions = new ArrayList<>();
-        for (int i = 0; i < body.questions().size(); i++) {
-            QuestionBody question = body.questions().get(i);
-            if (question == null || question.question() == null || question.question().isBlank()) {
-                throw LoreException.invalid("questions[" + i + "].question must not be empty");
-            }
-            boolean unanswerable = Boolean.TRUE.equals(question.unanswerable());
-            List<String> contains = question.answerContains() == null ? List.of() : question.answerContains();
-            List<String> relevant = question.relevant() == null ? List.of() : question.relevant();
-            if (unanswerable && (!contains.isEmpty() || !relevant.isEmpty())) {
-                throw LoreException.invalid("questions[" + i + "] is unanswerable and so has no answerContains or "
-                        + "relevant sources");
-            }
-            questions.add(new AnswerMetrics.Labelled(question.id() == null ? "q" + (i + 1) : question.id(),
-                    question.question(), contains, relevant, unanswerable));
-        }
-        return questions;
+    /** The job as its status, progress and (once done) result; 404 for a key that may not read its collection. */
+    @GetMapping(path = "/api/v1/evaluations/answers/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
+    JobResponse job(@PathVariable UUID id) {
+        Caller current = caller.get();
+        return jobs.find(id).filter(job -> current.canRead(job.collection())).map(AnswerEvaluationController::view)
+                .orElseThrow(() -> LoreException.notFound("evaluation-not-found", "Evaluation not found",
+                        "No answer evaluation job with id " + id));
     }
 
-    private static AnswerRequests.AnswerBody body(String collection, String question, ConfigurationBody c) {
-        return new AnswerRequests.AnswerBody(collection, question, c.strategy(), c.topK(), c.rerank(), c.filter(),
-                c.generator(), c.flare(), c.minSupport());
-    }
-
-    private static Map<String, Object> describe(ConfigurationBody configuration, int index, AnswerRequest request,
-            String generator) {
-        Map<String, Object> described = new LinkedHashMap<>();
-        described.put("name", configuration.name() == null ? "configuration " + (index + 1) : configuration.name());
-        described.put("strategy", request.strategy().id());
-        described.put("generator", generator);
-        described.put("topK", request.topK());
-        described.put("rerank", request.rerank().id());
-        if (request.minSupport() != null) {
-            described.put("minSupport", request.minSupport());
+    private static JobResponse view(AnswerEvaluationJobs.Job job) {
+        Map<String, Object> result = null;
+        if (job.status() == AnswerEvaluationJobs.Status.DONE) {
+            // the response a synchronous evaluation gives
+            result = new LinkedHashMap<>();
+            result.put("collection", job.collection());
+            result.put("questions", job.questions());
+            result.put("answerable", job.answerable());
+            result.put("results", job.results());
         }
-        return described;
+        return new JobResponse(job.id(), job.collection(), job.status().name(), job.questions(),
+                job.configurations(), new Progress(job.answersDone(), job.answersTotal()), result, job.error(),
+                job.createdAt(), job.startedAt(), job.finishedAt());
     }
 }

@@ -35,7 +35,8 @@ public record AnswerRequest(String collection, String question, Strategy strateg
         strategy = strategy == null ? Strategy.SINGLE : strategy;
         rerank = rerank == null ? RerankMode.NONE : rerank;
         filter = filter == null ? SearchFilter.NONE : filter;
-        if (minSupport != null && (minSupport < 0 || minSupport > 1)) {
+        // written so that NaN, which compares false with everything, is refused too
+        if (minSupport != null && !(minSupport >= 0 && minSupport <= 1)) {
             throw LoreException.invalid("minSupport must be between 0 and 1, was " + minSupport);
         }
     }

@@ -15,6 +15,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 
 import dev.lore.models.Cancellation;
+import dev.lore.web.DatabaseOutage;
 import dev.lore.web.LoreException;
 import dev.lore.web.Problems;
 import tools.jackson.databind.json.JsonMapper;
@@ -23,7 +24,9 @@ import tools.jackson.databind.json.JsonMapper;
  * Streams an answer as server-sent events on the request's own thread, writing and flushing each event: no async
  * dispatch (which the stateless API-key security would have to admit again) and no thread hand-over. {@code token}
  * and {@code retrieval} events as they happen, then {@code done} with the whole answer or {@code error} with a
- * problem; the first write that fails (the client left) cancels the generation.
+ * problem (what the request itself gets wrong is refused before, by the callers' checks; a database out of reach
+ * before the first event is answered as the plain 503 it is). The first write that fails (the client left) cancels
+ * the generation.
  */
 public final class AnswerStream {
 
@@ -41,10 +44,22 @@ public final class AnswerStream {
         try {
             answer.apply(events, cancellation).ifPresent(done -> events.send("done", done));
         }
-        catch (LoreException failure) {
-            events.send("error", problem(failure.status(), failure.type(), failure.title(), failure.getMessage()));
-        }
         catch (RuntimeException failure) {
+            if (!response.isCommitted() && DatabaseOutage.causedBy(failure)) {
+                // nothing sent yet: answered 503 database-unavailable like any request, not as a 200 stream
+                response.reset();
+                throw failure;
+            }
+            if (failure instanceof LoreException lore) {
+                events.send("error", problem(lore.status(), lore.type(), lore.title(), lore.getMessage()));
+                return;
+            }
+            if (DatabaseOutage.causedBy(failure)) {
+                log.warn("Database unavailable while streaming an answer: {}", failure.toString());
+                events.send("error", problem(HttpStatus.SERVICE_UNAVAILABLE, "database-unavailable",
+                        "Database unavailable", "Lore cannot reach its database right now; try again shortly."));
+                return;
+            }
             log.error("Unexpected failure while streaming an answer", failure);
             events.send("error", problem(HttpStatus.INTERNAL_SERVER_ERROR, "internal", "Internal error",
                     "An unexpected error occurred; it has been logged."));

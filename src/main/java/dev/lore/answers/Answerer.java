@@ -37,8 +37,8 @@ import dev.lore.web.LoreException;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * Answers a question from a collection: retrieves, refuses without a model call when the best candidate's support
- * is below {@code lore.answers.min-support}, then writes a cited answer (single, HyDE or FLARE) or, without a
+ * Answers a question from a collection: retrieves, refuses without a model call when the hits' support is below
+ * {@code lore.answers.min-support} ({@code min-support-generated} with a generator), then writes a cited answer (single, HyDE or FLARE) or, without a
  * generator, quotes the best sentences.
  */
 @Service
@@ -50,22 +50,29 @@ public class Answerer {
     private final Embedder embedder;
     private final AnswersProperties properties;
     private final ExtractiveAnswers extractive;
+    private final Attributions attributions;
     private final MeterRegistry meters;
     private final Prompt answerPrompt;
     private final Prompt instructPrompt;
     private final Prompt questionPrompt;
     private volatile int promptTokens = -1;
     // tokenizing every source was a visible share of an answer's own time, and popular chunks recur
-    private final Cache<UUID, Integer> sourceTokens = Caffeine.newBuilder().maximumSize(50_000).build();
+    private final Cache<SourceKey, Integer> sourceTokens = Caffeine.newBuilder().maximumSize(50_000).build();
+
+    /** A source's text is its chunk's, or its chunk's widened by neighbours: the id and length tell them apart. */
+    private record SourceKey(UUID chunkId, int length) {
+    }
 
     Answerer(Retriever retriever, RetrievalProperties retrieval, Generators generators, Embedder embedder,
-            Prompts prompts, AnswersProperties properties, ExtractiveAnswers extractive, MeterRegistry meters) {
+            Prompts prompts, AnswersProperties properties, ExtractiveAnswers extractive, Attributions attributions,
+            MeterRegistry meters) {
         this.retriever = retriever;
         this.retrieval = retrieval;
         this.generators = generators;
         this.embedder = embedder;
         this.properties = properties;
         this.extractive = extractive;
+        this.attributions = attributions;
         this.meters = meters;
         this.answerPrompt = prompts.require("answer", "sources", "question", "refusal");
         this.instructPrompt = prompts.require("flare-instruct", "sources", "question", "refusal");
@@ -78,6 +85,8 @@ public class Answerer {
      */
     public void check(AnswerRequest request) {
         check(request, tokens(request.question()));
+        // what retrieval would refuse (unknown collection, unconfigured reranker), said before a stream opens
+        retriever.check(request.collection(), SearchMode.HYBRID, request.rerank());
     }
 
     private void check(AnswerRequest request, int tokens) {
@@ -143,9 +152,13 @@ public class Answerer {
         return embedder.tokenStarts(text).length;
     }
 
-    /** A source's tokens as the prompt shows it; a chunk's text never changes, so its count is kept. */
+    /**
+     * A source's tokens as the prompt shows it; a chunk's text never changes, so its count is kept (a widened hit
+     * is counted afresh: its text is more than its chunk's).
+     */
     private int sourceTokens(SearchHit hit) {
-        return sourceTokens.get(hit.chunkId(), id -> tokens(SourceBook.render(0, hit)));
+        return sourceTokens.get(new SourceKey(hit.chunkId(), hit.text().length()),
+                key -> tokens(SourceBook.render(0, hit)));
     }
 
     /**
@@ -173,6 +186,27 @@ public class Answerer {
                 .filter(java.util.Objects::nonNull).mapToDouble(Double::doubleValue).max().orElse(0);
     }
 
+    /**
+     * How well the hits support answering, in cosine units: the best dense similarity, lowered by
+     * {@code support-terms-weight} times the share of the question's weight (its words, weighted by how rare they
+     * are among the hits) that no single hit contains. A near miss (the topic is there, the detail asked about is
+     * not: "bike parking at the Chicago office") keeps its similarity but loses its rarest word.
+     */
+    double support(String question, List<SearchHit> hits) {
+        double dense = support(hits);
+        double weight = properties.supportTermsWeight();
+        if (weight == 0 || hits.isEmpty()) {
+            return dense;
+        }
+        Terms terms = new Terms(question, hits.stream().map(hit -> hit.title() + " " + hit.headingPath() + " "
+                + hit.text()).toList());
+        double covered = 0;
+        for (int i = 0; i < hits.size(); i++) {
+            covered = Math.max(covered, terms.overlap(i));
+        }
+        return dense - weight * (1 - covered);
+    }
+
     private boolean refuses(String text) {
         String refusal = normalize(properties.refusal());
         return !refusal.isEmpty() && normalize(text).contains(refusal);
@@ -193,6 +227,7 @@ public class Answerer {
         private final long start = System.nanoTime();
         private final List<RetrievalStep> retrievals = new ArrayList<>();
         private final SourceBook book = new SourceBook(Answerer.this::sourceTokens);
+        private final List<Attributions.Written> written = new ArrayList<>();
         private Answer.Usage usage = Answer.Usage.NONE;
         private long retrievalNanos;
         private long generationNanos;
@@ -215,13 +250,20 @@ public class Answerer {
 
         Answer answer() {
             String query = conversation.followUp() ? conversation.retrievalQuery() : request.question();
-            List<SearchHit> hits = search(query, request.topK(), false);
-            double support = support(hits);
+            // a generator's budget holds more than the sources an answer is judged on: fetch enough to fill it
+            int fetch = generator.isPresent() ? Math.max(request.topK(), properties.contextCandidates())
+                    : request.topK();
+            List<SearchHit> found = search(query, fetch, false);
+            List<SearchHit> hits = found.subList(0, Math.min(request.topK(), found.size()));
+            double support = support(request.question(), hits);
             this.support = support;
-            double threshold = request.minSupport() != null ? request.minSupport() : properties.minSupport();
+            // with a generator, only a clear absence is refused unasked; its prompt asks it to refuse the rest
+            double threshold = request.minSupport() != null ? request.minSupport()
+                    : generator.isPresent() ? properties.minSupportGenerated() : properties.minSupport();
             boolean supported = !hits.isEmpty() && support >= threshold;
             if (supported && request.strategy() == Strategy.HYDE) {
-                hits = search(query, request.topK(), true);
+                found = search(query, fetch, true);
+                hits = found.subList(0, Math.min(request.topK(), found.size()));
             }
             record(new RetrievalStep(query, conversation.followUp() ? "follow-up" : "initial", ids(hits), List.of()));
             String name = generator.map(Generator::name).orElse("none");
@@ -232,7 +274,40 @@ public class Answerer {
                 return extractive(hits);
             }
             budget = sourceBudget(questionTokens);
-            return request.strategy() == Strategy.FLARE ? flare(generator.get(), hits) : single(generator.get(), hits);
+            List<SearchHit> context = context(found);
+            return request.strategy() == Strategy.FLARE ? flare(generator.get(), context)
+                    : single(generator.get(), context);
+        }
+
+        /**
+         * What the generator is shown, best first: the strongest hits widened by their neighbouring chunks ("small
+         * to big": the sentence before an answer often names what it is about), hits a widened one already holds
+         * dropped, and a widening that would take more than a third of the budget left out.
+         */
+        private List<SearchHit> context(List<SearchHit> found) {
+            int widen = Math.min(properties.contextWiden(), found.size());
+            if (widen == 0 || properties.contextNeighbours() == 0) {
+                return found;
+            }
+            List<Retriever.Widened> widened = retriever.widen(request.collection(), found.subList(0, widen),
+                    properties.contextNeighbours());
+            List<SearchHit> context = new ArrayList<>();
+            java.util.Set<UUID> covered = new java.util.HashSet<>();
+            for (int i = 0; i < widened.size(); i++) {
+                Retriever.Widened w = widened.get(i);
+                if (covered.contains(w.hit().chunkId())) {
+                    continue;
+                }
+                boolean fits = sourceTokens(w.hit()) <= budget / 3;
+                context.add(fits ? w.hit() : found.get(i));
+                covered.addAll(fits ? w.chunks() : java.util.Set.of(w.hit().chunkId()));
+            }
+            for (SearchHit hit : found.subList(widen, found.size())) {
+                if (covered.add(hit.chunkId())) {
+                    context.add(hit);
+                }
+            }
+            return context;
         }
 
         private Answer single(Generator model, List<SearchHit> hits) {
@@ -282,8 +357,10 @@ public class Answerer {
                 return answer(properties.refusal(), false, name, flare, null, List.of(), 0);
             }
             CitationMarkers.Parsed parsed = CitationMarkers.parse(text, book.byNumber());
-            return answer(parsed.text(), !parsed.citations().isEmpty(), name, flare, null, parsed.citations(),
-                    parsed.dropped());
+            Attributions.Attributed attributed = attributions.attribute(parsed, book.byNumber(), written,
+                    properties.refusal());
+            return answer(parsed.text(), !attributed.citations().isEmpty(), name, flare, null,
+                    attributed.citations(), attributed.unsupported(), parsed.dropped());
         }
 
         private Answer extractive(List<SearchHit> hits) {
@@ -304,6 +381,11 @@ public class Answerer {
 
         private Answer answer(String text, boolean grounded, String name, String flare, String extractive,
                 List<Citation> citations, int dropped) {
+            return answer(text, grounded, name, flare, extractive, citations, List.of(), dropped);
+        }
+
+        private Answer answer(String text, boolean grounded, String name, String flare, String extractive,
+                List<Citation> citations, List<String> unsupported, int dropped) {
             Map<String, Long> timings = new LinkedHashMap<>();
             timings.put("retrieval", TimeUnit.NANOSECONDS.toMillis(retrievalNanos));
             timings.put("generation", TimeUnit.NANOSECONDS.toMillis(generationNanos));
@@ -311,7 +393,8 @@ public class Answerer {
                 timings.put("firstToken", firstTokenMillis);
             }
             timings.put("total", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-            return new Answer(text, grounded, name, request.strategy().id(), flare, extractive, citations, dropped,
+            return new Answer(text, grounded, name, request.strategy().id(), flare, extractive, citations,
+                    unsupported, dropped,
                     Math.round(support * 10000) / 10000.0, retrievals, usage, timings);
         }
 
@@ -386,6 +469,9 @@ public class Answerer {
                     meters.timer("lore.answers.first-token", "strategy", request.strategy().id())
                             .record(firstTokenMillis, TimeUnit.MILLISECONDS);
                 }
+            }
+            if (request.strategy() == Strategy.FLARE) {
+                written.add(new Attributions.Written(text, ids(retrieved)));
             }
             listener.token(text);
         }

@@ -9,6 +9,7 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.lore.text.Sentences;
 import dev.lore.retrieval.SearchHit;
 
 /**
@@ -57,10 +58,14 @@ final class CitationMarkers {
         return new Parsed(text, citations(text, sources), dropped);
     }
 
-    private static List<Citation> citations(String text, Map<Integer, Source> sources) {
-        Map<Integer, List<String>> claims = new TreeMap<>();
-        List<String> sentences = attachLeadingMarkers(Sentences.split(text));
-        for (String sentence : sentences) {
+    /** A sentence of an answer without its markers, and the source numbers its markers name. */
+    record Claim(String sentence, Set<Integer> cited) {
+    }
+
+    /** The answer's sentences in order with their markers (a sentence's leading markers go to the one before). */
+    static List<Claim> claims(String text) {
+        List<Claim> claims = new ArrayList<>();
+        for (String sentence : attachLeadingMarkers(Sentences.split(text))) {
             Set<Integer> cited = new LinkedHashSet<>();
             Matcher marker = MARKER.matcher(sentence);
             while (marker.find()) {
@@ -68,14 +73,25 @@ final class CitationMarkers {
                     cited.add(Integer.parseInt(number));
                 }
             }
-            String claim = MARKER.matcher(sentence).replaceAll("").strip();
-            cited.forEach(n -> claims.computeIfAbsent(n, k -> new ArrayList<>()).add(claim));
+            String claim = MARKER.matcher(sentence).replaceAll("").replaceAll("\\s+([.,;:!?])", "$1").strip();
+            if (!claim.isEmpty()) {
+                claims.add(new Claim(claim, Set.copyOf(cited)));
+            }
+        }
+        return claims;
+    }
+
+    private static List<Citation> citations(String text, Map<Integer, Source> sources) {
+        Map<Integer, List<String>> claimed = new TreeMap<>();
+        for (Claim claim : claims(text)) {
+            claim.cited().stream().sorted().forEach(n -> claimed.computeIfAbsent(n, k -> new ArrayList<>())
+                    .add(claim.sentence()));
         }
         List<Citation> citations = new ArrayList<>();
-        claims.forEach((n, claimed) -> {
+        claimed.forEach((n, claims) -> {
             SearchHit hit = sources.get(n).hit();
             citations.add(new Citation(n, hit.chunkId(), hit.documentId(), hit.source(), hit.title(),
-                    bestQuote(claimed, hit.text())));
+                    bestQuote(claims, hit.text())));
         });
         return citations;
     }

@@ -12,6 +12,8 @@ import java.util.UUID;
 
 import org.springframework.stereotype.Component;
 
+import dev.lore.text.Headings;
+import dev.lore.text.Sentences;
 import dev.lore.models.Embedder;
 import dev.lore.models.Reranker;
 import dev.lore.retrieval.SearchHit;
@@ -27,6 +29,8 @@ class ExtractiveAnswers {
     static final double SIMILARITY_WEIGHT = 0.6;
     /** A further sentence joins the answer only when it scores within this distance of the best one. */
     static final double MARGIN = 0.15;
+    /** The most a better-retrieved chunk's sentences gain over the last chunk's. */
+    static final double RANK_PRIOR = 0.05;
 
     private final Embedder embedder;
     private final Optional<Reranker> crossEncoder;
@@ -42,8 +46,16 @@ class ExtractiveAnswers {
     record Extract(String answer, List<Citation> citations, String scorer) {
     }
 
-    private record Candidate(String sentence, SearchHit hit) {
+    /** A sentence of a hit, with the hit's other sentences around it so that it can take the one it depends on. */
+    private record Candidate(String sentence, SearchHit hit, List<Sentences.Span> spans, int index, int rank) {
     }
+
+    /** Openings that lean on the sentence before ("This includes…", "They must…"). */
+    private static final java.util.regex.Pattern DEPENDENT = java.util.regex.Pattern.compile(
+            "^(This|These|That|Those|It|Its|They|Their|Such|He|She|However|Also|Additionally|In addition|"
+                    + "Otherwise|Then|Therefore|Instead|If so|In this case|In that case|Both|Either|Each of these)\\b");
+    private static final java.util.regex.Pattern LIST_ITEM = java.util.regex.Pattern.compile(
+            "^\\s*([-*+•]|\\d{1,3}[.)])\\s+");
 
     Extract answer(String question, List<SearchHit> hits) {
         List<Candidate> candidates = candidates(hits);
@@ -70,16 +82,54 @@ class ExtractiveAnswers {
         for (Candidate candidate : chosen) {
             SearchHit hit = candidate.hit();
             Integer n = numbers.get(hit.chunkId());
+            String quote = withContext(candidate);
             if (n == null) {
                 n = numbers.size() + 1;
                 numbers.put(hit.chunkId(), n);
-                citations.add(new Citation(n, hit.chunkId(), hit.documentId(), hit.source(), hit.title(),
-                        candidate.sentence()));
+                citations.add(new Citation(n, hit.chunkId(), hit.documentId(), hit.source(), hit.title(), quote));
             }
-            answer.append(answer.isEmpty() ? "" : " ").append(candidate.sentence()).append(" [").append(n)
-                    .append(']');
+            answer.append(answer.isEmpty() ? "" : " ").append(quote).append(" [").append(n).append(']');
         }
         return new Extract(answer.toString(), citations, scorer());
+    }
+
+    /**
+     * A chosen sentence with what it cannot be read without: the sentence before it when it opens with a word that
+     * points back ("This includes…"), a list item's lead-in line ("You may:"), and, for a lead-in, its items. Each
+     * piece is quoted as the source has it.
+     */
+    static String withContext(Candidate candidate) {
+        String text = candidate.hit().text();
+        List<Sentences.Span> spans = candidate.spans();
+        Sentences.Span span = spans.get(candidate.index());
+        int lineStart = text.lastIndexOf('\n', span.start() - 1) + 1;
+        String before = "";
+        if (LIST_ITEM.matcher(text.substring(lineStart)).lookingAt() && span.start() <= lineStart + 8) {
+            // an item: the nearest line above that is no item, when it introduces the list
+            for (int i = candidate.index() - 1; i >= 0; i--) {
+                Sentences.Span previous = spans.get(i);
+                int start = text.lastIndexOf('\n', previous.start() - 1) + 1;
+                if (!LIST_ITEM.matcher(text.substring(start)).lookingAt()) {
+                    before = previous.text().endsWith(":") ? previous.text() + " " : "";
+                    break;
+                }
+            }
+        }
+        else if (DEPENDENT.matcher(span.text()).find() && candidate.index() > 0) {
+            before = spans.get(candidate.index() - 1).text() + " ";
+        }
+        StringBuilder after = new StringBuilder();
+        if (span.text().endsWith(":")) {
+            for (int i = candidate.index() + 1; i < spans.size() && i <= candidate.index() + 4; i++) {
+                Sentences.Span next = spans.get(i);
+                int start = text.lastIndexOf('\n', next.start() - 1) + 1;
+                if (!LIST_ITEM.matcher(text.substring(start)).lookingAt()) {
+                    break;
+                }
+                after.append(after.isEmpty() ? " " : "; ").append(next.text());
+            }
+        }
+        return before + span.text() + after;
     }
 
     String scorer() {
@@ -91,18 +141,26 @@ class ExtractiveAnswers {
         Set<String> seen = new LinkedHashSet<>();
         for (int rank = 0; rank < Math.min(hits.size(), properties.extractiveChunks()); rank++) {
             SearchHit hit = hits.get(rank);
-            for (String sentence : Sentences.split(hit.text())) {
+            List<Sentences.Span> spans = Sentences.spans(hit.text());
+            for (int i = 0; i < spans.size(); i++) {
+                String sentence = spans.get(i).text();
                 int words = Sentences.words(sentence);
                 if (words >= 4 && words <= 80 && seen.add(sentence)) {
-                    candidates.add(new Candidate(sentence, hit));
+                    candidates.add(new Candidate(sentence, hit, spans, i, rank));
                 }
             }
         }
         return candidates;
     }
 
+    /**
+     * Each candidate is scored as read in its place: its document's heading trail and the sentence with what it
+     * depends on ("Sick leave: It takes two weeks."), so a sentence about the question's topic that does not repeat
+     * the topic's name still ranks; a small prior keeps ties with the better-retrieved chunk.
+     */
     private double[] score(String question, List<Candidate> candidates) {
-        List<String> sentences = candidates.stream().map(Candidate::sentence).toList();
+        List<String> sentences = candidates.stream().map(c -> Headings.trail(c.hit().title(), c.hit().headingPath())
+                + ": " + withContext(c)).toList();
         double[] scores = new double[sentences.size()];
         if (crossEncoder.isPresent()) {
             List<Double> logits = crossEncoder.get().score(question, sentences);
@@ -116,7 +174,8 @@ class ExtractiveAnswers {
         Terms terms = new Terms(question, sentences);
         for (int i = 0; i < scores.length; i++) {
             scores[i] = SIMILARITY_WEIGHT * Embedder.cosine(query, vectors.get(i))
-                    + (1 - SIMILARITY_WEIGHT) * terms.overlap(i);
+                    + (1 - SIMILARITY_WEIGHT) * terms.overlap(i)
+                    + RANK_PRIOR * (1 - (double) candidates.get(i).rank() / properties.extractiveChunks());
         }
         return scores;
     }

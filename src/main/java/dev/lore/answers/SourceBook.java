@@ -10,6 +10,7 @@ import java.util.function.ToIntFunction;
 
 import dev.lore.retrieval.ContextOrdering;
 import dev.lore.retrieval.SearchHit;
+import dev.lore.text.Headings;
 
 /**
  * The sources of one answer: chunks packed best first into a token budget, ordered "lost in the middle" for the
@@ -63,6 +64,8 @@ final class SourceBook {
 
     static String render(int n, SearchHit hit) {
         String title = hit.title() == null || hit.title().isBlank() ? hit.source() : hit.title();
-        return "[" + n + "] " + title + " (" + hit.source() + ")\n" + hit.text().strip() + "\n";
+        // the heading path says what a chunk is about when its own sentences do not ("It takes two weeks.")
+        return "[" + n + "] " + Headings.trail(title, hit.headingPath()) + " (" + hit.source() + ")\n"
+                + hit.text().strip() + "\n";
     }
 }

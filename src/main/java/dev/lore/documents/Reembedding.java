@@ -29,21 +29,34 @@ import dev.lore.jobs.Claims;
 import dev.lore.jobs.CoalescingWorker;
 import dev.lore.models.Embedder;
 import dev.lore.models.ModelUnavailable;
+import dev.lore.web.DatabaseOutage;
 import dev.lore.web.LoreException;
 
 /**
  * Moves a collection to the embedder this instance runs, as a background job with progress. New vectors are staged
  * in short transactions (a batch at a time, resumable: a job whose instance died is taken over and skips what is
  * staged), then swapped in together with the collection's model in one transaction that holds the collection row's
- * lock, so searches see the old vectors or the new ones, never a mix. Chunks that arrived during the job are embedded
- * in that transaction too; an ingestion still holding old vectors checks the model under the same lock and fails
- * its document instead of mixing. Jobs are claimed like ingestion items: a token, a heartbeat, counted attempts.
+ * lock, so searches see the old vectors or the new ones, never a mix. Chunks that arrived during the job are staged
+ * outside it as well, and the swap embeds at most one batch of late ones itself (more: it lets go, they are staged,
+ * and it tries again, {@link #ROUNDS} times before the job fails); an ingestion still holding old vectors checks the
+ * model under the same lock and fails its document instead of mixing. The model is never called inside a
+ * transaction other than for that last batch, and indexes of the old size are dropped concurrently, outside it.
+ * Jobs are claimed like ingestion items: a token, a heartbeat, counted attempts.
  */
 @Service
 class Reembedding {
 
     private static final Logger log = LoggerFactory.getLogger(Reembedding.class);
-    private static final int BATCH = 64;
+    /** Chunks embedded per call and staged per transaction; at most this many are embedded under the lock. */
+    static final int BATCH = 64;
+
+    /** How many times a job stages what arrived meanwhile and tries the swap again before it gives up. */
+    static final int ROUNDS = 5;
+
+    /** How a try at the swap ended. */
+    private enum Swap {
+        DONE, OUTPACED, INDEXED, LOST
+    }
 
     private final Collections collections;
     private final VectorIndexes vectorIndexes;
@@ -187,6 +200,9 @@ class Reembedding {
                     return;
                 }
                 catch (RuntimeException e) {
+                    if (DatabaseOutage.causedBy(e)) {
+                        throw e; // not the job's fault: its claim lapses and it resumes once the database is back
+                    }
                     log.error("Re-embedding {} of collection {} failed", claimed.id(), claimed.collection(), e);
                     finish(claimed, "FAILED", "Re-embedding failed: " + e.getMessage());
                 }
@@ -228,29 +244,68 @@ class Reembedding {
 
     private void run(Claimed job) {
         long start = System.nanoTime();
-        // the chunks still to embed, read once (a job taken over after a crash skips what is already staged)
+        for (int round = 0; round < ROUNDS; round++) {
+            if (!stagePending(job, round)) {
+                return;
+            }
+            int dimension = jdbc.sql("SELECT dimension FROM collections WHERE id = :c").param("c", job.collectionId())
+                    .query(Integer.class).optional().orElse(embedder.dimension());
+            if (dimension != embedder.dimension()) {
+                // the collection's indexes cast every vector to the old size and would refuse the new ones. Dropped
+                // concurrently, outside the swap: a plain DROP INDEX holds ACCESS EXCLUSIVE on the chunks table,
+                // which every collection shares, to the end of its transaction. Until the vector indexer builds them
+                // again at the new size, search of this collection is exact.
+                vectorIndexes.dropAllConcurrently(job.collectionId());
+            }
+            Swap swap = transactions.execute(tx -> swap(job));
+            switch (swap) {
+                case DONE -> {
+                    log.info("Collection {} now embedded with {} ({} ms)", job.collection(), embedder.name(),
+                            (System.nanoTime() - start) / 1_000_000);
+                    return;
+                }
+                case LOST -> {
+                    return;
+                }
+                case OUTPACED, INDEXED -> log.info("Re-embedding {} of collection {}: {} before the swap, round {}"
+                        + " of {}", job.id(), job.collection(), swap == Swap.OUTPACED
+                                ? "more than " + BATCH + " chunks arrived" : "an index at the old size came back",
+                        round + 1, ROUNDS);
+                default -> throw new IllegalStateException("unknown swap outcome " + swap);
+            }
+        }
+        finish(job, "FAILED", "Chunks kept arriving faster than they could be embedded: " + ROUNDS + " times more "
+                + "than " + BATCH + " arrived between staging and the swap, which embeds at most that many while it "
+                + "holds the collection; re-embed again when uploads to the collection are quieter");
+    }
+
+    /**
+     * Embeds and stages the chunks that have no staged vector yet, a batch at a time, each embedded outside any
+     * transaction and stored in a short one (a job taken over after a crash skips what is already staged; a later
+     * round, what arrived since); false when the worker is stopping or the job was taken over.
+     */
+    private boolean stagePending(Claimed job, int round) {
         List<UUID> pending = jdbc.sql("""
                 SELECT k.id FROM chunks k WHERE k.collection_id = :c AND NOT EXISTS (
                     SELECT 1 FROM reembedded_vectors v WHERE v.reembedding_id = :job AND v.chunk_id = k.id)""")
                 .param("c", job.collectionId()).param("job", job.id()).query(UUID.class).list();
-        log.info("Re-embedding {} chunks of collection {} from {} to {}", pending.size(), job.collection(),
-                job.fromEmbedder(), embedder.name());
+        if (round == 0) {
+            log.info("Re-embedding {} chunks of collection {} from {} to {}", pending.size(), job.collection(),
+                    job.fromEmbedder(), embedder.name());
+        }
         for (int from = 0; from < pending.size(); from += BATCH) {
             if (worker.stopping()) {
-                return; // the claim lapses and another instance (or this one, restarted) resumes
+                return false; // the claim lapses and another instance (or this one, restarted) resumes
             }
             List<UUID> ids = pending.subList(from, Math.min(pending.size(), from + BATCH));
             List<Row> rows = rows("k.id = ANY(:ids)", job, ids.toArray(UUID[]::new));
-            if (!transactions.execute(tx -> stage(job, rows))) {
+            List<float[]> vectors = embed(rows);
+            if (!Boolean.TRUE.equals(transactions.execute(tx -> stage(job, rows, vectors)))) {
                 log.warn("Re-embedding {} was taken over by another worker; stopping here", job.id());
-                return;
+                return false;
             }
         }
-        boolean swapped = Boolean.TRUE.equals(transactions.execute(tx -> swap(job)));
-        if (swapped) {
-            log.info("Collection {} now embedded with {} ({} ms)", job.collection(), embedder.name(),
-                    (System.nanoTime() - start) / 1_000_000);
-        }
+        return true;
     }
 
     private List<Row> rows(String where, Claimed job, UUID[] ids) {
@@ -261,8 +316,16 @@ class Reembedding {
                 .list();
     }
 
-    /** Stores a batch's new vectors and counts them, if this worker still holds the job. */
-    private boolean stage(Claimed job, List<Row> rows) {
+    private List<float[]> embed(List<Row> rows) {
+        return rows.isEmpty() ? List.of() : embedder.embedDocuments(rows.stream()
+                .map(row -> Chunker.embeddingText(row.title(), row.headingPath(), row.text())).toList());
+    }
+
+    /**
+     * Stores a batch's new vectors, embedded beforehand, and counts them, if this worker still holds the job: the
+     * model is never called while this holds the job's row and a connection.
+     */
+    private boolean stage(Claimed job, List<Row> rows, List<float[]> vectors) {
         if (!claims.write(job.token(), job.id(), "chunks_done = chunks_done + :n",
                 sql -> sql.param("n", rows.size()))) {
             return false;
@@ -270,8 +333,6 @@ class Reembedding {
         if (rows.isEmpty()) {
             return true;
         }
-        List<float[]> vectors = embedder.embedDocuments(rows.stream()
-                .map(row -> Chunker.embeddingText(row.title(), row.headingPath(), row.text())).toList());
         MapSqlParameterSource[] staged = new MapSqlParameterSource[rows.size()];
         for (int i = 0; i < rows.size(); i++) {
             staged[i] = new MapSqlParameterSource().addValue("job", job.id()).addValue("chunk", rows.get(i).id())
@@ -284,32 +345,28 @@ class Reembedding {
     }
 
     /**
-     * Under the collection row's lock: embeds the chunks that arrived during the job, moves every staged vector
-     * into its chunk and switches the collection's model, all or nothing.
+     * Under the collection row's lock: embeds the chunks that arrived since the last staging, moves every staged
+     * vector into its chunk and switches the collection's model, all or nothing. Uploads to the collection wait on
+     * that lock, so it embeds at most one batch while holding it: with more arrived it changes nothing and answers
+     * {@code OUTPACED}, and the caller stages them outside the lock and comes back.
      */
-    private boolean swap(Claimed job) {
-        String current = jdbc.sql("SELECT embedder FROM collections WHERE id = :c FOR UPDATE")
-                .param("c", job.collectionId()).query(String.class).optional().orElse(null);
-        if (current == null) {
-            return false;
+    private Swap swap(Claimed job) {
+        Integer dimension = jdbc.sql("SELECT dimension FROM collections WHERE id = :c FOR UPDATE")
+                .param("c", job.collectionId()).query(Integer.class).optional().orElse(null);
+        if (dimension == null) {
+            return Swap.LOST;
         }
-        List<Row> arrived = rows("""
-                NOT EXISTS (SELECT 1 FROM reembedded_vectors v WHERE v.reembedding_id = :job AND v.chunk_id = k.id)""",
-                job, new UUID[0]);
-        for (int from = 0; from < arrived.size(); from += BATCH) {
-            if (!stage(job, arrived.subList(from, Math.min(arrived.size(), from + BATCH)))) {
-                return false;
-            }
+        List<Row> late = rows("""
+                NOT EXISTS (SELECT 1 FROM reembedded_vectors v WHERE v.reembedding_id = :job AND v.chunk_id = k.id)
+                LIMIT %d""".formatted(BATCH + 1), job, new UUID[0]);
+        if (late.size() > BATCH) {
+            return Swap.OUTPACED;
         }
-        if (!finish(job, "DONE", null)) {
-            return false;
+        if (dimension != embedder.dimension() && vectorIndexes.indexed(job.collectionId())) {
+            return Swap.INDEXED; // the vector indexer built one at the old size since the drop: dropped again first
         }
-        Integer dimension = jdbc.sql("SELECT dimension FROM collections WHERE id = :c").param("c", job.collectionId())
-                .query(Integer.class).single();
-        if (dimension != embedder.dimension()) {
-            // the collection's index casts every vector to the old size, and would refuse the new ones: it goes
-            // with the swap (the vector indexer builds it again at the new size; until then search is exact)
-            vectorIndexes.dropAll(job.collectionId());
+        if (!stage(job, late, embed(late)) || !finish(job, "DONE", null)) {
+            return Swap.LOST;
         }
         jdbc.sql("""
                 UPDATE chunks k SET embedding = v.embedding FROM reembedded_vectors v
@@ -318,7 +375,7 @@ class Reembedding {
                 .param("embedder", embedder.name()).param("dimension", embedder.dimension())
                 .param("c", job.collectionId()).update();
         jdbc.sql("DELETE FROM reembedded_vectors WHERE reembedding_id = :job").param("job", job.id()).update();
-        return true;
+        return Swap.DONE;
     }
 
     /** Ends a job, fenced on its claim. */

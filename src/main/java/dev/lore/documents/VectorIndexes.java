@@ -272,16 +272,40 @@ public class VectorIndexes {
     }
 
     /**
-     * Drops the collection's vector indexes, whatever its dense search mode made them, in the caller's transaction
-     * (not concurrently, so that they go with the change that needs them gone, such as vectors of another size).
+     * Drops the collection's vector indexes, whatever its dense search mode made them, with {@code DROP INDEX
+     * CONCURRENTLY} on a connection of its own, outside any transaction: a plain {@code DROP INDEX} takes ACCESS
+     * EXCLUSIVE on the chunks table, which every collection shares, and holds it to the end of the transaction. Under
+     * the build lock, so that no build of the same table runs beside it; it waits for one that does.
      */
-    void dropAll(long collectionId) {
-        for (Index index : present()) {
-            if (index.collectionId() == collectionId) {
-                // the name is one of Lore's, read from the catalogue: nothing here comes from a request
-                jdbc.sql("DROP INDEX IF EXISTS " + index.name()).update();
+    void dropAllConcurrently(long collectionId) {
+        try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement()) {
+            if (!connection.getAutoCommit()) {
+                connection.setAutoCommit(true); // DROP INDEX CONCURRENTLY cannot run inside a transaction
+            }
+            sql.execute("SELECT pg_advisory_lock(" + LOCK + ")");
+            try {
+                for (Index index : present()) {
+                    if (index.collectionId() == collectionId) {
+                        // the name is one of Lore's, read from the catalogue: nothing here comes from a request
+                        log.info("Dropping vector index {} (its collection is re-embedded at another size)",
+                                index.name());
+                        sql.execute("DROP INDEX CONCURRENTLY IF EXISTS " + index.name());
+                    }
+                }
+            }
+            finally {
+                sql.execute("SELECT pg_advisory_unlock(" + LOCK + ")");
             }
         }
+        catch (SQLException e) {
+            throw new IllegalStateException("Could not drop the vector indexes of collection " + collectionId + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Whether the collection has a vector index, valid or not (one being built counts). */
+    boolean indexed(long collectionId) {
+        return present().stream().anyMatch(index -> index.collectionId() == collectionId);
     }
 
     /** Lore's vector indexes, each with whether it is valid (an invalid one is being or was built). */

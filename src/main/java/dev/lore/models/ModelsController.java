@@ -6,26 +6,35 @@ import java.util.List;
 import java.util.Map;
 
 import org.springframework.boot.health.contributor.Health;
-import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
+import dev.lore.security.CurrentCaller;
 import io.swagger.v3.oas.annotations.Operation;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
-/** {@code GET /api/v1/models}: which backend serves each role, what it can do, and whether it is healthy. */
+/**
+ * {@code GET /api/v1/models}: which backend serves each role, what it can do, and whether it is healthy. The health
+ * details (base URLs, a failing backend's exception text, circuit-breaker state) are the administrator's: other keys
+ * see each model's status only. Probes are cached ({@link ModelHealth}).
+ */
 @RestController
 class ModelsController {
 
     private final GeneratorRegistry generators;
     private final Embedder embedder;
     private final Map<String, Reranker> rerankers;
+    private final ModelHealth health;
+    private final CurrentCaller caller;
 
-    ModelsController(GeneratorRegistry generators, Embedder embedder, Map<String, Reranker> rerankers) {
+    ModelsController(GeneratorRegistry generators, Embedder embedder, Map<String, Reranker> rerankers,
+            ModelHealth health, CurrentCaller caller) {
         this.generators = generators;
         this.embedder = embedder;
         this.rerankers = rerankers;
+        this.health = health;
+        this.caller = caller;
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -38,6 +47,7 @@ class ModelsController {
     @Operation(summary = "The configured models: roles, capabilities and health")
     @GetMapping("/api/v1/models")
     ModelsResponse models() {
+        boolean details = caller.get().admin();
         List<ModelView> models = new ArrayList<>();
         for (GeneratorRole role : GeneratorRole.values()) {
             generators.forRole(role).ifPresent(generator -> {
@@ -49,11 +59,11 @@ class ModelsController {
                 capabilities.put("n", c.n());
                 capabilities.put("scoring", c.scoring());
                 capabilities.put("gpu", c.gpu());
-                models.add(new ModelView(role.id(), backend.name(), capabilities, health(backend)));
+                models.add(new ModelView(role.id(), backend.name(), capabilities, health(backend, details)));
             });
         }
         Map<String, Object> embedding = new LinkedHashMap<>();
-        embedding.put("remote", embedder instanceof HealthIndicator);
+        embedding.put("remote", ModelHealth.probed(embedder));
         try {
             embedding.put("dimension", embedder.dimension());
         }
@@ -63,9 +73,9 @@ class ModelsController {
         }
         embedding.put("matryoshka", embedder.matryoshka());
         embedding.put("gpu", embedder.onGpu());
-        models.add(new ModelView("embedder", embedder.name(), embedding, health(embedder)));
+        models.add(new ModelView("embedder", embedder.name(), embedding, health(embedder, details)));
         rerankers.forEach((bean, reranker) -> models.add(new ModelView("reranker", reranker.name(),
-                Map.of("kind", rerankerKind(bean)), health(reranker))));
+                Map.of("kind", rerankerKind(bean)), health(reranker, details))));
         return new ModelsResponse(models);
     }
 
@@ -78,17 +88,12 @@ class ModelsController {
         return camel.replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
     }
 
-    private static Map<String, Object> health(Object model) {
-        if (!(model instanceof HealthIndicator indicator)) {
-            return Map.of("status", "UP", "details", Map.of("probe", "in-process"));
+    private Map<String, Object> health(Object model, boolean details) {
+        if (!ModelHealth.probed(model)) {
+            return details ? Map.of("status", "UP", "details", Map.of("probe", "in-process")) : Map.of("status", "UP");
         }
-        Health health;
-        try {
-            health = indicator.health();
-        }
-        catch (RuntimeException e) {
-            health = Health.down(e).build();
-        }
-        return Map.of("status", health.getStatus().getCode(), "details", health.getDetails());
+        Health probed = health.of(model);
+        return details ? Map.of("status", probed.getStatus().getCode(), "details", probed.getDetails())
+                : Map.of("status", probed.getStatus().getCode());
     }
 }

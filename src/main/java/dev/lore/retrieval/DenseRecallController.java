@@ -10,6 +10,8 @@ import org.springframework.web.bind.annotation.RestController;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Schema;
 
+import dev.lore.web.Admitted;
+
 /** {@code POST /api/v1/collections/{name}/dense-search/recall}: how much of exact search each N keeps. */
 @RestController
 class DenseRecallController {
@@ -29,6 +31,7 @@ class DenseRecallController {
     }
 
     @Operation(summary = "Measure a collection's dense search against exact search for several first-stage sizes N")
+    @Admitted
     @PostMapping("/api/v1/collections/{name}/dense-search/recall")
     DenseRecall.Report recall(@PathVariable String name, @RequestBody(required = false) RecallBody body) {
         RecallBody request = body == null ? new RecallBody(null, null, null, null, null) : body;

@@ -55,6 +55,21 @@ public class Retriever {
         return hyde.defaults();
     }
 
+    /**
+     * Fails the way a search of {@code collection} would before doing any work (unknown or unreadable collection, a
+     * reranker that is not configured, vectors of another embedder), for callers that must answer such a failure
+     * before they start streaming.
+     */
+    public void check(String collection, SearchMode mode, RerankMode rerank) {
+        CollectionRef readable = collections.readable(collection);
+        if (rerank != null && rerank != RerankMode.NONE) {
+            rerankers.get(rerank);
+        }
+        if (mode != SearchMode.LEXICAL) {
+            collections.checkEmbedder(readable);
+        }
+    }
+
     public SearchResult search(SearchRequest request) {
         long start = System.nanoTime();
         CollectionRef collection = collections.readable(request.collection());
@@ -164,6 +179,55 @@ public class Retriever {
             trace.put("stages", stages);
         }
         return new SearchResult(hits, timings, request.explain() ? trace : null, usage.isEmpty() ? null : usage);
+    }
+
+    /** A hit widened by the chunks around it, and every chunk its text now holds. */
+    public record Widened(SearchHit hit, java.util.Set<UUID> chunks) {
+    }
+
+    /**
+     * Each hit widened "small to big" by up to {@code radius} chunks before and after it in its document, joined in
+     * document order with the overlap a cut section repeats at the start of its next chunk removed. The hit keeps its
+     * id, scores and metadata; {@link Widened#chunks()} says which chunks its text now covers, so that a caller can
+     * drop hits the widened text already holds.
+     */
+    public List<Widened> widen(String collection, List<SearchHit> hits, int radius) {
+        collections.readable(collection);
+        Map<UUID, List<SearchQueries.Neighbour>> byHit = new LinkedHashMap<>();
+        for (SearchQueries.Neighbour neighbour : queries.neighbours(hits.stream().map(SearchHit::chunkId).toList(),
+                radius)) {
+            byHit.computeIfAbsent(neighbour.hitId(), id -> new ArrayList<>()).add(neighbour);
+        }
+        List<Widened> widened = new ArrayList<>();
+        for (SearchHit hit : hits) {
+            List<SearchQueries.Neighbour> around = byHit.getOrDefault(hit.chunkId(), List.of());
+            if (around.size() <= 1) {
+                widened.add(new Widened(hit, java.util.Set.of(hit.chunkId())));
+                continue;
+            }
+            String text = "";
+            java.util.Set<UUID> chunks = new java.util.LinkedHashSet<>();
+            for (SearchQueries.Neighbour neighbour : around) {
+                text = joinOverlapping(text, neighbour.offset() == 0 ? hit.text() : neighbour.text());
+                chunks.add(neighbour.chunkId());
+            }
+            widened.add(new Widened(new SearchHit(hit.chunkId(), hit.documentId(), hit.source(), hit.title(),
+                    hit.headingPath(), text, hit.score(), hit.scores(), hit.metadata()), chunks));
+        }
+        return widened;
+    }
+
+    /** {@code next} after {@code text}, without the words {@code next} repeats from {@code text}'s end. */
+    static String joinOverlapping(String text, String next) {
+        if (text.isEmpty()) {
+            return next;
+        }
+        for (int length = Math.min(text.length(), next.length()); length >= 20; length--) {
+            if (text.endsWith(next.substring(0, length))) {
+                return text + next.substring(length);
+            }
+        }
+        return text + "\n\n" + next;
     }
 
     /**

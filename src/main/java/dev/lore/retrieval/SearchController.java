@@ -14,6 +14,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 
 import dev.lore.retrieval.hyde.HydeQueryEmbedder;
 import dev.lore.retrieval.rerank.RerankProperties;
+import dev.lore.web.Admitted;
 
 /** {@code POST /api/v1/search}: dense, lexical or hybrid search over one collection. */
 @RestController
@@ -44,6 +45,7 @@ class SearchController {
     }
 
     @Operation(summary = "Search a collection: dense, lexical or hybrid, with HyDE and rerankers")
+    @Admitted
     @PostMapping("/api/v1/search")
     SearchResponse search(@RequestBody SearchBody body) {
         int topK = body.topK() == null ? properties.topK() : body.topK();

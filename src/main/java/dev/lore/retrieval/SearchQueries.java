@@ -180,6 +180,26 @@ class SearchQueries {
                 .list();
     }
 
+    /** A chunk near a hit in the hit's document: {@code offset} chunks after it (negative: before). */
+    record Neighbour(UUID hitId, UUID chunkId, int offset, String text) {
+    }
+
+    /** The chunks within {@code radius} of each hit in its document, the hit included, in document order. */
+    List<Neighbour> neighbours(List<UUID> ids, int radius) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        return jdbc.sql("""
+                SELECT c.id, n.id, n.ordinal - c.ordinal, n.text
+                FROM chunks c JOIN chunks n ON n.document_id = c.document_id
+                     AND n.ordinal BETWEEN c.ordinal - :radius AND c.ordinal + :radius
+                WHERE c.id = ANY(:ids) ORDER BY c.id, n.ordinal""")
+                .param("ids", ids.toArray(UUID[]::new)).param("radius", radius)
+                .query((rs, n) -> new Neighbour(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class),
+                        rs.getInt(3), rs.getString(4)))
+                .list();
+    }
+
     private record Filter(String sql, Map<String, Object> params) {
     }
 

@@ -17,6 +17,7 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 
 import org.apache.commons.codec.digest.DigestUtils;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -34,11 +35,13 @@ public class ApiKeys {
 
     private final JdbcClient jdbc;
     private final Clock clock;
+    private final ApplicationEventPublisher events;
     private final SecureRandom random = new SecureRandom();
 
-    ApiKeys(JdbcClient jdbc, Clock clock) {
+    ApiKeys(JdbcClient jdbc, Clock clock, ApplicationEventPublisher events) {
         this.jdbc = jdbc;
         this.clock = clock;
+        this.events = events;
     }
 
     /** A freshly minted key: the secret is only ever returned here. */
@@ -98,6 +101,17 @@ public class ApiKeys {
         if (updated == 0) {
             throw LoreException.notFound("key-not-found", "Key not found", "No active key with id " + id);
         }
+        events.publishEvent(new KeyRevoked(id.toString()));
+    }
+
+    /**
+     * Whether {@code keyId} names a stored key that has been revoked: work it started (an evaluation job) stops.
+     * Ids of no stored key (the configured administrator's, security switched off) are never revoked.
+     */
+    public boolean isRevoked(String keyId) {
+        return keyId != null && jdbc.sql("""
+                SELECT EXISTS (SELECT 1 FROM api_keys WHERE id::text = :id AND revoked_at IS NOT NULL)""")
+                .param("id", keyId).query(Boolean.class).single();
     }
 
     Optional<Caller> authenticate(String secret) {

@@ -29,9 +29,13 @@ public record Caller(String keyId, String name, boolean admin, Set<String> colle
         return may(Permission.WRITE, collection);
     }
 
-    /** Whether the caller may learn that a collection exists: any permission on it reveals it. */
+    /**
+     * Whether the caller may learn that a collection exists: reading or writing it reveals it. {@code agents} is not
+     * a permission on collections (agents and simulations use none), so it reveals nothing.
+     */
     public boolean canSee(String collection) {
-        return admin || (coversCollection(collection) && !permissions.isEmpty());
+        return admin || (coversCollection(collection)
+                && (permissions.contains(Permission.READ) || permissions.contains(Permission.WRITE)));
     }
 
     public boolean may(Permission permission, String collection) {

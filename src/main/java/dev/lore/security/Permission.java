@@ -4,7 +4,10 @@ import java.util.Locale;
 
 import dev.lore.web.LoreException;
 
-/** What a key may do on the collections it is given. */
+/**
+ * What a key may do: {@code read} and {@code write} on the collections it is given; {@code agents}: create simulations
+ * and use its own, whatever its collections.
+ */
 public enum Permission {
     READ, WRITE, AGENTS;
 

@@ -1,6 +1,8 @@
 package dev.lore.web;
 
+import java.io.EOFException;
 import java.io.IOException;
+import java.net.SocketException;
 import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLTransientConnectionException;
@@ -13,10 +15,13 @@ import jakarta.servlet.http.HttpServletResponse;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessException;
 import org.springframework.dao.TransientDataAccessResourceException;
 import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.CannotGetJdbcConnectionException;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.TransactionException;
+import org.springframework.transaction.TransactionSystemException;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -28,7 +33,7 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code Retry-After}.
  */
 @Component
-class DatabaseOutage {
+public class DatabaseOutage {
 
     private static final Logger log = LoggerFactory.getLogger(DatabaseOutage.class);
 
@@ -50,8 +55,17 @@ class DatabaseOutage {
      * {@code DataAccessResourceFailureException} alone is not enough: its SQLSTATE classes 53, 54 and 57 also hold
      * "statement too complex" or a cancelled query, which no retry mends.
      */
-    static boolean causedBy(Throwable failure) {
-        Map<Throwable, Boolean> seen = new IdentityHashMap<>();
+    public static boolean causedBy(Throwable failure) {
+        return causedBy(failure, new IdentityHashMap<>());
+    }
+
+    /**
+     * Walks the cause chain, and the failure a {@link TransactionSystemException} hides behind its own (a rollback
+     * that failed because the connection was gone overrides the statement's failure that said so). Below a database
+     * failure, a broken or refused socket is an outage too, whatever SQLSTATE the driver gave it.
+     */
+    private static boolean causedBy(Throwable failure, Map<Throwable, Boolean> seen) {
+        boolean database = false;
         for (Throwable t = failure; t != null && seen.put(t, Boolean.TRUE) == null; t = t.getCause()) {
             if (t instanceof CannotGetJdbcConnectionException || t instanceof TransientDataAccessResourceException
                     || t instanceof SQLTransientConnectionException
@@ -60,6 +74,15 @@ class DatabaseOutage {
             }
             if (t instanceof SQLException sql && sql.getSQLState() != null
                     && (sql.getSQLState().startsWith("08") || UNAVAILABLE_STATES.contains(sql.getSQLState()))) {
+                return true;
+            }
+            if (t instanceof TransactionSystemException tx && tx.getApplicationException() != null
+                    && causedBy(tx.getApplicationException(), seen)) {
+                return true;
+            }
+            database |= t instanceof SQLException || t instanceof DataAccessException
+                    || t instanceof TransactionException;
+            if (database && (t instanceof SocketException || t instanceof EOFException)) {
                 return true;
             }
         }

@@ -13,6 +13,7 @@ import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ConstraintViolationException;
 import jakarta.validation.Path;
 
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.apache.tomcat.util.http.fileupload.impl.FileCountLimitExceededException;
 import org.apache.tomcat.util.http.fileupload.impl.FileSizeLimitExceededException;
 import org.apache.tomcat.util.http.fileupload.impl.SizeLimitExceededException;
@@ -57,6 +58,10 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ProblemDetailsAdvice.class);
 
+    /** What a client is told about parameters Tomcat could not decode, here and by {@link QueryStringFilter}. */
+    static final String UNDECODABLE_PARAMETERS = "The query string or form body cannot be decoded: parameters must "
+            + "be percent-encoded UTF-8 (%C3%A9, not %FF or a lone %C3)";
+
     @ExceptionHandler(LoreException.class)
     ResponseEntity<ProblemDetail> lore(LoreException e) {
         ResponseEntity.BodyBuilder response = ResponseEntity.status(e.status());
@@ -75,6 +80,16 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
                 .collect(Collectors.joining("; "));
         return ResponseEntity.badRequest()
                 .body(Problems.of(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", detail));
+    }
+
+    /**
+     * Query parameters (or form fields) Tomcat could not decode, e.g. {@code ?limit=%FF}: Tomcat parses them all on
+     * the first look at any one, so the failure surfaces wherever that happens and would otherwise be a 500.
+     */
+    @ExceptionHandler(InvalidParameterException.class)
+    ResponseEntity<ProblemDetail> invalidParameter(InvalidParameterException e) {
+        return ResponseEntity.badRequest().body(Problems.of(HttpStatus.BAD_REQUEST, "invalid-request",
+                "Invalid request", UNDECODABLE_PARAMETERS));
     }
 
     /** A multipart body Tomcat could not parse: no boundary, truncated, too many parts. */

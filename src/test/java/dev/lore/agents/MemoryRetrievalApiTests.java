@@ -53,7 +53,9 @@ class MemoryRetrievalApiTests extends IntegrationTest {
 
     @Test
     void scoresAreThePapersNormalisedSumAndRetrievalMarksTheReturnedMemoriesAccessed() {
-        String simulation = AgentsFixture.simulation(admin(), "valentine", "2026-02-13T07:00:00", null);
+        // the clock a day on from the memories, so that the second retrieval, 30 hours after the first, is within a
+        // day of it (AgentsAccess.MAX_AHEAD)
+        String simulation = AgentsFixture.simulation(admin(), "valentine", "2026-02-14T07:00:00", null);
         String agent = AgentsFixture.agent(admin(), simulation, "Isabella", List.of());
         List<Known> memories = new ArrayList<>(List.of(
                 known(agent, "Isabella is planning a Valentine's Day party at Hobbs Cafe", "2026-02-13T07:00:00", 8),

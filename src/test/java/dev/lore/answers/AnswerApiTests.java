@@ -80,8 +80,18 @@ class AnswerApiTests extends IntegrationTest {
         assertThat(body.path("generator").asString()).isEqualTo("scripted:test");
         assertThat(body.path("strategy").asString()).isEqualTo("single");
         Map<Integer, JsonNode> citations = new HashMap<>();
-        body.path("citations").forEach(citation -> citations.put(citation.path("n").asInt(), citation));
+        List<String> attributed = new ArrayList<>();
+        body.path("citations").forEach(citation -> {
+            if (citation.path("attributed").asBoolean()) {
+                attributed.add(citation.path("source").asString() + ": " + citation.path("sentence").asString());
+            }
+            else {
+                citations.put(citation.path("n").asInt(), citation);
+            }
+        });
         assertThat(citations).containsOnlyKeys(leave, laptops);
+        assertThat(attributed).as("the sentence whose marker named no source").containsExactly(
+                "parental.md: Parents get 12 weeks.");
         assertThat(citations.get(leave).path("source").asString()).isEqualTo("leave.md");
         assertThat(citations.get(leave).path("quote").asString())
                 .isEqualTo("Staff earn 13 days of annual leave a year.");
@@ -280,8 +290,8 @@ class AnswerApiTests extends IntegrationTest {
         cases.put(Map.of("question", LEAVE_QUESTION, "flare", Map.of("query", "guess")),
                 "flare.query must be masked or questions");
         cases.put(Map.of("question", LEAVE_QUESTION, "flare", Map.of("theta", 0.5)),
-                "Unknown field 'flare.theta' (expected documents, lookaheadTokens, maskBelow, maxRetrievals, query, "
-                        + "threshold)");
+                "Unknown field 'flare.theta' (expected documents, lookaheadTokens, maskBelow, maxRetrievals, "
+                        + "maxSearches, query, questionsPerSentence, threshold)");
         cases.put(Map.of("question", LEAVE_QUESTION, "generator", "gpt-5"), "generator may only be \"none\"");
         cases.put(Map.of("question", LEAVE_QUESTION, "topK", 0), "topK must be between 1");
         cases.put(Map.of("question", LEAVE_QUESTION, "rerank", "magic"), "rerank must be");

@@ -8,6 +8,7 @@ import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 
+import dev.lore.text.Sentences;
 import dev.lore.retrieval.SearchHit;
 
 /** Sentences, citation markers and source packing, without a database or a model. */

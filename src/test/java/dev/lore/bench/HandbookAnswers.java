@@ -102,7 +102,7 @@ public final class HandbookAnswers {
                 "--lore.models.embedder=" + embedder, "--lore.security.enabled=false", "--spring.datasource.url="
                         + dbUrl, "--spring.main.banner-mode=off", "--logging.level.root=WARN",
                 "--logging.level.dev.lore.requests=WARN", "--lore.documents.poll-interval=200ms",
-                "--lore.generator=instant")) {
+                "--lore.generator=instant", "--lore.answers.evaluation.max-synchronous-answers=1000")) {
             BenchClient client = new BenchClient(((WebServerApplicationContext) app).getWebServer().getPort(), json);
             int chunks = options.containsKey("reuse") ? count(app) : ingest(app, client, handbook);
             if (options.containsKey("latency-only")) {

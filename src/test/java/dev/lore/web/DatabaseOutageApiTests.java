@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -61,6 +65,8 @@ class DatabaseOutageApiTests extends IntegrationTest {
                 List.of(Part.file("travel.md", "# Travel\n\nBook train tickets through the travel portal.\n")));
         assertThat(upload.status()).as(upload.raw()).isEqualTo(202);
         Map<String, Object> search = Map.of("collection", COLLECTION, "query", "train tickets", "mode", "lexical");
+        String simulation = admin().post("/api/v1/simulations", Map.of("name", "outage-town", "startsAt",
+                "2026-02-13T08:00:00")).body().path("id").asString();
 
         PROXY.cut();
         long cutAt = System.nanoTime();
@@ -71,6 +77,22 @@ class DatabaseOutageApiTests extends IntegrationTest {
         long keyed = System.nanoTime();
         Api.Response refusedKey = as(reader).post("/api/v1/search", search);
         assertUnavailable(refusedKey, since(keyed));
+
+        // every other way in answers the same, whatever Spring wrapped the failure in: a JSON upload, a step, a
+        // chat streamed as events (before its stream opens), an answer
+        String documents = "/api/v1/collections/" + COLLECTION + "/documents";
+        long uploaded = System.nanoTime();
+        assertUnavailable(admin().post(documents, Map.of("text", "Trains leave hourly.", "source", "trains.md")),
+                since(uploaded));
+        long stepped = System.nanoTime();
+        assertUnavailable(admin().post("/api/v1/simulations/" + simulation + "/step", Map.of()), since(stepped));
+        long streamed = System.nanoTime();
+        Api.Response chat = streamed("/api/v1/chat", Map.of("collection", COLLECTION, "message", "train tickets?",
+                "strategy", "single"));
+        assertUnavailable(chat, since(streamed));
+        long answered = System.nanoTime();
+        assertUnavailable(admin().post("/api/v1/answer", Map.of("collection", COLLECTION, "question",
+                "train tickets?", "strategy", "single")), since(answered));
 
         long healthAsked = System.nanoTime();
         Api.Response health = as(null).get("/actuator/health");
@@ -94,6 +116,28 @@ class DatabaseOutageApiTests extends IntegrationTest {
                 .asString()).isEqualTo("travel.md");
         log.info("Outage: first 503 after {} ms, health DOWN after {} ms, serving again {} ms after the database "
                 + "came back", firstAnswer.toMillis(), healthTook.toMillis(), recovered.toMillis());
+    }
+
+    /** A POST asking for server-sent events, read whole. */
+    private Api.Response streamed(String path, Map<String, Object> body) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                .header("Authorization", "Bearer " + ADMIN_KEY).header("Content-Type", "application/json")
+                .header("Accept", "text/event-stream")
+                .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body))).build();
+        try {
+            HttpResponse<String> response = HttpClient.newHttpClient().send(request,
+                    HttpResponse.BodyHandlers.ofString());
+            String type = response.headers().firstValue("Content-Type").orElse("");
+            return new Api.Response(response.statusCode(), type, type.contains("json") ? json.readTree(response.body())
+                    : json.createObjectNode(), response.body(), response.headers());
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private static void assertUnavailable(Api.Response response, Duration took) {

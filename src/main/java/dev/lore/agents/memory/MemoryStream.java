@@ -65,13 +65,13 @@ public class MemoryStream {
     /** Every memory the agent had at {@code :at} is a candidate; the bounds are the candidates' own. */
     private static final String ALL_CANDIDATES = ADMITTED + """
             candidates AS (
-                SELECT %s
+                SELECT %1$s
                 FROM memories m
                 WHERE m.agent_id = :agent AND m.created_at <= CAST(:at AS timestamp)
                   AND (SELECT admitted FROM admitted)
             ),
             raw AS (
-                SELECT c.*, power(0.995, c.hours) AS recency FROM candidates c
+                SELECT c.*, power(0.995, LEAST(c.hours, %2$d)) AS recency FROM candidates c
             ),
             bounded AS (
                 SELECT r.*, min(r.recency) OVER all_of AS min_recency, max(r.recency) OVER all_of AS max_recency,
@@ -126,14 +126,14 @@ public class MemoryStream {
                 WHERE (SELECT admitted FROM admitted)
             ),
             raw AS (
-                SELECT c.*, power(0.995, c.hours) AS recency FROM candidates c
+                SELECT c.*, power(0.995, LEAST(c.hours, %3$d)) AS recency FROM candidates c
             ),
             bounded AS (
                 SELECT r.*,
-                       power(0.995, GREATEST(EXTRACT(EPOCH FROM (CAST(:at AS timestamp) - s.oldest_access))::float8
-                                             / 3600, 0)) AS min_recency,
-                       power(0.995, GREATEST(EXTRACT(EPOCH FROM (CAST(:at AS timestamp) - s.newest_access))::float8
-                                             / 3600, 0)) AS max_recency,
+                       power(0.995, LEAST(GREATEST(EXTRACT(EPOCH FROM (CAST(:at AS timestamp) - s.oldest_access))
+                                                   ::float8 / 3600, 0), %3$d)) AS min_recency,
+                       power(0.995, LEAST(GREATEST(EXTRACT(EPOCH FROM (CAST(:at AS timestamp) - s.newest_access))
+                                                   ::float8 / 3600, 0), %3$d)) AS max_recency,
                        s.least_important AS min_importance, s.most_important AS max_importance,
                        min(r.cosine) OVER () AS min_cosine, max(r.cosine) OVER () AS max_cosine
                 FROM raw r CROSS JOIN stream s
@@ -149,9 +149,17 @@ public class MemoryStream {
                        CASE WHEN :hasQuery THEN 1 - (m.embedding <=> CAST(:query AS vector)) END AS cosine""";
 
     /**
-     * Generative agents' retrieval score (Park et al. 2023, section 4.1): recency = 0.995^(hours since last access),
-     * importance as rated, relevance = cosine similarity; each min-max normalised (a component that does not vary
-     * is 0.5 for all), the total their weighted sum. The top {@code :k} get {@code :at} as their last access in the
+     * Hours past which recency stops decaying: PostgreSQL's {@code power(0.995, hours)} fails with "value out of
+     * range: underflow" past about 148,000 hours (17 years), and one memory that old would fail every retrieval of
+     * its agent. At 100,000 hours (11.4 years) recency is 1e-218, as forgotten as it gets after normalisation, and
+     * older memories stay there: recency never grows with age, and never errs.
+     */
+    static final int RECENCY_HORIZON_HOURS = 100_000;
+
+    /**
+     * Generative agents' retrieval score (Park et al. 2023, section 4.1): recency = 0.995^(hours since last access,
+     * at most {@link #RECENCY_HORIZON_HOURS}), importance as rated, relevance = cosine similarity; each min-max
+     * normalised (a component that does not vary is 0.5 for all), the total their weighted sum. The top {@code :k} get {@code :at} as their last access in the
      * same statement; the response shows the values from before that update (a statement sees one snapshot). There
      * is always a row, which says whether the agent {@code admitted} the query: without candidates, its memory's
      * columns are null.
@@ -183,11 +191,11 @@ public class MemoryStream {
             ORDER BY top.total DESC, top.created_at DESC, top.id
             """;
 
-    static final String RETRIEVE_ALL = ALL_CANDIDATES.formatted(CANDIDATE_COLUMNS) + SCORE;
+    static final String RETRIEVE_ALL = ALL_CANDIDATES.formatted(CANDIDATE_COLUMNS, RECENCY_HORIZON_HOURS) + SCORE;
 
     /** Pooled retrieval for a stream of {@code dimension}-dimension vectors. */
     static String retrievePooled(int dimension) {
-        return POOLED_CANDIDATES.formatted(dimension, CANDIDATE_COLUMNS) + SCORE;
+        return POOLED_CANDIDATES.formatted(dimension, CANDIDATE_COLUMNS, RECENCY_HORIZON_HOURS) + SCORE;
     }
 
     private final JdbcClient jdbc;

@@ -10,7 +10,7 @@ public record ScoredMemory(StoredMemory memory, Scores scores) {
     public record Scores(double recency, double importance, Double relevance, double total, Raw raw) {
     }
 
-    /** The values before normalisation; {@code recency} is 0.995^hours. */
+    /** The values before normalisation; {@code recency} is 0.995^hours, hours counted up to 100,000. */
     public record Raw(double hours, double recency, double importance, Double cosine) {
     }
 }

@@ -122,7 +122,7 @@ public class Reflector {
             Set<UUID> cited = new LinkedHashSet<>();
             Matcher number = NUMBER.matcher(insight.group(2));
             while (number.find()) {
-                int index = Integer.parseInt(number.group()) - 1;
+                int index = statement(number.group());
                 if (index >= 0 && index < statements.size()) {
                     cited.add(statements.get(index).id());
                 }
@@ -136,6 +136,16 @@ public class Reflector {
             }
         }
         return drawn;
+    }
+
+    /** The index of the statement a cited number names; -1 for one too large to name any. */
+    private static int statement(String digits) {
+        try {
+            return Integer.parseInt(digits) - 1;
+        }
+        catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     private static String numbered(List<String> texts) {

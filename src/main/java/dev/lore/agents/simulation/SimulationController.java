@@ -29,6 +29,7 @@ import dev.lore.agents.memory.MemoryReembedding;
 import dev.lore.agents.memory.MemoryStream;
 import dev.lore.agents.memory.NewMemory;
 import dev.lore.agents.memory.Weights;
+import dev.lore.web.Admitted;
 import dev.lore.web.LoreException;
 
 /** Simulations and the agents they hold. */
@@ -105,7 +106,7 @@ class SimulationController {
     @PostMapping
     @ResponseStatus(HttpStatus.CREATED)
     SimulationView create(@RequestBody CreateSimulation request) {
-        access.requirePermission();
+        String owner = access.creator();
         String name = AgentsAccess.text("name", request.name(), 200, true);
         if (request.startsAt() == null) {
             throw LoreException.invalid("startsAt is required: the simulation's start, e.g. 2026-02-13T07:00:00");
@@ -116,10 +117,31 @@ class SimulationController {
             throw LoreException.invalid("stepMinutes must be between 1 and 1440, was " + stepMinutes);
         }
         String schedule = schedules.validate("schedule", request.schedule());
-        Simulations.Simulation created = simulations.create(name, startsAt, stepMinutes, schedule,
+        Simulations.Simulation created = simulations.create(owner, name, startsAt, stepMinutes, schedule,
                 weights(request.weights()));
         schedules.follow(created.id(), schedule);
         return view(created);
+    }
+
+    /** A simulation in a list: what it is and where it stands, without its agents and operations. */
+    record SimulationSummary(UUID id, String name, LocalDateTime startsAt, LocalDateTime clock, int stepMinutes,
+            long step, String status, String schedule, java.time.Instant createdAt) {
+    }
+
+    /** The caller's simulations, newest first (every one for an administrator), a page at a time. */
+    @GetMapping
+    List<SimulationSummary> list(@RequestParam(required = false, defaultValue = "100") int limit,
+            @RequestParam(required = false, defaultValue = "0") int offset) {
+        if (limit < 1 || limit > 1000) {
+            throw LoreException.invalid("limit must be between 1 and 1000, was " + limit);
+        }
+        if (offset < 0) {
+            throw LoreException.invalid("offset must be 0 or more, was " + offset);
+        }
+        return access.simulations(limit, offset).stream()
+                .map(s -> new SimulationSummary(s.id(), s.name(), s.startsAt(), s.clock(), s.stepMinutes(), s.step(),
+                        s.status(), s.schedule(), s.createdAt()))
+                .toList();
     }
 
     @GetMapping("/{id}")
@@ -131,6 +153,7 @@ class SimulationController {
      * Runs {@code steps} steps now (default 1); a long run shows its progress on {@code GET} of the simulation. A
      * simulation already stepping (a request or its schedule) answers 409.
      */
+    @Admitted
     @PostMapping("/{id}/step")
     StepsRun step(@PathVariable String id, @RequestBody(required = false) StepBody body) {
         Simulations.Simulation simulation = access.simulation(id);
@@ -176,6 +199,7 @@ class SimulationController {
      * Moves the memories of every agent of the simulation to this instance's embedder, one agent after another (see
      * {@code POST /api/v1/agents/{id}/reembed}); agents already on it are left as they are.
      */
+    @Admitted
     @PostMapping("/{id}/reembed")
     Reembedded reembed(@PathVariable String id) {
         Simulations.Simulation simulation = access.simulation(id);
@@ -184,6 +208,7 @@ class SimulationController {
     }
 
     /** An agent with its seed memories, stored as observations at the simulation's clock and rated in one call. */
+    @Admitted
     @PostMapping("/{id}/agents")
     @ResponseStatus(HttpStatus.CREATED)
     AgentCreated addAgent(@PathVariable String id, @RequestBody CreateAgent request) {

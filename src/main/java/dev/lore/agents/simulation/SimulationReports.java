@@ -102,13 +102,16 @@ class SimulationReports {
         return usage;
     }
 
-    /** Steps from {@code from} on, in order, at most {@code limit}; an unfinished step shows what is done. */
+    /**
+     * Steps from {@code from} on, in order, at most {@code limit}; an unfinished step shows what is done. The page
+     * ends at {@code step - from < limit}: {@code from + limit} overflows a bigint for a {@code from} near its end.
+     */
     List<StepView> steps(UUID simulationId, long from, int limit) {
         Map<Long, List<AgentPart>> parts = new java.util.HashMap<>();
         jdbc.sql("""
                 SELECT step, agent_id, instance, llm_calls, prompt_tokens, completion_tokens
                 FROM simulation_step_agents
-                WHERE simulation_id = :id AND step >= :from AND step < :from + :limit ORDER BY step, finished_at""")
+                WHERE simulation_id = :id AND step >= :from AND step - :from < :limit ORDER BY step, finished_at""")
                 .param("id", simulationId).param("from", from).param("limit", limit)
                 .query((rs, row) -> parts.computeIfAbsent(rs.getLong("step"), step -> new java.util.ArrayList<>())
                         .add(new AgentPart(rs.getObject("agent_id", UUID.class), rs.getString("instance"),

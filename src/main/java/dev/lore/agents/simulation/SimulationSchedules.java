@@ -22,6 +22,7 @@ import com.github.kagkarlsson.scheduler.task.ExecutionContext;
 import com.github.kagkarlsson.scheduler.task.TaskDescriptor;
 import com.github.kagkarlsson.scheduler.task.TaskInstance;
 
+import dev.lore.security.KeyRevoked;
 import dev.lore.web.LoreException;
 
 /**
@@ -141,6 +142,22 @@ public class SimulationSchedules {
             log.info("Simulation {}: its schedule '{}' had no tick in the scheduler; scheduling it", orphan.id(),
                     orphan.cron());
             follow(orphan.id(), orphan.cron());
+        }
+    }
+
+    /**
+     * A revoked key's simulations stop spending model calls: their schedules pause in the revocation's own transaction
+     * (an administrator may resume them). A step already running finishes.
+     */
+    @EventListener
+    void ownerRevoked(KeyRevoked revoked) {
+        List<UUID> paused = jdbc.sql("""
+                UPDATE simulations SET status = 'paused', paused_reason = 'paused: the key that owns it was revoked'
+                WHERE key_id = :key AND status = 'running' RETURNING id""")
+                .param("key", revoked.keyId()).query(UUID.class).list();
+        for (UUID id : paused) {
+            log.info("Simulation {}: schedule paused, the key that owns it was revoked", id);
+            follow(id, null);
         }
     }
 

@@ -36,8 +36,8 @@ import dev.lore.agents.ModelCalls;
 import dev.lore.agents.ModelUse;
 import dev.lore.agents.memory.ImportanceRater;
 import dev.lore.agents.memory.Weights;
+import dev.lore.web.DatabaseOutage;
 import dev.lore.web.LoreException;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -109,7 +109,11 @@ public class Stepper {
     private final ImportanceRater rater;
     private final SimulationProperties properties;
     private final JsonMapper json;
+    static final String DATABASE_UNAVAILABLE = "The database was unavailable during this step; the next step or tick "
+            + "resumes it";
+
     private final MeterRegistry meters;
+    private final SimulationMeters simulationMeters;
     private final DistributionSummary agentCalls;
     private final Timer stepTime;
     private final Semaphore connections;
@@ -117,7 +121,7 @@ public class Stepper {
 
     Stepper(JdbcClient jdbc, TransactionTemplate transactions, SimulationLeases leases, AgentTurn turn,
             ImportanceRater rater, SimulationProperties properties, JsonMapper json, MeterRegistry meters,
-            DataSource dataSource) {
+            SimulationMeters simulationMeters, DataSource dataSource) {
         this.connections = new Semaphore(Math.max(1, poolSize(dataSource) / 2), true);
         this.jdbc = jdbc;
         this.transactions = transactions;
@@ -127,6 +131,7 @@ public class Stepper {
         this.properties = properties;
         this.json = json;
         this.meters = meters;
+        this.simulationMeters = simulationMeters;
         this.agentCalls = DistributionSummary.builder("lore.simulation.agent.llm.calls")
                 .description("Model calls of one agent's part of a step").register(meters);
         this.stepTime = Timer.builder("lore.simulation.step.duration").description("Time a simulation step took")
@@ -221,9 +226,7 @@ public class Stepper {
         }
         jdbc.sql("UPDATE simulations SET skipped_ticks = skipped_ticks + :n WHERE id = :id").param("n", ticks)
                 .param("id", simulationId).update();
-        Counter.builder("lore.simulation.ticks.skipped").tag("simulation", simulationId.toString())
-                .description("Scheduled ticks skipped because a step was still running").register(meters)
-                .increment(ticks);
+        simulationMeters.skipped(simulationId, ticks);
     }
 
     private StepDone runStep(SimulationLeases.Lease lease) {
@@ -552,7 +555,9 @@ public class Stepper {
      * the failed attempt spent, and a pause of the schedule once {@code pause-after-failures} steps failed in a row.
      */
     private void failed(SimulationLeases.Lease lease, Opened opened, RuntimeException failure, ModelUse spent) {
-        String reason = failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
+        // an outage is said as one, not as the JDBC driver's words (a rollback that failed, a pool timeout)
+        String reason = DatabaseOutage.causedBy(failure) ? DATABASE_UNAVAILABLE
+                : failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
         meters.counter("lore.simulation.steps", "outcome", "failed").increment();
         try {
             transactions.executeWithoutResult(status -> {
@@ -594,12 +599,7 @@ public class Stepper {
         if (usage.llmCalls() == 0) {
             return;
         }
-        String id = simulationId.toString();
-        meters.counter("lore.simulation.llm.calls", "simulation", id).increment(usage.llmCalls());
-        meters.counter("lore.simulation.llm.tokens", "simulation", id, "type", "prompt")
-                .increment(usage.promptTokens());
-        meters.counter("lore.simulation.llm.tokens", "simulation", id, "type", "completion")
-                .increment(usage.completionTokens());
+        simulationMeters.spent(simulationId, usage);
     }
 
     private LoreException busy(UUID simulationId) {

@@ -6,8 +6,10 @@ import java.util.UUID;
 
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -23,6 +25,7 @@ import dev.lore.answers.AnswerListener;
 import dev.lore.answers.AnswerStream;
 import dev.lore.models.Cancellation;
 import dev.lore.security.CurrentCaller;
+import dev.lore.web.Admitted;
 import dev.lore.web.LoreException;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -43,8 +46,11 @@ class ChatController {
     private final CurrentCaller caller;
     private final JsonMapper json;
     private final java.time.Clock clock;
+    private final ChatProperties properties;
 
-    ChatController(Chats chats, ChatSessions sessions, CurrentCaller caller, JsonMapper json, java.time.Clock clock) {
+    ChatController(Chats chats, ChatSessions sessions, CurrentCaller caller, JsonMapper json, java.time.Clock clock,
+            ChatProperties properties) {
+        this.properties = properties;
         this.chats = chats;
         this.sessions = sessions;
         this.caller = caller;
@@ -53,6 +59,7 @@ class ChatController {
     }
 
     @Operation(summary = "Ask in a conversation: a cited answer with its sessionId and messageId")
+    @Admitted
     @PostMapping(path = "/api/v1/chat", produces = { MediaType.APPLICATION_JSON_VALUE,
             MediaType.APPLICATION_PROBLEM_JSON_VALUE })
     Chats.ChatAnswer chat(@RequestBody Chats.ChatBody body) {
@@ -61,16 +68,43 @@ class ChatController {
 
     /** Streams on the request's own thread like {@code /api/v1/answer}; {@code done} comes only once stored. */
     @Operation(summary = "Ask in a conversation, streamed as SSE events")
+    @Admitted
     @PostMapping(path = "/api/v1/chat", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
     void stream(@RequestBody Chats.ChatBody body, HttpServletResponse response) throws IOException {
         Chats.Turn turn = chats.prepare(body, caller.get().keyId());
         AnswerStream.write(response, json, (events, cancellation) -> chats.answer(turn, events, cancellation));
     }
 
-    @Operation(summary = "The caller's chat sessions, latest first")
+    /**
+     * A page of the caller's sessions, latest first: still the plain array it always was, with a {@code Link} header
+     * ({@code rel="next"}) when more follow.
+     */
+    @Operation(summary = "The caller's chat sessions, latest first, a page at a time (Link rel=next)")
     @GetMapping("/api/v1/chat")
-    List<ChatSessions.Session> list() {
-        return sessions.list(caller.get().keyId());
+    ResponseEntity<List<ChatSessions.Session>> list(@RequestParam(required = false) Integer limit,
+            @RequestParam(defaultValue = "0") long offset) {
+        int size = pageSize(limit);
+        if (offset < 0 || offset > Integer.MAX_VALUE) {
+            throw LoreException.invalid("offset must be between 0 and " + Integer.MAX_VALUE + ", was " + offset);
+        }
+        ChatSessions.Sessions page = sessions.list(caller.get().keyId(), size, offset);
+        ResponseEntity.BodyBuilder response = ResponseEntity.ok();
+        if (page.hasMore()) {
+            response.header(HttpHeaders.LINK, "</api/v1/chat?limit=" + size + "&offset=" + (offset + size)
+                    + ">; rel=\"next\"");
+        }
+        return response.body(page.sessions());
+    }
+
+    private int pageSize(Integer limit) {
+        if (limit == null) {
+            return properties.pageSize();
+        }
+        if (limit < 1 || limit > properties.maxPageSize()) {
+            throw LoreException.invalid("limit must be between 1 and " + properties.maxPageSize()
+                    + " (lore.chat.max-page-size), was " + limit);
+        }
+        return limit;
     }
 
     /** Every key's rated answers, for an administrator to find the bad ones ({@code ?rating=down}). */
@@ -90,10 +124,15 @@ class ChatController {
         return sessions.rated(rating, limit);
     }
 
-    @Operation(summary = "A chat session's messages with citations, retrievals and feedback")
+    /** The latest messages; {@code ?before=nextBefore} shows the ones before them. */
+    @Operation(summary = "A chat session's latest messages with citations, retrievals and feedback")
     @GetMapping("/api/v1/chat/{sessionId}")
-    ChatSessions.Transcript get(@PathVariable UUID sessionId) {
-        return sessions.transcript(caller.get().keyId(), sessionId);
+    ChatSessions.Transcript get(@PathVariable UUID sessionId, @RequestParam(required = false) Integer limit,
+            @RequestParam(required = false) Integer before) {
+        if (before != null && before < 0) {
+            throw LoreException.invalid("before must be 0 or more, was " + before);
+        }
+        return sessions.transcript(caller.get().keyId(), sessionId, pageSize(limit), before);
     }
 
     @Operation(summary = "Delete a chat session")

@@ -13,6 +13,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.annotation.Transactional;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 import dev.lore.documents.CollectionNotFound;
 import dev.lore.web.LoreException;
 import tools.jackson.databind.JsonNode;
@@ -35,8 +37,20 @@ class ChatSessions {
     record Feedback(String rating, String comment, Instant at) {
     }
 
-    /** A session with its messages, oldest first. */
-    record Transcript(UUID sessionId, String collection, String title, List<Message> messages) {
+    /**
+     * A session with its latest messages, oldest first; {@code hasMore} when older ones exist, which
+     * {@code ?before=nextBefore} shows.
+     */
+    record Transcript(UUID sessionId, String collection, String title, List<Message> messages, boolean hasMore,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Integer nextBefore) {
+    }
+
+    /** One page of the key's sessions, latest first; {@code hasMore} when the next offset holds more. */
+    record Sessions(List<Session> sessions, boolean hasMore) {
+    }
+
+    /** A message with its place in the session, for paging. */
+    private record Positioned(int position, Message message) {
     }
 
     /** A rated answer with its question, for an administrator looking for bad answers. */
@@ -64,27 +78,47 @@ class ChatSessions {
                 """).param("id", id).param("key", keyId).query(ChatSessions::session).optional();
     }
 
-    List<Session> list(String keyId) {
-        return jdbc.sql("""
+    /** The key's sessions from {@code offset} on, at most {@code limit}, latest first. */
+    Sessions list(String keyId, int limit, long offset) {
+        List<Session> page = jdbc.sql("""
                 SELECT s.id, c.name, s.title, s.updated_at FROM chat_sessions s
                 JOIN collections c ON c.id = s.collection_id WHERE s.key_id = :key ORDER BY s.updated_at DESC, s.id
-                """).param("key", keyId).query(ChatSessions::session).list();
+                LIMIT :limit OFFSET :offset
+                """).param("key", keyId).param("limit", limit + 1).param("offset", offset)
+                .query(ChatSessions::session).list();
+        return page.size() > limit ? new Sessions(page.subList(0, limit), true) : new Sessions(page, false);
     }
 
-    Transcript transcript(String keyId, UUID id) {
+    /** The session with its latest {@code limit} messages before position {@code before} (all when null). */
+    Transcript transcript(String keyId, UUID id, int limit, Integer before) {
         Session session = find(keyId, id).orElseThrow(() -> notFound(id));
-        return new Transcript(session.sessionId(), session.collection(), session.title(), messages(id));
+        List<Positioned> page = latest(id, limit + 1, before);
+        boolean more = page.size() > limit;
+        List<Positioned> shown = more ? page.subList(1, page.size()) : page;
+        return new Transcript(session.sessionId(), session.collection(), session.title(),
+                shown.stream().map(Positioned::message).toList(), more,
+                more && !shown.isEmpty() ? shown.get(0).position() : null);
     }
 
-    List<Message> messages(UUID sessionId) {
+    /** The session's latest {@code limit} messages, oldest first: all a follow-up's history could hold. */
+    List<Message> messages(UUID sessionId, int limit) {
+        return latest(sessionId, limit, null).stream().map(Positioned::message).toList();
+    }
+
+    private List<Positioned> latest(UUID sessionId, int limit, Integer before) {
         return jdbc.sql("""
-                SELECT id, role, content, citations::text AS citations, retrievals::text AS retrievals,
-                       feedback_rating, feedback_comment, feedback_at, created_at
-                FROM chat_messages WHERE session_id = :session ORDER BY position
-                """).param("session", sessionId).query((rs, row) -> new Message(rs.getObject("id", UUID.class),
-                rs.getString("role"), rs.getString("content"), json.readTree(rs.getString("citations")),
-                json.readTree(rs.getString("retrievals")), feedback(rs),
-                instant(rs.getObject("created_at", OffsetDateTime.class)))).list();
+                SELECT * FROM (
+                    SELECT id, position, role, content, citations::text AS citations, retrievals::text AS retrievals,
+                           feedback_rating, feedback_comment, feedback_at, created_at
+                    FROM chat_messages WHERE session_id = :session AND position < :before
+                    ORDER BY position DESC LIMIT :limit) latest
+                ORDER BY position
+                """).param("session", sessionId).param("before", before == null ? Integer.MAX_VALUE : before)
+                .param("limit", limit)
+                .query((rs, row) -> new Positioned(rs.getInt("position"), new Message(rs.getObject("id", UUID.class),
+                        rs.getString("role"), rs.getString("content"), json.readTree(rs.getString("citations")),
+                        json.readTree(rs.getString("retrievals")), feedback(rs),
+                        instant(rs.getObject("created_at", OffsetDateTime.class))))).list();
     }
 
     /**

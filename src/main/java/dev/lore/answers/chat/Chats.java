@@ -48,9 +48,11 @@ class Chats {
     private final AnswerRequests requests;
     private final FollowUps followUps;
     private final Clock clock;
+    private final ChatProperties properties;
 
     Chats(ChatSessions sessions, Answerer answerer, AnswerRequests requests, FollowUps followUps,
-            Clock clock) {
+            Clock clock, ChatProperties properties) {
+        this.properties = properties;
         this.sessions = sessions;
         this.answerer = answerer;
         this.requests = requests;
@@ -73,7 +75,8 @@ class Chats {
                         + session.collection() + "', not '" + collection + "'");
             }
             collection = session.collection();
-            earlier = sessions.messages(session.sessionId());
+            // at most the turns a follow-up could show the model (each at least a token), not the whole session
+            earlier = sessions.messages(session.sessionId(), properties.historyTokens() + properties.followUpTurns());
         }
         if (body.message() == null || body.message().isBlank()) {
             throw LoreException.invalid("message must not be empty or whitespace");

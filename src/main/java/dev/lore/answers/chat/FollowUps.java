@@ -26,7 +26,8 @@ import dev.lore.prompts.Prompts;
 /**
  * Answers the last turn of a conversation: the turn and the recent ones become one standalone retrieval query (one
  * short model call; without a generator, the earlier user turns are prepended), and the answer prompt carries the
- * latest turns that fit {@code lore.chat.history-tokens}.
+ * latest turns that fit {@code lore.chat.history-tokens}; older turns reach neither, so a conversation of any length
+ * makes prompts of bounded size.
  */
 @Component
 public class FollowUps {
@@ -49,7 +50,9 @@ public class FollowUps {
     /** Answers {@code request}'s question after the {@code earlier} turns (user and assistant, oldest first). */
     public Answer answer(AnswerRequest request, List<ChatMessage> earlier, AnswerListener listener,
             Cancellation cancellation) {
-        if (earlier.isEmpty()) {
+        // turns past the history budget reach neither the rewrite nor the answer prompt, however large they are
+        List<ChatMessage> kept = history(earlier);
+        if (kept.isEmpty()) {
             return answerer.answer(request, listener, cancellation);
         }
         Answer.Usage followUpUsage = Answer.Usage.NONE;
@@ -57,16 +60,16 @@ public class FollowUps {
         String query = null;
         if (generator.isPresent()) {
             Generation written = generator.get().generate(new GenerationRequest(List.of(ChatMessage.user(
-                    followUpPrompt.render(Map.of("conversation", transcript(earlier), "message",
+                    followUpPrompt.render(Map.of("conversation", transcript(kept), "message",
                             request.question())))), GenerationOptions.DEFAULTS.withTemperature(0.0)
                     .withMaxTokens(properties.followUpTokens())));
             followUpUsage = followUpUsage.plus(written.usage());
             query = standalone(written.text());
         }
         if (query == null) {
-            query = prependUserTurns(earlier, request.question());
+            query = prependUserTurns(kept, request.question());
         }
-        Answer answer = answerer.answer(request, new Conversation(query, history(earlier)), listener, cancellation);
+        Answer answer = answerer.answer(request, new Conversation(query, kept), listener, cancellation);
         return followUpUsage.llmCalls() == 0 ? answer : withUsage(answer, followUpUsage);
     }
 
@@ -122,7 +125,7 @@ public class FollowUps {
     private static Answer withUsage(Answer answer, Answer.Usage more) {
         Answer.Usage usage = answer.usage();
         return new Answer(answer.answer(), answer.grounded(), answer.generator(), answer.strategy(), answer.flare(),
-                answer.extractive(), answer.citations(), answer.droppedMarkers(), answer.support(),
+                answer.extractive(), answer.citations(), answer.unsupported(), answer.droppedMarkers(), answer.support(),
                 answer.retrievals(), new Answer.Usage(usage.llmCalls() + more.llmCalls(),
                         usage.promptTokens() + more.promptTokens(),
                         usage.completionTokens() + more.completionTokens()), answer.timingsMs());

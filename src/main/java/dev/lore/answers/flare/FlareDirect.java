@@ -1,11 +1,13 @@
 package dev.lore.answers.flare;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 
 import dev.lore.answers.RetrievalStep;
 import dev.lore.models.Completion;
@@ -31,6 +33,7 @@ public final class FlareDirect {
     private final String question;
     private final int budget;
     private int retrievals;
+    private int searches;
 
     /**
      * @param questionPrompt {@code flare-question} with {@code question}, {@code sentence} and {@code span}
@@ -54,8 +57,8 @@ public final class FlareDirect {
             used += Math.max(1, completion.tokens().size());
             LookAhead next = LookAhead.cut(completion);
             List<TokenLogprob> unsure = next.below(settings.threshold());
-            if (!unsure.isEmpty() && retrievals < settings.maxRetrievals() && used < budget
-                    && !workspace.cancelled()) {
+            if (!unsure.isEmpty() && retrievals < settings.maxRetrievals() && searches < settings.maxSearches()
+                    && used < budget && !workspace.cancelled()) {
                 retrieve(next);
                 completion = lookAhead(answer.toString(), budget - used);
                 used += Math.max(1, completion.tokens().size());
@@ -64,8 +67,9 @@ public final class FlareDirect {
             if (next.text().isBlank()) {
                 break;
             }
-            answer.append(next.text());
-            workspace.emit(next.text());
+            String text = Joining.next(answer, next.text());
+            answer.append(text);
+            workspace.emit(text);
             if (next.endOfText()) {
                 break;
             }
@@ -77,6 +81,11 @@ public final class FlareDirect {
         return retrievals;
     }
 
+    /** The searches made, each question of {@code questions} mode counting one. */
+    public int searches() {
+        return searches;
+    }
+
     private Completion lookAhead(String answerSoFar, int remaining) {
         GenerationOptions options = GenerationOptions.DEFAULTS.withTemperature(0.0)
                 .withMaxTokens(Math.min(settings.lookaheadTokens(), remaining)).withLogprobs(0);
@@ -86,10 +95,15 @@ public final class FlareDirect {
     private void retrieve(LookAhead lookAhead) {
         retrievals++;
         if (settings.query() == FlareSettings.QueryMode.QUESTIONS) {
-            List<List<TokenLogprob>> spans = spans(lookAhead.tokens(), settings.threshold());
+            List<List<TokenLogprob>> spans = leastConfident(spans(lookAhead.tokens(), settings.threshold()),
+                    settings.questionsPerSentence());
             Map<UUID, SearchHit> merged = new LinkedHashMap<>();
             List<List<SearchHit>> results = new ArrayList<>();
             for (List<TokenLogprob> span : spans) {
+                if (searches >= settings.maxSearches() || workspace.cancelled()) {
+                    break;
+                }
+                searches++;
                 String asked = ask(lookAhead.text(), text(span).strip());
                 if (asked == null) {
                     continue;
@@ -109,7 +123,11 @@ public final class FlareDirect {
                 workspace.replaceRetrieved(List.copyOf(merged.values()));
                 return;
             }
+            if (searches >= settings.maxSearches()) {
+                return;
+            }
         }
+        searches++;
         String query = masked(lookAhead.tokens(), settings.maskBelow());
         if (query.isEmpty()) {
             query = question;
@@ -129,6 +147,20 @@ public final class FlareDirect {
             }
         }
         return MARKERS.matcher(kept).replaceAll(" ").replaceAll("\\s+", " ").strip();
+    }
+
+    /** The {@code max} spans holding the least probable tokens, in the order they were written. */
+    static List<List<TokenLogprob>> leastConfident(List<List<TokenLogprob>> spans, int max) {
+        if (spans.size() <= max) {
+            return spans;
+        }
+        return IntStream.range(0, spans.size()).boxed()
+                .sorted(Comparator.comparingDouble((Integer i) -> lowest(spans.get(i)))).limit(max).sorted()
+                .map(spans::get).toList();
+    }
+
+    private static double lowest(List<TokenLogprob> span) {
+        return span.stream().mapToDouble(TokenLogprob::probability).min().orElse(1);
     }
 
     /** Maximal runs of consecutive tokens below {@code threshold}. */

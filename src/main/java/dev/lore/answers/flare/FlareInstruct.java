@@ -73,6 +73,7 @@ public final class FlareInstruct {
         if (!answer.isEmpty() && Character.isWhitespace(answer.charAt(answer.length() - 1))) {
             clean = clean.stripLeading();
         }
+        clean = Joining.next(answer, clean);
         if (!clean.isEmpty()) {
             answer.append(clean);
             workspace.emit(clean);

@@ -10,7 +10,9 @@ public record FlareOverrides(
         @Schema(description = "masked | questions") String query,
         @Schema(description = "tokens of look-ahead, at most 256") Integer lookaheadTokens,
         @Schema(description = "retrievals in one answer, at most 32") Integer maxRetrievals,
-        @Schema(description = "passages each retrieval brings, at most 20") Integer documents) {
+        @Schema(description = "passages each retrieval brings, at most 20") Integer documents,
+        @Schema(description = "questions mode: spans one look-ahead asks about, at most 8") Integer questionsPerSentence,
+        @Schema(description = "searches in one answer, questions included, at most 64") Integer maxSearches) {
 
     /** {@code defaults} with what this request changes. */
     public FlareSettings over(FlareSettings defaults) {
@@ -19,6 +21,8 @@ public record FlareOverrides(
                 query == null ? defaults.query() : FlareSettings.QueryMode.parse(query),
                 lookaheadTokens == null ? defaults.lookaheadTokens() : lookaheadTokens,
                 maxRetrievals == null ? defaults.maxRetrievals() : maxRetrievals,
-                documents == null ? defaults.documents() : documents);
+                documents == null ? defaults.documents() : documents,
+                questionsPerSentence == null ? defaults.questionsPerSentence() : questionsPerSentence,
+                maxSearches == null ? defaults.maxSearches() : maxSearches);
     }
 }

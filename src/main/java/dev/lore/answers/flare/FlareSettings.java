@@ -7,14 +7,25 @@ import dev.lore.web.LoreException;
 /**
  * FLARE for one answer: keep a look-ahead whose every token has probability ≥ {@code threshold}, else retrieve with
  * a query built from it ({@code maskBelow}: tokens below it are masked, or become spans to ask about), at most
- * {@code maxRetrievals} times, each bringing the top {@code documents}.
+ * {@code maxRetrievals} times, each bringing the top {@code documents}. In {@code questions} mode one look-ahead asks
+ * about at most {@code questionsPerSentence} spans (its least confident), and one answer makes at most
+ * {@code maxSearches} searches in all (each question costs a model call and a search), so a look-ahead full of unsure
+ * tokens cannot turn into hundreds of calls.
  */
 public record FlareSettings(double threshold, double maskBelow, QueryMode query, int lookaheadTokens,
-        int maxRetrievals, int documents) {
+        int maxRetrievals, int documents, int questionsPerSentence, int maxSearches) {
 
     public static final int MAX_LOOKAHEAD_TOKENS = 256;
     public static final int MAX_RETRIEVALS = 32;
     public static final int MAX_DOCUMENTS = 20;
+    public static final int MAX_QUESTIONS_PER_SENTENCE = 8;
+    public static final int MAX_SEARCHES = 64;
+
+    /** The settings before {@code questionsPerSentence} (3) and {@code maxSearches} (12) were. */
+    public FlareSettings(double threshold, double maskBelow, QueryMode query, int lookaheadTokens, int maxRetrievals,
+            int documents) {
+        this(threshold, maskBelow, query, lookaheadTokens, maxRetrievals, documents, 3, 12);
+    }
 
     /** How a low-confidence look-ahead becomes a search: masked (implicit) or generated questions (explicit). */
     public enum QueryMode {
@@ -58,6 +69,14 @@ public record FlareSettings(double threshold, double maskBelow, QueryMode query,
         if (documents < 1 || documents > MAX_DOCUMENTS) {
             throw LoreException.invalid("flare.documents must be between 1 and " + MAX_DOCUMENTS
                     + ", was " + documents);
+        }
+        if (questionsPerSentence < 1 || questionsPerSentence > MAX_QUESTIONS_PER_SENTENCE) {
+            throw LoreException.invalid("flare.questionsPerSentence must be between 1 and "
+                    + MAX_QUESTIONS_PER_SENTENCE + ", was " + questionsPerSentence);
+        }
+        if (maxSearches < 0 || maxSearches > MAX_SEARCHES) {
+            throw LoreException.invalid("flare.maxSearches must be between 0 and " + MAX_SEARCHES
+                    + ", was " + maxSearches);
         }
     }
 }

@@ -18,6 +18,12 @@ final class CompletionRejected extends LoreException {
         return new CompletionRejected(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", detail, param);
     }
 
+    /** OpenAI's own code for a message too long for the model, which its clients recognise. */
+    static CompletionRejected tooLong(String param, String detail) {
+        return new CompletionRejected(HttpStatus.BAD_REQUEST, "context-length-exceeded", "Message too long", detail,
+                param);
+    }
+
     static CompletionRejected unknownModel(String model) {
         return new CompletionRejected(HttpStatus.NOT_FOUND, "model-not-found", "Model not found", "The model '"
                 + model + "' does not exist: Lore's models are lore:<collection>, lore:<collection>:flare and "

@@ -36,11 +36,14 @@ import dev.lore.answers.AnswerRequest;
 import dev.lore.answers.AnswerRequests;
 import dev.lore.answers.Answerer;
 import dev.lore.answers.RetrievalStep;
+import dev.lore.answers.chat.ChatProperties;
 import dev.lore.answers.chat.FollowUps;
 import dev.lore.models.Cancellation;
 import dev.lore.models.ChatMessage;
 import dev.lore.security.Caller;
 import dev.lore.security.CurrentCaller;
+import dev.lore.web.Admitted;
+import dev.lore.web.DatabaseOutage;
 import dev.lore.web.LoreException;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -75,9 +78,11 @@ class CompletionsController {
     private final JdbcClient jdbc;
     private final JsonMapper json;
     private final Clock clock;
+    private final ChatProperties chat;
 
     CompletionsController(FollowUps followUps, Answerer answerer, AnswerRequests requests, CurrentCaller caller,
-            JdbcClient jdbc, JsonMapper json, Clock clock) {
+            JdbcClient jdbc, JsonMapper json, Clock clock, ChatProperties chat) {
+        this.chat = chat;
         this.followUps = followUps;
         this.answerer = answerer;
         this.requests = requests;
@@ -101,6 +106,7 @@ class CompletionsController {
     }
 
     @Operation(summary = "OpenAI-compatible chat completion over a collection")
+    @Admitted
     @PostMapping(path = "/v1/chat/completions")
     void completions(@RequestBody CompletionBody body, HttpServletResponse response) throws IOException {
         String model = body.model();
@@ -112,7 +118,7 @@ class CompletionsController {
             throw CompletionRejected.unknownModel(model);
         }
         List<ChatMessage> earlier = new ArrayList<>();
-        String question = conversation(body.messages(), earlier);
+        String question = conversation(body.messages(), earlier, chat.maxMessageChars());
         AnswerRequest request = requests.read(new AnswerRequests.AnswerBody(matcher.group(1), question,
                 matcher.group(2), null, null, null, null, null, null));
         answerer.check(request);
@@ -159,6 +165,12 @@ class CompletionsController {
             chunks.data(OpenAiErrors.body(failure));
         }
         catch (RuntimeException failure) {
+            if (DatabaseOutage.causedBy(failure)) {
+                log.warn("Database unavailable while streaming a chat completion: {}", failure.toString());
+                chunks.data(Map.of("error", Map.of("message", "Lore cannot reach its database right now; try again "
+                        + "shortly.", "type", "server_error", "code", "database_unavailable")));
+                return;
+            }
             log.error("Unexpected failure while streaming a chat completion", failure);
             chunks.data(Map.of("error", Map.of("message", "An unexpected error occurred; it has been logged.",
                     "type", "server_error", "code", "internal")));
@@ -172,9 +184,12 @@ class CompletionsController {
 
     /**
      * Checks the messages and returns the last user message's text, adding the user and assistant turns before it
-     * to {@code earlier}; system and developer messages are ignored, as Lore writes its own instructions.
+     * to {@code earlier}; system and developer messages are ignored, as Lore writes its own instructions. A message
+     * longer than {@code maxChars} is refused before anything reads it (the earlier turns that reach the model are
+     * then cut to {@code lore.chat.history-tokens} by {@link FollowUps}).
      */
-    private static String conversation(List<Map<String, Object>> messages, List<ChatMessage> earlier) {
+    private static String conversation(List<Map<String, Object>> messages, List<ChatMessage> earlier,
+            int maxChars) {
         if (messages == null || messages.isEmpty()) {
             throw CompletionRejected.invalid("messages", "messages must hold at least one user message");
         }
@@ -190,6 +205,11 @@ class CompletionsController {
             if (!(message.get("content") instanceof String content)) {
                 throw CompletionRejected.invalid("messages[" + i + "].content", "messages[" + i + "].content must "
                         + "be a string");
+            }
+            if (content.length() > maxChars) {
+                throw CompletionRejected.tooLong("messages[" + i + "].content", "messages[" + i + "].content holds "
+                        + content.length() + " characters; a message may hold at most " + maxChars
+                        + " (lore.chat.max-message-chars)");
             }
             if (name.equals("user")) {
                 lastUser = turns.size();

@@ -1,18 +1,20 @@
 package dev.lore.documents.internal;
 
-import java.text.BreakIterator;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.lore.text.Headings;
+import dev.lore.text.Sentences;
+
 /**
  * Cuts a parsed document into chunks of about {@code maxTokens} embedder tokens. A section stays whole when it
- * fits; small neighbouring sections are packed together; a long section is cut at paragraph, then sentence, then
- * word boundaries, each new piece starting with about {@code overlapTokens} of the previous one. Each block is
+ * fits; small neighbouring sections are packed together; a long section is cut at paragraph, then line (list item,
+ * table row), then sentence ({@link Sentences}), then word boundaries, each new piece starting with about
+ * {@code overlapTokens} of the previous one. Each block is
  * tokenized once; sentences and words are measured from the token positions of their block. A chunk also holds at
  * most {@code 8 * maxTokens} characters: a tokenizer can count a 10 MB run without spaces as one unknown token, and
  * such a run is cut between characters.
@@ -20,6 +22,7 @@ import java.util.regex.Pattern;
 public final class Chunker {
 
     private static final Pattern WORD = Pattern.compile("\\S+");
+    private static final Pattern LINE = Pattern.compile("[^\\r\\n]+");
 
     private static final int CHARACTERS_PER_TOKEN = 8;
 
@@ -104,14 +107,8 @@ public final class Chunker {
     }
 
     public static String embeddingText(String title, String headingPath, String text) {
-        StringBuilder prefix = new StringBuilder();
-        if (title != null && !title.isBlank()) {
-            prefix.append(title.strip());
-        }
-        if (!headingPath.isBlank() && !headingPath.equalsIgnoreCase(title == null ? "" : title.strip())) {
-            prefix.append(prefix.length() > 0 ? " > " : "").append(headingPath);
-        }
-        return prefix.length() == 0 ? text : prefix + "\n" + text;
+        String trail = Headings.trail(title, headingPath);
+        return trail.isEmpty() ? text : trail + "\n" + text;
     }
 
     private record Piece(Section section, String text, int tokens, boolean wholeSection) {
@@ -136,19 +133,25 @@ public final class Chunker {
                 units.add(new Unit(block, blockStarts.length));
                 continue;
             }
-            BreakIterator iterator = BreakIterator.getSentenceInstance(Locale.ENGLISH);
-            iterator.setText(block);
-            int from = iterator.first();
-            for (int to = iterator.next(); to != BreakIterator.DONE; from = to, to = iterator.next()) {
-                int sentenceTokens = tokensBetween(blockStarts, from, to);
-                if (sentenceTokens <= maxTokens && to - from <= maxCharacters) {
-                    String sentence = block.substring(from, to).strip();
-                    if (!sentence.isEmpty()) {
-                        units.add(new Unit(sentence, sentenceTokens));
-                    }
+            // too long for one chunk: its lines (list items, table rows), and a line too long, its sentences
+            Matcher line = LINE.matcher(block);
+            while (line.find()) {
+                int lineTokens = tokensBetween(blockStarts, line.start(), line.end());
+                if (lineTokens <= maxTokens && line.end() - line.start() <= maxCharacters) {
+                    addUnit(units, block.substring(line.start(), line.end()), lineTokens);
+                    continue;
                 }
-                else {
-                    units.addAll(words(block, blockStarts, from, to));
+                int from = line.start();
+                for (int end : Sentences.ends(block.substring(line.start(), line.end()))) {
+                    int to = line.start() + end;
+                    int sentenceTokens = tokensBetween(blockStarts, from, to);
+                    if (sentenceTokens <= maxTokens && to - from <= maxCharacters) {
+                        addUnit(units, block.substring(from, to), sentenceTokens);
+                    }
+                    else {
+                        units.addAll(words(block, blockStarts, from, to));
+                    }
+                    from = to;
                 }
             }
         }
@@ -223,6 +226,13 @@ public final class Chunker {
             end = Math.min(end, starts[first + tokenBudget]);
         }
         return Math.max(end, from + 1);
+    }
+
+    private static void addUnit(List<Unit> units, String text, int tokens) {
+        String stripped = text.strip();
+        if (!stripped.isEmpty()) {
+            units.add(new Unit(stripped, tokens));
+        }
     }
 
     private static int length(List<Unit> units) {

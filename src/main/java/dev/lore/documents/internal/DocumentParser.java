@@ -82,7 +82,11 @@ public class DocumentParser {
             }
             throw new UnreadableDocument("Could not parse the " + kind + ": " + rootMessage(e), e);
         }
-        ParsedDocument parsed = html.parse(withoutNul(xhtml.toString()), fallbackTitle);
+        String extracted = withoutNul(xhtml.toString());
+        // a PDF's lines are where the typesetter broke them: words hyphenated across lines are joined back before
+        // the line breaks inside a paragraph become spaces
+        ParsedDocument parsed = html.parse(parser instanceof PDFParser ? Hyphenation.join(extracted) : extracted,
+                fallbackTitle);
         String title = metadata.get(TikaCoreProperties.TITLE);
         return title == null || title.isBlank() ? parsed
                 : new ParsedDocument(withoutNul(title).strip(), parsed.sections(), parsed.metadata());

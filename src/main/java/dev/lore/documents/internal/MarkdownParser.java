@@ -1,6 +1,5 @@
 package dev.lore.documents.internal;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -8,30 +7,23 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.commonmark.ext.gfm.tables.TablesExtension;
-import org.commonmark.node.AbstractVisitor;
 import org.commonmark.node.Heading;
-import org.commonmark.node.HtmlBlock;
-import org.commonmark.node.HtmlInline;
-import org.commonmark.node.Image;
-import org.commonmark.node.Link;
 import org.commonmark.node.Node;
-import org.commonmark.node.ThematicBreak;
 import org.commonmark.parser.Parser;
-import org.commonmark.renderer.text.TextContentRenderer;
-import org.jsoup.Jsoup;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 
-/** Markdown to heading-aware sections with commonmark; YAML front matter becomes metadata, never prose. */
+/**
+ * Markdown to heading-aware sections with commonmark, as a reader sees them ({@link MarkdownText}); YAML front matter
+ * becomes metadata, never prose.
+ */
 final class MarkdownParser {
 
     private static final Pattern FRONT_MATTER = Pattern.compile("\\A\\uFEFF?---\\s*\\R(.*?)\\R---\\s*(\\R|\\z)",
             Pattern.DOTALL);
 
     private final Parser parser = Parser.builder().extensions(List.of(TablesExtension.create())).build();
-    private final TextContentRenderer renderer = TextContentRenderer.builder()
-            .extensions(List.of(TablesExtension.create())).build();
 
     ParsedDocument parse(String markdown, String fallbackTitle) {
         Map<String, Object> frontMatter = new LinkedHashMap<>();
@@ -42,23 +34,19 @@ final class MarkdownParser {
             body = markdown.substring(matcher.end());
         }
         Node document = parser.parse(TemplateMarkup.strip(body));
-        keepVisibleText(document);
 
         SectionBuilder sections = new SectionBuilder();
         String firstHeading = null;
         for (Node node = document.getFirstChild(); node != null; node = node.getNext()) {
             if (node instanceof Heading heading) {
-                String text = renderer.render(heading).strip();
+                String text = MarkdownText.inline(heading);
                 if (firstHeading == null && heading.getLevel() == 1) {
                     firstHeading = text;
                 }
                 sections.heading(heading.getLevel(), text);
             }
-            else if (node instanceof HtmlBlock html) {
-                sections.block(Jsoup.parse(html.getLiteral()).text());
-            }
-            else if (!(node instanceof ThematicBreak)) {
-                sections.block(renderer.render(node));
+            else {
+                MarkdownText.blocks(node).forEach(sections::block);
             }
         }
         Map<String, Object> metadata = new LinkedHashMap<>();
@@ -70,40 +58,6 @@ final class MarkdownParser {
         String resolvedTitle = title != null ? String.valueOf(title).strip()
                 : firstHeading != null ? firstHeading : fallbackTitle;
         return new ParsedDocument(resolvedTitle, sections.build(), metadata);
-    }
-
-    /** Keeps what a reader sees: link and image text stay, URLs and inline HTML tags go. */
-    private static void keepVisibleText(Node document) {
-        List<Node> drop = new ArrayList<>();
-        List<Node> unwrap = new ArrayList<>();
-        document.accept(new AbstractVisitor() {
-            @Override
-            public void visit(HtmlInline htmlInline) {
-                drop.add(htmlInline);
-            }
-
-            @Override
-            public void visit(Link link) {
-                unwrap.add(link);
-                visitChildren(link);
-            }
-
-            @Override
-            public void visit(Image image) {
-                unwrap.add(image);
-                visitChildren(image);
-            }
-        });
-        drop.forEach(Node::unlink);
-        for (Node node : unwrap) {
-            Node child = node.getFirstChild();
-            while (child != null) {
-                Node next = child.getNext();
-                node.insertBefore(child);
-                child = next;
-            }
-            node.unlink();
-        }
     }
 
     @SuppressWarnings("unchecked")

@@ -5,11 +5,11 @@ import java.util.List;
 import java.util.function.Function;
 
 import org.springframework.boot.health.contributor.Health;
-import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.http.MediaType;
 import org.springframework.web.client.RestClient;
 
 import dev.lore.models.Embedder;
+import dev.lore.models.HealthProbe;
 import dev.lore.models.backend.RemoteFailure;
 import dev.lore.models.backend.Resilience;
 
@@ -25,7 +25,7 @@ import dev.lore.models.backend.Resilience;
  * AI starter is on the classpath (Lore binds Spring AI's keys itself), TEI's {@code /embed} has no client in Spring
  * AI or LangChain4j, and one small class shares batching, these checks and the guard across all three.
  */
-final class RemoteEmbedder implements Embedder, HealthIndicator {
+final class RemoteEmbedder implements Embedder, HealthProbe {
 
     private final String name;
     private final WireFormat format;

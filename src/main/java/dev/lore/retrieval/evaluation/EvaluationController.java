@@ -32,6 +32,7 @@ import dev.lore.retrieval.hyde.HydeQueryEmbedder;
 import dev.lore.retrieval.rerank.Rerankers;
 import dev.lore.security.Caller;
 import dev.lore.security.CurrentCaller;
+import dev.lore.web.Admitted;
 import dev.lore.web.LoreException;
 
 /**
@@ -103,6 +104,7 @@ class EvaluationController {
     }
 
     @Operation(summary = "Score search configurations on labelled questions (a job when large)")
+    @Admitted
     @PostMapping(path = "/api/v1/evaluations", produces = { MediaType.APPLICATION_JSON_VALUE, "text/markdown" })
     ResponseEntity<?> evaluate(@RequestBody EvaluationBody body,
             @RequestHeader(name = "Accept", required = false) String accept) {
@@ -214,6 +216,9 @@ class EvaluationController {
             throw LoreException.tooLarge(bodies.size() + " configurations are more than the "
                     + properties.maxConfigurations() + " an evaluation takes "
                     + "(lore.retrieval.evaluation.max-configurations)");
+        }
+        if (bodies.contains(null)) {
+            throw LoreException.invalid("configurations[" + bodies.indexOf(null) + "] must be an object, was null");
         }
         List<SearchConfiguration> configurations = new ArrayList<>();
         for (ConfigurationBody body : bodies) {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.annotation.PreDestroy;
 
@@ -27,6 +28,7 @@ import dev.lore.jobs.CoalescingWorker;
 import dev.lore.retrieval.RerankMode;
 import dev.lore.retrieval.SearchMode;
 import dev.lore.retrieval.hyde.HydeQueryEmbedder;
+import dev.lore.security.ApiKeys;
 import dev.lore.security.Caller;
 import dev.lore.security.Permission;
 import dev.lore.web.LoreException;
@@ -35,8 +37,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Evaluations run as jobs stored in PostgreSQL: any instance claims a queued job ({@code FOR UPDATE SKIP LOCKED}),
- * runs it one configuration after another, and records progress with a heartbeat; every write is fenced on the claim
- * token, so a job taken over from an instance that stopped beating is only ever written by its new owner.
+ * runs it one configuration after another, records progress, and beats on a timer; every write is fenced on the claim
+ * token, so a job taken over from an instance that stopped beating is only ever written by its new owner. A job whose
+ * submitting key is revoked stops at its next beat, FAILED with that reason.
  */
 @Component
 class EvaluationJobs {
@@ -68,6 +71,12 @@ class EvaluationJobs {
             List<EvaluationReport.Row> rows) {
     }
 
+    /** The job this instance is running, for the timer's heartbeat; {@code revoked} once its key was found revoked. */
+    private record Running(Claimed job, AtomicBoolean revoked) {
+    }
+
+    static final String REVOKED = "The key that submitted this evaluation has been revoked; the job stopped";
+
     /** Thrown when another instance has taken the job over: this one stops without writing. */
     private static final class ClaimLost extends RuntimeException {
         ClaimLost() {
@@ -84,10 +93,13 @@ class EvaluationJobs {
     // one job at a time per instance: a job searches one question after another, beside the interactive load
     private final CoalescingWorker worker = new CoalescingWorker("evaluation-", this::runPending);
     private final Claims claims;
+    private final ApiKeys keys;
+    private volatile Running running;
 
     EvaluationJobs(JdbcClient jdbc, JsonMapper json, Clock clock, Evaluator evaluator, HydeQueryEmbedder hyde,
-            EvaluationProperties properties) {
+            EvaluationProperties properties, ApiKeys keys) {
         this.jdbc = jdbc;
+        this.keys = keys;
         this.json = json;
         this.clock = clock;
         this.evaluator = evaluator;
@@ -155,6 +167,30 @@ class EvaluationJobs {
         }
     }
 
+    /**
+     * Beats for the running job on a timer, so that one slow question (a reranker or HyDE model call) never lets the
+     * claim lapse and another instance run the job twice; and stops the job, FAILED with the reason, once the key
+     * that submitted it has been revoked, without waiting for that question to return.
+     */
+    @Scheduled(fixedDelayString = "${lore.retrieval.evaluation.heartbeat-interval:5s}")
+    void heartbeat() {
+        Running current = running;
+        if (current == null) {
+            return;
+        }
+        try {
+            if (keys.isRevoked(current.job().keyId())) {
+                current.revoked().set(true);
+                fail(current.job(), REVOKED);
+                return;
+            }
+        }
+        catch (RuntimeException e) {
+            log.warn("Could not check the key of evaluation job {}: {}", current.job().id(), e.getMessage());
+        }
+        claims.beat(Set.of(current.job().claim()));
+    }
+
     @PreDestroy
     void stop() throws InterruptedException {
         worker.stop();
@@ -190,6 +226,12 @@ class EvaluationJobs {
                 q.query(), new LinkedHashSet<>(q.relevant()))).toList();
         List<StoredConfiguration> configurations = job.request().configurations();
         List<EvaluationReport.Row> rows = new ArrayList<>(job.rows());
+        if (keys.isRevoked(job.keyId())) {
+            fail(job, REVOKED);
+            return;
+        }
+        Running current = new Running(job, new AtomicBoolean());
+        running = current;
         SecurityContextHolder.setContext(readerOf(job));
         try {
             for (int c = rows.size(); c < configurations.size(); c++) {
@@ -197,7 +239,7 @@ class EvaluationJobs {
                 Instant[] lastBeat = { clock.instant() };
                 EvaluationReport.Row row = evaluator.evaluate(job.collection(), questions,
                         configuration(configurations.get(c)), searched -> {
-                            if (worker.stopping()) {
+                            if (worker.stopping() || current.revoked().get()) {
                                 throw new ClaimLost();
                             }
                             if (clock.instant().isAfter(lastBeat[0].plusSeconds(1))) {
@@ -215,7 +257,10 @@ class EvaluationJobs {
             log.info("Evaluation job {} on '{}' done", job.id(), job.collection());
         }
         catch (ClaimLost e) {
-            if (worker.stopping()) {
+            if (current.revoked().get()) {
+                log.info("Evaluation job {} stopped: the key that submitted it was revoked", job.id());
+            }
+            else if (worker.stopping()) {
                 // handed back for another instance (or this one after a restart) to go on with
                 claims.release(job.claim());
             }
@@ -230,6 +275,7 @@ class EvaluationJobs {
             fail(job, e.getMessage());
         }
         finally {
+            running = null;
             SecurityContextHolder.clearContext();
         }
     }

@@ -19,6 +19,8 @@ import org.springframework.validation.annotation.Validated;
  * @param maxSearches questions × configurations of one job
  * @param pollInterval how often an instance looks for queued jobs (other instances' too)
  * @param staleAfter how long a running job may go without a heartbeat before another instance takes it over
+ * @param heartbeatInterval how often a running job's heartbeat is sent, on a timer, however long one question takes;
+ *        each beat also stops the job if the key that submitted it has been revoked
  * @param maxAttempts how many times a job is started before it fails for good
  */
 @ConfigurationProperties("lore.retrieval.evaluation")
@@ -30,5 +32,6 @@ public record EvaluationProperties(
         @DefaultValue("50000") @Min(1) int maxSearches,
         @DefaultValue("2s") Duration pollInterval,
         @DefaultValue("1m") Duration staleAfter,
+        @DefaultValue("5s") Duration heartbeatInterval,
         @DefaultValue("3") @Min(1) int maxAttempts) {
 }

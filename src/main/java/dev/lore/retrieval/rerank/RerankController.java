@@ -18,6 +18,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 
 import dev.lore.models.Reranker;
 import dev.lore.retrieval.RerankMode;
+import dev.lore.web.Admitted;
 import dev.lore.web.LoreException;
 
 /**
@@ -54,12 +55,14 @@ class RerankController {
     }
 
     @Operation(summary = "Rerank texts for a query, in Cohere's v1 shape")
+    @Admitted
     @PostMapping("/api/v1/rerank")
     RerankResponse rerank(@RequestBody RerankBody body) {
         return rerank(body, body.model(), "1");
     }
 
     @Operation(summary = "Rerank texts for a query, in Cohere's v2 shape")
+    @Admitted
     @PostMapping("/api/v2/rerank")
     RerankResponse rerankV2(@RequestBody RerankBody body) {
         return rerank(body, namesLoreReranker(body.model()) ? body.model() : null, "2");

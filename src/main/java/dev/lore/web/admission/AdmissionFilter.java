@@ -1,103 +1,130 @@
 package dev.lore.web.admission;
 
 import java.io.IOException;
-import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 
-import jakarta.servlet.AsyncEvent;
-import jakarta.servlet.AsyncListener;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
 
 import org.springframework.core.annotation.Order;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
-import dev.lore.web.ProblemResponses;
-import tools.jackson.databind.json.JsonMapper;
-
 /**
- * Admits a {@code POST} to the bounded paths ({@code lore.admission.paths}) only while the {@link Admission} bulkhead
- * has room, and answers the rest {@code 503 overloaded} with {@code Retry-After}. It runs after authentication, so a
- * request without a valid key is refused without taking a place; a streamed answer keeps its place until the stream
- * ends.
+ * Gives an admitted request's place back at the first write that finds the client gone, not when its handler
+ * returns: a streamed answer whose client left may still be waiting on its model's next token, or on a search, and
+ * another request can use the place meanwhile (its work stops at the generation's next check of its cancellation).
+ * It also gives back the place of a request that ends without Spring MVC's interceptors seeing its end.
  */
 @Component
 @Order(0)
 class AdmissionFilter extends OncePerRequestFilter {
 
-    private final Admission admission;
-    private final AdmissionProperties properties;
-    private final Set<String> paths;
-    private final JsonMapper json;
-
-    AdmissionFilter(Admission admission, AdmissionProperties properties, JsonMapper json) {
-        this.admission = admission;
-        this.properties = properties;
-        this.paths = Set.copyOf(properties.paths());
-        this.json = json;
-    }
-
-    @Override
-    protected boolean shouldNotFilter(HttpServletRequest request) {
-        return !properties.enabled() || !"POST".equals(request.getMethod())
-                || !paths.contains(request.getRequestURI());
-    }
-
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        if (!admission.tryEnter()) {
-            ProblemResponses.write(json, request, response, HttpStatus.SERVICE_UNAVAILABLE, "overloaded", "Overloaded",
-                    "Lore is already serving as many searches and answers as it admits at once ("
-                            + admission.limit() + ", lore.admission.max-concurrent); try again in "
-                            + properties.retryAfter().toSeconds() + " s.",
-                    properties.retryAfter());
-            return;
-        }
-        AtomicBoolean left = new AtomicBoolean();
-        Runnable leave = () -> {
-            if (left.compareAndSet(false, true)) {
-                admission.leave();
-            }
-        };
         try {
-            chain.doFilter(request, response);
+            chain.doFilter(request, new LeavingResponse(request, response));
         }
         finally {
-            if (request.isAsyncStarted()) {
-                request.getAsyncContext().addListener(new Leave(leave));
-            }
-            else {
-                leave.run();
+            Place place = Place.of(request);
+            if (place != null && !request.isAsyncStarted()) {
+                place.leave();
             }
         }
     }
 
-    /** Gives the place back when a streamed response ends, however it ends. */
-    private record Leave(Runnable leave) implements AsyncListener {
+    /** A response whose output stream gives the request's place back when a write or flush fails. */
+    private static final class LeavingResponse extends HttpServletResponseWrapper {
 
-        @Override
-        public void onComplete(AsyncEvent event) {
-            leave.run();
+        private final HttpServletRequest request;
+        private ServletOutputStream out;
+
+        LeavingResponse(HttpServletRequest request, HttpServletResponse response) {
+            super(response);
+            this.request = request;
         }
 
         @Override
-        public void onTimeout(AsyncEvent event) {
-            leave.run();
+        public ServletOutputStream getOutputStream() throws IOException {
+            ServletOutputStream delegate = super.getOutputStream();
+            if (out == null) {
+                out = new LeavingStream(request, delegate);
+            }
+            return out;
+        }
+    }
+
+    private static final class LeavingStream extends ServletOutputStream {
+
+        private final HttpServletRequest request;
+        private final ServletOutputStream delegate;
+
+        LeavingStream(HttpServletRequest request, ServletOutputStream delegate) {
+            this.request = request;
+            this.delegate = delegate;
         }
 
         @Override
-        public void onError(AsyncEvent event) {
-            leave.run();
+        public void write(int b) throws IOException {
+            try {
+                delegate.write(b);
+            }
+            catch (IOException gone) {
+                throw left(gone);
+            }
         }
 
         @Override
-        public void onStartAsync(AsyncEvent event) {
-            // the same request continues: it keeps its place
+        public void write(byte[] b, int off, int len) throws IOException {
+            try {
+                delegate.write(b, off, len);
+            }
+            catch (IOException gone) {
+                throw left(gone);
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            try {
+                delegate.flush();
+            }
+            catch (IOException gone) {
+                throw left(gone);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                delegate.close();
+            }
+            catch (IOException gone) {
+                throw left(gone);
+            }
+        }
+
+        @Override
+        public boolean isReady() {
+            return delegate.isReady();
+        }
+
+        @Override
+        public void setWriteListener(WriteListener listener) {
+            delegate.setWriteListener(listener);
+        }
+
+        private IOException left(IOException gone) {
+            Place place = Place.of(request);
+            if (place != null) {
+                place.leave();
+            }
+            return gone;
         }
     }
 }

@@ -1,28 +1,24 @@
 package dev.lore.web.admission;
 
 import java.time.Duration;
-import java.util.List;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * How much expensive work (searches, reranking, evaluations, answers, chat) one instance admits at once; what is over
- * is refused at once with {@code 503 overloaded} and {@code Retry-After}, so that admitted requests keep their
- * latency.
+ * How much expensive work (the {@link dev.lore.web.Admitted} endpoints: searches, reranking, evaluations, answers,
+ * chat, agents' model calls, simulation steps, recall measurements) one instance admits at once; what is over is
+ * refused at once with {@code 503 overloaded} and {@code Retry-After}, so that admitted requests keep their latency.
  *
  * @param enabled whether the bound applies at all
  * @param maxConcurrent requests served at once; 0 (the default) means four per CPU core, at most the connection pool's
  *        size
  * @param maxWait how long a request may wait for a free place before it is refused
  * @param retryAfter the wait suggested to a refused client
- * @param paths the {@code POST} paths that are bounded
  */
 @ConfigurationProperties("lore.admission")
 public record AdmissionProperties(@DefaultValue("true") boolean enabled, @DefaultValue("0") int maxConcurrent,
-        @DefaultValue("250ms") Duration maxWait, @DefaultValue("1s") Duration retryAfter,
-        @DefaultValue({ "/api/v1/search", "/api/v1/rerank", "/api/v2/rerank", "/api/v1/evaluations", "/api/v1/answer",
-                "/api/v1/chat", "/v1/chat/completions" }) List<String> paths) {
+        @DefaultValue("250ms") Duration maxWait, @DefaultValue("1s") Duration retryAfter) {
 
     public AdmissionProperties {
         if (maxConcurrent < 0) {
@@ -34,6 +30,5 @@ public record AdmissionProperties(@DefaultValue("true") boolean enabled, @Defaul
         if (retryAfter == null || retryAfter.isNegative() || retryAfter.isZero()) {
             throw new IllegalArgumentException("lore.admission.retry-after must be positive");
         }
-        paths = List.copyOf(paths);
     }
 }

@@ -283,6 +283,53 @@ class ChatApiTests extends IntegrationTest {
         assertThat(admin().get("/api/v1/chat").body()).hasSize(sessions);
     }
 
+    /**
+     * Session lists and transcripts come a page at a time: the default page is what they always were, a smaller
+     * {@code limit} pages sessions with a {@code Link rel="next"} and transcripts backwards with {@code before}.
+     */
+    @Test
+    void sessionListsAndTranscriptsArePaged() {
+        String key = admin().post("/api/v1/keys", Map.of("name", "chat-pager", "collections", List.of(COLLECTION),
+                "permissions", List.of("read"))).body().path("key").asString();
+        Api pager = as(key);
+        String sessionId = chat(pager, Map.of("collection", COLLECTION, "message", "Annual leave?"))
+                .path("sessionId").asString();
+        chat(pager, Map.of("sessionId", sessionId, "message", "After three years?"));
+        chat(pager, Map.of("sessionId", sessionId, "message", "Part-time?"));
+        chat(pager, Map.of("collection", COLLECTION, "message", "Laptops?"));
+        chat(pager, Map.of("collection", COLLECTION, "message", "Sick leave?"));
+
+        Api.Response all = pager.get("/api/v1/chat");
+        assertThat(all.body()).hasSize(3);
+        assertThat(all.header("Link")).isNull();
+        Api.Response first = pager.get("/api/v1/chat?limit=2");
+        assertThat(first.body()).hasSize(2);
+        assertThat(first.header("Link")).isEqualTo("</api/v1/chat?limit=2&offset=2>; rel=\"next\"");
+        Api.Response rest = pager.get("/api/v1/chat?limit=2&offset=2");
+        assertThat(rest.body()).hasSize(1);
+        assertThat(rest.body().get(0).path("sessionId").asString()).isEqualTo(sessionId);
+        assertThat(rest.header("Link")).isNull();
+
+        JsonNode whole = pager.get("/api/v1/chat/" + sessionId).body();
+        assertThat(whole.path("messages")).hasSize(6);
+        assertThat(whole.path("hasMore").asBoolean()).isFalse();
+        assertThat(whole.has("nextBefore")).isFalse();
+        JsonNode latest = pager.get("/api/v1/chat/" + sessionId + "?limit=4").body();
+        assertThat(latest.path("messages")).hasSize(4);
+        assertThat(latest.path("messages").get(0).path("content").asString()).isEqualTo("After three years?");
+        assertThat(latest.path("hasMore").asBoolean()).isTrue();
+        assertThat(latest.path("nextBefore").asInt()).isEqualTo(2);
+        JsonNode older = pager.get("/api/v1/chat/" + sessionId + "?limit=4&before=2").body();
+        assertThat(older.path("messages")).hasSize(2);
+        assertThat(older.path("messages").get(0).path("content").asString()).isEqualTo("Annual leave?");
+        assertThat(older.path("hasMore").asBoolean()).isFalse();
+
+        for (String bad : List.of("/api/v1/chat?limit=0", "/api/v1/chat?limit=1001", "/api/v1/chat?offset=-1",
+                "/api/v1/chat/" + sessionId + "?before=-1", "/api/v1/chat/" + sessionId + "?limit=5000")) {
+            assertThat(pager.get(bad).status()).as(bad).isEqualTo(400);
+        }
+    }
+
     private static JsonNode chat(Api api, Map<String, Object> body) {
         Api.Response response = api.post("/api/v1/chat", new HashMap<>(body));
         assertThat(response.status()).as(response.raw()).isEqualTo(200);

@@ -176,6 +176,42 @@ class ChatPageBrowserTests extends IntegrationTest {
         }
     }
 
+    @Test
+    void anUncitedSentenceShowsTheSourceLoreAttributedItToAndAnUnsupportedOneIsMarked() throws IOException {
+        MODEL.answer(request -> "Staff earn vacation days every year. The cafeteria serves tacos on Tuesdays.");
+        try {
+            browser.get("http://localhost:" + port + "/");
+            key(ADMIN_KEY);
+            WebElement flare = wait.until(ExpectedConditions.presenceOfElementLocated(
+                    By.cssSelector("#strategy option[value=flare]")));
+            wait.until(ExpectedConditions.textToBePresentInElement(flare, "FLARE (instruct)"));
+            assertThat(flare.isEnabled()).isTrue();
+            assertThat(flare.getDomAttribute("title")).contains("no token logprobs");
+            new Select(wait.until(ExpectedConditions.elementToBeClickable(By.id("collection"))))
+                    .selectByValue(COLLECTION);
+            wait.until(ExpectedConditions.elementToBeClickable(By.id("question")))
+                    .sendKeys("How many vacation days do I get?", Keys.ENTER);
+
+            WebElement answer = wait.until(ExpectedConditions.presenceOfElementLocated(
+                    By.cssSelector(".message.assistant:not(.streaming)")));
+            WebElement chip = answer.findElement(By.cssSelector(".text .chip.attributed"));
+            assertThat(chip.getDomAttribute("aria-label")).isEqualTo("Attributed source 1: leave.md");
+            assertThat(answer.findElement(By.cssSelector(".text .unsupported")).getText())
+                    .isEqualTo("The cafeteria serves tacos on Tuesdays.");
+            assertThat(answer.findElements(By.className("extractive-note"))).isEmpty();
+            assertThat(answer.findElement(By.className("citations")).getText()).contains("attributed by Lore");
+            chip.click();
+            WebElement dialog = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("citation")));
+            assertThat(dialog.findElement(By.id("citation-source")).getText()).contains("leave.md")
+                    .contains("Staff earn vacation days every year.");
+            Files.write(Path.of("target", "chat-page-attributed.png"), browser.getScreenshotAs(OutputType.BYTES));
+            dialog.findElement(By.tagName("button")).click();
+        }
+        finally {
+            MODEL.answer(request -> "");
+        }
+    }
+
     private void key(String key) {
         WebElement input = browser.findElement(By.id("key"));
         input.clear();

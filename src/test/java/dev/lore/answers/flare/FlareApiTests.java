@@ -117,6 +117,31 @@ class FlareApiTests extends IntegrationTest {
     }
 
     @Test
+    void sentencesAChatModelStartsWithoutASpaceAreJoinedWithOneAndAttributedToWhatTheirSearchBrought() {
+        SERVER.on(CHAT,
+                completion("length", t("Staff", .9), t(" earn", .9), t(" 13", .9), t(" days", .9), t(".", .9),
+                        t(" Parents", .9)),
+                completion("stop", t("Parents", .9), t(" get", .9), t(" 12", .45), t(" weeks", .9), t(" of", .9),
+                        t(" parental", .9), t(" leave", .9), t(".", .9)),
+                completion("stop", t("Parents", .9), t(" get", .9), t(" 12", .9), t(" weeks", .9), t(" of", .9),
+                        t(" paid", .9), t(" parental", .9), t(" leave", .9), t(".", .9)));
+
+        JsonNode body = flare(Map.of("documents", 1, "maxRetrievals", 1)).body();
+
+        assertThat(body.path("answer").asString())
+                .isEqualTo("Staff earn 13 days. Parents get 12 weeks of paid parental leave.");
+        JsonNode search = body.path("retrievals").get(1);
+        assertThat(search.path("query").asString()).isEqualTo("Parents get 12 weeks of parental leave.");
+        assertThat(body.path("citations")).as(body.toString()).extracting(c -> c.path("source").asString() + ":"
+                + c.path("attributed").asBoolean() + ":" + c.path("sentence").asString()).containsExactly(
+                        "leave.md:true:Staff earn 13 days.",
+                        "parental.md:true:Parents get 12 weeks of paid parental leave.");
+        assertThat(body.path("citations").get(1).path("chunkId").asString())
+                .isEqualTo(search.path("chunkIds").get(0).asString());
+        assertThat(body.path("unsupported")).isEmpty();
+    }
+
+    @Test
     void explicitQueriesAskOneQuestionPerUnsureSpanAndDropAnswersWithoutAQuestionMark() {
         SERVER.on(CHAT,
                 completion("stop", t("Parents", .9), t(" get", .9), t(" 12", .1), t(" weeks", .3), t(" of", .9),
@@ -141,6 +166,40 @@ class FlareApiTests extends IntegrationTest {
         assertThat(body.path("answer").asString()).isEqualTo("Parents get 12 weeks [2].");
         assertThat(body.path("citations").get(0).path("source").asString()).isEqualTo("parental.md");
         assertThat(body.path("usage").path("llmCalls").asInt()).isEqualTo(4);
+    }
+
+    /** Five unsure spans: only the three least confident are asked about, and never more than the search budget. */
+    @Test
+    void questionsModeAsksAboutItsLeastConfidentSpansOnlyAndStopsAtTheSearchBudget() {
+        FakeHttpServer.Response unsure = completion("stop", t("Alpha", .1), t(" b", .9), t(" Gamma", .2),
+                t(" d", .9), t(" Epsilon", .05), t(" f", .9), t(" Eta", .3), t(" h", .9), t(" Iota", .15), t(".", .9));
+        FakeHttpServer.Response sure = completion("stop", t("Parents", .9), t(" get", .9), t(" 12", .9),
+                t(" weeks", .9), t(" [2]", .9), t(".", .9));
+        SERVER.on(CHAT, unsure, completion("stop", t("What is alpha?", .9)),
+                completion("stop", t("What is epsilon?", .9)), completion("stop", t("What is iota?", .9)), sure);
+        int before = SERVER.received().size();
+
+        JsonNode body = flare(Map.of("query", "questions", "documents", 1)).body();
+
+        List<FakeHttpServer.Received> calls = chatCalls(before);
+        assertThat(calls).as("look-ahead, three questions, the sentence again").hasSize(5);
+        assertThat(calls.get(1).body()).contains("Alpha");
+        assertThat(calls.get(2).body()).contains("Epsilon");
+        assertThat(calls.get(3).body()).contains("Iota");
+        assertThat(body.path("retrievals")).hasSize(4);
+        assertThat(body.path("answer").asString()).isEqualTo("Parents get 12 weeks [2].");
+
+        SERVER.on(CHAT, unsure, completion("stop", t("What is alpha?", .9)),
+                completion("stop", t("What is epsilon?", .9)), sure);
+        before = SERVER.received().size();
+
+        body = flare(Map.of("query", "questions", "documents", 1, "questionsPerSentence", 8, "maxSearches", 2))
+                .body();
+
+        assertThat(chatCalls(before)).as("look-ahead, two questions, the sentence again").hasSize(4);
+        assertThat(body.path("retrievals")).hasSize(3);
+        assertThat(flare(Map.of("query", "questions", "questionsPerSentence", 9)).status()).isEqualTo(400);
+        assertThat(flare(Map.of("maxSearches", 65)).status()).isEqualTo(400);
     }
 
     @Test

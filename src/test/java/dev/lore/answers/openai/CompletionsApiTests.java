@@ -210,6 +210,41 @@ class CompletionsApiTests extends IntegrationTest {
                 .baseUrl("http://127.0.0.1:" + port + "/v1").apiKey(key).maxRetries(0).build());
     }
 
+    /** A huge turn is refused before anything reads it; turns past lore.chat.history-tokens reach no prompt at all. */
+    @Test
+    void earlierTurnsAreCutToTheHistoryBudgetAndAHugeMessageIsRefused() {
+        int before = MODEL.requests().size();
+        Api.Response huge = admin().post("/v1/chat/completions", Map.of("model", "lore:" + COLLECTION, "messages",
+                List.of(Map.of("role", "user", "content", "x".repeat(1_000_000)),
+                        Map.of("role", "assistant", "content", "ok"), Map.of("role", "user", "content", "and?"))));
+        assertThat(huge.status()).as(huge.raw()).isEqualTo(400);
+        assertThat(huge.body().path("error").path("code").asString()).isEqualTo("context_length_exceeded");
+        assertThat(huge.body().path("error").path("param").asString()).isEqualTo("messages[0].content");
+        assertThat(MODEL.requests()).hasSize(before);
+
+        // ten earlier turns of about 400 tokens each: two or three fit the default budget of 1024 tokens
+        List<Map<String, Object>> messages = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            messages.add(Map.of("role", i % 2 == 0 ? "user" : "assistant", "content",
+                    "turn" + i + "marker " + "leave ".repeat(400)));
+        }
+        messages.add(Map.of("role", "user", "content", LEAVE_QUESTION));
+
+        Api.Response answered = admin().post("/v1/chat/completions", Map.of("model", "lore:" + COLLECTION,
+                "messages", messages));
+
+        assertThat(answered.status()).as(answered.raw()).isEqualTo(200);
+        List<GenerationRequest> calls = MODEL.requests().subList(before, MODEL.requests().size());
+        assertThat(calls).hasSize(2);
+        for (GenerationRequest call : calls) {
+            String prompt = call.messages().stream().map(ChatMessage::content).reduce("", String::concat);
+            for (int i = 0; i < 7; i++) {
+                assertThat(prompt).as("turn %d is past the budget", i).doesNotContain("turn" + i + "marker");
+            }
+            assertThat(prompt).hasSizeLessThan(4 * 2_500 + 4_000);
+        }
+    }
+
     private static String last(GenerationRequest request) {
         return request.messages().get(request.messages().size() - 1).content();
     }

@@ -17,7 +17,7 @@ class ChunkerTests {
     }
 
     /** Token starts of that one-token-per-word tokenizer. */
-    private static int[] wordStarts(String text) {
+    static int[] wordStarts(String text) {
         return java.util.regex.Pattern.compile("\\S+").matcher(text).results().mapToInt(m -> m.start()).toArray();
     }
 

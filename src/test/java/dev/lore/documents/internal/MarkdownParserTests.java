@@ -28,7 +28,7 @@ class MarkdownParserTests {
         assertThat(parsed.title()).isEqualTo("Leave types");
         assertThat(parsed.metadata()).containsEntry("keywords", "vacation, jury duty");
         String text = String.join("\n", parsed.sections().stream().flatMap(s -> s.blocks().stream()).toList());
-        assertThat(text).contains("See the chart first.", "Ask in #people-ops about  leave.", "code stays")
+        assertThat(text).contains("See the chart first.", "Ask in #people-ops about leave.", "code stays")
                 .doesNotContain("{%", "{{", "https://", "<b>", "hidden", "title:");
         assertThat(parsed.sections()).extracting(Section::headingPath).containsExactly("", "Leave > Annual leave");
     }

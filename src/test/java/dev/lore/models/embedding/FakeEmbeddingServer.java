@@ -34,6 +34,7 @@ public final class FakeEmbeddingServer implements AutoCloseable {
     private final List<List<String>> inputs = new CopyOnWriteArrayList<>();
     private volatile Behaviour behaviour = Behaviour.NORMAL;
     private volatile Runnable beforeAnswering;
+    private final java.util.concurrent.atomic.AtomicInteger probes = new java.util.concurrent.atomic.AtomicInteger();
 
     public FakeEmbeddingServer(int dimension) {
         this.dimension = dimension;
@@ -70,6 +71,11 @@ public final class FakeEmbeddingServer implements AutoCloseable {
         return List.copyOf(inputs);
     }
 
+    /** How many health probes ({@code GET /v1/models}) the server has answered. */
+    public int probes() {
+        return probes.get();
+    }
+
     public void forget() {
         inputs.clear();
     }
@@ -90,6 +96,7 @@ public final class FakeEmbeddingServer implements AutoCloseable {
         String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
         String path = exchange.getRequestURI().getPath();
         if (path.equals("/v1/models")) {
+            probes.incrementAndGet();
             write(exchange, behaviour == Behaviour.DOWN ? 503 : 200, "{\"object\":\"list\",\"data\":[]}");
             return;
         }

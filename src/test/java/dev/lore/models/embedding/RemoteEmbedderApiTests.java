@@ -98,19 +98,57 @@ class RemoteEmbedderApiTests extends IntegrationTest {
 
     @Test
     void modelsAndHealthShowTheRemoteEmbedder() {
-        JsonNode models = admin().get("/api/v1/models").body().path("models");
-        JsonNode embedder = models.values().stream().filter(m -> m.path("role").asString().equals("embedder"))
-                .findFirst().orElseThrow();
+        // another test may have left a DOWN probe in the cache (lore.models.health-cache-ttl, 5 s)
+        Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(500)).until(() ->
+                "UP".equals(embedderOf(admin().get("/api/v1/models").body()).path("health").path("status")
+                        .asString()));
+        JsonNode embedder = embedderOf(admin().get("/api/v1/models").body());
         assertThat(embedder.path("name").asString()).isEqualTo("openai:fake-embed");
         assertThat(embedder.path("capabilities").path("dimension").asInt()).isEqualTo(64);
         assertThat(embedder.path("capabilities").path("remote").asBoolean()).isTrue();
         assertThat(embedder.path("capabilities").path("matryoshka").asBoolean()).isTrue();
         assertThat(embedder.path("health").path("status").asString()).isEqualTo("UP");
 
+        assertThat(embedder.path("health").path("details").path("baseUrl").asString()).isEqualTo(SERVER.baseUrl());
+
         SERVER.behave(FakeEmbeddingServer.Behaviour.DOWN);
-        JsonNode health = admin().get("/actuator/health").body();
-        assertThat(health.path("components").path("models").path("components").path("embedder").path("status")
-                .asString()).isEqualTo("DOWN");
+        // probes are cached for lore.models.health-cache-ttl (5 s): the DOWN shows within that
+        Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                assertThat(admin().get("/actuator/health").body().path("components").path("models")
+                        .path("components").path("embedder").path("status").asString()).isEqualTo("DOWN"));
+    }
+
+    @Test
+    void onlyTheAdministratorSeesABackendsDetailsAndProbesAreCached() {
+        String key = admin().post("/api/v1/keys", Map.of("name", "models-reader-" + RUN, "collections",
+                List.of("*"), "permissions", List.of("read"))).body().path("key").asString();
+        SERVER.behave(FakeEmbeddingServer.Behaviour.DOWN);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(500)).until(() ->
+                "DOWN".equals(embedderOf(admin().get("/api/v1/models").body()).path("health").path("status")
+                        .asString()));
+
+        Api.Response asReader = as(key).get("/api/v1/models");
+        assertThat(asReader.status()).isEqualTo(200);
+        JsonNode embedder = embedderOf(asReader.body());
+        assertThat(embedder.path("health").path("status").asString()).isEqualTo("DOWN");
+        assertThat(embedder.path("health").has("details")).isFalse();
+        assertThat(asReader.raw()).doesNotContain(SERVER.baseUrl()).doesNotContain("127.0.0.1")
+                .doesNotContain("Exception").doesNotContain("503");
+        assertThat(embedderOf(admin().get("/api/v1/models").body()).path("health").path("details")
+                .path("baseUrl").asString()).isEqualTo(SERVER.baseUrl());
+
+        // a burst of calls, with and without a key, probes the backend at most once or twice (an expiry between)
+        int before = SERVER.probes();
+        for (int i = 0; i < 10; i++) {
+            as(key).get("/api/v1/models");
+            as(null).get("/actuator/health");
+        }
+        assertThat(SERVER.probes() - before).isLessThanOrEqualTo(2);
+    }
+
+    private static JsonNode embedderOf(JsonNode models) {
+        return models.path("models").values().stream().filter(m -> m.path("role").asString().equals("embedder"))
+                .findFirst().orElseThrow();
     }
 
     @Test

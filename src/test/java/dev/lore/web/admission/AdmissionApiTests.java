@@ -2,7 +2,9 @@ package dev.lore.web.admission;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -56,7 +58,7 @@ class AdmissionApiTests extends IntegrationTest {
         assertThat(shed.problemType()).isEqualTo("overloaded");
         assertThat(shed.header("Retry-After")).isEqualTo("1");
         assertThat(shed.body().path("detail").asString()).contains("lore.admission.max-concurrent");
-        assertThat(admin().post("/api/v1/rerank", Map.of("query", "q", "documents", java.util.List.of("a")))
+        assertThat(admin().post("/api/v1/rerank", Map.of("query", "q", "documents", List.of("a")))
                 .status()).isEqualTo(503);
         assertThat(count("shed") - shedBefore).isEqualTo(2);
         assertThat(admin().get("/api/v1/collections").status()).isEqualTo(200);
@@ -76,6 +78,48 @@ class AdmissionApiTests extends IntegrationTest {
             assertThat(admin().post("/api/v1/search", "{not json").status()).isEqualTo(400);
         }
         assertThat(admission.bulkhead().getMetrics().getAvailableConcurrentCalls()).isEqualTo(admission.limit());
+    }
+
+    /** Spring MVC decodes a path before matching it: admission decides on the handler it matched, not the spelling. */
+    @Test
+    void percentEncodedAndOtherwiseRespelledPathsAreShedLikePlainOnes() {
+        holdEveryPlace();
+        Map<String, String> search = Map.of("collection", COLLECTION, "query", "vacation");
+        for (String path : List.of("/api/v1/%73earch", "/api/v1/s%65arch", "/api/v1/%61nswer", "/api/v1/%63hat",
+                "/api/v1/%72erank", "/api/v1/evaluations/%61nswers")) {
+            Api.Response shed = admin().post(path, search);
+            assertThat(shed.status()).as(path + ": " + shed.raw()).isEqualTo(503);
+            assertThat(shed.problemType()).as(path).isEqualTo("overloaded");
+        }
+        Api.Response facade = admin().post("/v1/chat/%63ompletions",
+                Map.of("model", "lore:" + COLLECTION, "messages", List.of(Map.of("role", "user", "content", "hi"))));
+        assertThat(facade.status()).as(facade.raw()).isEqualTo(503);
+        assertThat(facade.body().path("error").path("code").asString()).isEqualTo("overloaded");
+
+        releaseHeldPlaces();
+        assertThat(admin().post("/api/v1/%73earch", search).status()).isEqualTo(200);
+    }
+
+    /** Every endpoint that calls a model or scans much takes a place, whether or not what it names exists. */
+    @Test
+    void agentsStepsRecallAndAnswerEvaluationsAreBoundedToo() {
+        holdEveryPlace();
+        String agent = "/api/v1/agents/" + UUID.randomUUID();
+        String simulation = "/api/v1/simulations/" + UUID.randomUUID();
+        Map<String, Object> any = Map.of("question", "why?", "text", "x");
+        for (String path : List.of(agent + "/memories", agent + "/reflect", agent + "/plan", agent + "/interview",
+                agent + "/converse", agent + "/reembed", simulation + "/step", simulation + "/agents",
+                simulation + "/reembed", "/api/v1/collections/" + COLLECTION + "/dense-search/recall",
+                "/api/v1/evaluations/answers", "/api/v1/evaluations", "/api/v2/rerank")) {
+            Api.Response shed = admin().post(path, any);
+            assertThat(shed.status()).as(path + ": " + shed.raw()).isEqualTo(503);
+        }
+        assertThat(admin().get(agent + "/memories?query=x").status()).isEqualTo(503);
+        // cheap endpoints and kick-offs answer as ever
+        assertThat(admin().get(agent).status()).isEqualTo(404);
+        assertThat(admin().get(simulation).status()).isEqualTo(404);
+        assertThat(admin().get("/api/v1/chat").status()).isEqualTo(200);
+        assertThat(admin().get("/api/v1/collections/" + COLLECTION).status()).isEqualTo(200);
     }
 
     private void holdEveryPlace() {

@@ -1,0 +1,127 @@
+package dev.lore.answers.chat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.logging.Level;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import dev.lore.support.IntegrationTest;
+
+/**
+ * The chat page of a Lore without a generator, in Debian's headless Chromium: HyDE and FLARE offered disabled with the
+ * reason, an extractive answer that says it was quoted without a model, and a favicon, so the console shows no 404;
+ * skipped where Chromium is absent.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ChatPageWithoutModelBrowserTests extends IntegrationTest {
+
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    private static final String COLLECTION = "chat-page-plain";
+
+    private ChromeDriver browser;
+    private WebDriverWait wait;
+    private Path profile;
+
+    @BeforeAll
+    void start() throws IOException {
+        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "Debian's chromium and chromium-driver are not installed (./lore test installs them)");
+        createLeaveAndLaptops(COLLECTION);
+        profile = Files.createTempDirectory("lore-chromium");
+        LoggingPreferences logs = new LoggingPreferences();
+        logs.enable(LogType.BROWSER, Level.ALL);
+        ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile()).addArguments("--headless=new",
+                "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--user-data-dir=" + profile);
+        options.setCapability(ChromeOptions.LOGGING_PREFS, logs);
+        browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
+                .build(), options);
+        browser.manage().window().setSize(new Dimension(1100, 860));
+        wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+    }
+
+    @AfterAll
+    void stop() throws IOException {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (profile != null) {
+            try (var files = Files.walk(profile)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    void withoutAGeneratorOnlySingleIsOfferedAndTheAnswerSaysItIsQuotedWithoutAModel() throws IOException {
+        browser.get("http://localhost:" + port + "/");
+        WebElement key = browser.findElement(By.id("key"));
+        key.sendKeys(ADMIN_KEY, Keys.ENTER);
+
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("strategy-hint"), "No generator"));
+        for (String strategy : List.of("hyde", "flare")) {
+            WebElement option = browser.findElement(By.cssSelector("#strategy option[value=" + strategy + "]"));
+            assertThat(option.isEnabled()).as(strategy).isFalse();
+            assertThat(option.getDomAttribute("title")).contains("Needs a generator");
+        }
+        assertThat(new Select(browser.findElement(By.id("strategy"))).getFirstSelectedOption().getDomAttribute(
+                "value")).isEqualTo("single");
+
+        new Select(wait.until(ExpectedConditions.elementToBeClickable(By.id("collection")))).selectByValue(COLLECTION);
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("question")))
+                .sendKeys("How many vacation days do I get?", Keys.ENTER);
+        WebElement answer = wait.until(ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector(".message.assistant:not(.streaming)")));
+        assertThat(answer.findElement(By.className("extractive-note")).getText())
+                .contains("Quoted from the documents without a model");
+        assertThat(answer.findElement(By.className("text")).getText()).contains("Staff earn vacation days.");
+        assertThat(answer.findElements(By.cssSelector(".text .chip"))).isNotEmpty();
+
+        Files.createDirectories(Path.of("target"));
+        Files.write(Path.of("target", "chat-page-extractive.png"), browser.getScreenshotAs(OutputType.BYTES));
+        List<String> console = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .map(LogEntry::getMessage).toList();
+        assertThat(console).noneMatch(message -> message.contains("404"));
+    }
+
+    @Test
+    void theFaviconIsServedUnderBothNames() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        for (String path : List.of("/favicon.ico", "/favicon.svg")) {
+            HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(
+                    URI.create("http://localhost:" + port + path)).build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(response.statusCode()).as(path).isEqualTo(200);
+            assertThat(response.body()).as(path).isNotEmpty();
+        }
+    }
+}
