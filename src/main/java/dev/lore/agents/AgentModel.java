@@ -25,7 +25,8 @@ public class AgentModel {
     public String generate(Prompt prompt, Map<String, ?> values, int maxTokens, double temperature, ModelUse use) {
         Generator generator = generator();
         GenerationOptions options = GenerationOptions.DEFAULTS.withTemperature(temperature).withMaxTokens(maxTokens);
-        return use.record(generator.generate(GenerationRequest.of(prompt.render(values), options))).text();
+        GenerationRequest request = GenerationRequest.of(prompt.render(values), options);
+        return use.record(ModelCalls.call("generate " + prompt.name(), () -> generator.generate(request))).text();
     }
 
     /** A 502 {@code model-failure} for an answer Lore cannot use; nothing has been written when it is thrown. */

@@ -13,6 +13,7 @@ import java.util.stream.IntStream;
 import org.springframework.stereotype.Component;
 
 import dev.lore.agents.AgentsProperties;
+import dev.lore.agents.ModelCalls;
 import dev.lore.agents.ModelUse;
 import dev.lore.models.Completion;
 import dev.lore.models.GenerationOptions;
@@ -74,8 +75,9 @@ public class ImportanceRater {
         if (generator.supportsLogprobs()) {
             options = options.withLogprobs(20);
         }
-        Completion completion = use.record(generator.generate(
-                GenerationRequest.of(prompt.render(Map.of("memories", memories)), options))).first();
+        GenerationRequest request = GenerationRequest.of(prompt.render(Map.of("memories", memories)), options);
+        Completion completion = use.record(ModelCalls.call("rate " + memories,
+                () -> generator.generate(request))).first();
         Map<Integer, Rating> byNumber = parse(completion);
         List<Rating> ratings = new ArrayList<>(texts.size());
         for (int i = 0; i < texts.size(); i++) {

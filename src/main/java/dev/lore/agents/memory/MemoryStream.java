@@ -20,6 +20,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.pgvector.PGvector;
 
 import dev.lore.agents.AgentsProperties;
+import dev.lore.agents.ModelCalls;
 import dev.lore.agents.ModelUse;
 import dev.lore.models.Embedder;
 import dev.lore.web.LoreException;
@@ -232,7 +233,8 @@ public class MemoryStream {
         for (int i = 0; i < unrated.size(); i++) {
             byIndex[unrated.get(i)] = ratings.get(i);
         }
-        List<float[]> vectors = embedder.embedDocuments(memories.stream().map(NewMemory::text).toList());
+        List<float[]> vectors = ModelCalls.embedDocuments(embedder,
+                memories.stream().map(NewMemory::text).toList());
         return transactions.execute(status -> {
             takeEmbedder(agentId);
             List<StoredMemory> stored = new ArrayList<>();
@@ -285,7 +287,7 @@ public class MemoryStream {
         Object vector = null;
         if (hasQuery) {
             requireSameEmbedder(agentId);
-            vector = new PGvector(embedder.embedQuery(query));
+            vector = new PGvector(ModelCalls.embedQuery(embedder, query));
         }
         boolean pooled = hasQuery && (candidates == Candidates.POOLS
                 || candidates == Candidates.AUTO && count(agentId) >= properties.exactBelow());

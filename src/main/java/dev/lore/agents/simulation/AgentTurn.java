@@ -36,8 +36,9 @@ import tools.jackson.databind.json.JsonMapper;
  * One agent's part of a step: plan the day when it begins and the hour block when it begins, perceive the agents at
  * its place, store what is new as observations, decide in one call whether to react (talk, do something else) only
  * when something new was perceived (otherwise the plan is followed without a call), act, and reflect once enough
- * has happened. The caller runs it inside one transaction with the agent's checkpoint, so its effects are applied
- * once or not at all.
+ * has happened. The caller runs it in passes ({@link dev.lore.agents.ModelCalls}), each inside one transaction with
+ * the agent's checkpoint that commits only once every model call has an answer, so its effects are applied once or
+ * not at all, and no transaction is open while the model thinks.
  */
 @Component
 class AgentTurn {

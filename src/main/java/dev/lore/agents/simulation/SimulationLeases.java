@@ -1,15 +1,22 @@
 package dev.lore.agents.simulation;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 import org.springframework.stereotype.Component;
 
 import dev.lore.jobs.Claims;
@@ -45,13 +52,33 @@ class SimulationLeases {
     private final JdbcClient jdbc;
     private final Claims claims;
     private final String instance;
+    private final Duration interval;
     private final Map<UUID, Lease> held = new ConcurrentHashMap<>();
+    /**
+     * The heartbeat's own thread: on the scheduler that every {@code @Scheduled} task of the service shares, a few
+     * tasks each waiting for a connection of a busy pool could hold it back past {@code stale-after}, and the lease
+     * would lapse under a stepper that is alive.
+     */
+    private final ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor(
+            new CustomizableThreadFactory("simulation-heartbeat-"));
 
     SimulationLeases(JdbcClient jdbc, SimulationProperties properties) {
         this.jdbc = jdbc;
         this.claims = new Claims(jdbc, "simulations", "stepping_token", "stepping_heartbeat",
                 "stepping_token IS NOT NULL", "stepping_by = NULL, stepping_since = NULL", properties.staleAfter());
         this.instance = properties.instanceName();
+        this.interval = properties.heartbeat();
+    }
+
+    @PostConstruct
+    void start() {
+        beats.scheduleWithFixedDelay(this::heartbeat, interval.toMillis(), interval.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    @PreDestroy
+    void stop() {
+        beats.shutdownNow();
     }
 
     String instance() {
@@ -99,15 +126,20 @@ class SimulationLeases {
         }
     }
 
-    @Scheduled(fixedDelayString = "${lore.agents.simulation.heartbeat:2s}")
     void heartbeat() {
-        for (UUID token : claims.beat(held.keySet())) {
-            Lease lease = held.remove(token);
-            if (lease != null) {
-                log.warn("Simulation {} was taken over by another instance; this one stops stepping it",
-                        lease.simulationId());
-                lease.lost().set(true);
+        try {
+            for (UUID token : claims.beat(held.keySet())) {
+                Lease lease = held.remove(token);
+                if (lease != null) {
+                    log.warn("Simulation {} was taken over by another instance; this one stops stepping it",
+                            lease.simulationId());
+                    lease.lost().set(true);
+                }
             }
+        }
+        catch (RuntimeException e) {
+            // an exception would end the schedule: the next beat tries again
+            log.warn("Simulation heartbeat failed: {}", e.getMessage());
         }
     }
 }

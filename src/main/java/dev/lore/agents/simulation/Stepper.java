@@ -1,5 +1,6 @@
 package dev.lore.agents.simulation;
 
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
@@ -12,16 +13,26 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import javax.sql.DataSource;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.context.event.EventListener;
+import org.springframework.jdbc.CannotGetJdbcConnectionException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import com.zaxxer.hikari.HikariDataSource;
+
 import dev.lore.agents.Agent;
+import dev.lore.agents.ModelCalls;
 import dev.lore.agents.ModelUse;
 import dev.lore.agents.memory.ImportanceRater;
 import dev.lore.agents.memory.Weights;
@@ -37,7 +48,8 @@ import tools.jackson.databind.json.JsonMapper;
  * Runs simulation steps, exactly once each. No scheduler can promise that a step whose executor died is not run
  * again, so the promise is kept here, in the database: a step is a row under a unique (simulation, step) key, made
  * with the world as it was when the step began; each agent's part is one transaction holding its effects and its
- * checkpoint row; the step's end is one more. A step resumed after a crash (by any instance) skips the agents that
+ * checkpoint row, made after its model calls and never across one (a slow model must not hold the pool's
+ * connections and the agents' rows); the step's end is one more. A step resumed after a crash (by any instance) skips the agents that
  * have a checkpoint and perceives the same world, so nothing is applied twice and nothing is lost. One stepper at a
  * time holds a simulation ({@link SimulationLeases}); every commit is fenced on its lease.
  */
@@ -72,6 +84,19 @@ public class Stepper {
             List<AgentTurn.Presence> world, boolean resumed) {
     }
 
+    /**
+     * A turn makes at most a few dozen model calls (day plan, decision, eight conversation lines, re-plan,
+     * reflection, their ratings and embeddings), each one pass; far more passes mean passes that keep taking new ways.
+     */
+    private static final int MAX_PASSES = 200;
+
+    /** Tries of a step's database work that found no free connection, and the pause after each (times the try). */
+    private static final int CONNECTION_TRIES = 3;
+    private static final Duration CONNECTION_BACKOFF = Duration.ofMillis(250);
+
+    /** Hikari's default, for a data source that does not say. */
+    private static final int DEFAULT_POOL_SIZE = 10;
+
     private static final TypeReference<List<AgentTurn.Presence>> WORLD = new TypeReference<>() {
     };
     private static final TypeReference<List<SimulationEvent>> EVENTS = new TypeReference<>() {
@@ -91,11 +116,13 @@ public class Stepper {
     private final SimulationMeters simulationMeters;
     private final DistributionSummary agentCalls;
     private final Timer stepTime;
+    private final Semaphore connections;
     private volatile boolean stopping;
 
     Stepper(JdbcClient jdbc, TransactionTemplate transactions, SimulationLeases leases, AgentTurn turn,
             ImportanceRater rater, SimulationProperties properties, JsonMapper json, MeterRegistry meters,
-            SimulationMeters simulationMeters) {
+            SimulationMeters simulationMeters, DataSource dataSource) {
+        this.connections = new Semaphore(Math.max(1, poolSize(dataSource) / 2), true);
         this.jdbc = jdbc;
         this.transactions = transactions;
         this.leases = leases;
@@ -109,6 +136,16 @@ public class Stepper {
                 .description("Model calls of one agent's part of a step").register(meters);
         this.stepTime = Timer.builder("lore.simulation.step.duration").description("Time a simulation step took")
                 .register(meters);
+    }
+
+    private static int poolSize(DataSource dataSource) {
+        try {
+            return dataSource.isWrapperFor(HikariDataSource.class)
+                    ? dataSource.unwrap(HikariDataSource.class).getMaximumPoolSize() : DEFAULT_POOL_SIZE;
+        }
+        catch (SQLException e) {
+            return DEFAULT_POOL_SIZE;
+        }
     }
 
     /**
@@ -195,14 +232,14 @@ public class Stepper {
     private StepDone runStep(SimulationLeases.Lease lease) {
         UUID simulationId = lease.simulationId();
         Timer.Sample sample = Timer.start(meters);
-        Opened opened = transactions.execute(status -> open(lease));
+        Opened opened = withConnection(lease, () -> transactions.execute(status -> open(lease)));
         ModelUse spent = new ModelUse();
         try {
             if (opened.resumed()) {
                 log.info("Simulation {}: resuming step {} left unfinished", simulationId, opened.step());
             }
-            List<AgentTurn.Member> pending = pending(simulationId, opened);
-            Map<UUID, UUID> talking = talking(simulationId, opened.step());
+            List<AgentTurn.Member> pending = withConnection(lease, () -> pending(simulationId, opened));
+            Map<UUID, UUID> talking = withConnection(lease, () -> talking(simulationId, opened.step()));
             Map<String, ImportanceRater.Rating> ratings = rateTogether(pending, opened, spent);
             for (AgentTurn.Member member : pending) {
                 if (lease.isLost()) {
@@ -215,30 +252,27 @@ public class Stepper {
                         opened.weights(), opened.world(), ratings, Map.copyOf(talking),
                         // only an agent that perceived something new decides whom to talk to
                         AgentTurn.fresh(member, presence(opened, member.agent().id()), opened.world()).isEmpty()
-                                ? Set.of() : cooledDown(simulationId, member.agent().id(), opened.at()));
-                ModelUse use = new ModelUse();
+                                ? Set.of() : withConnection(lease,
+                                        () -> cooledDown(simulationId, member.agent().id(), opened.at())));
+                ModelCalls.Journal journal = new ModelCalls.Journal();
                 AgentTurn.Outcome outcome;
                 try {
-                    outcome = transactions.execute(status -> {
-                        AgentTurn.Outcome acted = turn.act(context, member, use);
-                        leases.fence(lease);
-                        checkpoint(lease, opened.step(), member.agent(), acted);
-                        return acted;
-                    });
+                    outcome = play(lease, opened.step(), member, context, journal);
                 }
                 catch (RuntimeException e) {
                     // the agent's effects rolled back, but the calls it made were spent
-                    spent.add(use.total());
+                    spent.add(journal.spent().total());
                     throw e;
                 }
                 if (outcome.talkedWith() != null) {
                     talking.put(member.agent().id(), outcome.talkedWith());
                     talking.put(outcome.talkedWith(), member.agent().id());
                 }
-                count(simulationId, outcome.use().total());
-                agentCalls.record(outcome.use().calls());
+                count(simulationId, journal.spent().total());
+                agentCalls.record(journal.spent().calls());
             }
-            StepDone done = transactions.execute(status -> finish(lease, opened, spent.total()));
+            StepDone done = withConnection(lease,
+                    () -> transactions.execute(status -> finish(lease, opened, spent.total())));
             count(simulationId, spent.total());
             sample.stop(stepTime);
             meters.counter("lore.simulation.steps", "outcome", "done").increment();
@@ -252,6 +286,86 @@ public class Stepper {
         catch (RuntimeException e) {
             failed(lease, opened, e, spent);
             throw e;
+        }
+    }
+
+    /**
+     * One agent's part of the step, in passes ({@link ModelCalls}): each pass runs the turn in a short transaction
+     * that rolls back at the first model call not made yet; the call is then made with no transaction open and no
+     * connection held, and the turn runs again with its answer. The pass that needs no new call commits all of the
+     * agent's writes with its checkpoint row, fenced on the lease: nothing of a turn whose lease was lost is
+     * written, and every call is made once.
+     */
+    private AgentTurn.Outcome play(SimulationLeases.Lease lease, long step, AgentTurn.Member member,
+            AgentTurn.Context context, ModelCalls.Journal journal) {
+        for (int pass = 1; ; pass++) {
+            if (lease.isLost()) {
+                throw new SimulationLeases.LeaseLost(lease.simulationId());
+            }
+            if (pass > MAX_PASSES) {
+                throw new IllegalStateException("the turn of agent " + member.agent().name() + " still asked for"
+                        + " new model calls after " + MAX_PASSES + " passes");
+            }
+            try {
+                return withConnection(lease, () -> journal.pass(() -> transactions.execute(status -> {
+                    AgentTurn.Outcome acted = turn.act(context, member, new ModelUse());
+                    leases.fence(lease);
+                    checkpoint(lease, step, member.agent(), acted, journal.spent().total());
+                    return acted;
+                })));
+            }
+            catch (ModelCalls.Unanswered unanswered) {
+                unanswered.call();
+            }
+        }
+    }
+
+    /**
+     * {@code work} against the database, with one of the connections steps may use at once (half of the pool, so
+     * that however many simulations step, searches and heartbeats find a connection), tried again when it could not
+     * get one within the pool's timeout (so nothing of it ran): under a burst of steppers, a turn with its model
+     * answers in hand waits for its write instead of failing the step and having its calls made again when the step
+     * resumes. A few tries, while the lease holds and the instance is not stopping; a database that stays
+     * unreachable fails the step as before.
+     */
+    private <T> T withConnection(SimulationLeases.Lease lease, Supplier<T> work) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return withShare(lease, work);
+            }
+            catch (CannotCreateTransactionException | CannotGetJdbcConnectionException e) {
+                if (attempt >= CONNECTION_TRIES || lease.isLost() || stopping) {
+                    throw e;
+                }
+                log.info("Simulation {}: no database connection free ({}), trying again", lease.simulationId(),
+                        e.getMessage());
+                try {
+                    Thread.sleep(CONNECTION_BACKOFF.multipliedBy(attempt).toMillis());
+                }
+                catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private <T> T withShare(SimulationLeases.Lease lease, Supplier<T> work) {
+        try {
+            if (!connections.tryAcquire(properties.staleAfter().toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException("the database is too busy: simulation " + lease.simulationId()
+                        + " waited " + properties.staleAfter().toSeconds() + " s for a connection");
+            }
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Stopped(lease.simulationId());
+        }
+        try {
+            return work.get();
+        }
+        finally {
+            connections.release();
         }
     }
 
@@ -368,8 +482,8 @@ public class Stepper {
                 .param("cooldown", properties.conversationCooldown()).query(UUID.class).list());
     }
 
-    private void checkpoint(SimulationLeases.Lease lease, long step, Agent agent, AgentTurn.Outcome outcome) {
-        ModelUse.Usage usage = outcome.use().total();
+    private void checkpoint(SimulationLeases.Lease lease, long step, Agent agent, AgentTurn.Outcome outcome,
+            ModelUse.Usage usage) {
         jdbc.sql("""
                 INSERT INTO simulation_step_agents (simulation_id, step, agent_id, events, talked_with, instance,
                                                     finished_at, llm_calls, prompt_tokens, completion_tokens)

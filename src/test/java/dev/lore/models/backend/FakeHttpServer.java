@@ -39,7 +39,11 @@ public final class FakeHttpServer implements AutoCloseable {
         void write(HttpExchange exchange) throws IOException;
     }
 
-    private static final String BODY = "fake-http.body";
+    /**
+     * The request body, for {@link #reading} answers, which run on the thread that handles the request. Not an
+     * exchange attribute: the JDK's server keeps those on the context, shared by every request in flight.
+     */
+    private static final ThreadLocal<String> BODY = new ThreadLocal<>();
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -93,7 +97,7 @@ public final class FakeHttpServer implements AutoCloseable {
 
     /** Answers with what {@code answer} makes of the request's body: a backend that reads what it is asked. */
     public static Response reading(java.util.function.Function<String, Response> answer) {
-        return exchange -> answer.apply((String) exchange.getAttribute(BODY)).write(exchange);
+        return exchange -> answer.apply(BODY.get()).write(exchange);
     }
 
     public static Response json(int status, String body) {
@@ -165,7 +169,7 @@ public final class FakeHttpServer implements AutoCloseable {
         String path = exchange.getRequestURI().getPath();
         received.add(new Received(exchange.getRequestMethod(), path, Map.copyOf(exchange.getRequestHeaders()),
                 body));
-        exchange.setAttribute(BODY, body);
+        BODY.set(body);
         Response response;
         synchronized (scripts) {
             Deque<Response> script = scripts.get(path);
@@ -179,6 +183,7 @@ public final class FakeHttpServer implements AutoCloseable {
             response.write(exchange);
         }
         finally {
+            BODY.remove();
             exchange.close();
         }
     }
