@@ -333,16 +333,14 @@ class Rechunking {
 
     /** Stores a batch's new chunks and counts them, if this worker still holds the job. */
     private boolean stage(Claimed job, List<Rebuilt> rebuilt, List<float[]> vectors) {
-        List<Rebuilt> changed = rebuilt.stream().filter(r -> !r.chunks().isEmpty()).toList();
-        long fromOriginals = changed.stream().filter(Rebuilt::fromOriginal).count();
-        if (!claims.write(job.token(), job.id(), """
-                documents_done = documents_done + :n, from_originals = from_originals + :originals,
-                from_chunk_text = from_chunk_text + :text""", sql -> sql.param("n", rebuilt.size())
-                .param("originals", fromOriginals).param("text", changed.size() - fromOriginals))) {
+        if (!claims.write(job.token(), job.id(), "documents_done = documents_done + :n",
+                sql -> sql.param("n", rebuilt.size()))) {
             return false;
         }
         List<MapSqlParameterSource> rows = new ArrayList<>();
         int offset = 0;
+        int fromOriginals = 0;
+        int fromChunkText = 0;
         for (Rebuilt r : rebuilt) {
             // only a document still there is staged; its deletion later takes the staged rows with it
             int staged = jdbc.sql("""
@@ -350,6 +348,10 @@ class Rechunking {
                     SELECT :job, d.id, :chunks FROM documents d WHERE d.id = :d
                     ON CONFLICT DO NOTHING""")
                     .param("job", job.id()).param("d", r.doc().id()).param("chunks", r.chunks().size()).update();
+            if (staged == 1 && !r.chunks().isEmpty()) {
+                fromOriginals += r.fromOriginal() ? 1 : 0;
+                fromChunkText += r.fromOriginal() ? 0 : 1;
+            }
             for (Chunk chunk : r.chunks()) {
                 if (staged == 1) {
                     rows.add(new MapSqlParameterSource().addValue("job", job.id()).addValue("d", r.doc().id())
@@ -366,6 +368,11 @@ class Rechunking {
                     VALUES (:job, :d, :ordinal, :heading, :text, :embedding)""",
                     rows.toArray(MapSqlParameterSource[]::new));
         }
+        // the job's row is this transaction's since the fenced write above
+        jdbc.sql("""
+                UPDATE rechunkings SET from_originals = from_originals + :originals,
+                    from_chunk_text = from_chunk_text + :text WHERE id = :id""")
+                .param("originals", fromOriginals).param("text", fromChunkText).param("id", job.id()).update();
         return true;
     }
 

@@ -169,6 +169,44 @@ class RechunkingApiTests extends IntegrationTest {
     }
 
     @Test
+    void aDocumentDeletedWhileItsNewChunksAreStagedStaysDeleted() throws Exception {
+        String name = "rechunk-staging";
+        admin().post("/api/v1/collections", Map.of("name", name));
+        assertThat(admin().ingest(name, Part.file("lockers.md", LOCKERS), Part.file("channels.md", CHANNELS))
+                .path("status").asString()).isEqualTo("DONE");
+        long collection = collectionId(name);
+        UUID lockers = jdbc.sql("SELECT id FROM documents WHERE collection_id = :c AND source = 'lockers.md'")
+                .param("c", collection).query(UUID.class).single();
+
+        String job;
+        try (Connection hold = dataSource.getConnection()) {
+            // a deletion under way holds the document's row: staging its new chunks waits for it, then finds it gone
+            hold.setAutoCommit(false);
+            try (PreparedStatement lock = hold.prepareStatement("SELECT 1 FROM documents WHERE id = ? FOR UPDATE")) {
+                lock.setObject(1, lockers);
+                lock.execute();
+            }
+            Api.Response started = admin().post("/api/v1/collections/" + name + "/rechunk", Map.of());
+            assertThat(started.status()).as(started.raw()).isEqualTo(202);
+            job = started.body().path("id").asString();
+            Thread.sleep(1000);
+            try (PreparedStatement delete = hold.prepareStatement("DELETE FROM documents WHERE id = ?")) {
+                delete.setObject(1, lockers);
+                delete.execute();
+            }
+            hold.commit();
+        }
+        JsonNode done = awaitFinished(job);
+        assertThat(done.path("status").asString()).as(done.toString()).isEqualTo("DONE");
+        assertThat(done.path("documentsDone").asLong()).isEqualTo(2);
+        assertThat(done.path("fromOriginals").asLong()).as("only the document still there was rebuilt").isEqualTo(1);
+        assertThat(jdbc.sql("SELECT count(*) FROM chunks WHERE document_id = :d").param("d", lockers)
+                .query(Long.class).single()).isZero();
+        assertThat(jdbc.sql("SELECT source FROM chunks WHERE collection_id = :c").param("c", collection)
+                .query(String.class).list()).containsExactly("channels.md");
+    }
+
+    @Test
     void onlyAKeyThatMayWriteTheCollectionRechunksIt() {
         String name = "rechunk-keys";
         createLeaveAndLaptops(name);
