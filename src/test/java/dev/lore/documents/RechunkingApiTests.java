@@ -233,6 +233,14 @@ class RechunkingApiTests extends IntegrationTest {
         assertThat(awaitFinished(job).path("status").asString()).isEqualTo("DONE");
         assertThat(admin().post("/api/v1/collections/" + name + "/rechunk", Map.of()).status())
                 .as("once done, another may start").isEqualTo(202);
+
+        List<UUID> documents = jdbc.sql("SELECT id FROM documents WHERE collection_id = :c")
+                .param("c", collectionId(name)).query(UUID.class).list();
+        assertThat(documents).hasSize(2);
+        assertThat(admin().delete("/api/v1/collections/" + name).status()).isEqualTo(204);
+        assertThat(jdbc.sql("SELECT count(*) FROM document_originals WHERE document_id = ANY(:d)")
+                .param("d", documents.toArray(UUID[]::new)).query(Long.class).single())
+                .as("a deleted collection's originals go with it").isZero();
     }
 
     private long collectionId(String name) {
