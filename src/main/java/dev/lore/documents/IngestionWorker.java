@@ -59,7 +59,8 @@ import tools.jackson.databind.json.JsonMapper;
  * final write (done or failed) must still match the token, so a worker whose claim was taken over changes nothing.
  * An item whose heartbeat is older than {@code staleAfter} (its worker died) is taken over, alone, as a suspect;
  * after {@code maxAttempts} claims it ends FAILED. Batches are bounded by count and by payload bytes, payloads are
- * dropped from the queue once parsed (and kept with the document if {@code keepOriginals}), and an upload identical to a document still in the queue waits for it without a payload.
+ * dropped from the queue once parsed (and stored with the document if {@code keepOriginals}), and an upload
+ * identical to a document still in the queue waits for it without a payload.
  */
 @Component
 class IngestionWorker {

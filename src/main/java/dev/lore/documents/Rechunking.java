@@ -118,7 +118,8 @@ class Rechunking {
             throw running(name, active.get().id());
         }
         boolean reembedding = jdbc.sql("""
-                SELECT EXISTS (SELECT 1 FROM reembeddings WHERE collection_id = :c AND status IN ('QUEUED', 'RUNNING'))""")
+                SELECT EXISTS (SELECT 1 FROM reembeddings
+                    WHERE collection_id = :c AND status IN ('QUEUED', 'RUNNING'))""")
                 .param("c", collection.id()).query(Boolean.class).single();
         if (reembedding) {
             // the staged chunks would carry the old model's vectors into a collection that just changed model

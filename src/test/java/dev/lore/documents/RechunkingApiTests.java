@@ -30,7 +30,9 @@ class RechunkingApiTests extends IntegrationTest {
             + "the facilities team.";
     private static final String LOCKERS = "# Lockers\n\nIf you work in DC and do not have a **locker** assigned to you,"
             + "\nemail the facilities team.\n";
-    private static final String CHANNELS = "# Channels\n\nProjects often create [specific channels](https://chat.example)"
+    private static final String LOCKERS_NEW = "If you work in DC and do not have a locker assigned to you, email"
+            + " the facilities team.";
+    private static final String CHANNELS = "# Channels\n\nProjects often create [specific channels](https://x.example)"
             + " that end\nwith a suffix, and `everyone` may join them.\n";
 
     @Autowired
@@ -52,7 +54,7 @@ class RechunkingApiTests extends IntegrationTest {
                 .as("each document keeps its original").containsExactly("text/markdown", "text/markdown");
         // as stored before: channels.md with its original but broken chunks; lockers.md without an original
         jdbc.sql("UPDATE chunks SET text = :t WHERE collection_id = :c AND source = 'channels.md'")
-                .param("t", "Projects often create\nspecific channels\nthat end\nwith a suffix, and\neveryone\nmay join")
+                .param("t", "Projects often create\nspecific channels\nthat end\nwith a suffix, and\neveryone\nmay")
                 .param("c", collection).update();
         jdbc.sql("UPDATE chunks SET text = :t WHERE collection_id = :c AND source = 'lockers.md'")
                 .param("t", LOCKERS_OLD).param("c", collection).update();
@@ -75,8 +77,7 @@ class RechunkingApiTests extends IntegrationTest {
         assertThat(done.path("fromChunkText").asLong()).isEqualTo(1);
         assertThat(chunkTexts(collection, "channels.md")).containsExactly(
                 "Projects often create specific channels that end with a suffix, and everyone may join them.");
-        assertThat(chunkTexts(collection, "lockers.md")).containsExactly(
-                "If you work in DC and do not have a locker assigned to you, email the facilities team.");
+        assertThat(chunkTexts(collection, "lockers.md")).containsExactly(LOCKERS_NEW);
         assertThat(jdbc.sql("SELECT heading_path FROM chunks WHERE collection_id = :c ORDER BY source")
                 .param("c", collection).query(String.class).list()).containsExactly("Channels", "Lockers");
         assertThat(jdbc.sql("""
@@ -97,7 +98,7 @@ class RechunkingApiTests extends IntegrationTest {
                     "who do I email about a locker", "mode", mode));
             assertThat(search.status()).as(search.raw()).isEqualTo(200);
             assertThat(search.body().path("results").get(0).path("text").asString()).as(mode)
-                    .isEqualTo("If you work in DC and do not have a locker assigned to you, email the facilities team.");
+                    .isEqualTo(LOCKERS_NEW);
         }
 
         UUID channels = jdbc.sql("SELECT id FROM documents WHERE collection_id = :c AND source = 'channels.md'")
@@ -118,8 +119,8 @@ class RechunkingApiTests extends IntegrationTest {
         long collection = collectionId(name);
         jdbc.sql("UPDATE chunks SET text = replace(:t, 'DC', substring(text from 'work in (.*) and do')) "
                 + "WHERE collection_id = :c").param("t", LOCKERS_OLD).param("c", collection).update();
-        jdbc.sql("DELETE FROM document_originals o USING documents d WHERE d.id = o.document_id AND d.collection_id = :c")
-                .param("c", collection).update();
+        jdbc.sql("DELETE FROM document_originals o USING documents d WHERE d.id = o.document_id "
+                + "AND d.collection_id = :c").param("c", collection).update();
         recountTextStatistics(collection);
         UUID west = jdbc.sql("SELECT id FROM documents WHERE collection_id = :c AND source = 'lockers-west.md'")
                 .param("c", collection).query(UUID.class).single();
@@ -164,8 +165,7 @@ class RechunkingApiTests extends IntegrationTest {
                         .query(Long.class).single())
                 .as("the document deleted during the job stays deleted, chunks and all").isZero();
         assertThat(searchTexts(name)).as("all swapped in").containsExactlyInAnyOrder(
-                "If you work in DC and do not have a locker assigned to you, email the facilities team.",
-                "If you work in the annex and do not have a locker assigned to you, email the facilities team.");
+                LOCKERS_NEW, LOCKERS_NEW.replace("DC", "the annex"));
     }
 
     @Test
