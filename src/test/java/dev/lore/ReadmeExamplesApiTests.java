@@ -55,7 +55,7 @@ class ReadmeExamplesApiTests extends IntegrationTest {
             remember() {
               case "$1" in *'"ingestionId"'*)
                 INGESTION_ID=$(first ingestionId "$1"); DOCUMENT_ID=$(first id "${1#*documents}");; esac
-              case "$1" in *'"previousEmbedder"'*) JOB_ID=$(first id "$1");; esac
+              case "$1" in *'"previousEmbedder"'* | *'"fromOriginals"'*) JOB_ID=$(first id "$1");; esac
               case "$1" in *'"key":"'*) KEY_ID=$(first id "$1");; esac
             }
             follow() {

@@ -22,17 +22,19 @@ import org.springframework.web.bind.annotation.RestController;
 
 import io.swagger.v3.oas.annotations.Operation;
 
-/** Collections: create, list what the key may see, re-embed with this instance's model, delete. */
+/** Collections: create, list what the key may see, re-embed with this instance's model, rechunk, delete. */
 @RestController
 @RequestMapping("/api/v1/collections")
 class CollectionController {
 
     private final Collections collections;
     private final Reembedding reembedding;
+    private final Rechunking rechunking;
 
-    CollectionController(Collections collections, Reembedding reembedding) {
+    CollectionController(Collections collections, Reembedding reembedding, Rechunking rechunking) {
         this.collections = collections;
         this.reembedding = reembedding;
+        this.rechunking = rechunking;
     }
 
     /** {@code denseSearch} is optional: {@code full} unless it says otherwise. */
@@ -84,6 +86,14 @@ class CollectionController {
         Reembedding.Job job = reembedding.start(name);
         return ResponseEntity.status(job.status().equals("DONE") ? HttpStatus.OK : HttpStatus.ACCEPTED)
                 .location(URI.create("/api/v1/reembeddings/" + job.id())).body(job);
+    }
+
+    @Operation(summary = "Rebuild a collection's chunks with this instance's parser and chunker (a job)")
+    @PostMapping("/{name}/rechunk")
+    ResponseEntity<Rechunking.Job> rechunk(@PathVariable String name) {
+        Rechunking.Job job = rechunking.start(name);
+        return ResponseEntity.status(HttpStatus.ACCEPTED).location(URI.create("/api/v1/rechunkings/" + job.id()))
+                .body(job);
     }
 
     @Operation(summary = "Delete a collection and everything in it (administrator)")

@@ -46,10 +46,12 @@ class DocumentController {
     private final DocumentsProperties properties;
     private final JsonMapper json;
     private final Reembedding reembedding;
+    private final Rechunking rechunking;
 
     DocumentController(Ingestions ingestions, Documents documents, DocumentsProperties properties, JsonMapper json,
-            Reembedding reembedding) {
+            Reembedding reembedding, Rechunking rechunking) {
         this.reembedding = reembedding;
+        this.rechunking = rechunking;
         this.ingestions = ingestions;
         this.documents = documents;
         this.properties = properties;
@@ -140,6 +142,12 @@ class DocumentController {
     @GetMapping("/api/v1/reembeddings/{id}")
     Reembedding.Job reembedding(@PathVariable UUID id) {
         return reembedding.status(id);
+    }
+
+    @Operation(summary = "A rechunking job's progress")
+    @GetMapping("/api/v1/rechunkings/{id}")
+    Rechunking.Job rechunking(@PathVariable UUID id) {
+        return rechunking.status(id);
     }
 
     private void checkSize(String source, long size) {

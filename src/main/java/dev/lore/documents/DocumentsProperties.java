@@ -22,6 +22,8 @@ import org.springframework.validation.annotation.Validated;
  * @param maxClaimBytes the payload bytes one claimed batch may hold (at least one item is always claimed)
  * @param lockTimeout how long an upload waits for its collection's lock before answering 503
  * @param workerEnabled whether this instance processes the queue (an API-only instance only accepts uploads)
+ * @param keepOriginals whether a stored document keeps its original bytes, from which a rechunking job rebuilds its
+ *     chunks as a new upload would be chunked (without them, from the old chunks' text)
  */
 @ConfigurationProperties("lore.documents")
 @Validated
@@ -42,7 +44,8 @@ public record DocumentsProperties(
         @DefaultValue("60s") Duration parseTimeout,
         @DefaultValue("10000000") @Min(1000) long maxExtractedCharacters,
         @DefaultValue("0.01") @DecimalMin("0.0") @DecimalMax("1.0") double zipMinInflateRatio,
-        @DefaultValue("100MB") DataSize zipMaxEntrySize) {
+        @DefaultValue("100MB") DataSize zipMaxEntrySize,
+        @DefaultValue("true") boolean keepOriginals) {
 
     public DocumentsProperties {
         if (!heartbeatInterval.multipliedBy(2).minus(staleAfter).isNegative()) {

@@ -36,8 +36,6 @@ import org.springframework.transaction.event.TransactionalEventListener;
 import com.pgvector.PGvector;
 
 import dev.lore.documents.internal.Chunk;
-import dev.lore.documents.internal.Chunker;
-import dev.lore.documents.internal.DocumentFormat;
 import dev.lore.documents.internal.ParsedDocument;
 import dev.lore.documents.internal.UnreadableDocument;
 import dev.lore.jobs.Claims;
@@ -61,7 +59,8 @@ import tools.jackson.databind.json.JsonMapper;
  * final write (done or failed) must still match the token, so a worker whose claim was taken over changes nothing.
  * An item whose heartbeat is older than {@code staleAfter} (its worker died) is taken over, alone, as a suspect;
  * after {@code maxAttempts} claims it ends FAILED. Batches are bounded by count and by payload bytes, payloads are
- * dropped once parsed, and an upload identical to a document still in the queue waits for it without a payload.
+ * dropped from the queue once parsed (and stored with the document if {@code keepOriginals}), and an upload
+ * identical to a document still in the queue waits for it without a payload.
  */
 @Component
 class IngestionWorker {
@@ -71,8 +70,7 @@ class IngestionWorker {
     private final JdbcClient jdbc;
     private final NamedParameterJdbcTemplate namedJdbc;
     private final TransactionTemplate transactions;
-    private final DocumentParsing parsing;
-    private final Chunker chunker;
+    private final DocumentChunking chunking;
     private final Embedder embedder;
     private final DocumentsProperties properties;
     private final JsonMapper json;
@@ -94,20 +92,19 @@ class IngestionWorker {
     private final Timer storeTimer;
 
     IngestionWorker(JdbcClient jdbc, NamedParameterJdbcTemplate namedJdbc, TransactionTemplate transactions,
-            DocumentParsing parsing, Embedder embedder, DocumentsProperties properties, JsonMapper json, Clock clock,
+            DocumentChunking chunking, Embedder embedder, DocumentsProperties properties, JsonMapper json, Clock clock,
             MeterRegistry meters, VectorIndexes vectorIndexes) {
         this.vectorIndexes = vectorIndexes;
         this.jdbc = jdbc;
         this.namedJdbc = namedJdbc;
         this.transactions = transactions;
-        this.parsing = parsing;
+        this.chunking = chunking;
         this.embedder = embedder;
         this.properties = properties;
         this.json = json;
         this.clock = clock;
         this.claims = new Claims(jdbc, "ingestion_items", "claim_token", "heartbeat_at", "status = 'RUNNING'",
                 "status = 'QUEUED', attempts = greatest(attempts - 1, 0)", properties.staleAfter());
-        this.chunker = new Chunker(properties.chunkTokens(), properties.chunkOverlapTokens(), embedder::tokenStarts);
         this.documentsDone = meters.counter("lore.ingestion.documents", "outcome", "done");
         this.documentsFailed = meters.counter("lore.ingestion.documents", "outcome", "failed");
         this.chunksDone = meters.counter("lore.ingestion.chunks");
@@ -167,7 +164,8 @@ class IngestionWorker {
     record Claim(UUID token, List<Item> items) {
     }
 
-    private record Prepared(Item item, ParsedDocument document, List<Chunk> chunks) {
+    /** {@code original}: the bytes kept with the document ({@code lore.documents.keep-originals}), or null. */
+    private record Prepared(Item item, ParsedDocument document, List<Chunk> chunks, byte[] original) {
     }
 
     private record Embedded(Claim claim, List<Prepared> prepared, List<float[]> vectors) {
@@ -325,7 +323,8 @@ class IngestionWorker {
         List<Prepared> prepared = new ArrayList<>();
         for (ListIterator<Item> items = claim.items().listIterator(); items.hasNext();) {
             Item item = items.next();
-            // the payload (up to max-file-size) is not kept once parsed, while the batch is embedded and stored
+            // unless originals are kept, the payload (up to max-file-size) is let go once parsed, while the batch is
+            // embedded and stored
             items.set(item.withoutPayload());
             if (!item.collectionEmbedder().equals(embedder.name())) {
                 fail(claim, item, "The collection is embedded with " + item.collectionEmbedder()
@@ -333,12 +332,10 @@ class IngestionWorker {
                 continue;
             }
             try {
-                ParsedDocument document = parsing.parse(item.payload(), DocumentFormat.ofMediaType(item.mediaType()),
-                        titleFromSource(item.source()));
-                if (item.title() != null) {
-                    document = new ParsedDocument(item.title(), document.sections(), document.metadata());
-                }
-                prepared.add(new Prepared(item.withoutPayload(), document, chunker.chunk(document)));
+                ParsedDocument document = chunking.parse(item.payload(), item.mediaType(), item.source(),
+                        item.title());
+                prepared.add(new Prepared(item.withoutPayload(), document, chunking.chunk(document),
+                        properties.keepOriginals() ? item.payload() : null));
             }
             catch (UnreadableDocument e) {
                 fail(claim, item, e.getMessage());
@@ -511,6 +508,11 @@ class IngestionWorker {
                                     embedding)
                 VALUES (:id, :document, :collection, :ordinal, :source, :title, :heading, :text, :embedding)""",
                 rows);
+        if (p.original() != null) {
+            jdbc.sql("INSERT INTO document_originals (document_id, media_type, bytes) VALUES (:id, :mediaType, :bytes)")
+                    .param("id", item.documentId()).param("mediaType", item.mediaType())
+                    .param("bytes", p.original()).update();
+        }
         return true;
     }
 
@@ -566,11 +568,5 @@ class IngestionWorker {
             root = root.getCause();
         }
         return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-    }
-
-    private static String titleFromSource(String source) {
-        String name = source.substring(source.lastIndexOf('/') + 1);
-        int dot = name.lastIndexOf('.');
-        return dot > 0 ? name.substring(0, dot) : name;
     }
 }

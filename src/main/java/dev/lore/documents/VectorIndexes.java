@@ -244,7 +244,9 @@ public class VectorIndexes {
                 WHERE c.chunk_count > 0 AND c.chunk_count >= :threshold AND c.id <> ALL (:indexed)
                   AND c.id <> ALL (:unindexable)
                   AND NOT EXISTS (SELECT 1 FROM reembeddings r WHERE r.collection_id = c.id
-                      AND r.status IN ('QUEUED', 'RUNNING'))""")
+                      AND r.status IN ('QUEUED', 'RUNNING'))
+                  AND NOT EXISTS (SELECT 1 FROM rechunkings j WHERE j.collection_id = c.id
+                      AND j.status IN ('QUEUED', 'RUNNING'))""")
                 .param("threshold", properties.threshold())
                 .param("indexed", indexed.toArray(Long[]::new))
                 .param("unindexable", unindexable.toArray(Long[]::new))

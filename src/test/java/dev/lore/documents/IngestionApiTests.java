@@ -89,7 +89,7 @@ class IngestionApiTests extends IntegrationTest {
         assertThat(chunks).extracting(c -> c.get("heading_path")).contains("Leave > Sick leave");
         // the short preamble is packed with the next section, whose heading then stays inline
         assertThat(chunks).anySatisfy(c -> assertThat((String) c.get("text"))
-                .contains("Check the  page first.", "Annual leave\nFull-time employees earn annual leave"));
+                .contains("Check the page first.", "Annual leave\nFull-time employees earn annual leave"));
     }
 
     @Test

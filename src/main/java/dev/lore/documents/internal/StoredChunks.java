@@ -1,0 +1,76 @@
+package dev.lore.documents.internal;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads a document back from the text of its stored chunks, for documents stored before Lore kept originals: the
+ * chunks in order, each heading path's run of chunks one section, the overlap a cut section repeats at the start of
+ * its next chunk taken out, and the text then read as plain text is ({@link TextParser}: soft wraps join, list lines
+ * stay lines). What the old parser lost (a table's columns, say) stays lost.
+ */
+public final class StoredChunks {
+
+    private static final String BETWEEN_UNITS = "\n\n";
+
+    /** A stored chunk: its place in the document, heading path ("A > B") and text. */
+    public record Stored(int ordinal, String headingPath, String text) {
+    }
+
+    private StoredChunks() {
+    }
+
+    public static ParsedDocument reassemble(String title, List<Stored> chunks) {
+        List<Stored> ordered = chunks.stream().sorted(Comparator.comparingInt(Stored::ordinal)).toList();
+        List<Section> sections = new ArrayList<>();
+        String path = null;
+        StringBuilder text = new StringBuilder();
+        String previous = null;
+        for (Stored chunk : ordered) {
+            if (!chunk.headingPath().equals(path)) {
+                addSection(sections, path, text.toString(), title);
+                path = chunk.headingPath();
+                text.setLength(0);
+                previous = null;
+            }
+            String body = previous == null ? chunk.text() : withoutOverlap(previous, chunk.text());
+            if (!text.isEmpty() && !body.isEmpty()) {
+                text.append(BETWEEN_UNITS);
+            }
+            text.append(body);
+            previous = chunk.text();
+        }
+        addSection(sections, path, text.toString(), title);
+        return new ParsedDocument(title, sections, Map.of());
+    }
+
+    private static void addSection(List<Section> sections, String headingPath, String text, String title) {
+        if (headingPath == null) {
+            return;
+        }
+        List<Section> parsed = new TextParser().parse(text, title).sections();
+        if (!parsed.isEmpty()) {
+            List<String> headings = headingPath.isBlank() ? List.of() : List.of(headingPath.split(" > "));
+            sections.add(new Section(headings, parsed.get(0).blocks()));
+        }
+    }
+
+    /**
+     * {@code next} without the units it repeats from the end of {@code previous}: the chunker starts a cut section's
+     * next piece with whole units (paragraphs, lines, sentences) of the one before, each joined by a blank line, so
+     * the repeated part ends at a blank line of {@code next} and starts at one of {@code previous} (or its start).
+     */
+    static String withoutOverlap(String previous, String next) {
+        int overlap = -1;
+        for (int at = next.indexOf(BETWEEN_UNITS); at > 0; at = next.indexOf(BETWEEN_UNITS, at + 1)) {
+            String head = next.substring(0, at);
+            int start = previous.length() - head.length();
+            if (previous.endsWith(head) && (start == 0 || previous.startsWith(BETWEEN_UNITS, start - 2))) {
+                overlap = at;
+            }
+        }
+        return overlap < 0 ? next : next.substring(overlap + BETWEEN_UNITS.length());
+    }
+}
