@@ -37,6 +37,9 @@ class LocalEngineSearchApiTests extends IntegrationTest {
         registry.add("lore.answers.context-tokens", () -> "1024");
         registry.add("lore.answers.max-answer-tokens", () -> "48");
         registry.add("lore.answers.min-support", () -> "0");
+        registry.add("lore.answers.min-support-generated", () -> "0");
+        // the engine's decoded-token count is read from its health details, which are otherwise reused for 5 s
+        registry.add("lore.models.health-cache-ttl", () -> "0s");
         registry.add("lore.local.contexts", () -> "1");
         registry.add("lore.retrieval.hyde.max-tokens", () -> "16");
         registry.add("lore.retrieval.rerank.max-passage-chars", () -> "100");
