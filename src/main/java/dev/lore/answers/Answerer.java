@@ -251,8 +251,8 @@ public class Answerer {
         Answer answer() {
             String query = conversation.followUp() ? conversation.retrievalQuery() : request.question();
             // a generator's budget holds more than the sources an answer is judged on: fetch enough to fill it
-            int fetch = generator.isPresent() ? Math.max(request.topK(), properties.contextCandidates())
-                    : request.topK();
+            int fetch = Math.max(request.topK(), generator.isPresent() ? properties.contextCandidates()
+                    : properties.extractiveChunks());
             List<SearchHit> found = search(query, fetch, false);
             List<SearchHit> hits = found.subList(0, Math.min(request.topK(), found.size()));
             double support = support(request.question(), hits);
@@ -260,7 +260,7 @@ public class Answerer {
             if (generator.isEmpty() && !hits.isEmpty() && properties.supportSentenceWeight() > 0) {
                 // without a generator nothing else will judge the sources: how well their best sentence answers
                 // joins the evidence, and the extract is needed anyway
-                extract = extract(hits);
+                extract = extract(found);
                 support = (1 - properties.supportSentenceWeight()) * support
                         + properties.supportSentenceWeight() * extract.best();
             }
@@ -279,7 +279,7 @@ public class Answerer {
                 return refusal(name);
             }
             if (generator.isEmpty()) {
-                return extractive(extract != null ? extract : extract(hits));
+                return extractive(extract != null ? extract : extract(found));
             }
             budget = sourceBudget(questionTokens);
             // FLARE pins the top k it started from and brings the rest itself by retrieving again

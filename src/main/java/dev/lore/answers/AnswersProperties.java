@@ -54,7 +54,7 @@ public record AnswersProperties(
         @DefaultValue("0") @DecimalMin("0") @DecimalMax("1") double supportSentenceWeight,
         @DefaultValue("0") @DecimalMin("0") @DecimalMax("1") double supportTermsWeight,
         @DefaultValue("The documents do not cover this.") @NotBlank String refusal,
-        @DefaultValue("3") @Min(1) @Max(3) int extractiveSentences,
+        @DefaultValue("3") @Min(1) @Max(6) int extractiveSentences,
         @DefaultValue("5") @Min(1) @Max(20) int extractiveChunks,
         @DefaultValue("20") @Min(1) @Max(200) int rerankCandidates,
         @DefaultValue("16") @Min(1) @Max(100) int contextCandidates,

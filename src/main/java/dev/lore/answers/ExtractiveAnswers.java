@@ -29,8 +29,6 @@ class ExtractiveAnswers {
     static final double SIMILARITY_WEIGHT = 0.6;
     /** A further sentence joins the answer only when it scores within this distance of the best one. */
     static final double MARGIN = 0.15;
-    /** A sentence of another document than the best sentence's joins only within this distance of it. */
-    static final double OTHER_DOCUMENT_MARGIN = 0.04;
     /** The most a better-retrieved chunk's sentences gain over the last chunk's. */
     static final double RANK_PRIOR = 0.05;
 
@@ -78,9 +76,10 @@ class ExtractiveAnswers {
             if (chosen.size() == properties.extractiveSentences() || scores[i] < best - MARGIN) {
                 break;
             }
-            // most questions are answered by one page: another page's sentence must be nearly as good to join
-            boolean sameDocument = candidates.get(i).hit().documentId().equals(bestDocument);
-            if (sameDocument || scores[i] >= best - OTHER_DOCUMENT_MARGIN) {
+            // most questions are answered by one page, and a second page's sentence was more often a distractor than
+            // the rest of an answer (citation precision on the employees' questions 0.79 with others within 0.04 of
+            // the best, 0.85 with the best sentence's page alone, at the same answer-string match)
+            if (candidates.get(i).hit().documentId().equals(bestDocument)) {
                 chosen.add(candidates.get(i));
             }
         }

@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Consumer;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
@@ -17,14 +16,6 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import dev.lore.LoreApplication;
-import dev.lore.models.Cancellation;
-import dev.lore.models.Completion;
-import dev.lore.models.FinishReason;
-import dev.lore.models.Generation;
-import dev.lore.models.GenerationRequest;
-import dev.lore.models.Generator;
-import dev.lore.models.GeneratorCapabilities;
-import dev.lore.models.Usage;
 import dev.lore.models.backend.GeneratorBackend;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -49,43 +40,8 @@ public final class AnswerQuality {
 
         @Bean
         GeneratorBackend promptKeepingBackend() {
-            Generator generator = new Generator() {
-                @Override
-                public String name() {
-                    return "bench-prompts:bench";
-                }
-
-                @Override
-                public GeneratorCapabilities capabilities() {
-                    return new GeneratorCapabilities(false, true, false, false, false);
-                }
-
-                @Override
-                public Generation generate(GenerationRequest request) {
-                    lastPrompt = request.messages().get(request.messages().size() - 1).content();
-                    return new Generation(name(), List.of(new Completion("The handbook says so [1].", List.of(),
-                            FinishReason.STOP)), new Usage(lastPrompt.length() / 4, 8));
-                }
-
-                @Override
-                public Generation stream(GenerationRequest request, Consumer<String> onToken,
-                        Cancellation cancellation) {
-                    Generation generation = generate(request);
-                    onToken.accept(generation.text());
-                    return generation;
-                }
-            };
-            return new GeneratorBackend() {
-                @Override
-                public String id() {
-                    return "bench-prompts";
-                }
-
-                @Override
-                public Generator open() {
-                    return generator;
-                }
-            };
+            return InstantGenerators.backend("bench-prompts",
+                    request -> lastPrompt = request.messages().get(request.messages().size() - 1).content());
         }
     }
 

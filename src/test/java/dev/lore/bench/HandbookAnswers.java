@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 import org.springframework.boot.SpringApplication;
@@ -20,14 +19,6 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 import dev.lore.LoreApplication;
-import dev.lore.models.Cancellation;
-import dev.lore.models.Completion;
-import dev.lore.models.FinishReason;
-import dev.lore.models.Generation;
-import dev.lore.models.GenerationRequest;
-import dev.lore.models.Generator;
-import dev.lore.models.GeneratorCapabilities;
-import dev.lore.models.Usage;
 import dev.lore.models.backend.GeneratorBackend;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -49,42 +40,8 @@ public final class HandbookAnswers {
 
         @Bean
         GeneratorBackend instantGeneratorBackend() {
-            Generator instant = new Generator() {
-                @Override
-                public String name() {
-                    return "instant:bench";
-                }
-
-                @Override
-                public GeneratorCapabilities capabilities() {
-                    return new GeneratorCapabilities(false, true, false, false, false);
-                }
-
-                @Override
-                public Generation generate(GenerationRequest request) {
-                    return new Generation(name(), List.of(new Completion("The handbook says so [1].", List.of(),
-                            FinishReason.STOP)), new Usage(request.messages().get(0).content().length() / 4, 8));
-                }
-
-                @Override
-                public Generation stream(GenerationRequest request, Consumer<String> onToken,
-                        Cancellation cancellation) {
-                    Generation generation = generate(request);
-                    onToken.accept(generation.text());
-                    return generation;
-                }
-            };
-            return new GeneratorBackend() {
-                @Override
-                public String id() {
-                    return "instant";
-                }
-
-                @Override
-                public Generator open() {
-                    return instant;
-                }
-            };
+            return InstantGenerators.backend("instant", request -> {
+            });
         }
     }
 
