@@ -18,7 +18,7 @@ import org.springframework.validation.annotation.Validated;
  * @param maxSynchronousAnswers questions × configurations answered within a request
  * @param pollInterval how often an instance looks for queued jobs (other instances' too)
  * @param heartbeatInterval how often a running job's heartbeat is refreshed, on a timer of its own, however long one
- *        answer takes
+ *        answer takes; each beat also stops the job if the key that submitted it has been revoked
  * @param staleAfter how long a running job may go without a heartbeat before another instance takes it over
  * @param maxAttempts how many times a job is started before it fails for good
  */
