@@ -5,10 +5,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
-
-import jakarta.annotation.PreDestroy;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,7 +15,6 @@ import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.event.TransactionalEventListener;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -29,10 +25,7 @@ import dev.lore.documents.internal.Chunk;
 import dev.lore.documents.internal.ParsedDocument;
 import dev.lore.documents.internal.StoredChunks;
 import dev.lore.documents.internal.UnreadableDocument;
-import dev.lore.jobs.Claims;
-import dev.lore.jobs.CoalescingWorker;
 import dev.lore.models.Embedder;
-import dev.lore.models.ModelUnavailable;
 import dev.lore.web.LoreException;
 
 /**
@@ -44,10 +37,10 @@ import dev.lore.web.LoreException;
  * swapped in for every staged document in one transaction that holds the collection row's lock, so searches see the
  * old chunks or the new ones, never a mix. The swap is SQL only (no parsing or embedding under the lock). A document
  * deleted during the job takes its staged chunks with it; one stored during the job was chunked the new way already
- * and is left alone. Claims, heartbeats and fenced writes are those of {@link Reembedding}.
+ * and is left alone. Claims, heartbeats and fenced writes are shared with {@link Reembedding} ({@link CollectionJobs}).
  */
 @Service
-class Rechunking {
+class Rechunking extends CollectionJobs<Rechunking.Claimed> {
 
     private static final Logger log = LoggerFactory.getLogger(Rechunking.class);
     /** Documents parsed, embedded and staged together in one short transaction. */
@@ -60,15 +53,12 @@ class Rechunking {
     private final NamedParameterJdbcTemplate namedJdbc;
     private final TransactionTemplate transactions;
     private final ApplicationEventPublisher events;
-    private final DocumentsProperties properties;
     private final Clock clock;
-    private final CoalescingWorker worker = new CoalescingWorker("rechunking-", this::drain);
-    private final Claims claims;
-    private volatile Set<UUID> held = Set.of();
 
     Rechunking(Collections collections, DocumentChunking chunking, Embedder embedder, JdbcClient jdbc,
             NamedParameterJdbcTemplate namedJdbc, TransactionTemplate transactions, ApplicationEventPublisher events,
             DocumentsProperties properties, Clock clock) {
+        super("rechunkings", "Rechunking", jdbc, transactions, properties, clock);
         this.collections = collections;
         this.chunking = chunking;
         this.embedder = embedder;
@@ -76,10 +66,7 @@ class Rechunking {
         this.namedJdbc = namedJdbc;
         this.transactions = transactions;
         this.events = events;
-        this.properties = properties;
         this.clock = clock;
-        this.claims = new Claims(jdbc, "rechunkings", "claim_token", "heartbeat_at", "status = 'RUNNING'",
-                "status = 'QUEUED', attempts = greatest(attempts - 1, 0)", properties.staleAfter());
     }
 
     /**
@@ -96,7 +83,7 @@ class Rechunking {
     record Requested(UUID id) {
     }
 
-    private record Claimed(UUID id, UUID token, long collectionId, String collection) {
+    record Claimed(UUID id, UUID token, long collectionId, String collection) implements CollectionJobs.Claimed {
     }
 
     /** A document to rebuild; {@code original} is null when it was stored without one. */
@@ -175,86 +162,26 @@ class Rechunking {
         wake();
     }
 
-    @Scheduled(fixedDelayString = "${lore.documents.poll-interval:2s}")
-    void wake() {
-        if (properties.workerEnabled()) {
-            worker.wake();
-        }
+    @Override
+    Optional<Claimed> take(UUID token) {
+        // what failed jobs staged is of no further use
+        jdbc.sql("""
+                DELETE FROM rechunked_documents r USING rechunkings j
+                WHERE j.id = r.rechunking_id AND j.status = 'FAILED'""").update();
+        return jdbc.sql("""
+                UPDATE rechunkings j SET status = 'RUNNING', %s, attempts = j.attempts + 1
+                FROM collections c
+                WHERE c.id = j.collection_id AND j.id = (SELECT id FROM rechunkings
+                    WHERE embedder = :embedder AND (status = 'QUEUED' OR %s)
+                    ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+                RETURNING j.id, j.collection_id, c.name""".formatted(claims.take(), claims.lapsed()))
+                .param("token", token).param("embedder", embedder.name())
+                .query((rs, n) -> new Claimed(rs.getObject(1, UUID.class), token, rs.getLong(2), rs.getString(3)))
+                .optional();
     }
 
-    @Scheduled(fixedDelayString = "${lore.documents.heartbeat-interval:5s}")
-    void heartbeat() {
-        claims.beat(held);
-    }
-
-    @PreDestroy
-    void stop() throws InterruptedException {
-        worker.stop();
-    }
-
-    void drain() {
-        try {
-            Optional<Claimed> job;
-            while (!worker.stopping() && (job = claim()).isPresent()) {
-                Claimed claimed = job.get();
-                held = Set.of(claimed.token());
-                try {
-                    run(claimed);
-                }
-                catch (ModelUnavailable down) {
-                    // what is staged stays: the job waits in the queue and resumes where it stopped
-                    log.warn("Rechunking {} of collection {} waits: the embedder is unavailable ({})", claimed.id(),
-                            claimed.collection(), down.getMessage());
-                    claims.release(claimed.token());
-                    return;
-                }
-                catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return; // stopping: the claim lapses and the job is taken over
-                }
-                catch (RuntimeException e) {
-                    log.error("Rechunking {} of collection {} failed", claimed.id(), claimed.collection(), e);
-                    fail(claimed, "Rechunking failed: " + e.getMessage());
-                }
-                finally {
-                    held = Set.of();
-                }
-            }
-        }
-        catch (RuntimeException e) {
-            log.warn("Rechunking worker could not reach its queue ({}); it tries again on its next poll",
-                    e.getMessage());
-        }
-    }
-
-    /** Takes a queued job for this instance's embedder, or one whose worker stopped sending heartbeats. */
-    private Optional<Claimed> claim() {
-        UUID token = UUID.randomUUID();
-        return transactions.execute(tx -> {
-            jdbc.sql("""
-                    UPDATE rechunkings SET status = 'FAILED', finished_at = now(), error = 'Stopped ' || attempts
-                        || ' times before it finished (the instance running it died); giving up'
-                    WHERE %s AND attempts >= :max""".formatted(claims.lapsed()))
-                    .param("max", properties.maxAttempts()).update();
-            // what failed jobs staged is of no further use
-            jdbc.sql("""
-                    DELETE FROM rechunked_documents r USING rechunkings j
-                    WHERE j.id = r.rechunking_id AND j.status = 'FAILED'""").update();
-            return jdbc.sql("""
-                    UPDATE rechunkings j SET status = 'RUNNING', %s, attempts = j.attempts + 1
-                    FROM collections c
-                    WHERE c.id = j.collection_id AND j.id = (SELECT id FROM rechunkings
-                        WHERE embedder = :embedder AND (status = 'QUEUED' OR %s)
-                        ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-                    RETURNING j.id, j.collection_id, c.name""".formatted(claims.take(), claims.lapsed()))
-                    .param("token", token).param("embedder", embedder.name())
-                    .query((rs, n) -> new Claimed(rs.getObject(1, UUID.class), token, rs.getLong(2),
-                            rs.getString(3)))
-                    .optional();
-        });
-    }
-
-    private void run(Claimed job) throws InterruptedException {
+    @Override
+    void run(Claimed job) throws InterruptedException {
         long start = System.nanoTime();
         // the documents still to rebuild, read once: those stored later were chunked the new way already, and a job
         // taken over after a crash skips what is staged
@@ -269,7 +196,7 @@ class Rechunking {
         }
         log.info("Rechunking {} documents of collection {}", pending.size(), job.collection());
         for (int from = 0; from < pending.size(); from += BATCH) {
-            if (worker.stopping()) {
+            if (stopping()) {
                 return; // the claim lapses and another instance (or this one, restarted) resumes
             }
             List<Rebuilt> rebuilt = new ArrayList<>();
@@ -422,18 +349,13 @@ class Rechunking {
         return true;
     }
 
-    private void fail(Claimed job, String error) {
+    @Override
+    void fail(Claimed job, String error) {
         transactions.executeWithoutResult(tx -> {
             if (finish(job, "FAILED", error)) {
                 jdbc.sql("DELETE FROM rechunked_documents WHERE rechunking_id = :job").param("job", job.id())
                         .update();
             }
         });
-    }
-
-    /** Ends a job, fenced on its claim. */
-    private boolean finish(Claimed job, String status, String error) {
-        return claims.finish(job.token(), job.id(), "status = :status, error = :error, finished_at = :now",
-                sql -> sql.param("status", status).param("error", error).param("now", OffsetDateTime.now(clock)));
     }
 }

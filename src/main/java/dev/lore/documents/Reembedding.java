@@ -5,10 +5,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
-
-import jakarta.annotation.PreDestroy;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,7 +14,6 @@ import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.event.TransactionalEventListener;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -25,10 +21,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import com.pgvector.PGvector;
 
 import dev.lore.documents.internal.Chunker;
-import dev.lore.jobs.Claims;
-import dev.lore.jobs.CoalescingWorker;
 import dev.lore.models.Embedder;
-import dev.lore.models.ModelUnavailable;
 import dev.lore.web.DatabaseOutage;
 import dev.lore.web.LoreException;
 
@@ -44,7 +37,7 @@ import dev.lore.web.LoreException;
  * Jobs are claimed like ingestion items: a token, a heartbeat, counted attempts.
  */
 @Service
-class Reembedding {
+class Reembedding extends CollectionJobs<Reembedding.Claimed> {
 
     private static final Logger log = LoggerFactory.getLogger(Reembedding.class);
     /** Chunks embedded per call and staged per transaction; at most this many are embedded under the lock. */
@@ -65,15 +58,12 @@ class Reembedding {
     private final NamedParameterJdbcTemplate namedJdbc;
     private final TransactionTemplate transactions;
     private final ApplicationEventPublisher events;
-    private final DocumentsProperties properties;
     private final Clock clock;
-    private final CoalescingWorker worker = new CoalescingWorker("reembedding-", this::drain);
-    private final Claims claims;
-    private volatile Set<UUID> held = Set.of();
 
     Reembedding(Collections collections, VectorIndexes vectorIndexes, Embedder embedder, JdbcClient jdbc,
             NamedParameterJdbcTemplate namedJdbc, TransactionTemplate transactions, ApplicationEventPublisher events,
             DocumentsProperties properties, Clock clock) {
+        super("reembeddings", "Re-embedding", jdbc, transactions, properties, clock);
         this.collections = collections;
         this.vectorIndexes = vectorIndexes;
         this.embedder = embedder;
@@ -81,10 +71,7 @@ class Reembedding {
         this.namedJdbc = namedJdbc;
         this.transactions = transactions;
         this.events = events;
-        this.properties = properties;
         this.clock = clock;
-        this.claims = new Claims(jdbc, "reembeddings", "claim_token", "heartbeat_at", "status = 'RUNNING'",
-                "status = 'QUEUED', attempts = greatest(attempts - 1, 0)", properties.staleAfter());
     }
 
     /** A re-embedding job and its progress. */
@@ -99,7 +86,8 @@ class Reembedding {
     private record Row(UUID id, String title, String headingPath, String text, String keywords) {
     }
 
-    private record Claimed(UUID id, UUID token, long collectionId, String collection, String fromEmbedder) {
+    record Claimed(UUID id, UUID token, long collectionId, String collection, String fromEmbedder)
+            implements CollectionJobs.Claimed {
     }
 
     /**
@@ -166,83 +154,23 @@ class Reembedding {
         wake();
     }
 
-    @Scheduled(fixedDelayString = "${lore.documents.poll-interval:2s}")
-    void wake() {
-        if (properties.workerEnabled()) {
-            worker.wake();
-        }
+    @Override
+    Optional<Claimed> take(UUID token) {
+        return jdbc.sql("""
+                UPDATE reembeddings r SET status = 'RUNNING', %s, attempts = r.attempts + 1
+                FROM collections c
+                WHERE c.id = r.collection_id AND r.id = (SELECT id FROM reembeddings
+                    WHERE to_embedder = :embedder AND (status = 'QUEUED' OR %s)
+                    ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+                RETURNING r.id, r.collection_id, c.name, r.from_embedder""".formatted(claims.take(), claims.lapsed()))
+                .param("token", token).param("embedder", embedder.name())
+                .query((rs, n) -> new Claimed(rs.getObject(1, UUID.class), token, rs.getLong(2), rs.getString(3),
+                        rs.getString(4)))
+                .optional();
     }
 
-    @Scheduled(fixedDelayString = "${lore.documents.heartbeat-interval:5s}")
-    void heartbeat() {
-        claims.beat(held);
-    }
-
-    @PreDestroy
-    void stop() throws InterruptedException {
-        worker.stop();
-    }
-
-    void drain() {
-        try {
-            Optional<Claimed> job;
-            while (!worker.stopping() && (job = claim()).isPresent()) {
-                Claimed claimed = job.get();
-                held = Set.of(claimed.token());
-                try {
-                    run(claimed);
-                }
-                catch (ModelUnavailable down) {
-                    // the staged vectors stay: the job waits in the queue and resumes where it stopped
-                    log.warn("Re-embedding {} of collection {} waits: the embedder is unavailable ({})", claimed.id(),
-                            claimed.collection(), down.getMessage());
-                    claims.release(claimed.token());
-                    return;
-                }
-                catch (RuntimeException e) {
-                    if (DatabaseOutage.causedBy(e)) {
-                        throw e; // not the job's fault: its claim lapses and it resumes once the database is back
-                    }
-                    log.error("Re-embedding {} of collection {} failed", claimed.id(), claimed.collection(), e);
-                    finish(claimed, "FAILED", "Re-embedding failed: " + e.getMessage());
-                }
-                finally {
-                    held = Set.of();
-                }
-            }
-        }
-        catch (RuntimeException e) {
-            // the database is away, say: a job held now lapses without heartbeats and is taken over later
-            log.warn("Re-embedding worker could not reach its queue ({}); it tries again on its next poll",
-                    e.getMessage());
-        }
-    }
-
-    /** Takes a queued job for this instance's embedder, or one whose worker stopped sending heartbeats. */
-    private Optional<Claimed> claim() {
-        UUID token = UUID.randomUUID();
-        return transactions.execute(tx -> {
-            jdbc.sql("""
-                    UPDATE reembeddings SET status = 'FAILED', finished_at = now(), error = 'Stopped ' || attempts
-                        || ' times before it finished (the instance running it died); giving up'
-                    WHERE %s AND attempts >= :max""".formatted(claims.lapsed()))
-                    .param("max", properties.maxAttempts()).update();
-            return jdbc.sql("""
-                    UPDATE reembeddings r SET status = 'RUNNING', %s, attempts = r.attempts + 1
-                    FROM collections c
-                    WHERE c.id = r.collection_id AND r.id = (SELECT id FROM reembeddings
-                        WHERE to_embedder = :embedder AND (status = 'QUEUED' OR %s)
-                        ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-                    RETURNING r.id, r.collection_id, c.name, r.from_embedder"""
-                    .formatted(claims.take(), claims.lapsed()))
-                    .param("token", token).param("embedder", embedder.name())
-                    .query((rs, n) -> new Claimed(rs.getObject(1, UUID.class), token, rs.getLong(2), rs.getString(3),
-                            rs.getString(4)))
-                    .optional();
-        });
-    }
-
-    private void run(Claimed job) {
+    @Override
+    void run(Claimed job) {
         long start = System.nanoTime();
         for (int round = 0; round < ROUNDS; round++) {
             if (!stagePending(job, round)) {
@@ -294,7 +222,7 @@ class Reembedding {
                     job.fromEmbedder(), embedder.name());
         }
         for (int from = 0; from < pending.size(); from += BATCH) {
-            if (worker.stopping()) {
+            if (stopping()) {
                 return false; // the claim lapses and another instance (or this one, restarted) resumes
             }
             List<UUID> ids = pending.subList(from, Math.min(pending.size(), from + BATCH));
@@ -380,9 +308,14 @@ class Reembedding {
         return Swap.DONE;
     }
 
-    /** Ends a job, fenced on its claim. */
-    private boolean finish(Claimed job, String status, String error) {
-        return claims.finish(job.token(), job.id(), "status = :status, error = :error, finished_at = :now",
-                sql -> sql.param("status", status).param("error", error).param("now", OffsetDateTime.now(clock)));
+    @Override
+    void fail(Claimed job, String error) {
+        finish(job, "FAILED", error);
+    }
+
+    /** A database outage is not the job's fault: its claim lapses and it resumes once the database is back. */
+    @Override
+    boolean resumesAfter(RuntimeException failure) {
+        return DatabaseOutage.causedBy(failure);
     }
 }
