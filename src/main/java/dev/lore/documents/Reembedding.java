@@ -83,7 +83,7 @@ class Reembedding extends CollectionJobs<Reembedding.Claimed> {
     record Requested(UUID id) {
     }
 
-    private record Row(UUID id, String title, String headingPath, String text, String keywords) {
+    private record Row(UUID id, String title, String headingPath, String text) {
     }
 
     record Claimed(UUID id, UUID token, long collectionId, String collection, String fromEmbedder)
@@ -237,18 +237,16 @@ class Reembedding extends CollectionJobs<Reembedding.Claimed> {
     }
 
     private List<Row> rows(String where, Claimed job, UUID[] ids) {
-        return jdbc.sql("SELECT k.id, k.title, k.heading_path, k.text, d.metadata ->> 'keywords' FROM chunks k "
-                + "JOIN documents d ON d.id = k.document_id WHERE k.collection_id = :c AND " + where)
-                .param("c", job.collectionId()).param("ids", ids).param("job", job.id())
+        return jdbc.sql("SELECT k.id, k.title, k.heading_path, k.text FROM chunks k WHERE k.collection_id = :c AND "
+                + where).param("c", job.collectionId()).param("ids", ids).param("job", job.id())
                 .query((rs, n) -> new Row(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3),
-                        rs.getString(4), rs.getString(5)))
+                        rs.getString(4)))
                 .list();
     }
 
     private List<float[]> embed(List<Row> rows) {
         return rows.isEmpty() ? List.of() : embedder.embedDocuments(rows.stream()
-                .map(row -> Chunker.embeddingText(row.title(), row.headingPath(), row.keywords(), row.text()))
-                .toList());
+                .map(row -> Chunker.embeddingText(row.title(), row.headingPath(), row.text())).toList());
     }
 
     /**

@@ -236,11 +236,9 @@ public final class Benchmarks {
 
     private static List<String> texts(JdbcClient jdbc, String collection) {
         return jdbc.sql("""
-                SELECT k.title, k.heading_path, d.metadata ->> 'keywords', k.text FROM chunks k
-                JOIN collections c ON c.id = k.collection_id JOIN documents d ON d.id = k.document_id
+                SELECT k.title, k.heading_path, k.text FROM chunks k JOIN collections c ON c.id = k.collection_id
                 WHERE c.name = :n ORDER BY k.source, k.ordinal""").param("n", collection)
-                .query((rs, n) -> Chunker.embeddingText(rs.getString(1), rs.getString(2), rs.getString(3),
-                        rs.getString(4))).list();
+                .query((rs, n) -> Chunker.embeddingText(rs.getString(1), rs.getString(2), rs.getString(3))).list();
     }
 
     private static String vectorIndex(BenchClient client, String collection) {

@@ -97,7 +97,7 @@ class ReembeddingApiTests extends IntegrationTest {
                 WHERE c.name = :n""").param("n", name).query().listOfRows();
         for (Map<String, Object> chunk : chunks) {
             float[] expected = embedder.embedDocuments(List.of(Chunker.embeddingText((String) chunk.get("title"),
-                    (String) chunk.get("heading_path"), null, (String) chunk.get("text")))).get(0);
+                    (String) chunk.get("heading_path"), (String) chunk.get("text")))).get(0);
             double distance = jdbc.sql("SELECT embedding <=> :v FROM chunks WHERE id = :id")
                     .param("v", new PGvector(expected)).param("id", (UUID) chunk.get("id")).query(Double.class).single();
             assertThat(distance).isCloseTo(0.0, offset(1e-5));

@@ -25,9 +25,6 @@ public final class Chunker {
     private static final Pattern LINE = Pattern.compile("[^\\r\\n]+");
 
     private static final int CHARACTERS_PER_TOKEN = 8;
-    // keywords come first in what is embedded, and the embedder reads a bounded number of tokens: a long list would
-    // push the chunk's own text out
-    private static final int MAX_KEYWORD_CHARACTERS = 200;
 
     private final int maxTokens;
     private final int maxCharacters;
@@ -46,8 +43,6 @@ public final class Chunker {
     }
 
     public List<Chunk> chunk(ParsedDocument document) {
-        Object keywordValue = document.metadata().get("keywords");
-        String keywords = keywordValue == null ? null : String.valueOf(keywordValue);
         List<Piece> pieces = new ArrayList<>();
         for (Section section : document.sections()) {
             pieces.addAll(split(section));
@@ -80,7 +75,7 @@ public final class Chunker {
             }
             String headingPath = String.join(" > ", common);
             chunks.add(new Chunk(chunks.size(), headingPath, text.toString(),
-                    embeddingText(document.title(), headingPath, keywords, text.toString())));
+                    embeddingText(document.title(), headingPath, text.toString())));
             i = j;
         }
         return chunks;
@@ -111,22 +106,9 @@ public final class Chunker {
         return headings.isEmpty() ? 0 : tokenStarts.apply(headings.get(headings.size() - 1)).length;
     }
 
-    /**
-     * What the embedder reads for a chunk: its title and heading trail, the document's keywords (an author's own
-     * words for what a page is about: "vacation" on a page that only ever says "annual leave"), then its text.
-     */
-    public static String embeddingText(String title, String headingPath, String keywords, String text) {
+    public static String embeddingText(String title, String headingPath, String text) {
         String trail = Headings.trail(title, headingPath);
-        String words = keywords == null ? "" : keywords.strip();
-        if (words.length() > MAX_KEYWORD_CHARACTERS) {
-            int cut = words.lastIndexOf(',', MAX_KEYWORD_CHARACTERS);
-            words = words.substring(0, cut > 0 ? cut : MAX_KEYWORD_CHARACTERS);
-        }
-        StringBuilder head = new StringBuilder(trail);
-        if (!words.isEmpty()) {
-            head.append(head.isEmpty() ? "" : "\n").append("Keywords: ").append(words);
-        }
-        return head.isEmpty() ? text : head + "\n" + text;
+        return trail.isEmpty() ? text : trail + "\n" + text;
     }
 
     private record Piece(Section section, String text, int tokens, boolean wholeSection) {
