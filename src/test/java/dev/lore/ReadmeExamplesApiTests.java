@@ -97,4 +97,42 @@ class ReadmeExamplesApiTests extends IntegrationTest {
         assertThat(statuses).as(output).hasSizeGreaterThan(20);
         assertThat(statuses).as(output).allSatisfy(line -> assertThat(line).matches("STATUS 2\\d\\d .*"));
     }
+
+    @Test
+    void theModelFreeFirstPathAnswersFromAFolderOfFiles() throws Exception {
+        String readme = Files.readString(Path.of("README.md"));
+        Matcher block = Pattern.compile("In another, with a folder.*?```bash\\n(.*?)```", Pattern.DOTALL)
+                .matcher(readme);
+        assertThat(block.find()).as("the README's model-free first path").isTrue();
+        Path docs = Files.createTempDirectory("lore-readme-docs");
+        Files.writeString(docs.resolve("paid-parental-leave.md"), "# Paid parental leave\n\nYou can take up to 12 "
+                + "weeks of paid parental leave after the birth or placement of a child.\n");
+        Files.writeString(docs.resolve("laptops.txt"), "New hires receive a laptop from the IT desk on day one.\n");
+        String base = "127.0.0.1:" + port;
+        String path = block.group(1)
+                .replace("my-secret", ADMIN_KEY)
+                .replace("localhost:8080", base)
+                .replace("~/docs", docs.toString())
+                // this context configures a generator, which the README's reader does not have
+                .replace("\"question\":", "\"generator\":\"none\",\"question\":")
+                // a unique name, so that the path runs again on a database a run left behind
+                .replace("\"name\":\"docs\"", "\"name\":\"" + docs.getFileName() + "\"")
+                .replace("collections/docs/", "collections/" + docs.getFileName() + "/")
+                .replace("\"collection\":\"docs\"", "\"collection\":\"" + docs.getFileName() + "\"")
+                .replace("curl -s " + base + "/api/v1/ingestions/<ingestionId>",
+                        "follow " + base + "/api/v1/ingestions/$INGESTION_ID; curl -s " + base
+                                + "/api/v1/ingestions/$INGESTION_ID");
+        Path script = docs.resolve("first-path.sh");
+        Files.writeString(script, PRELUDE + path);
+
+        Process bash = new ProcessBuilder("bash", script.toString()).directory(docs.toFile())
+                .redirectErrorStream(true).start();
+        String output = new String(bash.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(bash.waitFor(120, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(output.lines().filter(line -> line.startsWith("STATUS "))).as(output).hasSize(4)
+                .allSatisfy(line -> assertThat(line).matches("STATUS 2\\d\\d .*"));
+        assertThat(output).as("answered without a model, quoting the file").contains("\"grounded\":true")
+                .contains("\"generator\":\"none\"").contains("12 weeks").contains("paid-parental-leave.md");
+    }
 }
