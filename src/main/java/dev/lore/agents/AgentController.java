@@ -1,5 +1,6 @@
 package dev.lore.agents;
 
+import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -87,7 +88,7 @@ class AgentController {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record PlanView(java.time.LocalDate day, List<DayPlan.Item> items, List<String> outline,
+    record PlanView(LocalDate day, List<DayPlan.Item> items, List<String> outline,
             List<DayPlan.Item> blocks, LocalDateTime decomposed, ModelUse.Usage usage) {
     }
 
@@ -235,7 +236,7 @@ class AgentController {
     PlanView plan(@PathVariable String id, @RequestBody(required = false) PlanBody body) {
         Agents.Found found = access.agent(id);
         PlanBody request = body == null ? new PlanBody(null, null, null) : body;
-        java.time.LocalDate day = AgentsAccess.day("day", request.day(), found.clock().toLocalDate());
+        LocalDate day = AgentsAccess.day("day", request.day(), found.clock().toLocalDate());
         ModelUse use = new ModelUse();
         DayPlan plan;
         if (request.reaction() != null) {

@@ -4,8 +4,11 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoField;
+import java.time.temporal.Temporal;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Function;
 
 import org.springframework.stereotype.Component;
 
@@ -113,15 +116,7 @@ public class AgentsAccess {
         if (value == null) {
             return clock;
         }
-        LocalDateTime time;
-        try {
-            time = LocalDateTime.parse(value.strip());
-        }
-        catch (DateTimeParseException e) {
-            throw LoreException.invalid(field + " must be an ISO date-time such as 2026-02-13T08:10:00, was '"
-                    + value + "'");
-        }
-        requireYear(field, time.getYear(), value);
+        LocalDateTime time = parse(field, value, LocalDateTime::parse, "date-time such as 2026-02-13T08:10:00");
         if (clock != null && time.isAfter(clock.plus(MAX_AHEAD))) {
             throw LoreException.badRequest("time-ahead-of-clock", "Time ahead of the simulation", field + " "
                     + value + " is more than a day past the simulation's clock (" + clock + "): an agent remembers"
@@ -135,22 +130,24 @@ public class AgentsAccess {
         if (value == null) {
             return fallback;
         }
-        LocalDate day;
-        try {
-            day = LocalDate.parse(value.strip());
-        }
-        catch (DateTimeParseException e) {
-            throw LoreException.invalid(field + " must be an ISO date such as 2026-02-13, was '" + value + "'");
-        }
-        requireYear(field, day.getYear(), value);
-        return day;
+        return parse(field, value, LocalDate::parse, "date such as 2026-02-13");
     }
 
-    private static void requireYear(String field, int year, String value) {
+    /** {@code value} parsed as an ISO {@code what}, in years 1 to 9999: else a 400 naming the field. */
+    private static <T extends Temporal> T parse(String field, String value, Function<String, T> parser, String what) {
+        T parsed;
+        try {
+            parsed = parser.apply(value.strip());
+        }
+        catch (DateTimeParseException e) {
+            throw LoreException.invalid(field + " must be an ISO " + what + ", was '" + value + "'");
+        }
+        int year = parsed.get(ChronoField.YEAR);
         if (year < 1 || year > 9999) {
             throw LoreException.badRequest("time-out-of-range", "Time out of range", field + " " + value
                     + " is outside the years 1 to 9999 that simulations keep");
         }
+        return parsed;
     }
 
     private static UUID uuid(String id) {

@@ -159,10 +159,10 @@ public class MemoryStream {
     /**
      * Generative agents' retrieval score (Park et al. 2023, section 4.1): recency = 0.995^(hours since last access,
      * at most {@link #RECENCY_HORIZON_HOURS}), importance as rated, relevance = cosine similarity; each min-max
-     * normalised (a component that does not vary is 0.5 for all), the total their weighted sum. The top {@code :k} get {@code :at} as their last access in the
-     * same statement; the response shows the values from before that update (a statement sees one snapshot). There
-     * is always a row, which says whether the agent {@code admitted} the query: without candidates, its memory's
-     * columns are null.
+     * normalised (a component that does not vary is 0.5 for all), the total their weighted sum. The top {@code :k}
+     * get {@code :at} as their last access in the same statement; the response shows the values from before that
+     * update (a statement sees one snapshot). There is always a row, which says whether the agent {@code admitted}
+     * the query: without candidates, its memory's columns are null.
      */
     private static final String SCORE = """
             normalised AS (

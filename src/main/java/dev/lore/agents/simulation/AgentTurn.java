@@ -61,8 +61,8 @@ class AgentTurn {
         }
     }
 
-    /** The agent's events, whom it talked with (if anyone) and the model use of its turn. */
-    record Outcome(List<SimulationEvent> events, UUID talkedWith, ModelUse use) {
+    /** The agent's events and whom it talked with (if anyone). */
+    record Outcome(List<SimulationEvent> events, UUID talkedWith) {
     }
 
     enum Choice {
@@ -198,7 +198,7 @@ class AgentTurn {
         }
         SimulationEvent event = new SimulationEvent(agent.id(), agent.name(), at, action, location, kind,
                 talkedWith != null ? talkedWith : partner);
-        return new Outcome(List.of(event), talkedWith, use);
+        return new Outcome(List.of(event), talkedWith);
     }
 
     private Decision decide(Agent agent, Presence self, String action, List<String> fresh, List<Presence> people,

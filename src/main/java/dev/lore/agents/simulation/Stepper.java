@@ -49,9 +49,9 @@ import tools.jackson.databind.json.JsonMapper;
  * again, so the promise is kept here, in the database: a step is a row under a unique (simulation, step) key, made
  * with the world as it was when the step began; each agent's part is one transaction holding its effects and its
  * checkpoint row, made after its model calls and never across one (a slow model must not hold the pool's
- * connections and the agents' rows); the step's end is one more. A step resumed after a crash (by any instance) skips the agents that
- * have a checkpoint and perceives the same world, so nothing is applied twice and nothing is lost. One stepper at a
- * time holds a simulation ({@link SimulationLeases}); every commit is fenced on its lease.
+ * connections and the agents' rows); the step's end is one more. A step resumed after a crash (by any instance)
+ * skips the agents that have a checkpoint and perceives the same world, so nothing is applied twice and nothing is
+ * lost. One stepper at a time holds a simulation ({@link SimulationLeases}); every commit is fenced on its lease.
  */
 @Component
 public class Stepper {
@@ -97,6 +97,10 @@ public class Stepper {
     /** Hikari's default, for a data source that does not say. */
     private static final int DEFAULT_POOL_SIZE = 10;
 
+    /** A failed step's reason when the database was out, instead of the JDBC driver's words. */
+    private static final String DATABASE_UNAVAILABLE = "The database was unavailable during this step; the next step "
+            + "or tick resumes it";
+
     private static final TypeReference<List<AgentTurn.Presence>> WORLD = new TypeReference<>() {
     };
     private static final TypeReference<List<SimulationEvent>> EVENTS = new TypeReference<>() {
@@ -109,9 +113,6 @@ public class Stepper {
     private final ImportanceRater rater;
     private final SimulationProperties properties;
     private final JsonMapper json;
-    static final String DATABASE_UNAVAILABLE = "The database was unavailable during this step; the next step or tick "
-            + "resumes it";
-
     private final MeterRegistry meters;
     private final SimulationMeters simulationMeters;
     private final DistributionSummary agentCalls;
@@ -122,7 +123,6 @@ public class Stepper {
     Stepper(JdbcClient jdbc, TransactionTemplate transactions, SimulationLeases leases, AgentTurn turn,
             ImportanceRater rater, SimulationProperties properties, JsonMapper json, MeterRegistry meters,
             SimulationMeters simulationMeters, DataSource dataSource) {
-        this.connections = new Semaphore(Math.max(1, poolSize(dataSource) / 2), true);
         this.jdbc = jdbc;
         this.transactions = transactions;
         this.leases = leases;
@@ -136,6 +136,7 @@ public class Stepper {
                 .description("Model calls of one agent's part of a step").register(meters);
         this.stepTime = Timer.builder("lore.simulation.step.duration").description("Time a simulation step took")
                 .register(meters);
+        this.connections = new Semaphore(Math.max(1, poolSize(dataSource) / 2), true);
     }
 
     private static int poolSize(DataSource dataSource) {

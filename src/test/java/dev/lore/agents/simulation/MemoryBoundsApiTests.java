@@ -1,5 +1,7 @@
 package dev.lore.agents.simulation;
 
+import static dev.lore.agents.AgentsFixture.agent;
+import static dev.lore.agents.AgentsFixture.simulation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.LocalDateTime;
@@ -59,9 +61,9 @@ class MemoryBoundsApiTests extends IntegrationTest {
 
     @Test
     void aMemoryFromDecadesAgoBreaksNoRetrievalInterviewOrStep() {
-        String simulation = simulation("old-memories", STARTS_AT);
-        String zed = agent(simulation, "Zed");
-        agent(simulation, "Ann");
+        String simulation = simulation(admin(), "old-memories", STARTS_AT, 1440);
+        String zed = agent(admin(), simulation, "Zed", "Hobbs Cafe");
+        agent(admin(), simulation, "Ann", "Hobbs Cafe");
         remember(zed, Map.of("text", "Zed was born", "at", "2000-01-01T00:00:00", "importance", 9));
         remember(zed, Map.of("text", "Zed moved to town", "at", "2015-06-01T00:00:00", "importance", 5));
         remember(zed, Map.of("text", "Zed had breakfast", "at", "2026-02-13T07:00:00", "importance", 2));
@@ -95,8 +97,8 @@ class MemoryBoundsApiTests extends IntegrationTest {
 
     @Test
     void aFullArrayForAnAgentWithAnOldMemoryIsStoredOnceAndAnswered201() {
-        String simulation = simulation("full-array", STARTS_AT);
-        String zed = agent(simulation, "Zed");
+        String simulation = simulation(admin(), "full-array", STARTS_AT, 1440);
+        String zed = agent(admin(), simulation, "Zed", "Hobbs Cafe");
         remember(zed, Map.of("text", "Zed was born", "at", "2000-01-01T00:00:00", "importance", 9));
         List<Map<String, Object>> batch = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
@@ -115,8 +117,8 @@ class MemoryBoundsApiTests extends IntegrationTest {
 
     @Test
     void anArrayWithOneBadTimeStoresNothing() {
-        String simulation = simulation("bad-array", STARTS_AT);
-        String zed = agent(simulation, "Zed");
+        String simulation = simulation(admin(), "bad-array", STARTS_AT, 1440);
+        String zed = agent(admin(), simulation, "Zed", "Hobbs Cafe");
         for (String bad : List.of("2026-02-14T08:00:01", "+300000-01-01T00:00:00", "-5000-01-01T00:00:00")) {
             List<Map<String, Object>> batch = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
@@ -133,9 +135,9 @@ class MemoryBoundsApiTests extends IntegrationTest {
 
     @Test
     void timesMoreThanADayAheadOfTheClockAreRefusedAndMarkNothingAccessed() {
-        String simulation = simulation("ahead", STARTS_AT);
-        String zed = agent(simulation, "Zed");
-        String ann = agent(simulation, "Ann");
+        String simulation = simulation(admin(), "ahead", STARTS_AT, 1440);
+        String zed = agent(admin(), simulation, "Zed", "Hobbs Cafe");
+        String ann = agent(admin(), simulation, "Ann", "Hobbs Cafe");
         String memory = remember(zed, Map.of("text", "Zed plays chess", "at", STARTS_AT, "importance", 4));
         String agentPath = "/api/v1/agents/" + zed;
 
@@ -170,8 +172,8 @@ class MemoryBoundsApiTests extends IntegrationTest {
             assertProblem(admin().post("/api/v1/simulations", Map.of("name", "far", "startsAt", startsAt)), 400,
                     "time-out-of-range");
         }
-        assertThat(simulation("last-year", "9999-12-31T23:00:00")).isNotBlank();
-        String zed = agent(simulation("range", STARTS_AT), "Zed");
+        assertThat(simulation(admin(), "last-year", "9999-12-31T23:00:00", 1440)).isNotBlank();
+        String zed = agent(admin(), simulation(admin(), "range", STARTS_AT, 1440), "Zed", "Hobbs Cafe");
         String agentPath = "/api/v1/agents/" + zed;
         assertProblem(admin().post(agentPath + "/memories", Map.of("text", "Zed was", "at", "-5000-01-01T00:00:00")),
                 400, "time-out-of-range");
@@ -185,27 +187,13 @@ class MemoryBoundsApiTests extends IntegrationTest {
 
     @Test
     void stepPagesPastTheLastStepAreEmptyAndOutOfRangeNumbersAre400() {
-        String simulation = simulation("pages", STARTS_AT);
+        String simulation = simulation(admin(), "pages", STARTS_AT, 1440);
         String steps = "/api/v1/simulations/" + simulation + "/steps";
         assertThat(ok(admin().get(steps + "?from=9223372036854775807"))).isEmpty();
         assertThat(ok(admin().get(steps + "?from=9223372036854775807&limit=1000"))).isEmpty();
         assertProblem(admin().get(steps + "?from=9223372036854775808"), 400, "invalid-request");
         assertProblem(admin().get(steps + "?from=-9223372036854775808"), 400, "invalid-request");
         assertProblem(admin().get(steps + "?limit=2147483648"), 400, "invalid-request");
-    }
-
-    private String simulation(String name, String startsAt) {
-        Api.Response response = admin().post("/api/v1/simulations", Map.of("name", name, "startsAt", startsAt,
-                "stepMinutes", 1440));
-        assertThat(response.status()).as(response.raw()).isEqualTo(201);
-        return response.body().path("id").asString();
-    }
-
-    private String agent(String simulation, String name) {
-        Api.Response response = admin().post("/api/v1/simulations/" + simulation + "/agents", Map.of("name", name,
-                "traits", name + " is friendly", "location", "Hobbs Cafe"));
-        assertThat(response.status()).as(response.raw()).isEqualTo(201);
-        return response.body().path("id").asString();
     }
 
     private String remember(String agent, Map<String, Object> memory) {

@@ -1,5 +1,7 @@
 package dev.lore.agents.simulation;
 
+import static dev.lore.agents.AgentsFixture.agent;
+import static dev.lore.agents.AgentsFixture.simulation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
@@ -55,9 +57,9 @@ class SimulationStepApiTests extends IntegrationTest {
 
     @Test
     void stepsRecordTheirEventsAndModelUseOnceEachAndMoveTheClock() {
-        String simulation = simulation("stepping-town");
-        String alice = agent(simulation, "Alice");
-        String bob = agent(simulation, "Bob");
+        String simulation = simulation(admin(), "stepping-town", "2026-02-13T08:00:00", 10);
+        String alice = agent(admin(), simulation, "Alice", "Hobbs Cafe");
+        String bob = agent(admin(), simulation, "Bob", "Hobbs Cafe");
         long before = TOWN.calls();
 
         Api.Response response = admin().post("/api/v1/simulations/" + simulation + "/step", Map.of("steps", 3));
@@ -112,8 +114,8 @@ class SimulationStepApiTests extends IntegrationTest {
 
     @Test
     void anAgentWithNothingNewToPerceiveFollowsItsPlanWithoutAModelCall() {
-        String simulation = simulation("quiet-town");
-        agent(simulation, "Hermit");
+        String simulation = simulation(admin(), "quiet-town", "2026-02-13T08:00:00", 10);
+        agent(admin(), simulation, "Hermit", "Hobbs Cafe");
         admin().post("/api/v1/simulations/" + simulation + "/step", Map.of("steps", 1));
         long decisions = TOWN.calls("decide");
         long before = TOWN.calls();
@@ -135,9 +137,9 @@ class SimulationStepApiTests extends IntegrationTest {
 
     @Test
     void aFailedStepIsResumedWithoutRepeatingTheAgentsThatFinishedIt() {
-        String simulation = simulation("failing-town");
-        String alice = agent(simulation, "Alice");
-        String bob = agent(simulation, "Bob");
+        String simulation = simulation(admin(), "failing-town", "2026-02-13T08:00:00", 10);
+        String alice = agent(admin(), simulation, "Alice", "Hobbs Cafe");
+        String bob = agent(admin(), simulation, "Bob", "Hobbs Cafe");
         // Bob's own part fails; Alice's (which has Bob speak in a conversation) does not
         TOWN.failing(prompt -> prompt.startsWith("Bob:") && TownModel.kind(prompt).equals("plan-day"));
 
@@ -181,8 +183,8 @@ class SimulationStepApiTests extends IntegrationTest {
 
     @Test
     void aScheduleCountsFailedStepsInARowAndPausesItselfInsteadOfBurningCalls() {
-        String simulation = simulation("down-town");
-        agent(simulation, "Alice");
+        String simulation = simulation(admin(), "down-town", "2026-02-13T08:00:00", 10);
+        agent(admin(), simulation, "Alice", "Hobbs Cafe");
         String path = "/api/v1/simulations/" + simulation;
         assertThat(admin().put(path + "/schedule", Map.of("cron", "0 0 * * * *")).status()).isEqualTo(200);
         TOWN.failing(prompt -> true);
@@ -207,8 +209,8 @@ class SimulationStepApiTests extends IntegrationTest {
 
     @Test
     void aSimulationThatIsSteppingRefusesAnotherStepWith409() throws Exception {
-        String simulation = simulation("busy-town");
-        agent(simulation, "Alice");
+        String simulation = simulation(admin(), "busy-town", "2026-02-13T08:00:00", 10);
+        agent(admin(), simulation, "Alice", "Hobbs Cafe");
         TownModel.Hold hold = TOWN.hold(prompt -> prompt.startsWith("Alice:"));
         CompletableFuture<Api.Response> first = CompletableFuture.supplyAsync(() -> admin().post(
                 "/api/v1/simulations/" + simulation + "/step", Map.of("steps", 1)));
@@ -228,7 +230,7 @@ class SimulationStepApiTests extends IntegrationTest {
 
     @Test
     void badInputIsRefusedAndChangesNothing() {
-        String simulation = simulation("strict-town");
+        String simulation = simulation(admin(), "strict-town", "2026-02-13T08:00:00", 10);
         String path = "/api/v1/simulations/" + simulation;
         assertProblem(admin().post(path + "/step", Map.of("steps", 0)), 400, "invalid-request");
         assertProblem(admin().post(path + "/step", Map.of("steps", -3)), 400, "invalid-request");
@@ -270,7 +272,7 @@ class SimulationStepApiTests extends IntegrationTest {
 
     @Test
     void aScheduleIsStoredPausedAndResumedOverHttp() {
-        String simulation = simulation("scheduled-town");
+        String simulation = simulation(admin(), "scheduled-town", "2026-02-13T08:00:00", 10);
         String path = "/api/v1/simulations/" + simulation;
 
         Api.Response on = admin().put(path + "/schedule", Map.of("cron", "0 */5 * * * *"));
@@ -282,20 +284,6 @@ class SimulationStepApiTests extends IntegrationTest {
         assertThat(off.status()).as(off.raw()).isEqualTo(200);
         assertThat(off.body().path("status").asString()).isEqualTo("paused");
         assertThat(off.body().path("schedule").isMissingNode()).isTrue();
-    }
-
-    private String simulation(String name) {
-        Api.Response response = admin().post("/api/v1/simulations", Map.of("name", name, "startsAt",
-                "2026-02-13T08:00:00", "stepMinutes", 10));
-        assertThat(response.status()).as(response.raw()).isEqualTo(201);
-        return response.body().path("id").asString();
-    }
-
-    private String agent(String simulation, String name) {
-        Api.Response response = admin().post("/api/v1/simulations/" + simulation + "/agents", Map.of("name", name,
-                "traits", name + " is friendly", "location", "Hobbs Cafe"));
-        assertThat(response.status()).as(response.raw()).isEqualTo(201);
-        return response.body().path("id").asString();
     }
 
     private long memories(String agent, String kind) {

@@ -1,5 +1,7 @@
 package dev.lore.agents.simulation;
 
+import static dev.lore.agents.AgentsFixture.agent;
+import static dev.lore.agents.AgentsFixture.simulation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.sql.Connection;
@@ -96,8 +98,8 @@ class SlowModelSimulationsTests extends IntegrationTest {
         createLeaveAndLaptops(COLLECTION);
         List<UUID> simulations = new ArrayList<>();
         for (int i = 0; i < SIMULATIONS; i++) {
-            UUID simulation = simulation("slow-town-" + i);
-            agent(simulation, "Walker");
+            UUID simulation = UUID.fromString(simulation(admin(), "slow-town-" + i, "2026-02-13T08:00:00", 10));
+            agent(admin(), simulation.toString(), "Walker", "Library");
             simulations.add(simulation);
         }
         ExecutorService threads = Executors.newFixedThreadPool(SIMULATIONS + SEARCHERS + 1);
@@ -194,18 +196,5 @@ class SlowModelSimulationsTests extends IntegrationTest {
         catch (java.sql.SQLException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private UUID simulation(String name) {
-        Api.Response response = admin().post("/api/v1/simulations", Map.of("name", name, "startsAt",
-                "2026-02-13T08:00:00", "stepMinutes", 10));
-        assertThat(response.status()).as(response.raw()).isEqualTo(201);
-        return UUID.fromString(response.body().path("id").asString());
-    }
-
-    private void agent(UUID simulation, String name) {
-        Api.Response response = admin().post("/api/v1/simulations/" + simulation + "/agents", Map.of("name", name,
-                "traits", name + " is friendly", "location", "Library"));
-        assertThat(response.status()).as(response.raw()).isEqualTo(201);
     }
 }

@@ -1,5 +1,7 @@
 package dev.lore.agents.simulation;
 
+import static dev.lore.agents.AgentsFixture.agent;
+import static dev.lore.agents.AgentsFixture.simulation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.doAnswer;
@@ -86,9 +88,9 @@ class TurnTransactionTests extends IntegrationTest {
 
     @Test
     void aStepMakesEveryModelCallWithNoTransactionOpenAndNoConnectionHeld() {
-        String simulation = simulation("quiet-calls");
-        agent(simulation, "Alice");
-        agent(simulation, "Bob");
+        String simulation = simulation(admin(), "quiet-calls", "2026-02-13T08:00:00", 10);
+        agent(admin(), simulation, "Alice", "Hobbs Cafe");
+        agent(admin(), simulation, "Bob", "Hobbs Cafe");
 
         Api.Response response = admin().post("/api/v1/simulations/" + simulation + "/step", Map.of("steps", 7));
 
@@ -108,20 +110,6 @@ class TurnTransactionTests extends IntegrationTest {
                 || TransactionSynchronizationManager.hasResource(dataSource)) {
             inTransaction.add(call + " on " + Thread.currentThread().getName());
         }
-    }
-
-    private String simulation(String name) {
-        Api.Response response = admin().post("/api/v1/simulations", Map.of("name", name, "startsAt",
-                "2026-02-13T08:00:00", "stepMinutes", 10));
-        assertThat(response.status()).as(response.raw()).isEqualTo(201);
-        return response.body().path("id").asString();
-    }
-
-    private String agent(String simulation, String name) {
-        Api.Response response = admin().post("/api/v1/simulations/" + simulation + "/agents", Map.of("name", name,
-                "traits", name + " is friendly", "location", "Hobbs Cafe"));
-        assertThat(response.status()).as(response.raw()).isEqualTo(201);
-        return response.body().path("id").asString();
     }
 
     /** A generator that reports each call before making it. */
