@@ -25,8 +25,8 @@ class ModelsHealthConfiguration {
                 : (HealthIndicator) () -> Health.up().withDetail("name", embedder.name())
                         .withDetail("dimension", embedder.dimension()).build());
         registry.opened().forEach((id, generator) -> {
-            if (generator instanceof HealthIndicator indicator) {
-                contributors.put(id, health.cached(indicator));
+            if (ModelHealth.probed(generator)) {
+                contributors.put(id, health.cached(generator));
             }
             else {
                 contributors.put(id, (HealthIndicator) () -> Health.up().withDetail("name", generator.name()).build());

@@ -94,7 +94,8 @@ public class DatabaseOutage {
         log.warn("Database unavailable for {} {}: {}", request.getMethod(), request.getRequestURI(),
                 rootMessage(failure));
         ProblemResponses.write(json, request, response, HttpStatus.SERVICE_UNAVAILABLE, "database-unavailable",
-                "Database unavailable", "Lore cannot reach its database right now; try again in " + properties.retryAfter().toSeconds() + " s.",
+                "Database unavailable", "Lore cannot reach its database right now; try again in "
+                        + properties.retryAfter().toSeconds() + " s.",
                 properties.retryAfter());
     }
 

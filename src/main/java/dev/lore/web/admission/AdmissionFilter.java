@@ -18,7 +18,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * Gives an admitted request's place back at the first write that finds the client gone, not when its handler
  * returns: a streamed answer whose client left may still be waiting on its model's next token, or on a search, and
  * another request can use the place meanwhile (its work stops at the generation's next check of its cancellation).
- * It also gives back the place of a request that ends without Spring MVC's interceptors seeing its end.
+ * A request's end gives its place back in {@link AdmissionInterceptor}, which Spring MVC calls however the request
+ * ends.
  */
 @Component
 @Order(0)
@@ -27,15 +28,7 @@ class AdmissionFilter extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        try {
-            chain.doFilter(request, new LeavingResponse(request, response));
-        }
-        finally {
-            Place place = Place.of(request);
-            if (place != null && !request.isAsyncStarted()) {
-                place.leave();
-            }
-        }
+        chain.doFilter(request, new LeavingResponse(request, response));
     }
 
     /** A response whose output stream gives the request's place back when a write or flush fails. */

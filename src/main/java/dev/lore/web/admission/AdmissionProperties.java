@@ -17,10 +17,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param retryAfter the wait suggested to a refused client
  */
 @ConfigurationProperties("lore.admission")
-public record AdmissionProperties(@DefaultValue("true") boolean enabled, @DefaultValue("0") int maxConcurrent,
+record AdmissionProperties(@DefaultValue("true") boolean enabled, @DefaultValue("0") int maxConcurrent,
         @DefaultValue("250ms") Duration maxWait, @DefaultValue("1s") Duration retryAfter) {
 
-    public AdmissionProperties {
+    AdmissionProperties {
         if (maxConcurrent < 0) {
             throw new IllegalArgumentException("lore.admission.max-concurrent must be 0 (automatic) or positive");
         }

@@ -64,6 +64,19 @@ class AdmissionFilterTests {
         assertThat(admission.bulkhead().getMetrics().getAvailableConcurrentCalls()).isEqualTo(1);
     }
 
+    /** The interceptor alone gives a place back at a request's end, also one that failed; no filter is needed. */
+    @Test
+    void aRequestGivesItsPlaceBackAtItsEndHoweverItEnds() throws Exception {
+        for (Exception failure : new Exception[] { null, new IllegalStateException("failed") }) {
+            MockHttpServletRequest request = new MockHttpServletRequest("POST", "/api/v1/answer");
+            MockHttpServletResponse response = new MockHttpServletResponse();
+            assertThat(interceptor.preHandle(request, response, handler("answer"))).isTrue();
+            assertThat(admission.bulkhead().getMetrics().getAvailableConcurrentCalls()).isZero();
+            interceptor.afterCompletion(request, response, handler("answer"), failure);
+            assertThat(admission.bulkhead().getMetrics().getAvailableConcurrentCalls()).isEqualTo(1);
+        }
+    }
+
     @Test
     void onlyAdmittedHandlersTakeAPlace() throws Exception {
         admission.bulkhead().tryAcquirePermission();
