@@ -19,7 +19,6 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.lore.models.Embedder;
 import dev.lore.models.Reranker;
 import dev.lore.retrieval.SearchHit;
-import dev.lore.text.Sentences;
 
 /**
  * Cites what a generated answer leaves uncited: each sentence without an {@code [n]} is attributed to the source
@@ -133,7 +132,8 @@ class Attributions {
     private List<Candidate> candidates(List<Source> pool) {
         List<Candidate> candidates = new ArrayList<>();
         for (Source source : pool) {
-            Embedded chunk = crossEncoder.isPresent() ? new Embedded(sentences(source.hit().text()), null)
+            Embedded chunk = crossEncoder.isPresent()
+                    ? new Embedded(CitationMarkers.quotable(source.hit().text()), null)
                     : embedded.get(source.hit().chunkId(), id -> embed(source.hit().text()));
             for (int i = 0; i < chunk.sentences().size(); i++) {
                 candidates.add(new Candidate(chunk.sentences().get(i), source,
@@ -144,12 +144,8 @@ class Attributions {
     }
 
     private Embedded embed(String text) {
-        List<String> sentences = sentences(text);
+        List<String> sentences = CitationMarkers.quotable(text);
         return new Embedded(sentences, sentences.isEmpty() ? List.of() : embedder.embedDocuments(sentences));
-    }
-
-    private static List<String> sentences(String text) {
-        return Sentences.split(text).stream().filter(sentence -> Sentences.words(sentence) >= 3).toList();
     }
 
     private double[] scores(String claim, List<Candidate> candidates) {
