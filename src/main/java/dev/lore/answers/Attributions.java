@@ -62,6 +62,24 @@ class Attributions {
     private record Embedded(List<String> sentences, List<float[]> vectors) {
     }
 
+    /** A claim and, once first scored, its embedding: a FLARE claim may be scored against two pools. */
+    private final class Stated {
+
+        private final String text;
+        private float[] vector;
+
+        Stated(String text) {
+            this.text = text;
+        }
+
+        float[] vector() {
+            if (vector == null) {
+                vector = embedder.embedDocuments(List.of(text)).get(0);
+            }
+            return vector;
+        }
+    }
+
     /** A source sentence that may support a claim. */
     private record Candidate(String sentence, Source source, float[] vector) {
     }
@@ -84,9 +102,10 @@ class Attributions {
             List<UUID> retrieved = retrievedFor.get(i);
             List<Source> first = sources.values().stream()
                     .filter(source -> retrieved.isEmpty() || retrieved.contains(source.hit().chunkId())).toList();
-            Optional<Citation> citation = support(claim, first);
+            Stated stated = new Stated(claim);
+            Optional<Citation> citation = support(stated, first);
             if (citation.isEmpty() && first.size() < sources.size()) {
-                citation = support(claim, sources.values().stream().filter(source -> !first.contains(source))
+                citation = support(stated, sources.values().stream().filter(source -> !first.contains(source))
                         .toList());
             }
             citation.ifPresentOrElse(citations::add, () -> unsupported.add(claim));
@@ -105,7 +124,7 @@ class Attributions {
     }
 
     /** The attributed citation of the source sentence agreeing best with {@code claim}, if any reaches the bar. */
-    private Optional<Citation> support(String claim, List<Source> pool) {
+    private Optional<Citation> support(Stated claim, List<Source> pool) {
         if (pool.isEmpty()) {
             return Optional.empty();
         }
@@ -126,7 +145,7 @@ class Attributions {
         Candidate chosen = candidates.get(best);
         SearchHit hit = chosen.source().hit();
         return Optional.of(new Citation(chosen.source().n(), hit.chunkId(), hit.documentId(), hit.source(),
-                hit.title(), chosen.sentence(), true, claim));
+                hit.title(), chosen.sentence(), true, claim.text));
     }
 
     private List<Candidate> candidates(List<Source> pool) {
@@ -148,7 +167,8 @@ class Attributions {
         return new Embedded(sentences, sentences.isEmpty() ? List.of() : embedder.embedDocuments(sentences));
     }
 
-    private double[] scores(String claim, List<Candidate> candidates) {
+    private double[] scores(Stated stated, List<Candidate> candidates) {
+        String claim = stated.text;
         List<String> sentences = candidates.stream().map(Candidate::sentence).toList();
         double[] scores = new double[candidates.size()];
         if (crossEncoder.isPresent()) {
@@ -159,7 +179,7 @@ class Attributions {
             }
         }
         else {
-            float[] vector = embedder.embedDocuments(List.of(claim)).get(0);
+            float[] vector = stated.vector();
             Terms terms = new Terms(claim, sentences);
             for (int i = 0; i < scores.length; i++) {
                 scores[i] = agreement(Embedder.cosine(vector, candidates.get(i).vector()), terms.overlap(i));
@@ -180,7 +200,7 @@ class Attributions {
         for (int i = 0; i < sentences.size(); i++) {
             candidates.add(new Candidate(sentences.get(i), null, vectors == null ? null : vectors.get(i)));
         }
-        return scores(claim, candidates);
+        return scores(new Stated(claim), candidates);
     }
 
     /** The threshold in force: the cross-encoder's when one is configured. */
