@@ -211,8 +211,13 @@ public class Answerer {
     }
 
     private boolean refuses(String text) {
-        String refusal = normalize(properties.refusal());
-        return !refusal.isEmpty() && normalize(text).contains(refusal);
+        return refuses(text, properties.refusal());
+    }
+
+    /** Whether {@code text} holds the refusal sentence, compared on its words alone (case and punctuation aside). */
+    static boolean refuses(String text, String refusal) {
+        String refused = normalize(refusal);
+        return !refused.isEmpty() && normalize(text).contains(refused);
     }
 
     private static String normalize(String text) {

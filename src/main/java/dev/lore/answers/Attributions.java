@@ -3,7 +3,6 @@ package dev.lore.answers;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -115,9 +114,7 @@ class Attributions {
 
     /** Whether a sentence makes a claim that needs a source: not a refusal, not a short connective. */
     static boolean claims(String sentence, String refusal) {
-        String normalized = normalize(sentence);
-        String refused = normalize(refusal);
-        if (!refused.isEmpty() && normalized.contains(refused) || HEDGE.matcher(sentence).find()) {
+        if (Answerer.refuses(sentence, refusal) || HEDGE.matcher(sentence).find()) {
             return false;
         }
         return Terms.terms(sentence).size() >= CLAIM_TERMS && !sentence.strip().endsWith(":");
@@ -262,9 +259,5 @@ class Attributions {
 
     private static String compact(String text) {
         return CitationMarkers.MARKER.matcher(text).replaceAll("").replaceAll("\\s+", "");
-    }
-
-    private static String normalize(String text) {
-        return text.toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N}]+", " ").strip();
     }
 }
