@@ -3,7 +3,6 @@ package dev.lore.answers;
 import java.net.URI;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -95,15 +94,9 @@ class AnswerEvaluationController {
     }
 
     private static JobResponse view(AnswerEvaluationJobs.Job job) {
-        Map<String, Object> result = null;
-        if (job.status() == AnswerEvaluationJobs.Status.DONE) {
-            // the response a synchronous evaluation gives
-            result = new LinkedHashMap<>();
-            result.put("collection", job.collection());
-            result.put("questions", job.questions());
-            result.put("answerable", job.answerable());
-            result.put("results", job.results());
-        }
+        // the response a synchronous evaluation gives
+        Map<String, Object> result = job.status() != AnswerEvaluationJobs.Status.DONE ? null
+                : AnswerEvaluations.report(job.collection(), job.questions(), job.answerable(), job.results());
         return new JobResponse(job.id(), job.collection(), job.status().name(), job.questions(),
                 job.configurations(), new Progress(job.answersDone(), job.answersTotal()), result, job.error(),
                 job.createdAt(), job.startedAt(), job.finishedAt());

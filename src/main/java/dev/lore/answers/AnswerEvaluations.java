@@ -103,10 +103,16 @@ class AnswerEvaluations {
 
     /** The response of a finished evaluation, from each configuration's result. */
     static Map<String, Object> report(Checked evaluation, List<?> results) {
+        return report(evaluation.body().collection(), evaluation.questions().size(),
+                evaluation.questions().stream().filter(q -> !q.unanswerable()).count(), results);
+    }
+
+    /** The response of a finished evaluation, within a request or as a job's result. */
+    static Map<String, Object> report(String collection, int questions, long answerable, List<?> results) {
         Map<String, Object> response = new LinkedHashMap<>();
-        response.put("collection", evaluation.body().collection());
-        response.put("questions", evaluation.questions().size());
-        response.put("answerable", evaluation.questions().stream().filter(q -> !q.unanswerable()).count());
+        response.put("collection", collection);
+        response.put("questions", questions);
+        response.put("answerable", answerable);
         response.put("results", results);
         return response;
     }

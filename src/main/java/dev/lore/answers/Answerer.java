@@ -1,11 +1,14 @@
 package dev.lore.answers;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -183,7 +186,7 @@ public class Answerer {
 
     static double support(List<SearchHit> hits) {
         return hits.stream().map(hit -> hit.scores() == null ? null : hit.scores().get("dense"))
-                .filter(java.util.Objects::nonNull).mapToDouble(Double::doubleValue).max().orElse(0);
+                .filter(Objects::nonNull).mapToDouble(Double::doubleValue).max().orElse(0);
     }
 
     /**
@@ -208,8 +211,13 @@ public class Answerer {
     }
 
     private boolean refuses(String text) {
-        String refusal = normalize(properties.refusal());
-        return !refusal.isEmpty() && normalize(text).contains(refusal);
+        return refuses(text, properties.refusal());
+    }
+
+    /** Whether {@code text} holds the refusal sentence, compared on its words alone (case and punctuation aside). */
+    static boolean refuses(String text, String refusal) {
+        String refused = normalize(refusal);
+        return !refused.isEmpty() && normalize(text).contains(refused);
     }
 
     private static String normalize(String text) {
@@ -300,7 +308,7 @@ public class Answerer {
             List<Retriever.Widened> widened = retriever.widen(request.collection(), found.subList(0, widen),
                     properties.contextNeighbours());
             List<SearchHit> context = new ArrayList<>();
-            java.util.Set<UUID> covered = new java.util.HashSet<>();
+            Set<UUID> covered = new HashSet<>();
             for (int i = 0; i < widened.size(); i++) {
                 Retriever.Widened w = widened.get(i);
                 if (covered.contains(w.hit().chunkId())) {
@@ -308,7 +316,7 @@ public class Answerer {
                 }
                 boolean fits = sourceTokens(w.hit()) <= budget / 3;
                 context.add(fits ? w.hit() : found.get(i));
-                covered.addAll(fits ? w.chunks() : java.util.Set.of(w.hit().chunkId()));
+                covered.addAll(fits ? w.chunks() : Set.of(w.hit().chunkId()));
             }
             for (SearchHit hit : found.subList(widen, found.size())) {
                 if (covered.add(hit.chunkId())) {

@@ -3,7 +3,6 @@ package dev.lore.answers;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -19,7 +18,6 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.lore.models.Embedder;
 import dev.lore.models.Reranker;
 import dev.lore.retrieval.SearchHit;
-import dev.lore.text.Sentences;
 
 /**
  * Cites what a generated answer leaves uncited: each sentence without an {@code [n]} is attributed to the source
@@ -63,6 +61,24 @@ class Attributions {
     private record Embedded(List<String> sentences, List<float[]> vectors) {
     }
 
+    /** A claim and, once first scored, its embedding: a FLARE claim may be scored against two pools. */
+    private final class Stated {
+
+        private final String text;
+        private float[] vector;
+
+        Stated(String text) {
+            this.text = text;
+        }
+
+        float[] vector() {
+            if (vector == null) {
+                vector = embedder.embedDocuments(List.of(text)).get(0);
+            }
+            return vector;
+        }
+    }
+
     /** A source sentence that may support a claim. */
     private record Candidate(String sentence, Source source, float[] vector) {
     }
@@ -85,9 +101,10 @@ class Attributions {
             List<UUID> retrieved = retrievedFor.get(i);
             List<Source> first = sources.values().stream()
                     .filter(source -> retrieved.isEmpty() || retrieved.contains(source.hit().chunkId())).toList();
-            Optional<Citation> citation = support(claim, first);
+            Stated stated = new Stated(claim);
+            Optional<Citation> citation = support(stated, first);
             if (citation.isEmpty() && first.size() < sources.size()) {
-                citation = support(claim, sources.values().stream().filter(source -> !first.contains(source))
+                citation = support(stated, sources.values().stream().filter(source -> !first.contains(source))
                         .toList());
             }
             citation.ifPresentOrElse(citations::add, () -> unsupported.add(claim));
@@ -97,16 +114,14 @@ class Attributions {
 
     /** Whether a sentence makes a claim that needs a source: not a refusal, not a short connective. */
     static boolean claims(String sentence, String refusal) {
-        String normalized = normalize(sentence);
-        String refused = normalize(refusal);
-        if (!refused.isEmpty() && normalized.contains(refused) || HEDGE.matcher(sentence).find()) {
+        if (Answerer.refuses(sentence, refusal) || HEDGE.matcher(sentence).find()) {
             return false;
         }
         return Terms.terms(sentence).size() >= CLAIM_TERMS && !sentence.strip().endsWith(":");
     }
 
     /** The attributed citation of the source sentence agreeing best with {@code claim}, if any reaches the bar. */
-    private Optional<Citation> support(String claim, List<Source> pool) {
+    private Optional<Citation> support(Stated claim, List<Source> pool) {
         if (pool.isEmpty()) {
             return Optional.empty();
         }
@@ -127,13 +142,14 @@ class Attributions {
         Candidate chosen = candidates.get(best);
         SearchHit hit = chosen.source().hit();
         return Optional.of(new Citation(chosen.source().n(), hit.chunkId(), hit.documentId(), hit.source(),
-                hit.title(), chosen.sentence(), true, claim));
+                hit.title(), chosen.sentence(), true, claim.text));
     }
 
     private List<Candidate> candidates(List<Source> pool) {
         List<Candidate> candidates = new ArrayList<>();
         for (Source source : pool) {
-            Embedded chunk = crossEncoder.isPresent() ? new Embedded(sentences(source.hit().text()), null)
+            Embedded chunk = crossEncoder.isPresent()
+                    ? new Embedded(CitationMarkers.quotable(source.hit().text()), null)
                     : embedded.get(source.hit().chunkId(), id -> embed(source.hit().text()));
             for (int i = 0; i < chunk.sentences().size(); i++) {
                 candidates.add(new Candidate(chunk.sentences().get(i), source,
@@ -144,15 +160,12 @@ class Attributions {
     }
 
     private Embedded embed(String text) {
-        List<String> sentences = sentences(text);
+        List<String> sentences = CitationMarkers.quotable(text);
         return new Embedded(sentences, sentences.isEmpty() ? List.of() : embedder.embedDocuments(sentences));
     }
 
-    private static List<String> sentences(String text) {
-        return Sentences.split(text).stream().filter(sentence -> Sentences.words(sentence) >= 3).toList();
-    }
-
-    private double[] scores(String claim, List<Candidate> candidates) {
+    private double[] scores(Stated stated, List<Candidate> candidates) {
+        String claim = stated.text;
         List<String> sentences = candidates.stream().map(Candidate::sentence).toList();
         double[] scores = new double[candidates.size()];
         if (crossEncoder.isPresent()) {
@@ -163,7 +176,7 @@ class Attributions {
             }
         }
         else {
-            float[] vector = embedder.embedDocuments(List.of(claim)).get(0);
+            float[] vector = stated.vector();
             Terms terms = new Terms(claim, sentences);
             for (int i = 0; i < scores.length; i++) {
                 scores[i] = agreement(Embedder.cosine(vector, candidates.get(i).vector()), terms.overlap(i));
@@ -184,7 +197,7 @@ class Attributions {
         for (int i = 0; i < sentences.size(); i++) {
             candidates.add(new Candidate(sentences.get(i), null, vectors == null ? null : vectors.get(i)));
         }
-        return scores(claim, candidates);
+        return scores(new Stated(claim), candidates);
     }
 
     /** The threshold in force: the cross-encoder's when one is configured. */
@@ -246,9 +259,5 @@ class Attributions {
 
     private static String compact(String text) {
         return CitationMarkers.MARKER.matcher(text).replaceAll("").replaceAll("\\s+", "");
-    }
-
-    private static String normalize(String text) {
-        return text.toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N}]+", " ").strip();
     }
 }

@@ -98,7 +98,7 @@ final class CitationMarkers {
 
     /** The chunk sentence with the highest overlap with any claim; the first sentence when none overlaps. */
     static String bestQuote(List<String> claims, String chunk) {
-        List<String> candidates = Sentences.split(chunk).stream().filter(s -> Sentences.words(s) >= 3).toList();
+        List<String> candidates = quotable(chunk);
         if (candidates.isEmpty()) {
             candidates = Sentences.split(chunk);
         }
@@ -118,6 +118,11 @@ final class CitationMarkers {
             }
         }
         return best;
+    }
+
+    /** A chunk's sentences that can back a claim: those of three words or more (no headings or stray labels). */
+    static List<String> quotable(String chunk) {
+        return Sentences.split(chunk).stream().filter(sentence -> Sentences.words(sentence) >= 3).toList();
     }
 
     /** A sentence that starts with markers ("... leave. [2] Next ...") gives them to the sentence before it. */

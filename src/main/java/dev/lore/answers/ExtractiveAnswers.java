@@ -42,8 +42,10 @@ class ExtractiveAnswers {
         this.properties = properties;
     }
 
-    /** The answer text with its markers, and the citations it makes, numbered in order of appearance. */
-    /** {@code best}: the chosen sentence's score, how well the best single sentence answers (0 without one). */
+    /**
+     * The answer text with its markers, and the citations it makes, numbered in order of appearance; {@code best}:
+     * the chosen sentence's score, how well the best single sentence answers (0 without one).
+     */
     record Extract(String answer, List<Citation> citations, String scorer, double best) {
     }
 

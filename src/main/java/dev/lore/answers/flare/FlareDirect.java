@@ -81,11 +81,6 @@ public final class FlareDirect {
         return retrievals;
     }
 
-    /** The searches made, each question of {@code questions} mode counting one. */
-    public int searches() {
-        return searches;
-    }
-
     private Completion lookAhead(String answerSoFar, int remaining) {
         GenerationOptions options = GenerationOptions.DEFAULTS.withTemperature(0.0)
                 .withMaxTokens(Math.min(settings.lookaheadTokens(), remaining)).withLogprobs(0);
