@@ -49,11 +49,8 @@ class Rechunking extends CollectionJobs<Rechunking.Claimed> {
     private final Collections collections;
     private final DocumentChunking chunking;
     private final Embedder embedder;
-    private final JdbcClient jdbc;
     private final NamedParameterJdbcTemplate namedJdbc;
-    private final TransactionTemplate transactions;
     private final ApplicationEventPublisher events;
-    private final Clock clock;
 
     Rechunking(Collections collections, DocumentChunking chunking, Embedder embedder, JdbcClient jdbc,
             NamedParameterJdbcTemplate namedJdbc, TransactionTemplate transactions, ApplicationEventPublisher events,
@@ -62,11 +59,8 @@ class Rechunking extends CollectionJobs<Rechunking.Claimed> {
         this.collections = collections;
         this.chunking = chunking;
         this.embedder = embedder;
-        this.jdbc = jdbc;
         this.namedJdbc = namedJdbc;
-        this.transactions = transactions;
         this.events = events;
-        this.clock = clock;
     }
 
     /**

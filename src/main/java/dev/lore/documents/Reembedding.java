@@ -54,11 +54,8 @@ class Reembedding extends CollectionJobs<Reembedding.Claimed> {
     private final Collections collections;
     private final VectorIndexes vectorIndexes;
     private final Embedder embedder;
-    private final JdbcClient jdbc;
     private final NamedParameterJdbcTemplate namedJdbc;
-    private final TransactionTemplate transactions;
     private final ApplicationEventPublisher events;
-    private final Clock clock;
 
     Reembedding(Collections collections, VectorIndexes vectorIndexes, Embedder embedder, JdbcClient jdbc,
             NamedParameterJdbcTemplate namedJdbc, TransactionTemplate transactions, ApplicationEventPublisher events,
@@ -67,11 +64,8 @@ class Reembedding extends CollectionJobs<Reembedding.Claimed> {
         this.collections = collections;
         this.vectorIndexes = vectorIndexes;
         this.embedder = embedder;
-        this.jdbc = jdbc;
         this.namedJdbc = namedJdbc;
-        this.transactions = transactions;
         this.events = events;
-        this.clock = clock;
     }
 
     /** A re-embedding job and its progress. */
