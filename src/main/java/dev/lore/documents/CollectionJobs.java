@@ -38,10 +38,10 @@ abstract class CollectionJobs<C extends CollectionJobs.Claimed> {
     private final Logger log = LoggerFactory.getLogger(getClass());
     private final String table;
     private final String name;
-    private final JdbcClient jdbc;
-    private final TransactionTemplate transactions;
+    final JdbcClient jdbc;
+    final TransactionTemplate transactions;
     private final DocumentsProperties properties;
-    private final Clock clock;
+    final Clock clock;
     private final CoalescingWorker worker;
     final Claims claims;
     private volatile Set<UUID> held = Set.of();

@@ -9,14 +9,12 @@ import java.util.UUID;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
-import org.springframework.transaction.event.TransactionalEventListener;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import com.pgvector.PGvector;
@@ -49,24 +47,16 @@ class Rechunking extends CollectionJobs<Rechunking.Claimed> {
     private final Collections collections;
     private final DocumentChunking chunking;
     private final Embedder embedder;
-    private final JdbcClient jdbc;
     private final NamedParameterJdbcTemplate namedJdbc;
-    private final TransactionTemplate transactions;
-    private final ApplicationEventPublisher events;
-    private final Clock clock;
 
     Rechunking(Collections collections, DocumentChunking chunking, Embedder embedder, JdbcClient jdbc,
-            NamedParameterJdbcTemplate namedJdbc, TransactionTemplate transactions, ApplicationEventPublisher events,
-            DocumentsProperties properties, Clock clock) {
+            NamedParameterJdbcTemplate namedJdbc, TransactionTemplate transactions, DocumentsProperties properties,
+            Clock clock) {
         super("rechunkings", "Rechunking", jdbc, transactions, properties, clock);
         this.collections = collections;
         this.chunking = chunking;
         this.embedder = embedder;
-        this.jdbc = jdbc;
         this.namedJdbc = namedJdbc;
-        this.transactions = transactions;
-        this.events = events;
-        this.clock = clock;
     }
 
     /**
@@ -77,10 +67,6 @@ class Rechunking extends CollectionJobs<Rechunking.Claimed> {
     record Job(UUID id, String collection, String embedder, String status, long documentsTotal, long documentsDone,
             long fromOriginals, long fromChunkText, String error, OffsetDateTime createdAt,
             OffsetDateTime finishedAt) {
-    }
-
-    /** Published when a rechunking job is queued. */
-    record Requested(UUID id) {
     }
 
     record Claimed(UUID id, UUID token, long collectionId, String collection) implements CollectionJobs.Claimed {
@@ -128,7 +114,6 @@ class Rechunking extends CollectionJobs<Rechunking.Claimed> {
                     .map(Job::id).orElse(null));
         }
         log.info("Rechunking of collection {} queued as {}", name, id);
-        events.publishEvent(new Requested(id));
         wake();
         return status(id);
     }
@@ -155,11 +140,6 @@ class Rechunking extends CollectionJobs<Rechunking.Claimed> {
                         rs.getString(4), rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getString(9),
                         rs.getObject(10, OffsetDateTime.class), rs.getObject(11, OffsetDateTime.class)))
                 .optional();
-    }
-
-    @TransactionalEventListener(fallbackExecution = true)
-    void on(Requested requested) {
-        wake();
     }
 
     @Override

@@ -9,13 +9,11 @@ import java.util.UUID;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
-import org.springframework.transaction.event.TransactionalEventListener;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import com.pgvector.PGvector;
@@ -54,33 +52,21 @@ class Reembedding extends CollectionJobs<Reembedding.Claimed> {
     private final Collections collections;
     private final VectorIndexes vectorIndexes;
     private final Embedder embedder;
-    private final JdbcClient jdbc;
     private final NamedParameterJdbcTemplate namedJdbc;
-    private final TransactionTemplate transactions;
-    private final ApplicationEventPublisher events;
-    private final Clock clock;
 
     Reembedding(Collections collections, VectorIndexes vectorIndexes, Embedder embedder, JdbcClient jdbc,
-            NamedParameterJdbcTemplate namedJdbc, TransactionTemplate transactions, ApplicationEventPublisher events,
-            DocumentsProperties properties, Clock clock) {
+            NamedParameterJdbcTemplate namedJdbc, TransactionTemplate transactions, DocumentsProperties properties,
+            Clock clock) {
         super("reembeddings", "Re-embedding", jdbc, transactions, properties, clock);
         this.collections = collections;
         this.vectorIndexes = vectorIndexes;
         this.embedder = embedder;
-        this.jdbc = jdbc;
         this.namedJdbc = namedJdbc;
-        this.transactions = transactions;
-        this.events = events;
-        this.clock = clock;
     }
 
     /** A re-embedding job and its progress. */
     record Job(UUID id, String collection, String previousEmbedder, String embedder, String status,
             long chunksTotal, long chunksDone, String error, OffsetDateTime createdAt, OffsetDateTime finishedAt) {
-    }
-
-    /** Published when a re-embedding job is queued. */
-    record Requested(UUID id) {
     }
 
     private record Row(UUID id, String title, String headingPath, String text) {
@@ -124,7 +110,6 @@ class Reembedding extends CollectionJobs<Reembedding.Claimed> {
         if (!current) {
             log.info("Re-embedding of collection {} from {} to {} queued as {}", name, collection.embedder(),
                     embedder.name(), id);
-            events.publishEvent(new Requested(id));
             wake();
         }
         return status(id);
@@ -147,11 +132,6 @@ class Reembedding extends CollectionJobs<Reembedding.Claimed> {
                         rs.getString(4), rs.getString(5), rs.getLong(6), rs.getLong(7), rs.getString(8),
                         rs.getObject(9, OffsetDateTime.class), rs.getObject(10, OffsetDateTime.class)))
                 .optional();
-    }
-
-    @TransactionalEventListener(fallbackExecution = true)
-    void on(Requested requested) {
-        wake();
     }
 
     @Override
