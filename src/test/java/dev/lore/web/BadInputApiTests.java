@@ -51,6 +51,24 @@ class BadInputApiTests extends IntegrationTest {
     }
 
     @Test
+    void anUndecodableQueryStringOnAnUploadIsA400AndStoresNothing() {
+        int before = admin().get("/api/v1/collections/" + COLLECTION + "/documents").body().size();
+        for (String query : List.of("?x=%FF", "?x=%C3%28", "?x=%E2%82")) {
+            Api.Response response = admin().upload("/api/v1/collections/" + COLLECTION + "/documents" + query,
+                    List.of(Part.file("dinner.md", "# Dinner\nDinner is served at seven.")));
+            assertThat(response.status()).as(query).isEqualTo(400);
+            assertThat(response.problemType()).as(query).isEqualTo("invalid-request");
+        }
+        assertThat(admin().get("/api/v1/collections/" + COLLECTION + "/documents").body().size())
+                .isEqualTo(before);
+        Api.Response decodable = admin().upload("/api/v1/collections/" + COLLECTION + "/documents?note=caf%C3%A9",
+                List.of(Part.file("dinner.md", "# Dinner\nDinner is served at seven.")));
+        assertThat(decodable.status()).isEqualTo(202);
+        assertThat(admin().awaitIngestion(decodable.body().path("ingestionId").asString()).path("status")
+                .asString()).isEqualTo("DONE");
+    }
+
+    @Test
     void aNullConfigurationIsA400() {
         Api.Response search = admin().post("/api/v1/evaluations", "{\"collection\":\"" + COLLECTION
                 + "\",\"questions\":[{\"query\":\"lunch\",\"relevant\":[\"lunch.md\"]}],\"configurations\":[null]}");
