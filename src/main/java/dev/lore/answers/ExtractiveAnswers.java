@@ -172,9 +172,11 @@ class ExtractiveAnswers {
                 + ": " + withContext(c)).toList();
         double[] scores = new double[sentences.size()];
         if (crossEncoder.isPresent()) {
-            List<Double> logits = crossEncoder.get().score(question, sentences);
+            // probabilities already, as in Attributions: the cross-encoder puts its logits through a sigmoid unless
+            // lore.rerank.cross-encoder.sigmoid says not to; a second one squeezed them into [0.5, 0.73]
+            List<Double> probabilities = crossEncoder.get().score(question, sentences);
             for (int i = 0; i < scores.length; i++) {
-                scores[i] = 1 / (1 + Math.exp(-logits.get(i)));
+                scores[i] = probabilities.get(i);
             }
             return scores;
         }

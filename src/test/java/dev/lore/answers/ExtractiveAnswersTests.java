@@ -1,0 +1,55 @@
+package dev.lore.answers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+
+import dev.lore.models.Reranker;
+import dev.lore.retrieval.SearchHit;
+
+/** How the extractive answer weighs the cross-encoder's scores, which arrive as probabilities. */
+class ExtractiveAnswersTests {
+
+    private static final String TEXT = "Staff earn thirteen vacation days a year. The office has a kitchen.";
+
+    @Test
+    void crossEncoderProbabilitiesAreTakenAsTheyAreForTheMarginAndTheBestScore() {
+        // 0.9 and 0.7 lie 0.2 apart, beyond the 0.15 margin; put through a second sigmoid they would lie 0.04 apart
+        // and the kitchen would join an answer about vacation days
+        ExtractiveAnswers extractive = new ExtractiveAnswers(null, Map.of("crossEncoderReranker",
+                reranker(Map.of("vacation", 0.9, "kitchen", 0.7))), properties());
+        SearchHit hit = new SearchHit(UUID.randomUUID(), UUID.randomUUID(), "leave.md", "Leave", null, TEXT, 1,
+                Map.of(), Map.of());
+
+        ExtractiveAnswers.Extract extract = extractive.answer("How many vacation days do I get?", List.of(hit));
+
+        assertThat(extract.best()).isEqualTo(0.9);
+        assertThat(extract.answer()).contains("thirteen vacation days").doesNotContain("kitchen");
+        assertThat(extract.scorer()).isEqualTo("cross-encoder");
+    }
+
+    private static Reranker reranker(Map<String, Double> scoreByWord) {
+        return new Reranker() {
+            @Override
+            public String name() {
+                return "cross-encoder:test";
+            }
+
+            @Override
+            public List<Double> score(String query, List<String> passages) {
+                return passages.stream().map(passage -> scoreByWord.entrySet().stream()
+                        .filter(entry -> passage.contains(entry.getKey())).mapToDouble(Map.Entry::getValue)
+                        .findFirst().orElse(0.0)).toList();
+            }
+        };
+    }
+
+    private static AnswersProperties properties() {
+        return new AnswersProperties(6, 4096, 512, 256, 0.41, 0.26, 0, 0, "The documents do not cover this.", 3, 5, 20,
+                16, 3, 1, new AnswersProperties.Flare(0.5, 0.4, "masked", 64, 6, 3, 3, 12));
+    }
+}
