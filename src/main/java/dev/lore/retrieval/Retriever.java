@@ -11,6 +11,7 @@ import java.util.stream.Collectors;
 
 import org.springframework.stereotype.Service;
 
+import dev.lore.documents.ChunkOverlap;
 import dev.lore.documents.CollectionRef;
 import dev.lore.documents.Collections;
 import dev.lore.documents.VectorIndexProperties;
@@ -208,26 +209,13 @@ public class Retriever {
             String text = "";
             java.util.Set<UUID> chunks = new java.util.LinkedHashSet<>();
             for (SearchQueries.Neighbour neighbour : around) {
-                text = joinOverlapping(text, neighbour.offset() == 0 ? hit.text() : neighbour.text());
+                text = ChunkOverlap.join(text, neighbour.offset() == 0 ? hit.text() : neighbour.text());
                 chunks.add(neighbour.chunkId());
             }
             widened.add(new Widened(new SearchHit(hit.chunkId(), hit.documentId(), hit.source(), hit.title(),
                     hit.headingPath(), text, hit.score(), hit.scores(), hit.metadata()), chunks));
         }
         return widened;
-    }
-
-    /** {@code next} after {@code text}, without the words {@code next} repeats from {@code text}'s end. */
-    static String joinOverlapping(String text, String next) {
-        if (text.isEmpty()) {
-            return next;
-        }
-        for (int length = Math.min(text.length(), next.length()); length >= 20; length--) {
-            if (text.endsWith(next.substring(0, length))) {
-                return text + next.substring(length);
-            }
-        }
-        return text + "\n\n" + next;
     }
 
     /**

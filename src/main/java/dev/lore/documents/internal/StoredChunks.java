@@ -5,6 +5,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
+import dev.lore.documents.ChunkOverlap;
+
 /**
  * Reads a document back from the text of its stored chunks, for documents stored before Lore kept originals: the
  * chunks in order, each heading path's run of chunks one section, the overlap a cut section repeats at the start of
@@ -35,7 +37,7 @@ public final class StoredChunks {
                 text.setLength(0);
                 previous = null;
             }
-            String body = previous == null ? chunk.text() : withoutOverlap(previous, chunk.text());
+            String body = previous == null ? chunk.text() : ChunkOverlap.withoutOverlap(previous, chunk.text());
             if (!text.isEmpty() && !body.isEmpty()) {
                 text.append(BETWEEN_UNITS);
             }
@@ -55,22 +57,5 @@ public final class StoredChunks {
             List<String> headings = headingPath.isBlank() ? List.of() : List.of(headingPath.split(" > "));
             sections.add(new Section(headings, parsed.get(0).blocks()));
         }
-    }
-
-    /**
-     * {@code next} without the units it repeats from the end of {@code previous}: the chunker starts a cut section's
-     * next piece with whole units (paragraphs, lines, sentences) of the one before, each joined by a blank line, so
-     * the repeated part ends at a blank line of {@code next} and starts at one of {@code previous} (or its start).
-     */
-    static String withoutOverlap(String previous, String next) {
-        int overlap = -1;
-        for (int at = next.indexOf(BETWEEN_UNITS); at > 0; at = next.indexOf(BETWEEN_UNITS, at + 1)) {
-            String head = next.substring(0, at);
-            int start = previous.length() - head.length();
-            if (previous.endsWith(head) && (start == 0 || previous.startsWith(BETWEEN_UNITS, start - 2))) {
-                overlap = at;
-            }
-        }
-        return overlap < 0 ? next : next.substring(overlap + BETWEEN_UNITS.length());
     }
 }

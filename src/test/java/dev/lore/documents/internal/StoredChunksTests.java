@@ -21,12 +21,4 @@ class StoredChunksTests {
                         List.of("First paragraph.", "Second sentence wraps here.", "Third one.")),
                 new Section(List.of("Laptops"), List.of("Ask IT:\n- a charger\n- a bag")));
     }
-
-    @Test
-    void onlyWholeUnitsCountAsOverlap() {
-        assertThat(StoredChunks.withoutOverlap("One.\n\nTwo.", "Two.\n\nThree.")).isEqualTo("Three.");
-        assertThat(StoredChunks.withoutOverlap("One.\n\nTwo. Three.", "Three.\n\nFour."))
-                .as("a repeated sentence inside a paragraph is no unit").isEqualTo("Three.\n\nFour.");
-        assertThat(StoredChunks.withoutOverlap("One.", "Two.\n\nThree.")).isEqualTo("Two.\n\nThree.");
-    }
 }
