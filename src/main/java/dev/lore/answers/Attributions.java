@@ -29,7 +29,6 @@ import dev.lore.retrieval.SearchHit;
 @Component
 class Attributions {
 
-    static final double SIMILARITY_WEIGHT = 0.6;
     /** A sentence needs this many content words to make a claim worth a source; shorter ones connect. */
     static final int CLAIM_TERMS = 3;
 
@@ -179,7 +178,7 @@ class Attributions {
             float[] vector = stated.vector();
             Terms terms = new Terms(claim, sentences);
             for (int i = 0; i < scores.length; i++) {
-                scores[i] = agreement(Embedder.cosine(vector, candidates.get(i).vector()), terms.overlap(i));
+                scores[i] = terms.agreement(i, Embedder.cosine(vector, candidates.get(i).vector()));
             }
         }
         for (int i = 0; i < scores.length; i++) {
@@ -203,11 +202,6 @@ class Attributions {
     /** The threshold in force: the cross-encoder's when one is configured. */
     double threshold() {
         return crossEncoder.isPresent() ? properties.minCrossEncoder() : properties.minAgreement();
-    }
-
-    /** The blend of embedding cosine and word overlap that {@code min-agreement} is measured on. */
-    static double agreement(double cosine, double overlap) {
-        return SIMILARITY_WEIGHT * cosine + (1 - SIMILARITY_WEIGHT) * overlap;
     }
 
     /**

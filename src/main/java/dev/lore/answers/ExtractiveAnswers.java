@@ -26,7 +26,6 @@ import dev.lore.retrieval.SearchHit;
 @Component
 class ExtractiveAnswers {
 
-    static final double SIMILARITY_WEIGHT = 0.6;
     /** A further sentence joins the answer only when it scores within this distance of the best one. */
     static final double MARGIN = 0.15;
     /** The most a better-retrieved chunk's sentences gain over the last chunk's. */
@@ -184,8 +183,7 @@ class ExtractiveAnswers {
         List<float[]> vectors = embedder.embedDocuments(sentences);
         Terms terms = new Terms(question, sentences);
         for (int i = 0; i < scores.length; i++) {
-            scores[i] = SIMILARITY_WEIGHT * Embedder.cosine(query, vectors.get(i))
-                    + (1 - SIMILARITY_WEIGHT) * terms.overlap(i)
+            scores[i] = terms.agreement(i, Embedder.cosine(query, vectors.get(i)))
                     + RANK_PRIOR * (1 - (double) candidates.get(i).rank() / properties.extractiveChunks());
         }
         return scores;
