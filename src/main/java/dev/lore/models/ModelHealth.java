@@ -1,5 +1,8 @@
 package dev.lore.models;
 
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.stereotype.Component;
@@ -18,8 +21,10 @@ class ModelHealth {
     /** Weak keys compare by identity: a backend is the object the registry opened, not an equal one. */
     private final Cache<Object, Health> probes;
 
-    ModelHealth(ModelsProperties properties) {
-        this.probes = Caffeine.newBuilder().weakKeys().expireAfterWrite(properties.healthCacheTtl()).build();
+    ModelHealth(ModelsProperties properties, Clock clock) {
+        // the application's clock, so that a probe's age is measured on the same time as everything else
+        this.probes = Caffeine.newBuilder().weakKeys().expireAfterWrite(properties.healthCacheTtl())
+                .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis())).build();
     }
 
     /** Whether {@code model} can be probed at all: a remote backend can, an in-process model is up while loaded. */
