@@ -71,7 +71,7 @@ class ExtractiveAnswers {
         }
         order.sort(Comparator.comparingDouble((Integer i) -> -scores[i]).thenComparingInt(i -> i));
         double best = scores[order.get(0)];
-        List<Candidate> chosen = new ArrayList<>();
+        List<Quote> chosen = new ArrayList<>();
         UUID bestDocument = candidates.get(order.get(0)).hit().documentId();
         for (int i : order) {
             if (chosen.size() == properties.extractiveSentences() || scores[i] < best - MARGIN) {
@@ -81,16 +81,16 @@ class ExtractiveAnswers {
             // the rest of an answer (citation precision on the employees' questions 0.79 with others within 0.04 of
             // the best, 0.85 with the best sentence's page alone, at the same answer-string match)
             if (candidates.get(i).hit().documentId().equals(bestDocument)) {
-                chosen.add(candidates.get(i));
+                add(chosen, quote(candidates.get(i)));
             }
         }
         Map<UUID, Integer> numbers = new LinkedHashMap<>();
         List<Citation> citations = new ArrayList<>();
         StringBuilder answer = new StringBuilder();
-        for (Candidate candidate : chosen) {
-            SearchHit hit = candidate.hit();
+        for (Quote chosenQuote : chosen) {
+            SearchHit hit = chosenQuote.hit();
             Integer n = numbers.get(hit.chunkId());
-            String quote = withContext(candidate);
+            String quote = chosenQuote.text();
             if (n == null) {
                 n = numbers.size() + 1;
                 numbers.put(hit.chunkId(), n);
@@ -107,9 +107,50 @@ class ExtractiveAnswers {
      * piece is quoted as the source has it.
      */
     static String withContext(Candidate candidate) {
+        return quote(candidate).text();
+    }
+
+    /** A quote: its text, the hit it comes from, and which of the hit's sentences it holds. */
+    record Quote(String text, SearchHit hit, java.util.BitSet sentences) {
+
+        /** Whether this quote holds every sentence {@code other} holds, from the same chunk. */
+        boolean holds(Quote other) {
+            java.util.BitSet missing = (java.util.BitSet) other.sentences.clone();
+            missing.andNot(sentences);
+            return hit.chunkId().equals(other.hit.chunkId()) && missing.isEmpty();
+        }
+    }
+
+    /**
+     * Adds {@code quote} unless a chosen quote already holds all of it; a chosen quote it holds (the same sentence
+     * without the one it depends on, a lead-in with fewer of its items) gives it its place. Without this, "It takes
+     * two weeks." beside "Sick leave is paid. It takes two weeks." spent one of the few sentences an answer has.
+     */
+    static void add(List<Quote> chosen, Quote quote) {
+        if (chosen.stream().anyMatch(earlier -> earlier.holds(quote))) {
+            return;
+        }
+        int place = -1;
+        for (int i = chosen.size() - 1; i >= 0; i--) {
+            if (quote.holds(chosen.get(i))) {
+                chosen.remove(i);
+                place = i;
+            }
+        }
+        if (place < 0) {
+            chosen.add(quote);
+        }
+        else {
+            chosen.add(place, quote);
+        }
+    }
+
+    static Quote quote(Candidate candidate) {
         String text = candidate.hit().text();
         List<Sentences.Span> spans = candidate.spans();
         Sentences.Span span = spans.get(candidate.index());
+        java.util.BitSet held = new java.util.BitSet();
+        held.set(candidate.index());
         int lineStart = text.lastIndexOf('\n', span.start() - 1) + 1;
         String before = "";
         if (LIST_ITEM.matcher(text.substring(lineStart)).lookingAt() && span.start() <= lineStart + 8) {
@@ -118,13 +159,17 @@ class ExtractiveAnswers {
                 Sentences.Span previous = spans.get(i);
                 int start = text.lastIndexOf('\n', previous.start() - 1) + 1;
                 if (!LIST_ITEM.matcher(text.substring(start)).lookingAt()) {
-                    before = previous.text().endsWith(":") ? previous.text() + " " : "";
+                    if (previous.text().endsWith(":")) {
+                        before = previous.text() + " ";
+                        held.set(i);
+                    }
                     break;
                 }
             }
         }
         else if (DEPENDENT.matcher(span.text()).find() && candidate.index() > 0) {
             before = spans.get(candidate.index() - 1).text() + " ";
+            held.set(candidate.index() - 1);
         }
         StringBuilder after = new StringBuilder();
         if (span.text().endsWith(":")) {
@@ -135,9 +180,10 @@ class ExtractiveAnswers {
                     break;
                 }
                 after.append(after.isEmpty() ? " " : "; ").append(next.text());
+                held.set(i);
             }
         }
-        return before + span.text() + after;
+        return new Quote(before + span.text() + after, candidate.hit(), held);
     }
 
     String scorer() {

@@ -32,6 +32,39 @@ class ExtractiveAnswersTests {
         assertThat(extract.scorer()).isEqualTo("cross-encoder");
     }
 
+    @Test
+    void aSentenceAQuoteAlreadyHoldsIsNotQuotedAgain() {
+        Map<String, Double> scores = new java.util.LinkedHashMap<>();
+        scores.put("two weeks", 0.9);
+        scores.put("Sick leave", 0.85);
+        scores.put("kitchen", 0.8);
+        ExtractiveAnswers extractive = new ExtractiveAnswers(null, Map.of("crossEncoderReranker", reranker(scores)),
+                properties());
+        SearchHit hit = new SearchHit(UUID.randomUUID(), UUID.randomUUID(), "leave.md", "Leave", null,
+                "Sick leave is paid. It takes two weeks to approve. The office has a kitchen.", 1, Map.of(), Map.of());
+
+        ExtractiveAnswers.Extract extract = extractive.answer("How long does sick leave take?", List.of(hit));
+
+        // "It takes…" brings the sentence it depends on; that sentence alone scores next and is held already, so
+        // the third place goes to the next sentence instead of a repeat
+        assertThat(extract.answer()).isEqualTo(
+                "Sick leave is paid. It takes two weeks to approve. [1] The office has a kitchen. [1]");
+    }
+
+    @Test
+    void aQuoteThatHoldsAnEarlierOneTakesItsPlace() {
+        Map<String, Double> scores = new java.util.LinkedHashMap<>();
+        scores.put("two weeks", 0.85);
+        scores.put("Sick leave", 0.9);
+        ExtractiveAnswers extractive = new ExtractiveAnswers(null, Map.of("crossEncoderReranker", reranker(scores)),
+                properties());
+        SearchHit hit = new SearchHit(UUID.randomUUID(), UUID.randomUUID(), "leave.md", "Leave", null,
+                "Sick leave is paid. It takes two weeks to approve. The office has a kitchen.", 1, Map.of(), Map.of());
+
+        assertThat(extractive.answer("How long does sick leave take?", List.of(hit)).answer())
+                .isEqualTo("Sick leave is paid. It takes two weeks to approve. [1]");
+    }
+
     private static Reranker reranker(Map<String, Double> scoreByWord) {
         return new Reranker() {
             @Override
