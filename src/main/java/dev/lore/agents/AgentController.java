@@ -18,6 +18,8 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
+import io.swagger.v3.oas.annotations.tags.Tag;
+
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 import dev.lore.agents.conversation.Conversations;
@@ -39,6 +41,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** An agent: what it is, its memory stream, and what it does with it. */
 @RestController
+@Tag(name = "Agents")
 @RequestMapping("/api/v1/agents")
 class AgentController {
 

@@ -10,6 +10,8 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
+import io.swagger.v3.oas.annotations.tags.Tag;
+
 import dev.lore.models.Cancellation;
 import dev.lore.web.Admitted;
 import tools.jackson.databind.json.JsonMapper;
@@ -19,6 +21,7 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code token}, {@code retrieval}, {@code error} and a final {@code done}; a client that goes away cancels it.
  */
 @RestController
+@Tag(name = "Answers")
 class AnswerController {
 
     private final Answerer answerer;

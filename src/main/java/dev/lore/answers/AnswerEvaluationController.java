@@ -15,6 +15,8 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
+import io.swagger.v3.oas.annotations.tags.Tag;
+
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 import dev.lore.documents.CollectionRef;
@@ -32,6 +34,7 @@ import dev.lore.web.LoreException;
  * to follow at {@code GET /api/v1/evaluations/answers/{id}}, and a large one must be sent so.
  */
 @RestController
+@Tag(name = "Evaluations")
 class AnswerEvaluationController {
 
     private final AnswerEvaluations evaluations;

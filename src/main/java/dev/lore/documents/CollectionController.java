@@ -21,9 +21,11 @@ import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 
 /** Collections: create, list what the key may see, re-embed with this instance's model, rechunk, delete. */
 @RestController
+@Tag(name = "Collections")
 @RequestMapping("/api/v1/collections")
 class CollectionController {
 

@@ -29,6 +29,7 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.multipart.MultipartFile;
 
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 
 import dev.lore.documents.internal.DocumentFormat;
 import dev.lore.web.LoreException;
@@ -38,6 +39,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** Upload (multipart files or a JSON document), list and delete documents; follow ingestions. */
 @RestController
+@Tag(name = "Documents")
 @Validated
 class DocumentController {
 

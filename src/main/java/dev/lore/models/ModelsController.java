@@ -11,6 +11,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 import dev.lore.security.CurrentCaller;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
@@ -20,6 +21,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * see each model's status only. Probes are cached ({@link ModelHealth}).
  */
 @RestController
+@Tag(name = "Models")
 class ModelsController {
 
     private final GeneratorRegistry generators;

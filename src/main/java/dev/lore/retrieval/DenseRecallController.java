@@ -9,11 +9,13 @@ import org.springframework.web.bind.annotation.RestController;
 
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.tags.Tag;
 
 import dev.lore.web.Admitted;
 
 /** {@code POST /api/v1/collections/{name}/dense-search/recall}: how much of exact search each N keeps. */
 @RestController
+@Tag(name = "Search")
 class DenseRecallController {
 
     private final DenseRecall recall;

@@ -9,6 +9,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.tags.Tag;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
@@ -18,6 +19,7 @@ import dev.lore.web.Admitted;
 
 /** {@code POST /api/v1/search}: dense, lexical or hybrid search over one collection. */
 @RestController
+@Tag(name = "Search")
 class SearchController {
 
     private final Retriever retriever;

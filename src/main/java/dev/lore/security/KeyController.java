@@ -26,6 +26,7 @@ import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
@@ -33,6 +34,7 @@ import dev.lore.web.LoreException;
 
 /** Administrators mint, list and revoke narrower keys. */
 @RestController
+@Tag(name = "Keys")
 @Validated
 @RequestMapping("/api/v1/keys")
 class KeyController {

@@ -1,7 +1,11 @@
 package dev.lore.web;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 
+import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springdoc.core.customizers.OperationCustomizer;
 import org.springframework.boot.info.BuildProperties;
 import org.springframework.beans.factory.ObjectProvider;
@@ -20,16 +24,36 @@ import io.swagger.v3.oas.models.media.StringSchema;
 import io.swagger.v3.oas.models.responses.ApiResponse;
 import io.swagger.v3.oas.models.security.SecurityRequirement;
 import io.swagger.v3.oas.models.security.SecurityScheme;
+import io.swagger.v3.oas.models.tags.Tag;
 
 /**
  * The OpenAPI description at {@code /v3/api-docs}: a title and version, the bearer key every {@code /api/} call needs
- * (Swagger UI's Authorize button), and the RFC 9457 problem responses each operation can answer.
+ * (Swagger UI's Authorize button), the RFC 9457 problem responses each operation can answer, and the controllers'
+ * tags (each names a capability with {@code @Tag}) in the order a reader meets them in the README.
  */
 @Configuration(proxyBeanMethods = false)
 class OpenApiConfiguration {
 
     private static final String BEARER = "api-key";
     private static final String PROBLEM = "Problem";
+
+    /**
+     * The capabilities as Swagger UI lists them: the order a user meets them (the README's), not the alphabetical
+     * or discovery order springdoc would give. A tag not named here (a new controller's) follows these.
+     */
+    static final List<Tag> TAGS = List.of(
+            tag("Collections", "Create, list and configure collections"),
+            tag("Documents", "Upload files or JSON text, follow their ingestion, list and delete documents"),
+            tag("Search", "Dense, lexical or hybrid search with filters, HyDE and rerankers"),
+            tag("Rerank", "Rerank any texts for a query, in Cohere's v1 and v2 shapes"),
+            tag("Answers", "Cited answers from a collection: single, HyDE or FLARE, or quoted without a model"),
+            tag("Chat", "Conversations with follow-up questions, their history and feedback"),
+            tag("OpenAI-compatible", "Chat completions at /v1 for OpenAI clients: lore:<collection> as the model"),
+            tag("Agents", "Generative agents: memories, reflection, plans, interviews and conversations"),
+            tag("Simulations", "Agents on a clock: steps on request or on a schedule"),
+            tag("Models", "Which models serve which role, what they can do, and their health"),
+            tag("Keys", "API keys scoped to collections and permissions (administrators)"),
+            tag("Evaluations", "Search and answer quality on your own labelled questions"));
 
     @Bean
     OpenAPI loreOpenApi(ObjectProvider<BuildProperties> build) {
@@ -46,6 +70,31 @@ class OpenApiConfiguration {
                                 .description("An API key: LORE_API_KEY for the administrator, or one minted at "
                                         + "POST /api/v1/keys")))
                 .addSecurityItem(new SecurityRequirement().addList(BEARER));
+    }
+
+    /** Lists the tags in {@link #TAGS}' order, with their descriptions. */
+    @Bean
+    OpenApiCustomizer tagsInReadingOrder() {
+        List<String> order = TAGS.stream().map(Tag::getName).toList();
+        return openApi -> {
+            // copies: the OpenAPI model is mutable and springdoc may build it more than once
+            List<Tag> tags = new ArrayList<>(TAGS.stream().map(tag -> tag(tag.getName(), tag.getDescription())).toList());
+            if (openApi.getTags() != null) {
+                openApi.getTags().stream().filter(tag -> !order.contains(tag.getName())).forEach(tags::add);
+            }
+            if (openApi.getPaths() != null) {
+                openApi.getPaths().values().stream().flatMap(path -> path.readOperations().stream())
+                        .filter(operation -> operation.getTags() != null)
+                        .flatMap(operation -> operation.getTags().stream())
+                        .filter(name -> tags.stream().noneMatch(tag -> tag.getName().equals(name)))
+                        .distinct().sorted(Comparator.naturalOrder()).forEach(name -> tags.add(new Tag().name(name)));
+            }
+            openApi.setTags(tags);
+        };
+    }
+
+    private static Tag tag(String name, String description) {
+        return new Tag().name(name).description(description);
     }
 
     /** Adds the problem responses an operation can give, unless it documents them itself. */

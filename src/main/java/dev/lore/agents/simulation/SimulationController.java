@@ -17,6 +17,8 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
+import io.swagger.v3.oas.annotations.tags.Tag;
+
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 import dev.lore.agents.Agent;
@@ -34,6 +36,7 @@ import dev.lore.web.LoreException;
 
 /** Simulations and the agents they hold. */
 @RestController
+@Tag(name = "Simulations")
 @RequestMapping("/api/v1/simulations")
 class SimulationController {
 

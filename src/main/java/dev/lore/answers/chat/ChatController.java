@@ -20,6 +20,7 @@ import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 
 import dev.lore.answers.AnswerListener;
 import dev.lore.answers.AnswerStream;
@@ -35,6 +36,7 @@ import tools.jackson.databind.json.JsonMapper;
  * rated answer for an administrator.
  */
 @RestController
+@Tag(name = "Chat")
 class ChatController {
 
     /** The body of a rating. */

@@ -25,6 +25,7 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -53,6 +54,7 @@ import tools.jackson.databind.json.JsonMapper;
  * the question; streaming as unnamed {@code data:} chunks ending in {@code [DONE]}, citations top-level.
  */
 @RestController
+@Tag(name = "OpenAI-compatible")
 class CompletionsController {
 
     private static final Logger log = LoggerFactory.getLogger(CompletionsController.class);

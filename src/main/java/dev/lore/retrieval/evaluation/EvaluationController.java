@@ -19,6 +19,7 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -43,6 +44,7 @@ import dev.lore.web.LoreException;
  * {@code GET /api/v1/evaluations/{id}}.
  */
 @RestController
+@Tag(name = "Evaluations")
 class EvaluationController {
 
     private final Evaluator evaluator;

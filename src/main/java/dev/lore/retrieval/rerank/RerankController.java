@@ -11,6 +11,7 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -28,6 +29,7 @@ import dev.lore.web.LoreException;
  * the v2 path, a name that is not one of Lore's means the preferred reranker.
  */
 @RestController
+@Tag(name = "Rerank")
 class RerankController {
 
     private final Rerankers rerankers;

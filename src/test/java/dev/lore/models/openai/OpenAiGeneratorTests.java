@@ -86,6 +86,22 @@ class OpenAiGeneratorTests {
     }
 
     @Test
+    void aBaseUrlWithOrWithoutV1ReachesTheSameEndpoint() {
+        // servers document their base URL both ways (llama.cpp's llama-server and vLLM with /v1, OpenAI without)
+        for (String baseUrl : List.of(server.baseUrl(), server.baseUrl() + "/", server.baseUrl() + "/v1",
+                server.baseUrl() + "/v1/")) {
+            server.on(CHAT, json(200, ANSWER));
+            var properties = new OpenAiProperties(baseUrl, "sk-test",
+                    new OpenAiProperties.Chat(new OpenAiProperties.Options("gpt-test")));
+            try (OpenAiGenerator other = OpenAiGenerator.create(properties, fastSettings(), new SimpleMeterRegistry())) {
+                assertThat(other.generate(GenerationRequest.of("Is it?", GenerationOptions.DEFAULTS)).text())
+                        .as(baseUrl).isEqualTo("Yes sir");
+            }
+        }
+        assertThat(server.received()).extracting(FakeHttpServer.Received::path).containsOnly(CHAT).hasSize(4);
+    }
+
+    @Test
     void returnsNCompletionsInChoiceOrder() {
         server.on(CHAT, json(200, """
                 {"id":"c","object":"chat.completion","created":1,"model":"gpt-test",
