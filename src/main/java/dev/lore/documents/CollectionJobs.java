@@ -2,6 +2,7 @@ package dev.lore.documents;
 
 import java.time.Clock;
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -75,6 +76,10 @@ abstract class CollectionJobs<C extends CollectionJobs.Claimed> {
     /** Ends a job FAILED with this error, fenced on its claim (and drops what it staged, if that is of no use). */
     abstract void fail(C job, String error);
 
+    /** In the transaction that ended them FAILED, drops what these jobs, given up, had staged (nothing by default). */
+    void gaveUp(List<UUID> jobs) {
+    }
+
     /** Whether a failure is not the job's: then its claim lapses and it resumes later, instead of ending FAILED. */
     boolean resumesAfter(RuntimeException failure) {
         return false;
@@ -143,11 +148,14 @@ abstract class CollectionJobs<C extends CollectionJobs.Claimed> {
     private Optional<C> claim() {
         UUID token = UUID.randomUUID();
         return transactions.execute(tx -> {
-            jdbc.sql("""
+            List<UUID> givenUp = jdbc.sql("""
                     UPDATE %s SET status = 'FAILED', finished_at = now(), error = 'Stopped ' || attempts
                         || ' times before it finished (the instance running it died); giving up'
-                    WHERE %s AND attempts >= :max""".formatted(table, claims.lapsed()))
-                    .param("max", properties.maxAttempts()).update();
+                    WHERE %s AND attempts >= :max RETURNING id""".formatted(table, claims.lapsed()))
+                    .param("max", properties.maxAttempts()).query(UUID.class).list();
+            if (!givenUp.isEmpty()) {
+                gaveUp(givenUp);
+            }
             return take(token);
         });
     }

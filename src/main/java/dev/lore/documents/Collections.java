@@ -6,6 +6,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
@@ -162,6 +163,11 @@ public class Collections {
         if (!caller.get().admin()) {
             throw LoreException.forbidden("Only an administrator may delete collection '" + name + "'");
         }
+        // the documents first, in id order, then the collection row (the delete): the order in which a document's
+        // deletion and a rechunking's swap take them. Deleting the row first and its documents by cascade took them
+        // the other way round and deadlocked with a swap under way.
+        jdbc.sql("SELECT id FROM documents WHERE collection_id = :id ORDER BY id FOR UPDATE")
+                .param("id", collection.id()).query(UUID.class).list();
         jdbc.sql("DELETE FROM collections WHERE id = :id").param("id", collection.id()).update();
     }
 

@@ -143,11 +143,14 @@ class Rechunking extends CollectionJobs<Rechunking.Claimed> {
     }
 
     @Override
+    void gaveUp(List<UUID> jobs) {
+        // what they staged is of no further use (the staged chunks go with their documents' rows)
+        jdbc.sql("DELETE FROM rechunked_documents WHERE rechunking_id = ANY(:jobs)")
+                .param("jobs", jobs.toArray(UUID[]::new)).update();
+    }
+
+    @Override
     Optional<Claimed> take(UUID token) {
-        // what failed jobs staged is of no further use
-        jdbc.sql("""
-                DELETE FROM rechunked_documents r USING rechunkings j
-                WHERE j.id = r.rechunking_id AND j.status = 'FAILED'""").update();
         return jdbc.sql("""
                 UPDATE rechunkings j SET status = 'RUNNING', %s, attempts = j.attempts + 1
                 FROM collections c

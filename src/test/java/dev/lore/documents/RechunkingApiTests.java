@@ -243,6 +243,64 @@ class RechunkingApiTests extends IntegrationTest {
                 .as("a deleted collection's originals go with it").isZero();
     }
 
+    @Test
+    void deletingACollectionWhileASwapHoldsItsDocumentsWaitsForTheSwapInsteadOfDeadlocking() throws Exception {
+        String name = "rechunk-delete-collection";
+        createLeaveAndLaptops(name);
+        long collection = collectionId(name);
+        CompletableFuture<Api.Response> deleted;
+        try (Connection swap = dataSource.getConnection()) {
+            // the swap's order: the staged documents, then the collection row
+            swap.setAutoCommit(false);
+            try (PreparedStatement documents = swap.prepareStatement(
+                    "SELECT id FROM documents WHERE collection_id = ? ORDER BY id FOR NO KEY UPDATE")) {
+                documents.setLong(1, collection);
+                documents.execute();
+            }
+            deleted = CompletableFuture.supplyAsync(() -> admin().delete("/api/v1/collections/" + name));
+            Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> jdbc
+                    .sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                            + "AND datname = current_database()")
+                    .query(Long.class).single() > 0);
+            try (PreparedStatement row = swap.prepareStatement(
+                    "SELECT 1 FROM collections WHERE id = ? FOR NO KEY UPDATE")) {
+                row.setLong(1, collection);
+                row.execute();
+            }
+            swap.commit();
+        }
+        assertThat(deleted.get(30, TimeUnit.SECONDS).status()).isEqualTo(204);
+        assertThat(jdbc.sql("SELECT count(*) FROM documents WHERE collection_id = :c").param("c", collection)
+                .query(Long.class).single()).isZero();
+    }
+
+    @Test
+    void aJobGivenUpAfterItsWorkersDiedDropsWhatItStaged() {
+        String name = "rechunk-given-up";
+        createLeaveAndLaptops(name);
+        long collection = collectionId(name);
+        UUID job = UUID.randomUUID();
+        // as a job looks whose every worker died holding it: claimed, its heartbeat long gone, out of attempts
+        jdbc.sql("""
+                INSERT INTO rechunkings (id, collection_id, embedder, status, claim_token, heartbeat_at, attempts,
+                    created_at)
+                VALUES (:id, :c, 'all-minilm-l6-v2-q', 'RUNNING', gen_random_uuid(), now() - interval '1 hour', 99,
+                    now())""").param("id", job).param("c", collection).update();
+        jdbc.sql("""
+                INSERT INTO rechunked_documents (rechunking_id, document_id, chunks)
+                SELECT :id, id, 0 FROM documents WHERE collection_id = :c""").param("id", job).param("c", collection)
+                .update();
+
+        JsonNode failed = awaitFinished(job.toString());
+
+        assertThat(failed.path("status").asString()).isEqualTo("FAILED");
+        assertThat(failed.path("error").asString()).contains("giving up");
+        assertThat(jdbc.sql("SELECT count(*) FROM rechunked_documents WHERE rechunking_id = :id").param("id", job)
+                .query(Long.class).single()).as("what it staged is dropped").isZero();
+        assertThat(admin().post("/api/v1/collections/" + name + "/rechunk", Map.of()).status())
+                .as("another may start").isEqualTo(202);
+    }
+
     private long collectionId(String name) {
         return jdbc.sql("SELECT id FROM collections WHERE name = :n").param("n", name).query(Long.class).single();
     }
