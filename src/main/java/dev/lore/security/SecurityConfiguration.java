@@ -25,7 +25,7 @@ import dev.lore.web.Problems;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Stateless API-key security for {@code /api/**}, the OpenAI facade and the actuator (health is public, without
+ * Stateless API-key security for {@code /api/**}, the OpenAI facade, the MCP server and the actuator (health is public, without
  * details); everything else is public.
  */
 @Configuration(proxyBeanMethods = false)
@@ -51,7 +51,7 @@ class SecurityConfiguration {
                         .requestMatchers(EndpointRequest.to("health")).permitAll()
                         .requestMatchers(EndpointRequest.toAnyEndpoint()).hasRole("ADMIN")
                         .requestMatchers("/api/v1/keys", "/api/v1/keys/**").hasRole("ADMIN")
-                        .requestMatchers("/api/**", "/v1/**").authenticated()
+                        .requestMatchers("/api/**", "/v1/**", "/mcp", "/mcp/**").authenticated()
                         .anyRequest().permitAll())
                 .exceptionHandling(handling -> handling
                         .authenticationEntryPoint((request, response, e) -> unauthenticated(json, request, response))
