@@ -6,8 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -48,8 +46,6 @@ class AgentController {
     static final int MAX_TEXT = 4000;
     static final int MAX_MEMORIES_PER_REQUEST = 200;
 
-    private static final Logger log = LoggerFactory.getLogger(AgentController.class);
-
     private final AgentsAccess access;
     private final MemoryStream memories;
     private final JsonMapper json;
@@ -58,12 +54,13 @@ class AgentController {
     private final Interviewer interviewer;
     private final Conversations conversations;
     private final Agents agents;
-    private final AgentsProperties properties;
     private final MemoryReembedding reembedding;
+    private final AgentMemories agentMemories;
 
     AgentController(AgentsAccess access, MemoryStream memories, JsonMapper json, Reflector reflector, Planner planner,
-            Interviewer interviewer, Conversations conversations, Agents agents, AgentsProperties properties,
-            MemoryReembedding reembedding) {
+            Interviewer interviewer, Conversations conversations, Agents agents,
+            MemoryReembedding reembedding, AgentMemories agentMemories) {
+        this.agentMemories = agentMemories;
         this.reembedding = reembedding;
         this.access = access;
         this.memories = memories;
@@ -73,7 +70,6 @@ class AgentController {
         this.interviewer = interviewer;
         this.conversations = conversations;
         this.agents = agents;
-        this.properties = properties;
     }
 
     record ReflectionView(UUID id, String text, double importance, LocalDateTime at, List<UUID> evidence) {
@@ -169,37 +165,15 @@ class AgentController {
             batch.add(memory("", body, found.clock()));
         }
         ModelUse use = new ModelUse();
-        MemoryStream.Added added = memories.add(found.agent().id(), batch, use);
-        List<ReflectionView> reflections = null;
-        if (added.importanceSinceReflection() > properties.reflectionThreshold()) {
-            reflections = reflectWhenDue(found, batch, use);
-        }
+        AgentMemories.Stored stored = agentMemories.store(found, batch, use);
+        MemoryStream.Added added = stored.added();
+        List<ReflectionView> reflections = stored.reflections() == null ? null
+                : stored.reflections().stream().map(ReflectionView::of).toList();
         Object answer = body.isArray()
                 ? new MemoriesAdded(added.memories().stream().map(m -> MemoryView.of(m, null, null)).toList(),
                         reflections, use.orNull())
                 : MemoryView.of(added.memories().get(0), reflections, use.orNull());
         return ResponseEntity.status(HttpStatus.CREATED).body(answer);
-    }
-
-    /**
-     * The reflection the new memories made due. The memories are committed already, so a reflection that fails for
-     * any reason (the model, the database) is logged and left for the next memory to trigger: answering an error
-     * here would tell the client nothing was stored, and its retry would store every memory twice.
-     */
-    private List<ReflectionView> reflectWhenDue(Agents.Found found, List<NewMemory> batch, ModelUse use) {
-        LocalDateTime at = batch.stream().map(NewMemory::at).max(LocalDateTime::compareTo).orElse(found.clock());
-        try {
-            return reflector.reflect(found.agent(), at, found.weights(), use).stream().map(ReflectionView::of)
-                    .toList();
-        }
-        catch (LoreException e) {
-            log.warn("Agent {} is due to reflect but could not: {}", found.agent().id(), e.getMessage());
-            return null;
-        }
-        catch (RuntimeException e) {
-            log.error("Agent {} is due to reflect but could not; its new memories are stored", found.agent().id(), e);
-            return null;
-        }
     }
 
     /**

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.IntConsumer;
 
 import org.springframework.stereotype.Component;
@@ -14,6 +15,7 @@ import dev.lore.answers.flare.FlareOverrides;
 import dev.lore.models.Cancellation;
 import dev.lore.retrieval.SearchFilter;
 import dev.lore.web.LoreException;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Answer evaluations, within a request or as a job: checks an evaluation up front (questions, configurations, each
@@ -23,8 +25,12 @@ import dev.lore.web.LoreException;
 @Component
 class AnswerEvaluations {
 
+    /**
+     * A labelled question; {@code feedback} is what {@code GET /api/v1/chat/feedback?format=questions} exports with
+     * it (rating, comment, the answer given), kept for the person labelling it and ignored here.
+     */
     record QuestionBody(String id, String question, List<String> answerContains, List<String> relevant,
-            Boolean unanswerable) {
+            Boolean unanswerable, Map<String, Object> feedback) {
     }
 
     record ConfigurationBody(String name, String strategy, String generator, Integer topK, String rerank,
@@ -35,14 +41,20 @@ class AnswerEvaluations {
             Boolean details, @JsonProperty("async") Boolean runAsJob) {
     }
 
-    /** A checked evaluation: its labelled questions and configurations. */
+    /**
+     * A checked evaluation: its labelled questions and configurations, and why a configuration is not run (by its
+     * index), when it needs a generator or reranker this instance lacks.
+     */
     record Checked(EvaluationBody body, List<AnswerMetrics.Labelled> questions,
-            List<ConfigurationBody> configurations) {
+            List<ConfigurationBody> configurations, Map<Integer, String> notRun) {
 
         long answers() {
             return (long) questions.size() * configurations.size();
         }
     }
+
+    /** The refusals that mean "this instance lacks a model for it", not "the request is wrong". */
+    private static final Set<String> UNAVAILABLE = Set.of("generator-unavailable", "reranker-unavailable");
 
     private final Answerer answerer;
     private final AnswerRequests requests;
@@ -64,13 +76,29 @@ class AnswerEvaluations {
             throw LoreException.invalid("At most " + properties.maxConfigurations()
                     + " configurations per evaluation (lore.answers.evaluation.max-configurations)");
         }
+        Map<Integer, String> notRun = new LinkedHashMap<>();
+        LoreException firstUnavailable = null;
         for (int c = 0; c < configurations.size(); c++) {
             if (configurations.get(c) == null) {
                 throw LoreException.invalid("configurations[" + c + "] must be an object");
             }
-            answerer.check(request(body.collection(), questions.get(0).question(), configurations.get(c)));
+            try {
+                answerer.check(request(body.collection(), questions.get(0).question(), configurations.get(c)));
+            }
+            catch (LoreException e) {
+                // as /evaluations does: a configuration that needs a model this instance lacks is reported as not
+                // run, and the others still run
+                if (!UNAVAILABLE.contains(e.type())) {
+                    throw e;
+                }
+                notRun.put(c, e.getMessage());
+                firstUnavailable = firstUnavailable == null ? e : firstUnavailable;
+            }
         }
-        return new Checked(body, questions, configurations);
+        if (notRun.size() == configurations.size()) {
+            throw firstUnavailable; // nothing could run: the request itself asks for what is missing
+        }
+        return new Checked(body, questions, configurations, Map.copyOf(notRun));
     }
 
     /**
@@ -80,6 +108,13 @@ class AnswerEvaluations {
     Map<String, Object> evaluate(Checked evaluation, int c, IntConsumer answered) {
         ConfigurationBody configuration = evaluation.configurations().get(c);
         String collection = evaluation.body().collection();
+        if (evaluation.notRun().containsKey(c)) {
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("configuration", describe(configuration, c,
+                    request(collection, evaluation.questions().get(0).question(), configuration), null));
+            result.put("notRun", evaluation.notRun().get(c));
+            return result;
+        }
         AnswerMetrics metrics = new AnswerMetrics();
         String generator = "none";
         int done = 0;
@@ -107,13 +142,30 @@ class AnswerEvaluations {
                 evaluation.questions().stream().filter(q -> !q.unanswerable()).count(), results);
     }
 
-    /** The response of a finished evaluation, within a request or as a job's result. */
+    /**
+     * The response of a finished evaluation, within a request or as a job's result; {@code unavailable} names the
+     * configurations not run and why, as {@code /evaluations} does (their results say {@code notRun}).
+     */
     static Map<String, Object> report(String collection, int questions, long answerable, List<?> results) {
         Map<String, Object> response = new LinkedHashMap<>();
         response.put("collection", collection);
         response.put("questions", questions);
         response.put("answerable", answerable);
         response.put("results", results);
+        List<Map<String, Object>> unavailable = new ArrayList<>();
+        for (Object result : results) {
+            if (result instanceof Map<?, ?> map && map.get("notRun") != null) {
+                unavailable.add(Map.of("name", ((Map<?, ?>) map.get("configuration")).get("name"), "reason",
+                        map.get("notRun")));
+            }
+            else if (result instanceof JsonNode node && node.hasNonNull("notRun")) {
+                unavailable.add(Map.of("name", node.path("configuration").path("name").asString(), "reason",
+                        node.path("notRun").asString()));
+            }
+        }
+        if (!unavailable.isEmpty()) {
+            response.put("unavailable", unavailable);
+        }
         return response;
     }
 
@@ -154,7 +206,9 @@ class AnswerEvaluations {
         Map<String, Object> described = new LinkedHashMap<>();
         described.put("name", configuration.name() == null ? "configuration " + (index + 1) : configuration.name());
         described.put("strategy", request.strategy().id());
-        described.put("generator", generator);
+        if (generator != null) {
+            described.put("generator", generator);
+        }
         described.put("topK", request.topK());
         described.put("rerank", request.rerank().id());
         if (request.minSupport() != null) {

@@ -46,7 +46,7 @@ public class Collections {
      * {@code vectorIndex}: whether dense search walks the collection's graph yet (see {@link VectorIndexes.State});
      * {@code denseSearch}: how it searches.
      */
-    record Summary(String name, String description, long documents, long chunks, String embedder, int dimension,
+    public record Summary(String name, String description, long documents, long chunks, String embedder, int dimension,
             Instant createdAt, VectorIndexes.State vectorIndex, DenseSearchView denseSearch) {
     }
 
@@ -54,7 +54,7 @@ public class Collections {
      * A collection's dense search as the API shows it: the mode and, for the two-stage modes, how many candidates
      * the first stage passes on ({@code candidatesDefault}: Lore's default, not the collection's own setting).
      */
-    record DenseSearchView(String mode, Integer candidates, boolean candidatesDefault) {
+    public record DenseSearchView(String mode, Integer candidates, boolean candidatesDefault) {
     }
 
     DenseSearchView view(DenseSearch search) {
@@ -130,7 +130,8 @@ public class Collections {
         return get(name);
     }
 
-    List<Summary> list() {
+    /** The collections the current caller may see, by name. */
+    public List<Summary> list() {
         Caller current = caller.get();
         return summaries("TRUE", null).stream().filter(c -> current.canSee(c.name())).toList();
     }

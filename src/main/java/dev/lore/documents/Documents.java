@@ -11,13 +11,14 @@ import org.springframework.transaction.annotation.Transactional;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
+import dev.lore.documents.internal.StoredChunks;
 import dev.lore.web.LoreException;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
 /** The committed documents of a collection: list, read and delete (chunks go with their document). */
 @Service
-class Documents {
+public class Documents {
 
     private final JdbcClient jdbc;
     private final Collections collections;
@@ -66,6 +67,46 @@ class Documents {
                 .query((rs, n) -> (DocumentView) new PendingDocument(rs.getObject(1, UUID.class), rs.getString(2),
                         rs.getString(3), rs.getString(4), rs.getObject(5, UUID.class)))
                 .optional().orElseThrow(() -> notFound(collectionName, id));
+    }
+
+    /**
+     * A stored document's text as its chunks hold it, section by section (heading path and text, the chunks'
+     * overlap taken out), cut after {@code maxChars} characters; 404 when the collection holds no such document.
+     */
+    public record DocumentText(UUID id, String source, String title, Map<String, Object> metadata,
+            List<Section> sections, int characters, boolean truncated) {
+
+        /** A run of the document under one heading path ("A > B"; empty before the first heading). */
+        public record Section(String headingPath, String text) {
+        }
+    }
+
+    public DocumentText read(String collectionName, UUID id, int maxChars) {
+        CollectionRef collection = collections.readable(collectionName);
+        DocumentSummary document = documents("collection_id = :collection AND id = :id", collection.id(), id, 1, 0)
+                .stream().findFirst().orElseThrow(() -> notFound(collectionName, id));
+        List<StoredChunks.Stored> chunks = jdbc.sql(
+                "SELECT ordinal, heading_path, text FROM chunks WHERE document_id = :id ORDER BY ordinal")
+                .param("id", id)
+                .query((rs, n) -> new StoredChunks.Stored(rs.getInt(1), rs.getString(2), rs.getString(3))).list();
+        List<DocumentText.Section> sections = new java.util.ArrayList<>();
+        int characters = 0;
+        boolean truncated = false;
+        for (StoredChunks.Run run : StoredChunks.runs(chunks)) {
+            if (characters >= maxChars) {
+                truncated = true;
+                break;
+            }
+            String text = run.text();
+            if (characters + text.length() > maxChars) {
+                text = text.substring(0, maxChars - characters);
+                truncated = true;
+            }
+            characters += text.length();
+            sections.add(new DocumentText.Section(run.headingPath(), text));
+        }
+        return new DocumentText(document.id(), document.source(), document.title(), document.metadata(), sections,
+                characters, truncated);
     }
 
     private List<DocumentSummary> documents(String where, long collection, UUID id, int limit, int offset) {

@@ -21,11 +21,12 @@ import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.AnonymousAuthenticationFilter;
 import org.springframework.security.web.firewall.RequestRejectedHandler;
 
+import dev.lore.web.FacadeErrors;
 import dev.lore.web.Problems;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Stateless API-key security for {@code /api/**}, the OpenAI facade and the actuator (health is public, without
+ * Stateless API-key security for {@code /api/**}, the OpenAI facade, the MCP server and the actuator (health is public, without
  * details); everything else is public.
  */
 @Configuration(proxyBeanMethods = false)
@@ -51,12 +52,13 @@ class SecurityConfiguration {
                         .requestMatchers(EndpointRequest.to("health")).permitAll()
                         .requestMatchers(EndpointRequest.toAnyEndpoint()).hasRole("ADMIN")
                         .requestMatchers("/api/v1/keys", "/api/v1/keys/**").hasRole("ADMIN")
-                        .requestMatchers("/api/**", "/v1/**").authenticated()
+                        .requestMatchers("/api/**", "/v1/**", "/mcp", "/mcp/**").authenticated()
                         .anyRequest().permitAll())
                 .exceptionHandling(handling -> handling
                         .authenticationEntryPoint((request, response, e) -> unauthenticated(json, request, response))
-                        .accessDeniedHandler((request, response, e) -> write(json, response, HttpStatus.FORBIDDEN,
-                                "forbidden", "Forbidden", "This key may not use " + request.getRequestURI())));
+                        .accessDeniedHandler((request, response, e) -> write(json, request, response,
+                                HttpStatus.FORBIDDEN, "forbidden", "Forbidden",
+                                "This key may not use " + request.getRequestURI())));
         return http.build();
     }
 
@@ -66,7 +68,7 @@ class SecurityConfiguration {
      */
     @Bean
     RequestRejectedHandler requestRejected(JsonMapper json) {
-        return (request, response, e) -> write(json, response, HttpStatus.BAD_REQUEST, "rejected-request",
+        return (request, response, e) -> write(json, request, response, HttpStatus.BAD_REQUEST, "rejected-request",
                 "Rejected request", "The request holds characters that are not allowed in a header, the path "
                         + "or a parameter.");
     }
@@ -83,23 +85,31 @@ class SecurityConfiguration {
             throws IOException {
         response.setHeader("WWW-Authenticate", "Bearer");
         if (request.getAttribute(ApiKeyAuthenticationFilter.INVALID_KEY) != null) {
-            write(json, response, HttpStatus.UNAUTHORIZED, "invalid-key", "Invalid API key",
+            // OpenAI's own code for a wrong key, which its clients and chat UIs recognise
+            write(json, request, response, HttpStatus.UNAUTHORIZED,
+                    FacadeErrors.applies(request) ? "invalid-api-key" : "invalid-key", "Invalid API key",
                     "The API key is unknown or has been revoked.");
         }
         else {
-            write(json, response, HttpStatus.UNAUTHORIZED, "missing-key", "Missing API key",
+            write(json, request, response, HttpStatus.UNAUTHORIZED, "missing-key", "Missing API key",
                     "Send 'Authorization: Bearer <api-key>'. The README says how to get a key.");
         }
     }
 
-    private static void write(JsonMapper json, HttpServletResponse response, HttpStatus status, String type,
-            String title, String detail) throws IOException {
+    /** A problem, or under {@code /v1/**} OpenAI's error shape, which OpenAI's clients read. */
+    private static void write(JsonMapper json, HttpServletRequest request, HttpServletResponse response,
+            HttpStatus status, String type, String title, String detail) throws IOException {
+        response.setStatus(status.value());
+        if (FacadeErrors.applies(request)) {
+            response.setContentType(MediaType.APPLICATION_JSON_VALUE);
+            json.writeValue(response.getOutputStream(), FacadeErrors.body(status.value(), detail, null, type));
+            return;
+        }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", URI.create(Problems.TYPE_PREFIX + type).toString());
         body.put("title", title);
         body.put("status", status.value());
         body.put("detail", detail);
-        response.setStatus(status.value());
         response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
         json.writeValue(response.getOutputStream(), body);
     }

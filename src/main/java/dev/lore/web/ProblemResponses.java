@@ -32,13 +32,8 @@ public final class ProblemResponses {
             response.setHeader(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, retryAfter.toSeconds())));
         }
         Map<String, Object> body = new LinkedHashMap<>();
-        if (request.getRequestURI().startsWith("/v1/")) {
-            Map<String, Object> error = new LinkedHashMap<>();
-            error.put("message", detail);
-            error.put("type", "server_error");
-            error.put("param", null);
-            error.put("code", type.replace('-', '_'));
-            body.put("error", error);
+        if (FacadeErrors.applies(request)) {
+            body.putAll(FacadeErrors.body(status.value(), detail, null, type));
             response.setContentType(MediaType.APPLICATION_JSON_VALUE);
         }
         else {

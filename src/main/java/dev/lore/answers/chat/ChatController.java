@@ -1,7 +1,12 @@
 package dev.lore.answers.chat;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 import jakarta.servlet.http.HttpServletResponse;
@@ -21,6 +26,8 @@ import org.springframework.web.bind.annotation.RestController;
 
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
 
 import dev.lore.answers.AnswerListener;
 import dev.lore.answers.AnswerStream;
@@ -113,7 +120,69 @@ class ChatController {
     @Operation(summary = "Every key's rated answers (administrators)")
     @GetMapping("/api/v1/chat/feedback")
     List<ChatSessions.Rated> feedback(@RequestParam(required = false) String rating,
-            @RequestParam(defaultValue = "100") int limit) {
+            @RequestParam(defaultValue = "100") int limit, @RequestParam(required = false) String format) {
+        if (format != null) {
+            throw LoreException.invalid("format may only be questions (with collection=<name>): the rated answers "
+                    + "as labelled questions for POST /api/v1/evaluations/answers; leave it out for the answers");
+        }
+        checkFeedbackQuery(rating, limit);
+        return sessions.rated(rating, limit);
+    }
+
+    /** A rated answer as the stub of a labelled question: what the person said, and what the answer cited. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record QuestionStub(String id, String question, List<String> answerContains, List<String> relevant,
+            Map<String, Object> feedback) {
+    }
+
+    /** The body of an answer evaluation of one collection, its questions from rated answers. */
+    record FeedbackQuestions(String collection, List<QuestionStub> questions) {
+    }
+
+    /**
+     * One collection's rated answers as the body of {@code POST /api/v1/evaluations/answers}: each question with the
+     * sources its answer cited as {@code relevant} and an empty {@code answerContains} for a person to fill in
+     * (or {@code "unanswerable":true} to add); {@code feedback} (the rating, comment and answer given) is kept for
+     * that person and ignored by the evaluation.
+     */
+    @Operation(summary = "One collection's rated answers as labelled questions for an answer evaluation "
+            + "(administrators)")
+    @GetMapping(path = "/api/v1/chat/feedback", params = "format=questions")
+    FeedbackQuestions feedbackQuestions(@RequestParam(required = false) String rating,
+            @RequestParam(defaultValue = "100") int limit, @RequestParam(required = false) String collection) {
+        checkFeedbackQuery(rating, limit);
+        if (collection == null || collection.isBlank()) {
+            throw LoreException.invalid("format=questions needs collection=<name>: an answer evaluation covers one "
+                    + "collection");
+        }
+        List<QuestionStub> questions = new ArrayList<>();
+        for (ChatSessions.Rated rated : sessions.rated(rating, collection.strip(), limit)) {
+            if (rated.question() == null || rated.question().isBlank()) {
+                continue;
+            }
+            Set<String> sources = new LinkedHashSet<>();
+            if (rated.citations() != null) {
+                rated.citations().forEach(citation -> {
+                    String source = citation.path("source").asString("");
+                    if (!source.isBlank()) {
+                        sources.add(source);
+                    }
+                });
+            }
+            Map<String, Object> feedback = new LinkedHashMap<>();
+            feedback.put("rating", rated.feedback().rating());
+            feedback.put("comment", rated.feedback().comment());
+            feedback.put("answer", rated.answer());
+            feedback.put("sessionId", rated.sessionId());
+            feedback.put("messageId", rated.messageId());
+            feedback.put("at", rated.feedback().at());
+            questions.add(new QuestionStub("feedback-" + rated.messageId(), rated.question(), List.of(),
+                    List.copyOf(sources), feedback));
+        }
+        return new FeedbackQuestions(collection.strip(), questions);
+    }
+
+    private void checkFeedbackQuery(String rating, int limit) {
         if (!caller.get().admin()) {
             throw LoreException.forbidden("Only an administrator's key may read every key's feedback");
         }
@@ -123,7 +192,6 @@ class ChatController {
         if (limit < 1 || limit > 1000) {
             throw LoreException.invalid("limit must be between 1 and 1000, was " + limit);
         }
-        return sessions.rated(rating, limit);
     }
 
     /** The latest messages; {@code ?before=nextBefore} shows the ones before them. */

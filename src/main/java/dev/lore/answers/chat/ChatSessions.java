@@ -175,6 +175,11 @@ class ChatSessions {
 
     /** Rated answers of every key, newest rating first; {@code rating} null for both kinds. */
     List<Rated> rated(String rating, int limit) {
+        return rated(rating, null, limit);
+    }
+
+    /** Rated answers of every key in one collection ({@code null}: every collection), newest rating first. */
+    List<Rated> rated(String rating, String collection, int limit) {
         return jdbc.sql("""
                 SELECT s.id AS session_id, a.id AS message_id, c.name AS collection, s.key_id,
                        q.content AS question, a.content AS answer, a.citations::text AS citations,
@@ -184,8 +189,10 @@ class ChatSessions {
                 JOIN collections c ON c.id = s.collection_id
                 LEFT JOIN chat_messages q ON q.session_id = a.session_id AND q.position = a.position - 1
                 WHERE a.feedback_rating IS NOT NULL AND (cast(:rating AS text) IS NULL OR a.feedback_rating = :rating)
+                  AND (cast(:collection AS text) IS NULL OR c.name = :collection)
                 ORDER BY a.feedback_at DESC, a.id LIMIT :limit
-                """).param("rating", rating).param("limit", limit).query((rs, row) -> new Rated(
+                """).param("rating", rating).param("collection", collection).param("limit", limit)
+                .query((rs, row) -> new Rated(
                 rs.getObject("session_id", UUID.class), rs.getObject("message_id", UUID.class),
                 rs.getString("collection"), rs.getString("key_id"), rs.getString("question"), rs.getString("answer"),
                 json.readTree(rs.getString("citations")), feedback(rs))).list();

@@ -25,14 +25,29 @@ public final class StoredChunks {
     }
 
     public static ParsedDocument reassemble(String title, List<Stored> chunks) {
-        List<Stored> ordered = chunks.stream().sorted(Comparator.comparingInt(Stored::ordinal)).toList();
         List<Section> sections = new ArrayList<>();
+        for (Run run : runs(chunks)) {
+            addSection(sections, run.headingPath(), run.text(), title);
+        }
+        return new ParsedDocument(title, sections, Map.of());
+    }
+
+    /** A run of chunks under one heading path, read back as one text without the overlap between them. */
+    public record Run(String headingPath, String text) {
+    }
+
+    /** The document's chunks in order as runs of text, one per heading path, each chunk's overlap taken out. */
+    public static List<Run> runs(List<Stored> chunks) {
+        List<Stored> ordered = chunks.stream().sorted(Comparator.comparingInt(Stored::ordinal)).toList();
+        List<Run> runs = new ArrayList<>();
         String path = null;
         StringBuilder text = new StringBuilder();
         String previous = null;
         for (Stored chunk : ordered) {
             if (!chunk.headingPath().equals(path)) {
-                addSection(sections, path, text.toString(), title);
+                if (path != null) {
+                    runs.add(new Run(path, text.toString()));
+                }
                 path = chunk.headingPath();
                 text.setLength(0);
                 previous = null;
@@ -44,8 +59,10 @@ public final class StoredChunks {
             text.append(body);
             previous = chunk.text();
         }
-        addSection(sections, path, text.toString(), title);
-        return new ParsedDocument(title, sections, Map.of());
+        if (path != null) {
+            runs.add(new Run(path, text.toString()));
+        }
+        return runs;
     }
 
     private static void addSection(List<Section> sections, String headingPath, String text, String title) {

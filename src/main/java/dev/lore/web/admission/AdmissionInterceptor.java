@@ -71,9 +71,12 @@ class AdmissionInterceptor implements AsyncHandlerInterceptor {
     }
 
     static boolean admitted(Object handler) {
-        return handler instanceof HandlerMethod method
-                && (method.hasMethodAnnotation(Admitted.class)
-                        || AnnotatedElementUtils.hasAnnotation(method.getBeanType(), Admitted.class));
+        if (handler instanceof HandlerMethod method) {
+            return method.hasMethodAnnotation(Admitted.class)
+                    || AnnotatedElementUtils.hasAnnotation(method.getBeanType(), Admitted.class);
+        }
+        // a functional endpoint's handler (the MCP server's) is admitted when its class is marked
+        return handler != null && AnnotatedElementUtils.hasAnnotation(handler.getClass(), Admitted.class);
     }
 
     /** Gives the place back when an async response ends, however it ends. */

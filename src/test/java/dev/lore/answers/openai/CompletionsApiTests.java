@@ -24,10 +24,12 @@ import com.openai.core.JsonValue;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.BadRequestException;
 import com.openai.errors.NotFoundException;
+import com.openai.errors.UnauthorizedException;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import com.openai.models.embeddings.EmbeddingCreateParams;
 
 import dev.lore.answers.ScriptedGenerator;
 import dev.lore.answers.ScriptedGeneratorBackend;
@@ -202,6 +204,66 @@ class CompletionsApiTests extends IntegrationTest {
         assertThat(busy.header("Retry-After")).isEqualTo("7");
         assertThat(busy.body().path("error").path("type").asString()).isEqualTo("server_error");
         assertThat(busy.body().path("error").path("code").asString()).isEqualTo("model_busy");
+    }
+
+    /**
+     * Everything under /v1 answers in OpenAI's shape, the key check included: the SDK raises its own exception for a
+     * bad key, an unknown path and a refused request instead of "401 status code (no body)".
+     */
+    @Test
+    void authenticationAndRoutingErrorsUnderV1ComeInOpenAisShape() {
+        OpenAIClient wrongKey = client("lore_not-a-real-key");
+        try {
+            UnauthorizedException refused = catchThrowableOfType(UnauthorizedException.class,
+                    () -> wrongKey.models().list());
+            assertThat(refused.statusCode()).isEqualTo(401);
+            assertThat(refused.code()).contains("invalid_api_key");
+            assertThat(refused.type()).contains("authentication_error");
+            assertThat(catchThrowableOfType(UnauthorizedException.class, () -> wrongKey.chat().completions()
+                    .create(ChatCompletionCreateParams.builder().model("lore:" + COLLECTION)
+                            .addUserMessage(LEAVE_QUESTION).build())).statusCode()).isEqualTo(401);
+        }
+        finally {
+            wrongKey.close();
+        }
+
+        NotFoundException noSuchEndpoint = catchThrowableOfType(NotFoundException.class, () -> client.embeddings()
+                .create(EmbeddingCreateParams.builder().model("lore:" + COLLECTION).input("leave").build()));
+        assertThat(noSuchEndpoint.statusCode()).isEqualTo(404);
+        assertThat(noSuchEndpoint.code()).contains("not_found");
+        assertThat(noSuchEndpoint.type()).contains("invalid_request_error");
+
+        Api.Response missing = as(null).get("/v1/models");
+        assertThat(missing.status()).isEqualTo(401);
+        assertThat(missing.header("WWW-Authenticate")).isEqualTo("Bearer");
+        assertOpenAiError(missing, "authentication_error", "missing_key");
+
+        Api.Response wrongMethod = admin().get("/v1/chat/completions");
+        assertThat(wrongMethod.status()).isEqualTo(405);
+        assertOpenAiError(wrongMethod, "invalid_request_error", "method_not_allowed");
+
+        Api.Response wrongMediaType = admin().postRaw("/v1/chat/completions", "text/plain", "hello".getBytes());
+        assertThat(wrongMediaType.status()).isEqualTo(415);
+        assertOpenAiError(wrongMediaType, "invalid_request_error", "unsupported_media_type");
+
+        Api.Response undecodable = admin().get("/v1/models?after=%FF");
+        assertThat(undecodable.status()).isEqualTo(400);
+        assertOpenAiError(undecodable, "invalid_request_error", "invalid_request");
+
+        // the REST API keeps problem+json
+        Api.Response rest = as("lore_not-a-real-key").get("/api/v1/collections");
+        assertThat(rest.contentType()).startsWith("application/problem+json");
+        assertThat(rest.problemType()).isEqualTo("invalid-key");
+    }
+
+    private static void assertOpenAiError(Api.Response response, String type, String code) {
+        assertThat(response.contentType()).as(response.raw()).startsWith("application/json");
+        JsonNode error = response.body().path("error");
+        assertThat(error.path("type").asString()).as(response.raw()).isEqualTo(type);
+        assertThat(error.path("code").asString()).as(response.raw()).isEqualTo(code);
+        assertThat(error.path("message").asString()).as(response.raw()).isNotBlank();
+        assertThat(error.has("param")).as(response.raw()).isTrue();
+        assertThat(response.body().has("status")).as(response.raw()).isFalse();
     }
 
     private OpenAIClient client(String key) {

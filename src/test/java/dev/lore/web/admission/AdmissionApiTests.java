@@ -2,6 +2,10 @@ package dev.lore.web.admission;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -120,6 +124,29 @@ class AdmissionApiTests extends IntegrationTest {
         assertThat(admin().get(simulation).status()).isEqualTo(404);
         assertThat(admin().get("/api/v1/chat").status()).isEqualTo(200);
         assertThat(admin().get("/api/v1/collections/" + COLLECTION).status()).isEqualTo(200);
+    }
+
+    @Test
+    void mcpRequestsAreShedLikeTheRestApi() throws Exception {
+        Map<String, Object> call = Map.of("jsonrpc", "2.0", "id", 1, "method", "tools/call", "params",
+                Map.of("name", "search", "arguments", Map.of("collection", COLLECTION, "query", "vacation")));
+        holdEveryPlace();
+        Api.Response shed = admin().post("/mcp", call);
+        assertThat(shed.status()).as(shed.raw()).isEqualTo(503);
+        assertThat(shed.problemType()).isEqualTo("overloaded");
+
+        releaseHeldPlaces();
+        // the Streamable HTTP transport serves clients that accept both JSON and an event stream
+        HttpResponse<String> served = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://localhost:" + port + "/mcp"))
+                .header("Authorization", "Bearer " + ADMIN_KEY).header("Content-Type", "application/json")
+                .header("Accept", "application/json, text/event-stream")
+                .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(call))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(served.statusCode()).as(served.body()).isEqualTo(200);
+        assertThat(json.readTree(served.body()).path("result").path("content").get(0).path("text").asString())
+                .contains("leave.md");
+        assertThat(admission.bulkhead().getMetrics().getAvailableConcurrentCalls()).isEqualTo(admission.limit());
     }
 
     private void holdEveryPlace() {
