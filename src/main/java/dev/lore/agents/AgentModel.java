@@ -7,9 +7,9 @@ import org.springframework.stereotype.Component;
 import dev.lore.models.GenerationOptions;
 import dev.lore.models.GenerationRequest;
 import dev.lore.models.Generator;
+import dev.lore.models.GeneratorUnavailable;
 import dev.lore.models.Generators;
 import dev.lore.models.ModelFailure;
-import dev.lore.models.ModelUnavailable;
 import dev.lore.prompts.Prompt;
 
 /** The generator as the agents use it: a rendered prompt in, text out, every call counted on the request's use. */
@@ -38,9 +38,16 @@ public class AgentModel {
         return ModelFailure.of(generator().name(), "its " + what + " could not be read: '" + shown + "'");
     }
 
+    /**
+     * Fails with a 400 {@code generator-unavailable} naming the setting when no generator is configured, before
+     * anything is written; a configured backend that is down still fails its call with a 503.
+     */
+    public void requireGenerator() {
+        generator();
+    }
+
     private Generator generator() {
-        return generators.generator().orElseThrow(() -> ModelUnavailable.down("none",
-                new IllegalStateException("no generator is configured (lore.generator=none); agents need one to "
-                        + "reflect, plan, answer and talk")));
+        return generators.generator().orElseThrow(() -> GeneratorUnavailable.notConfigured(
+                "Agents (they plan, react, talk, reflect and answer interviews with it)", null));
     }
 }
