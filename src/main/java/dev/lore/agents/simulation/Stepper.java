@@ -275,6 +275,8 @@ public class Stepper {
                 }
                 count(simulationId, journal.spent().total());
                 agentCalls.record(journal.spent().calls());
+                outcome.events().stream().filter(event -> event.unreadable() != null)
+                        .forEach(event -> event.unreadable().forEach(model::countUnreadable));
             }
             StepDone done = withConnection(lease,
                     () -> transactions.execute(status -> finish(lease, opened, spent.total())));
