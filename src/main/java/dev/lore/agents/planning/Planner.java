@@ -144,13 +144,17 @@ public class Planner {
     }
 
     /**
-     * Hour blocks when the model gave none that could be read: the outline's own timed items as blocks, else one
-     * block for the rest of the day.
+     * Hour blocks when the model gave none that could be read: the outline's own timed items as blocks (the last
+     * until midnight), else one block for the rest of the day.
      */
     static List<DayPlan.Item> outlineBlocks(List<String> outline, LocalDate day, LocalDateTime clock,
             String location) {
-        List<DayPlan.Item> blocks = blocks(String.join("\n", outline), day, location);
+        List<DayPlan.Item> blocks = new ArrayList<>(blocks(String.join("\n", outline), day, location));
         if (!blocks.isEmpty()) {
+            // the outline's last item lasts the rest of the day, not an hour: there is no finer plan to follow
+            DayPlan.Item last = blocks.remove(blocks.size() - 1);
+            blocks.add(new DayPlan.Item(last.start(), (int) java.time.Duration.between(last.start(),
+                    day.plusDays(1).atStartOfDay()).toMinutes(), last.activity(), last.location()));
             return blocks;
         }
         LocalDateTime start = clock.toLocalDate().equals(day) ? clock.withMinute(0).withSecond(0).withNano(0)
