@@ -21,7 +21,7 @@ public final class AnswerText {
     private static final Pattern LIST_MARK = Pattern.compile("^\\s*(?:[-*+\u2022\u2013]|\\d+[.)](?!\\d))\\s+");
     private static final Pattern EMPHASIS = Pattern.compile("\\*\\*|__|`+|(?<![\\w*])\\*(?=\\S)|(?<=\\S)\\*(?![\\w*])");
     private static final Pattern TIME = Pattern.compile(
-            "^(\\d{1,2})(?:[:.h](\\d{2}))?\\s*(a\\.?m\\.?|p\\.?m\\.?)?(?![\\w:])", Pattern.CASE_INSENSITIVE);
+            "^(\\d{1,2})(?:[:.h](\\d{2}))?(?:\\s*(a\\.?m\\.?|p\\.?m\\.?))?(?!\\w)", Pattern.CASE_INSENSITIVE);
     private static final Pattern MINUTES = Pattern.compile(
             "^\\s*(\\d{1,3})\\s*(m|min|mins|minutes?|h|hr|hrs|hours?)?\\.?\\s*$", Pattern.CASE_INSENSITIVE);
 
