@@ -86,9 +86,10 @@ class AgentController {
     record PlanBody(String day, String at, String reaction) {
     }
 
+    /** {@code unreadable}: the prompts whose answers could not be read and were replaced by a fallback. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record PlanView(LocalDate day, List<DayPlan.Item> items, List<String> outline,
-            List<DayPlan.Item> blocks, LocalDateTime decomposed, ModelUse.Usage usage) {
+            List<DayPlan.Item> blocks, LocalDateTime decomposed, ModelUse.Usage usage, List<String> unreadable) {
     }
 
     record InterviewBody(String question, String at) {
@@ -230,7 +231,8 @@ class AgentController {
             plan = planner.plan(found.agent(), day, found.clock(), found.weights(), use);
         }
         agents.savePlan(found.agent().id(), json.writeValueAsString(plan));
-        return new PlanView(plan.day(), plan.items(), plan.outline(), plan.blocks(), plan.decomposed(), use.orNull());
+        return new PlanView(plan.day(), plan.items(), plan.outline(), plan.blocks(), plan.decomposed(), use.orNull(),
+                use.unreadable().isEmpty() ? null : use.unreadable());
     }
 
     @Admitted

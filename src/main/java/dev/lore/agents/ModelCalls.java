@@ -53,6 +53,11 @@ public final class ModelCalls {
         });
     }
 
+    /** Whether this thread runs a pass of a journal, whose effects count only once its last pass commits. */
+    public static boolean inPass() {
+        return CURRENT.get() != null;
+    }
+
     /** The query's vector, embedded once per journal (a text's vector does not change between passes). */
     public static float[] embedQuery(Embedder embedder, String text) {
         Journal journal = CURRENT.get();

@@ -1,5 +1,7 @@
 package dev.lore.agents;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.lore.models.Generation;
@@ -14,6 +16,7 @@ public final class ModelUse {
     private final AtomicLong calls = new AtomicLong();
     private final AtomicLong promptTokens = new AtomicLong();
     private final AtomicLong completionTokens = new AtomicLong();
+    private final List<String> unreadable = new CopyOnWriteArrayList<>();
 
     public Generation record(Generation generation) {
         calls.incrementAndGet();
@@ -27,6 +30,16 @@ public final class ModelUse {
         calls.addAndGet(usage.llmCalls());
         promptTokens.addAndGet(usage.promptTokens());
         completionTokens.addAndGet(usage.completionTokens());
+    }
+
+    /** Notes that {@code prompt}'s answer could not be read, even when asked again, and a fallback took its place. */
+    public void unreadable(String prompt) {
+        unreadable.add(prompt);
+    }
+
+    /** The prompts whose answers fell back, in order (a prompt once per fallback). */
+    public List<String> unreadable() {
+        return List.copyOf(unreadable);
     }
 
     public long calls() {

@@ -27,6 +27,7 @@ import dev.lore.models.Generation;
 import dev.lore.models.GenerationOptions;
 import dev.lore.models.GenerationRequest;
 import dev.lore.models.Generator;
+import dev.lore.models.GeneratorUnavailable;
 import dev.lore.models.Generators;
 import dev.lore.prompts.Prompt;
 import dev.lore.prompts.Prompts;
@@ -95,10 +96,10 @@ public class Answerer {
     private void check(AnswerRequest request, int tokens) {
         Optional<Generator> generator = generatorFor(request);
         if (generator.isEmpty() && request.strategy() != Strategy.SINGLE) {
-            throw LoreException.badRequest("generator-unavailable", "Generator unavailable", "Strategy '"
-                    + request.strategy().id() + "' needs a generator: set lore.generator to local, openai, ollama or "
-                    + "anthropic" + (request.extractive() ? " and leave out \"generator\":\"none\"" : "")
-                    + ", or ask with strategy single for an extractive answer");
+            String what = "Strategy '" + request.strategy().id() + "'";
+            String otherwise = "ask with strategy single for an extractive answer";
+            throw request.extractive() ? GeneratorUnavailable.declined(what, otherwise)
+                    : GeneratorUnavailable.notConfigured(what, otherwise);
         }
         if (tokens > properties.maxQuestionTokens()) {
             throw LoreException.badRequest("question-too-long", "Question too long", "The question is " + tokens

@@ -4,10 +4,15 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * What to generate from: a conversation (a final assistant turn is continued where the backend allows it) and
- * sampling options.
+ * What to generate from: a conversation (a final assistant turn is continued where the backend allows it), sampling
+ * options and, optionally, a JSON schema the answer must match where the backend enforces one
+ * ({@link GeneratorCapabilities#structuredOutput()}; others ignore it).
  */
-public record GenerationRequest(List<ChatMessage> messages, GenerationOptions options) {
+public record GenerationRequest(List<ChatMessage> messages, GenerationOptions options, ResponseSchema schema) {
+
+    public GenerationRequest(List<ChatMessage> messages, GenerationOptions options) {
+        this(messages, options, null);
+    }
 
     public GenerationRequest {
         Objects.requireNonNull(messages, "messages");
@@ -20,5 +25,9 @@ public record GenerationRequest(List<ChatMessage> messages, GenerationOptions op
 
     public static GenerationRequest of(String userPrompt, GenerationOptions options) {
         return new GenerationRequest(List.of(ChatMessage.user(userPrompt)), options);
+    }
+
+    public GenerationRequest withSchema(ResponseSchema value) {
+        return new GenerationRequest(messages, options, value);
     }
 }

@@ -22,6 +22,11 @@ public interface Generator {
         return capabilities().scoring();
     }
 
+    /** Whether the backend holds answers to a request's {@link ResponseSchema}. */
+    default boolean supportsStructuredOutput() {
+        return capabilities().structuredOutput();
+    }
+
     /**
      * Generates {@code options.n()} completions.
      *

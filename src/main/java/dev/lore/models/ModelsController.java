@@ -61,6 +61,7 @@ class ModelsController {
                 capabilities.put("n", c.n());
                 capabilities.put("scoring", c.scoring());
                 capabilities.put("gpu", c.gpu());
+                capabilities.put("structuredOutput", c.structuredOutput());
                 models.add(new ModelView(role.id(), backend.name(), capabilities, health(backend, details)));
             });
         }

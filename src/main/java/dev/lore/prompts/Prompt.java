@@ -1,6 +1,7 @@
 package dev.lore.prompts;
 
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import org.springframework.ai.template.TemplateRenderer;
@@ -12,12 +13,31 @@ public final class Prompt {
     private final String template;
     private final String origin;
     private final TemplateRenderer renderer;
+    private final String schema;
 
     Prompt(String name, String template, String origin, TemplateRenderer renderer) {
+        this(name, template, origin, renderer, null);
+    }
+
+    private Prompt(String name, String template, String origin, TemplateRenderer renderer, String schema) {
         this.name = name;
         this.template = template;
         this.origin = origin;
         this.renderer = renderer;
+        this.schema = schema;
+    }
+
+    /** This prompt with the JSON schema its answer follows ({@code prompts/<name>.schema.json}). */
+    Prompt withSchema(String json) {
+        return new Prompt(name, template, origin, renderer, json);
+    }
+
+    /**
+     * The JSON schema (its text) of the answer this prompt asks for, from {@code prompts/<name>.schema.json}: a
+     * generator that enforces schemas is held to it. Empty for prompts that ask for free text.
+     */
+    public Optional<String> schema() {
+        return Optional.ofNullable(schema);
     }
 
     public String name() {

@@ -133,6 +133,30 @@ class AgentsBadInputApiTests extends IntegrationTest {
         return response.body().path("key").asString();
     }
 
+    /**
+     * Without a generator ({@code lore.generator=none}, as here) the work that needs one is a 400 naming the setting,
+     * not a 503 that reads as "try again later", and nothing is written: no plan, no step.
+     */
+    @Test
+    void modelWorkWithoutAGeneratorIs400NamingTheSettingAndChangesNothing() {
+        String other = AgentsFixture.agent(admin(), simulation, "Faye", List.of());
+        String path = "/api/v1/agents/" + agent;
+        List<Api.Response> answers = List.of(admin().post(path + "/plan", Map.of("day", "2026-02-13")),
+                admin().post(path + "/reflect", Map.of()),
+                admin().post(path + "/interview", Map.of("question", "How are you?")),
+                admin().post(path + "/converse", Map.of("with", other)),
+                admin().post("/api/v1/simulations/" + simulation + "/step", Map.of("steps", 1)));
+        for (Api.Response answer : answers) {
+            assertProblem(answer, 400, "generator-unavailable");
+            assertThat(answer.header("Retry-After")).as(answer.raw()).isNull();
+            assertThat(answer.body().path("detail").asString()).contains("lore.generator");
+        }
+        assertThat(admin().get(path).body().path("plan").isObject()).as("no plan saved").isFalse();
+        Api.Response simulationNow = admin().get("/api/v1/simulations/" + simulation);
+        assertThat(simulationNow.body().path("step").asLong()).isZero();
+        assertThat(admin().get("/api/v1/simulations/" + simulation + "/steps").body()).isEmpty();
+    }
+
     private static void assertProblem(Api.Response response, int status, String type) {
         assertThat(response.status()).as(response.raw()).isEqualTo(status);
         assertThat(response.contentType()).startsWith("application/problem+json");

@@ -15,19 +15,21 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import dev.lore.models.backend.FakeHttpServer;
 import dev.lore.support.Api;
 import dev.lore.support.IntegrationTest;
+import io.micrometer.core.instrument.MeterRegistry;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Reflection, planning, interviews and conversations against a scripted OpenAI-compatible server: the evidence a
- * reflection stores, plan decomposition and re-planning, turn limits, model calls counted, and garbage answered
- * with 502 and nothing written.
+ * reflection stores, plan decomposition and re-planning, turn limits, model calls counted, and garbage asked for
+ * again, then replaced by a fallback that is counted (never a half reflection).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AgentsMindApiTests extends IntegrationTest {
@@ -36,6 +38,9 @@ class AgentsMindApiTests extends IntegrationTest {
     private static final Pattern NUMBERED = Pattern.compile("^(\\d+)\\. (.*)$", Pattern.MULTILINE);
 
     private String simulation;
+
+    @Autowired
+    private MeterRegistry meters;
 
     @DynamicPropertySource
     static void model(DynamicPropertyRegistry registry) {
@@ -89,19 +94,33 @@ class AgentsMindApiTests extends IntegrationTest {
         assertThat(agent.path("importanceSinceReflection").asDouble()).isZero();
     }
 
+    /**
+     * Unreadable questions or insights are asked for once more with the form restated; still unreadable, the agent
+     * keeps going without a reflection (never a half one), the fallback counted, and waits for new memories.
+     */
     @Test
-    void garbageQuestionsOrInsightsAre502AndWriteNoHalfReflection() {
+    void garbageQuestionsOrInsightsAreAskedAgainThenSkippedCountedAndWriteNoHalfReflection() {
         String eddy = AgentsFixture.agent(admin(), simulation, "Eddy", List.of());
         AgentsFixture.remember(admin(), eddy, "Eddy composed a song", "2026-02-13T06:00:00", 4);
+        double questionsBefore = unreadable("agent-reflection-questions");
         SERVER.on(CHAT, text("   \n\n"));
+        long before = SERVER.count(CHAT);
         Api.Response noQuestions = admin().post("/api/v1/agents/" + eddy + "/reflect", Map.of());
-        assertThat(noQuestions.status()).as(noQuestions.raw()).isEqualTo(502);
-        assertThat(noQuestions.problemType()).isEqualTo("model-failure");
+        assertThat(noQuestions.status()).as(noQuestions.raw()).isEqualTo(200);
+        assertThat(noQuestions.body()).isEmpty();
+        assertThat(SERVER.count(CHAT) - before).as("asked, asked again").isEqualTo(2);
+        assertThat(prompt(1)).as("the form restated: the schema, as the backend enforces it")
+                .contains("could not be read").contains("\"questions\"");
+        assertThat(unreadable("agent-reflection-questions") - questionsBefore).isEqualTo(1);
+        assertThat(admin().get("/api/v1/agents/" + eddy).body().path("importanceSinceReflection").asDouble())
+                .isZero();
 
+        double insightsBefore = unreadable("agent-reflection-insights");
         SERVER.on(CHAT, text("What does Eddy love?"), text("I would rather not say."));
         Api.Response noInsights = admin().post("/api/v1/agents/" + eddy + "/reflect", Map.of());
-        assertThat(noInsights.status()).as(noInsights.raw()).isEqualTo(502);
-        assertThat(noInsights.problemType()).isEqualTo("model-failure");
+        assertThat(noInsights.status()).as(noInsights.raw()).isEqualTo(200);
+        assertThat(noInsights.body()).isEmpty();
+        assertThat(unreadable("agent-reflection-insights") - insightsBefore).isEqualTo(1);
         assertThat(admin().get("/api/v1/agents/" + eddy).body().path("memories").asLong()).isOne();
     }
 
@@ -165,11 +184,18 @@ class AgentsMindApiTests extends IntegrationTest {
                 "2026-02-13T09:00:00 60 serve customers");
         assertThat(prompt(2)).contains("Maria knocks on the door").contains("07:20");
 
+        // a model that answers no plan at all: each part asked twice, then the agent keeps to a plain day, counted
+        double before2 = unreadable("agent-plan-day");
         SERVER.on(CHAT, text("I am not in the mood to plan."));
         Api.Response garbage = admin().post("/api/v1/agents/" + isabella + "/plan", Map.of("day", "2026-02-14"));
-        assertThat(garbage.status()).as(garbage.raw()).isEqualTo(502);
+        assertThat(garbage.status()).as(garbage.raw()).isEqualTo(200);
+        assertThat(garbage.body().path("unreadable")).hasSize(3);
+        assertThat(garbage.body().path("usage").path("llmCalls").asLong()).as("three parts twice, one rating")
+                .isEqualTo(7);
+        assertThat(garbage.body().path("items")).hasSize(1);
+        assertThat(unreadable("agent-plan-day") - before2).isEqualTo(1);
         assertThat(admin().get("/api/v1/agents/" + isabella).body().path("plan").path("day").asString())
-                .isEqualTo("2026-02-13");
+                .isEqualTo("2026-02-14");
     }
 
     @Test
@@ -246,6 +272,11 @@ class AgentsMindApiTests extends IntegrationTest {
                 Map.of("with", java.util.UUID.randomUUID().toString()));
         assertThat(unknown.status()).isEqualTo(404);
         assertThat(unknown.problemType()).isEqualTo("agent-not-found");
+    }
+
+    private double unreadable(String prompt) {
+        return meters.find("lore.agents.unreadable").tag("prompt", prompt).counters().stream()
+                .mapToDouble(counter -> counter.count()).sum();
     }
 
     private static List<String> items(JsonNode plan) {

@@ -87,6 +87,49 @@ class ImportanceRatingApiTests extends IntegrationTest {
                 .doesNotContain("sunrise").contains("\"logprobs\":true");
     }
 
+    /**
+     * The scorer holds answers to the ratings' schema, so the answer is JSON; the rating's token is found inside it,
+     * even joined to JSON punctuation, and the expectation is the same as from a line.
+     */
+    @Test
+    void withStructuredOutputTheExpectationIsReadAtTheRatingTokenInsideTheJson() {
+        List<Token> tokens = new ArrayList<>(List.of(ScriptedModel.spelled("{\"ratings\":[{\"memory\":1,\"rating\":")));
+        tokens.add(new Token("7", 0.5, Map.of("8", 0.3, "6", 0.1, "seven", 0.05)));
+        tokens.addAll(List.of(ScriptedModel.spelled("},{\"memory\":2,\"rating\":")));
+        tokens.add(new Token("3}", 0.6, Map.of("2}", 0.3, "10}", 0.1)));
+        tokens.addAll(List.of(ScriptedModel.spelled("]}")));
+        SERVER.on(CHAT, ScriptedModel.tokens(tokens.toArray(Token[]::new)));
+
+        Api.Response response = admin().post("/api/v1/agents/" + agent + "/memories", List.of(
+                Map.of("text", "Isabella's mother called with bad news", "at", "2026-02-13T09:05:00"),
+                Map.of("text", "Isabella folded the laundry", "at", "2026-02-13T09:10:00")));
+
+        assertThat(response.status()).as(response.raw()).isEqualTo(201);
+        JsonNode memories = response.body().path("memories");
+        assertThat(memories.get(0).path("importance").asDouble()).isCloseTo(6.5 / 0.9, offset(1e-5));
+        assertThat(memories.get(0).path("importanceFrom").asString()).isEqualTo("logprobs");
+        assertThat(memories.get(1).path("importance").asDouble()).isCloseTo(3 * 0.6 + 2 * 0.3 + 10 * 0.1,
+                offset(1e-5));
+        assertThat(memories.get(1).path("importanceFrom").asString()).isEqualTo("logprobs");
+        JsonNode sent = tools.jackson.databind.json.JsonMapper.builder().build()
+                .readTree(SERVER.received().get(SERVER.received().size() - 1).body());
+        assertThat(sent.path("response_format").path("json_schema").path("name").asString())
+                .isEqualTo("agent-importance");
+        assertThat(sent.path("logprobs").asBoolean()).isTrue();
+    }
+
+    @Test
+    void looseRatingsAreRead() {
+        SERVER.on(CHAT, ScriptedModel.text("Sure! Here are the ratings:\n\n- **1.** 8/10\n- Memory 2: rating 2"));
+        Api.Response response = admin().post("/api/v1/agents/" + agent + "/memories", List.of(
+                Map.of("text", "Isabella won the baking contest", "at", "2026-02-13T10:00:00"),
+                Map.of("text", "Isabella tied her shoes", "at", "2026-02-13T10:05:00")));
+        assertThat(response.status()).as(response.raw()).isEqualTo(201);
+        assertThat(response.body().path("memories").get(0).path("importance").asDouble()).isEqualTo(8);
+        assertThat(response.body().path("memories").get(1).path("importance").asDouble()).isEqualTo(2);
+        assertThat(response.body().path("memories").get(1).path("importanceFrom").asString()).isEqualTo("model");
+    }
+
     @Test
     void withoutLogprobsImportanceIsTheParsedInteger() {
         SERVER.on(CHAT, ScriptedModel.text("1: 9"));

@@ -4,6 +4,7 @@ import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -13,6 +14,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import dev.lore.agents.Agent;
 import dev.lore.agents.AgentModel;
+import dev.lore.agents.AnswerText;
 import dev.lore.agents.AgentsProperties;
 import dev.lore.agents.ModelUse;
 import dev.lore.agents.memory.ImportanceRater;
@@ -24,6 +26,7 @@ import dev.lore.agents.memory.StoredMemory;
 import dev.lore.agents.memory.Weights;
 import dev.lore.prompts.Prompt;
 import dev.lore.prompts.Prompts;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Conversations between two agents of a simulation: they take turns, each turn retrieving what the speaker
@@ -70,17 +73,16 @@ public class Conversations {
             Agent listener = i % 2 == 0 ? second : first;
             List<ScoredMemory> remembered = memories.retrieve(speaker.id(), listener.name(),
                     properties.conversationMemories(), at, weights);
-            String answer = model.generate(prompt, Map.of("name", speaker.name(), "traits", speaker.traits(),
+            Utterance said = model.read(prompt, Map.of("name", speaker.name(), "traits", speaker.traits(),
                     "time", at.toString().replace('T', ' '), "other", listener.name(), "location", speaker.location(),
                     "memories", remembered.isEmpty() ? "(nothing)" : remembered.stream()
                             .map(scored -> "- " + scored.memory().text()).collect(Collectors.joining("\n")),
-                    "conversation", turns.isEmpty() ? "(nothing yet)" : transcript(turns)), 200, 0.8, use);
-            String line = firstLine(answer, speaker.name());
-            ended = END.matcher(line).find();
-            line = END.matcher(line).replaceAll(" ").strip();
-            if (line.isEmpty() && !ended) {
-                throw model.unreadable("utterance", answer);
-            }
+                    "conversation", turns.isEmpty() ? "(nothing yet)" : transcript(turns)), 200, 0.8, use,
+                    answer -> utterance(answer, speaker.name()),
+                    // a speaker with nothing readable to say ends the conversation
+                    () -> new Utterance("", true));
+            ended = said.ended();
+            String line = said.text();
             if (!line.isEmpty()) {
                 turns.add(new Turn(speaker.id(), speaker.name(), line));
             }
@@ -105,20 +107,38 @@ public class Conversations {
         return turns.stream().map(turn -> turn.speaker() + ": " + turn.text()).collect(Collectors.joining("\n"));
     }
 
-    /** The utterance: the first non-empty line, without a leading speaker name or quotes. */
-    private static String firstLine(String answer, String speaker) {
+    /** What a speaker says, and whether it ends the conversation. */
+    record Utterance(String text, boolean ended) {
+    }
+
+    /**
+     * The utterance of an answer: JSON ({@code line}, {@code end}) or its first line that is not a preamble (a line
+     * ending in ':'), without a leading speaker name, Markdown or quotes; [END] ends it. {@code null} when there is
+     * none.
+     */
+    static Utterance utterance(String answer, String speaker) {
+        Optional<JsonNode> json = AnswerText.json(answer);
+        if (json.isPresent()) {
+            String text = json.get().path("line").asString("").strip();
+            boolean ended = json.get().path("end").asBoolean(false) || END.matcher(text).find();
+            text = END.matcher(text).replaceAll(" ").strip();
+            return text.isEmpty() && !ended ? null : new Utterance(text, ended);
+        }
         for (String line : answer.split("\\R")) {
-            String text = line.strip();
-            if (text.regionMatches(true, 0, speaker + ":", 0, speaker.length() + 1)) {
-                text = text.substring(speaker.length() + 1).strip();
+            String text = AnswerText.plain(line);
+            if (text.isEmpty() || text.endsWith(":") && !END.matcher(text).find()) {
+                continue;
             }
-            if (text.length() > 1 && text.startsWith("\"") && text.endsWith("\"")) {
-                text = text.substring(1, text.length() - 1).strip();
+            if (AnswerText.declines(text)) {
+                return null;
             }
-            if (!text.isEmpty()) {
-                return text;
+            text = AnswerText.plain(text.replaceFirst("(?i)^" + Pattern.quote(speaker) + "\\s*(?:\\([^)]*\\))?\\s*:", ""));
+            boolean ended = END.matcher(text).find();
+            text = END.matcher(text).replaceAll(" ").strip();
+            if (!text.isEmpty() || ended) {
+                return new Utterance(text, ended);
             }
         }
-        return "";
+        return null;
     }
 }

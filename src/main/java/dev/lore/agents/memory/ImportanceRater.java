@@ -18,6 +18,7 @@ import dev.lore.agents.ModelUse;
 import dev.lore.models.Completion;
 import dev.lore.models.GenerationOptions;
 import dev.lore.models.GenerationRequest;
+import dev.lore.models.ResponseSchema;
 import dev.lore.models.Generator;
 import dev.lore.models.Generators;
 import dev.lore.models.TokenLogprob;
@@ -28,7 +29,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 /**
  * Rates memories' importance 1-10 with the scorer model, many memories in one call. With logprobs a rating is the
  * expectation over the rating token's distribution (G-Eval, Liu et al. 2023), a continuous score; without, the
- * parsed integer; a rating that cannot be read gets {@code lore.agents.default-importance} and is counted in
+ * parsed integer (from lines or, where the scorer holds answers to the prompt's schema, from JSON, whose rating token
+ * is found the same way); a rating that cannot be read gets {@code lore.agents.default-importance} and is counted in
  * {@code lore.agents.importance.fallbacks}.
  */
 @Component
@@ -38,16 +40,29 @@ public class ImportanceRater {
     public record Rating(double value, String from) {
     }
 
-    private static final Pattern LINE = Pattern.compile("^\\s*(\\d+)\\s*[:.)\\-]\\s*(\\d{1,2})\\b", Pattern.MULTILINE);
+    /**
+     * A rating line, read on the raw text so that the rating's offset finds its token: "1: 3", "- **1.** 3/10",
+     * "Memory 2: rating 7".
+     */
+    private static final Pattern LINE = Pattern.compile("^[\\s>*_#\\-]*(?:memory\\s*#?\\s*)?\\**(\\d+)\\**\\s*[:.)\\-]+\\s*"
+            + "\\**\\s*(?:(?:rating|importance|score)\\s*[:=]?\\s*)?\\**\\s*(\\d{1,2})\\b",
+            Pattern.MULTILINE | Pattern.CASE_INSENSITIVE);
+    /** A rating in a schema-held answer: {@code {"memory": 1, "rating": 3}}. */
+    private static final Pattern JSON_RATING = Pattern.compile(
+            "\"memory\"\\s*:\\s*(\\d+)\\s*,\\s*\"rating\"\\s*:\\s*(\\d{1,2})\\b");
+    /** A token that is a rating, possibly with the JSON punctuation a tokenizer joined to it ({@code 7},}). */
+    private static final Pattern RATING_TOKEN = Pattern.compile("^[\\s:\"]*(\\d{1,2})[\\s,}\\]\"]*$");
 
     private final Generators generators;
     private final Prompt prompt;
+    private final Prompt structured;
     private final AgentsProperties properties;
     private final MeterRegistry meters;
 
     ImportanceRater(Generators generators, Prompts prompts, AgentsProperties properties, MeterRegistry meters) {
         this.generators = generators;
         this.prompt = prompts.require("agent-importance", "memories");
+        this.structured = prompts.require("structured-output", "schema");
         this.properties = properties;
         this.meters = meters;
     }
@@ -75,7 +90,13 @@ public class ImportanceRater {
         if (generator.supportsLogprobs()) {
             options = options.withLogprobs(20);
         }
-        GenerationRequest request = GenerationRequest.of(prompt.render(Map.of("memories", memories)), options);
+        String rendered = prompt.render(Map.of("memories", memories));
+        ResponseSchema schema = generator.supportsStructuredOutput() ? prompt.schema()
+                .map(json -> new ResponseSchema(prompt.name(), json)).orElse(null) : null;
+        if (schema != null) {
+            rendered = rendered.strip() + "\n\n" + structured.render(Map.of("schema", schema.json()));
+        }
+        GenerationRequest request = GenerationRequest.of(rendered, options).withSchema(schema);
         Completion completion = use.record(ModelCalls.call("rate " + memories,
                 () -> generator.generate(request))).first();
         Map<Integer, Rating> byNumber = parse(completion);
@@ -92,7 +113,7 @@ public class ImportanceRater {
         String text = completion.text();
         int[] starts = tokenStarts(completion);
         Map<Integer, Rating> ratings = new HashMap<>();
-        Matcher line = LINE.matcher(text);
+        Matcher line = (JSON_RATING.matcher(text).find() ? JSON_RATING : LINE).matcher(text);
         while (line.find()) {
             int number = Integer.parseInt(line.group(1));
             int value = Integer.parseInt(line.group(2));
@@ -116,11 +137,11 @@ public class ImportanceRater {
         List<TokenLogprob.Alternative> candidates = new ArrayList<>(token.top());
         candidates.add(new TokenLogprob.Alternative(token.token(), token.logprob()));
         for (TokenLogprob.Alternative alternative : candidates) {
-            String digits = alternative.token().strip();
-            if (!digits.matches("\\d{1,2}")) {
+            Matcher digits = RATING_TOKEN.matcher(alternative.token());
+            if (!digits.matches()) {
                 continue;
             }
-            int rating = Integer.parseInt(digits);
+            int rating = Integer.parseInt(digits.group(1));
             if (rating >= 1 && rating <= 10) {
                 probabilities.putIfAbsent(rating, Math.exp(alternative.logprob()));
             }
@@ -138,8 +159,9 @@ public class ImportanceRater {
         for (int i = 0; i < tokens.size(); i++) {
             int end = i + 1 < starts.length ? starts[i + 1] : Integer.MAX_VALUE;
             if (starts[i] <= offset && offset < end) {
-                return tokens.get(i).token().strip().equals(digits) ? expectation(tokens.get(i))
-                        : OptionalDouble.empty();
+                Matcher token = RATING_TOKEN.matcher(tokens.get(i).token());
+                return starts[i] + tokens.get(i).token().indexOf(digits) == offset && token.matches()
+                        && token.group(1).equals(digits) ? expectation(tokens.get(i)) : OptionalDouble.empty();
             }
         }
         return OptionalDouble.empty();

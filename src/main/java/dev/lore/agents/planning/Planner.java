@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -17,6 +18,7 @@ import org.springframework.stereotype.Component;
 
 import dev.lore.agents.Agent;
 import dev.lore.agents.AgentModel;
+import dev.lore.agents.AnswerText;
 import dev.lore.agents.ModelUse;
 import dev.lore.agents.memory.MemoryKind;
 import dev.lore.agents.memory.MemoryStream;
@@ -26,6 +28,7 @@ import dev.lore.agents.memory.Weights;
 import dev.lore.prompts.Prompt;
 import dev.lore.prompts.Prompts;
 import dev.lore.web.LoreException;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Planning top-down as the paper does: the day in broad strokes, then hour blocks, then 5-15 minute actions, but only
@@ -36,8 +39,9 @@ import dev.lore.web.LoreException;
 public class Planner {
 
     private static final DateTimeFormatter HOUR = DateTimeFormatter.ofPattern("HH:mm");
-    private static final Pattern LIST_MARK = Pattern.compile("^\\s*(?:[-*]|\\d+[.)](?!\\d))\\s*");
-    private static final Pattern TIME = Pattern.compile("^\\s*(\\d{1,2})[:.](\\d{2})\\s*(am|pm|AM|PM)?\\s*$");
+    /** What separates a line's time from the rest: '|', a dash, a colon, a comma. */
+    private static final String SEPARATOR = "^\\s*[|\\-\u2013\u2014:,]?\\s*";
+    private static final Pattern RANGE_END = Pattern.compile("\\s*(?:-|\u2013|\u2014|to)\\s*");
     private static final int CONTEXT_MEMORIES = 10;
 
     private final MemoryStream memories;
@@ -60,20 +64,15 @@ public class Planner {
         String context = memories.retrieve(agent.id(), agent.name() + "'s plans and commitments for " + day,
                 CONTEXT_MEMORIES, clock, weights).stream().map(ScoredMemory::memory)
                 .map(memory -> "- " + memory.text()).collect(Collectors.joining("\n"));
-        String dayAnswer = model.generate(dayPrompt, Map.of("name", agent.name(), "traits", agent.traits(),
+        List<String> outline = model.read(dayPrompt, Map.of("name", agent.name(), "traits", agent.traits(),
                 "location", agent.location(), "day", day.getDayOfWeek() + " " + day,
-                "memories", context.isEmpty() ? "(nothing yet)" : context), 400, 0.7, use);
-        List<String> outline = outline(dayAnswer);
-        if (outline.isEmpty()) {
-            throw model.unreadable("day plan", dayAnswer);
-        }
-        String hoursAnswer = model.generate(hoursPrompt, Map.of("name", agent.name(), "traits", agent.traits(),
+                "memories", context.isEmpty() ? "(nothing yet)" : context), 400, 0.7, use,
+                answer -> nonEmpty(outline(answer)),
+                () -> List.of(clock.toLocalTime().withMinute(0).format(HOUR) + " - go about the day as usual"));
+        List<DayPlan.Item> blocks = model.read(hoursPrompt, Map.of("name", agent.name(), "traits", agent.traits(),
                 "day", day.toString(), "outline", String.join("\n", outline), "location", agent.location()),
-                800, 0.7, use);
-        List<DayPlan.Item> blocks = blocks(hoursAnswer, day, agent.location());
-        if (blocks.isEmpty()) {
-            throw model.unreadable("hour blocks", hoursAnswer);
-        }
+                800, 0.7, use, answer -> nonEmpty(blocks(answer, day, agent.location())),
+                () -> outlineBlocks(outline, day, clock, agent.location()));
         DayPlan.Item next = blockAboutToRun(blocks, clock);
         List<DayPlan.Item> actions = decompose(agent, next, next.start(), "", use);
         DayPlan plan = new DayPlan(day, outline, blocks, next.start(), actions);
@@ -131,14 +130,39 @@ public class Planner {
 
     private List<DayPlan.Item> decompose(Agent agent, DayPlan.Item block, LocalDateTime from, String reason,
             ModelUse use) {
-        String answer = model.generate(actionsPrompt, Map.of("name", agent.name(), "traits", agent.traits(),
+        return model.read(actionsPrompt, Map.of("name", agent.name(), "traits", agent.traits(),
                 "start", from.format(HOUR), "end", block.end().format(HOUR), "block", block.activity(),
-                "reason", reason), 600, 0.7, use);
-        List<DayPlan.Item> actions = actions(answer, from, block.end(), block.location());
-        if (actions.isEmpty()) {
-            throw model.unreadable("5-15 minute actions", answer);
+                "reason", reason), 600, 0.7, use,
+                answer -> nonEmpty(actions(answer, from, block.end(), block.location())),
+                // the agent keeps to its block
+                () -> List.of(new DayPlan.Item(from, (int) Math.max(1, java.time.Duration.between(from, block.end())
+                        .toMinutes()), block.activity(), block.location())));
+    }
+
+    private static <T> List<T> nonEmpty(List<T> items) {
+        return items.isEmpty() ? null : items;
+    }
+
+    /**
+     * Hour blocks when the model gave none that could be read: the outline's own timed items as blocks (the last
+     * until midnight), else one block for the rest of the day.
+     */
+    static List<DayPlan.Item> outlineBlocks(List<String> outline, LocalDate day, LocalDateTime clock,
+            String location) {
+        List<DayPlan.Item> blocks = new ArrayList<>(blocks(String.join("\n", outline), day, location));
+        if (!blocks.isEmpty()) {
+            // the outline's last item lasts the rest of the day, not an hour: there is no finer plan to follow
+            DayPlan.Item last = blocks.remove(blocks.size() - 1);
+            blocks.add(new DayPlan.Item(last.start(), (int) java.time.Duration.between(last.start(),
+                    day.plusDays(1).atStartOfDay()).toMinutes(), last.activity(), last.location()));
+            return blocks;
         }
-        return actions;
+        LocalDateTime start = clock.toLocalDate().equals(day) ? clock.withMinute(0).withSecond(0).withNano(0)
+                : day.atStartOfDay();
+        String activity = outline.isEmpty() ? "go about the day as usual"
+                : outline.get(0).replaceFirst("^[^A-Za-z]*", "");
+        return List.of(new DayPlan.Item(start, (int) java.time.Duration.between(start, day.plusDays(1).atStartOfDay())
+                .toMinutes(), activity, location));
     }
 
     /** The block running at {@code clock} on its day, else the first that has not ended, else the first. */
@@ -148,32 +172,72 @@ public class Planner {
                 .orElse(blocks.get(0));
     }
 
+    /**
+     * The outline's timed items, at most twelve: from JSON ({@code items} of {@code time} and {@code activity}) or
+     * from lines, each with a time (24- or 12-hour) and some words, whatever the Markdown around them.
+     */
     static List<String> outline(String answer) {
         List<String> lines = new ArrayList<>();
-        for (String line : answer.split("\\R")) {
-            String item = LIST_MARK.matcher(line).replaceFirst("").strip();
-            if (item.matches(".*\\d{1,2}[:.]\\d{2}.*") && item.chars().filter(Character::isLetter).count() >= 3) {
-                lines.add(item);
+        Optional<JsonNode> json = AnswerText.json(answer);
+        if (json.isPresent()) {
+            for (JsonNode item : json.get().path("items").values()) {
+                Optional<LocalTime> time = AnswerText.time(item.path("time").asString(""));
+                String activity = item.path("activity").asString("").strip();
+                if (time.isPresent() && !activity.isEmpty()) {
+                    lines.add(time.get().format(HOUR) + " - " + activity);
+                }
+            }
+        }
+        else {
+            for (String line : answer.split("\\R")) {
+                String item = AnswerText.plain(line);
+                Optional<AnswerText.LeadingTime> time = AnswerText.leadingTime(item);
+                String rest = time.map(found -> item.substring(found.end()).replaceFirst(SEPARATOR, "").strip())
+                        .orElse("");
+                if (time.isPresent() && rest.chars().filter(Character::isLetter).count() >= 3) {
+                    lines.add(time.get().time().format(HOUR) + " - " + rest);
+                }
             }
         }
         return lines.size() > 12 ? lines.subList(0, 12) : lines;
     }
 
-    /** Hour blocks, one per distinct start time on the day, each lasting until the next (the last one hour). */
+    /**
+     * Hour blocks, one per distinct start time on the day, each lasting until the next (the last one hour): from JSON
+     * ({@code blocks} of {@code start}, {@code activity}, {@code location}) or lines of a time, the activity and the
+     * place separated by '|' (or a time, a dash and the activity).
+     */
     static List<DayPlan.Item> blocks(String answer, LocalDate day, String defaultLocation) {
         TreeMap<LocalDateTime, String[]> byStart = new TreeMap<>();
-        for (String line : answer.split("\\R")) {
-            String[] parts = LIST_MARK.matcher(line).replaceFirst("").split("\\|");
-            if (parts.length < 2) {
-                continue;
+        Optional<JsonNode> json = AnswerText.json(answer);
+        if (json.isPresent()) {
+            for (JsonNode block : json.get().path("blocks").values()) {
+                Optional<LocalTime> time = AnswerText.time(block.path("start").asString(""));
+                String activity = block.path("activity").asString("").strip();
+                String location = block.path("location").asString("").strip();
+                if (time.isPresent() && !activity.isEmpty()) {
+                    byStart.putIfAbsent(day.atTime(time.get()),
+                            new String[] {activity, location.isEmpty() ? defaultLocation : location});
+                }
             }
-            LocalTime time = time(parts[0]);
-            String activity = parts[1].strip();
-            if (time == null || activity.isEmpty()) {
-                continue;
+        }
+        else {
+            for (String line : answer.split("\\R")) {
+                String text = AnswerText.plain(line);
+                Optional<AnswerText.LeadingTime> time = AnswerText.leadingTime(text);
+                if (time.isEmpty()) {
+                    continue;
+                }
+                String rest = skipRangeEnd(text.substring(time.get().end())).replaceFirst(SEPARATOR, "");
+                String[] parts = rest.split("\\|");
+                String activity = AnswerText.plain(parts[0]);
+                if (activity.chars().noneMatch(Character::isLetter)) {
+                    continue;
+                }
+                String location = parts.length > 1 && !parts[1].isBlank() ? AnswerText.plain(parts[1])
+                        : defaultLocation;
+                byStart.putIfAbsent(day.atTime(time.get().time()), new String[] {activity, location});
             }
-            String location = parts.length > 2 && !parts[2].isBlank() ? parts[2].strip() : defaultLocation;
-            byStart.putIfAbsent(day.atTime(time), new String[] {activity, location});
         }
         List<DayPlan.Item> blocks = new ArrayList<>();
         List<LocalDateTime> starts = new ArrayList<>(byStart.keySet());
@@ -189,26 +253,40 @@ public class Planner {
 
     /**
      * Actions from {@code from} to {@code end}: each 5-15 minutes, none overlapping the next or running past the
-     * block; lines outside the block or without a duration are dropped.
+     * block; lines outside the block are dropped. From JSON ({@code actions} of {@code start}, {@code minutes},
+     * {@code action}) or lines of a time, the minutes ({@code 10}, {@code 15 min}) and the action separated by '|'
+     * (or a time, a dash and the action, which then lasts until the next).
      */
     static List<DayPlan.Item> actions(String answer, LocalDateTime from, LocalDateTime end, String location) {
         List<DayPlan.Item> parsed = new ArrayList<>();
-        for (String line : answer.split("\\R")) {
-            String[] parts = LIST_MARK.matcher(line).replaceFirst("").split("\\|");
-            if (parts.length < 3) {
-                continue;
+        Optional<JsonNode> json = AnswerText.json(answer);
+        if (json.isPresent()) {
+            for (JsonNode action : json.get().path("actions").values()) {
+                Optional<LocalTime> time = AnswerText.time(action.path("start").asString(""));
+                String activity = action.path("action").asString("").strip();
+                int minutes = action.path("minutes").asInt(15);
+                if (time.isPresent() && !activity.isEmpty()) {
+                    add(parsed, from.toLocalDate().atTime(time.get()), minutes, activity, from, end, location);
+                }
             }
-            LocalTime time = time(parts[0]);
-            String activity = parts[2].strip();
-            Integer minutes = integer(parts[1].replaceAll("(?i)min(ute)?s?", ""));
-            if (time == null || minutes == null || activity.isEmpty()) {
-                continue;
+        }
+        else {
+            for (String line : answer.split("\\R")) {
+                String text = AnswerText.plain(line);
+                Optional<AnswerText.LeadingTime> time = AnswerText.leadingTime(text);
+                if (time.isEmpty()) {
+                    continue;
+                }
+                String rest = skipRangeEnd(text.substring(time.get().end())).replaceFirst(SEPARATOR, "");
+                String[] parts = rest.split("\\|");
+                Optional<Integer> minutes = AnswerText.minutes(AnswerText.plain(parts[0]));
+                String activity = AnswerText.plain(minutes.isPresent() && parts.length > 1 ? parts[1] : parts[0]);
+                if (activity.chars().noneMatch(Character::isLetter)) {
+                    continue;
+                }
+                add(parsed, from.toLocalDate().atTime(time.get().time()), minutes.orElse(15), activity, from, end,
+                        location);
             }
-            LocalDateTime start = from.toLocalDate().atTime(time);
-            if (start.isBefore(from) || !start.isBefore(end)) {
-                continue;
-            }
-            parsed.add(new DayPlan.Item(start, Math.max(5, Math.min(15, minutes)), activity, location));
         }
         parsed.sort(Comparator.comparing(DayPlan.Item::start));
         List<DayPlan.Item> actions = new ArrayList<>();
@@ -227,29 +305,22 @@ public class Planner {
         return actions;
     }
 
-    private static LocalTime time(String text) {
-        Matcher matcher = TIME.matcher(text);
-        if (!matcher.matches()) {
-            return null;
+    private static void add(List<DayPlan.Item> parsed, LocalDateTime start, int minutes, String activity,
+            LocalDateTime from, LocalDateTime end, String location) {
+        if (!start.isBefore(from) && start.isBefore(end)) {
+            parsed.add(new DayPlan.Item(start, Math.max(5, Math.min(15, minutes)), activity, location));
         }
-        int hour = Integer.parseInt(matcher.group(1));
-        int minute = Integer.parseInt(matcher.group(2));
-        String half = matcher.group(3);
-        if (half != null) {
-            if (hour < 1 || hour > 12) {
-                return null;
-            }
-            hour = hour % 12 + (half.equalsIgnoreCase("pm") ? 12 : 0);
-        }
-        return hour <= 23 && minute <= 59 ? LocalTime.of(hour, minute) : null;
     }
 
-    private static Integer integer(String text) {
-        try {
-            return Integer.parseInt(text.strip());
+    /** What follows a time range's end ({@code 6:00 - 7:00 AM | ...}), or the text as it is. */
+    private static String skipRangeEnd(String afterStart) {
+        Matcher range = RANGE_END.matcher(afterStart);
+        if (range.lookingAt()) {
+            Optional<AnswerText.LeadingTime> endTime = AnswerText.leadingTime(afterStart.substring(range.end()));
+            if (endTime.isPresent()) {
+                return afterStart.substring(range.end() + endTime.get().end());
+            }
         }
-        catch (NumberFormatException e) {
-            return null;
-        }
+        return afterStart;
     }
 }

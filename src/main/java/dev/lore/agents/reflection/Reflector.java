@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -18,6 +19,7 @@ import org.springframework.stereotype.Component;
 
 import dev.lore.agents.Agent;
 import dev.lore.agents.AgentModel;
+import dev.lore.agents.AnswerText;
 import dev.lore.agents.AgentsProperties;
 import dev.lore.agents.ModelUse;
 import dev.lore.agents.memory.MemoryKind;
@@ -28,6 +30,7 @@ import dev.lore.agents.memory.StoredMemory;
 import dev.lore.agents.memory.Weights;
 import dev.lore.prompts.Prompt;
 import dev.lore.prompts.Prompts;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Reflection as the paper describes it: the most recent memories lead to the most salient questions, each question
@@ -37,9 +40,10 @@ import dev.lore.prompts.Prompts;
 @Component
 public class Reflector {
 
-    private static final Pattern INSIGHT = Pattern.compile(
-            "^\\s*(?:[-*]|\\d+[.)])?\\s*(.+?)\\s*\\((?:because of|based on|evidence:?)\\s*([^)]*)\\)\\s*\\.?\\s*$",
-            Pattern.CASE_INSENSITIVE);
+    private static final Pattern INSIGHT = Pattern.compile("^\\s*(?:[-*]|\\d+[.)])?\\s*(.+?)[\\s.,;:-]*"
+            + "(?:\\((?:because of|based on|evidence|statements?|see|from)?\\s*:?\\s*([\\d,;\\s&]+(?:and\\s*\\d+)?)\\)"
+            + "|\\[(?:because of|based on|evidence|statements?|see|from)?\\s*:?\\s*([\\d,;\\s&]+(?:and\\s*\\d+)?)])"
+            + "\\s*\\.?\\s*$", Pattern.CASE_INSENSITIVE);
     private static final Pattern NUMBER = Pattern.compile("\\d+");
     private static final Pattern LIST_MARK = Pattern.compile("^\\s*(?:[-*]|\\d+[.):]|Q\\d*[.:])\\s*");
 
@@ -65,12 +69,15 @@ public class Reflector {
         if (recent.isEmpty()) {
             return List.of();
         }
-        String questionsAnswer = model.generate(questions, Map.of("name", agent.name(),
+        List<String> asked = model.read(questions, Map.of("name", agent.name(),
                 "statements", numbered(recent.stream().map(StoredMemory::text).toList()),
-                "count", properties.reflectionQuestions()), 300, 0.7, use);
-        List<String> asked = questions(questionsAnswer, properties.reflectionQuestions());
+                "count", properties.reflectionQuestions()), 300, 0.7, use,
+                answer -> nonEmpty(questions(answer, properties.reflectionQuestions())), List::of);
         if (asked.isEmpty()) {
-            throw model.unreadable("reflection questions", questionsAnswer);
+            // nothing readable to reflect on: the importance counted so far is spent, so the next reflection waits
+            // for new memories instead of asking again every step
+            memories.reflected(agent.id(), counted);
+            return List.of();
         }
         Map<UUID, StoredMemory> gathered = new LinkedHashMap<>();
         for (String question : asked) {
@@ -80,25 +87,37 @@ public class Reflector {
             }
         }
         List<StoredMemory> evidence = List.copyOf(gathered.values());
-        String insightsAnswer = model.generate(insights, Map.of("name", agent.name(),
+        List<NewMemory> drawn = model.read(insights, Map.of("name", agent.name(),
                 "statements", numbered(evidence.stream().map(StoredMemory::text).toList()),
-                "count", properties.reflectionInsights()), 600, 0.7, use);
-        List<NewMemory> drawn = insights(insightsAnswer, evidence, at, properties.reflectionInsights());
+                "count", properties.reflectionInsights()), 600, 0.7, use,
+                answer -> nonEmpty(insights(answer, evidence, at, properties.reflectionInsights())), List::of);
         if (drawn.isEmpty()) {
-            throw model.unreadable("insights", insightsAnswer);
+            memories.reflected(agent.id(), counted);
+            return List.of();
         }
         List<StoredMemory> stored = memories.add(agent.id(), drawn, use).memories();
         memories.reflected(agent.id(), counted);
         return stored;
     }
 
-    /** The questions of an answer: its non-empty lines without list marks, at most {@code limit}. */
+    private static <T> List<T> nonEmpty(List<T> items) {
+        return items.isEmpty() ? null : items;
+    }
+
+    /**
+     * The questions of an answer, at most {@code limit}: JSON ({@code questions}) or its lines without list marks,
+     * Markdown, preambles (a line ending in ':') or a model declining.
+     */
     static List<String> questions(String answer, int limit) {
         List<String> found = new ArrayList<>();
-        for (String line : answer.split("\\R")) {
-            String question = LIST_MARK.matcher(line).replaceFirst("").strip();
+        Optional<JsonNode> json = AnswerText.json(answer);
+        List<String> lines = json.isPresent() ? json.get().path("questions").values().stream()
+                .map(node -> node.asString("")).toList() : List.of(answer.split("\\R"));
+        for (String line : lines) {
+            String question = LIST_MARK.matcher(AnswerText.plain(line)).replaceFirst("").strip();
             if (question.length() >= 5 && question.chars().anyMatch(Character::isLetter)
-                    && (question.endsWith("?") || !question.toLowerCase(Locale.ROOT).startsWith("here are"))) {
+                    && !AnswerText.declines(question) && (question.endsWith("?") || !question.endsWith(":")
+                            && !question.toLowerCase(Locale.ROOT).startsWith("here are"))) {
                 found.add(question);
             }
             if (found.size() == limit) {
@@ -109,25 +128,41 @@ public class Reflector {
     }
 
     /**
-     * The insights of an answer, each with the ids of the statements it cites; a number that names no statement is
-     * dropped, and an insight left with no evidence is dropped with it.
+     * The insights of an answer, each with the ids of the statements it cites: JSON ({@code insights} of
+     * {@code insight} and {@code evidence}) or lines of an insight and its statement numbers in parentheses or
+     * brackets; a number that names no statement is dropped, and an insight left with no evidence is dropped with
+     * it.
      */
     static List<NewMemory> insights(String answer, List<StoredMemory> statements, LocalDateTime at, int limit) {
         List<NewMemory> drawn = new ArrayList<>();
-        for (String line : answer.split("\\R")) {
-            Matcher insight = INSIGHT.matcher(line);
-            if (!insight.matches()) {
-                continue;
+        Optional<JsonNode> json = AnswerText.json(answer);
+        List<String[]> found = new ArrayList<>();
+        if (json.isPresent()) {
+            for (JsonNode insight : json.get().path("insights").values()) {
+                found.add(new String[] {insight.path("insight").asString(""),
+                        insight.path("evidence").values().stream().map(node -> node.asString(""))
+                                .collect(Collectors.joining(","))});
             }
+        }
+        else {
+            for (String line : answer.split("\\R")) {
+                Matcher insight = INSIGHT.matcher(AnswerText.plain(line));
+                if (insight.matches()) {
+                    found.add(new String[] {insight.group(1), insight.group(2) != null ? insight.group(2)
+                            : insight.group(3)});
+                }
+            }
+        }
+        for (String[] insight : found) {
             Set<UUID> cited = new LinkedHashSet<>();
-            Matcher number = NUMBER.matcher(insight.group(2));
+            Matcher number = NUMBER.matcher(insight[1]);
             while (number.find()) {
                 int index = statement(number.group());
                 if (index >= 0 && index < statements.size()) {
                     cited.add(statements.get(index).id());
                 }
             }
-            String text = insight.group(1).strip();
+            String text = AnswerText.plain(insight[0]);
             if (!cited.isEmpty() && !text.isEmpty()) {
                 drawn.add(new NewMemory(MemoryKind.REFLECTION, text, at, null, null, List.copyOf(cited)));
             }

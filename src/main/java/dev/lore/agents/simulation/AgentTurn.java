@@ -15,6 +15,7 @@ import org.springframework.stereotype.Component;
 
 import dev.lore.agents.Agent;
 import dev.lore.agents.AgentModel;
+import dev.lore.agents.AnswerText;
 import dev.lore.agents.Agents;
 import dev.lore.agents.AgentsProperties;
 import dev.lore.agents.ModelUse;
@@ -30,6 +31,7 @@ import dev.lore.agents.planning.Planner;
 import dev.lore.agents.reflection.Reflector;
 import dev.lore.prompts.Prompt;
 import dev.lore.prompts.Prompts;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -197,7 +199,7 @@ class AgentTurn {
             reflector.reflect(withLocation(agent, location), at, context.weights(), use);
         }
         SimulationEvent event = new SimulationEvent(agent.id(), agent.name(), at, action, location, kind,
-                talkedWith != null ? talkedWith : partner);
+                talkedWith != null ? talkedWith : partner, use.unreadable().isEmpty() ? null : use.unreadable());
         return new Outcome(List.of(event), talkedWith);
     }
 
@@ -206,39 +208,56 @@ class AgentTurn {
         String recalled = memories.retrieve(agent.id(), String.join("; ", fresh), properties.decisionMemories(),
                 context.at(), context.weights()).stream().map(ScoredMemory::memory)
                 .map(memory -> "- " + memory.text()).collect(Collectors.joining("\n"));
-        String answer = model.generate(reactPrompt, Map.of("name", agent.name(), "traits", agent.traits(),
+        List<String> names = people.stream().map(Presence::name).toList();
+        return model.read(reactPrompt, Map.of("name", agent.name(), "traits", agent.traits(),
                 "time", context.at().toString().replace('T', ' '), "location", self.location(), "action", action,
                 "observations", fresh.stream().map(text -> "- " + text).collect(Collectors.joining("\n")),
                 "memories", recalled.isEmpty() ? "(nothing)" : recalled,
-                "people", people.isEmpty() ? "(nobody)" : people.stream().map(Presence::name)
-                        .collect(Collectors.joining(", "))), 40, 0.7, use);
-        return parse(answer, people.stream().map(Presence::name).toList());
+                "people", people.isEmpty() ? "(nobody)" : String.join(", ", names)), 60, 0.7, use,
+                answer -> parse(answer, names), () -> Decision.CONTINUE);
     }
 
     /**
-     * The decision in an answer: its first line that starts with one of the three words. Talking to someone who is
-     * not available, or an answer that says none of them, keeps the plan: a step is not failed (and its calls
-     * spent again) over a chatty model.
+     * The decision in an answer: JSON ({@code decision}, {@code argument}) or its first line that starts with one of
+     * the three words (after any preamble, Markdown or "Decision:"); {@code null} when it says none of them. Talking
+     * to someone who is not available, or reacting with nothing to do, keeps the plan.
      */
     static Decision parse(String answer, List<String> people) {
+        Optional<JsonNode> json = AnswerText.json(answer);
+        if (json.isPresent()) {
+            String decision = json.get().path("decision").asString("").strip();
+            return decision.isEmpty() ? null : decision(decision + " " + json.get().path("argument").asString(""),
+                    people);
+        }
         for (String line : answer.split("\\R")) {
-            String text = line.strip().replaceAll("^[*\"'`]+|[*\"'`.]+$", "").strip();
-            String upper = text.toUpperCase(Locale.ROOT);
-            if (upper.startsWith("CONTINUE")) {
-                return Decision.CONTINUE;
-            }
-            if (upper.startsWith("TALK")) {
-                String name = text.substring(4).replaceFirst("(?i)^\\s*(to|with)\\b", "").strip();
-                return people.stream().filter(person -> person.equalsIgnoreCase(name)
-                        || name.toLowerCase(Locale.ROOT).startsWith(person.toLowerCase(Locale.ROOT) + " "))
-                        .findFirst().map(person -> new Decision(Choice.TALK, person)).orElse(Decision.CONTINUE);
-            }
-            if (upper.startsWith("REACT")) {
-                String what = text.substring(5).replaceFirst("^[\\s:,-]+", "").strip();
-                return what.isEmpty() ? Decision.CONTINUE : new Decision(Choice.REACT, what);
+            String text = AnswerText.plain(line).replaceFirst("(?i)^(decision|answer)\\s*:\\s*", "")
+                    .replaceAll("^[*\"'`]+|[*\"'`.]+$", "").strip();
+            Decision decision = decision(text, people);
+            if (decision != null) {
+                return decision;
             }
         }
-        return Decision.CONTINUE;
+        return null;
+    }
+
+    private static Decision decision(String text, List<String> people) {
+        String upper = text.strip().toUpperCase(Locale.ROOT);
+        text = text.strip();
+        if (upper.startsWith("CONTINUE")) {
+            return Decision.CONTINUE;
+        }
+        if (upper.startsWith("TALK")) {
+            String name = text.substring(4).replaceFirst("(?i)^\\s*(to|with)\\b", "").replaceFirst("^[\\s:,-]+", "")
+                    .strip();
+            return people.stream().filter(person -> person.equalsIgnoreCase(name)
+                    || name.toLowerCase(Locale.ROOT).startsWith(person.toLowerCase(Locale.ROOT) + " "))
+                    .findFirst().map(person -> new Decision(Choice.TALK, person)).orElse(Decision.CONTINUE);
+        }
+        if (upper.startsWith("REACT")) {
+            String what = text.substring(5).replaceFirst("^[\\s:,-]+", "").strip();
+            return what.isEmpty() ? Decision.CONTINUE : new Decision(Choice.REACT, what);
+        }
+        return null;
     }
 
     private static Agent withLocation(Agent agent, String location) {

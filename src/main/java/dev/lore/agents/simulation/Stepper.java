@@ -32,6 +32,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import com.zaxxer.hikari.HikariDataSource;
 
 import dev.lore.agents.Agent;
+import dev.lore.agents.AgentModel;
 import dev.lore.agents.ModelCalls;
 import dev.lore.agents.ModelUse;
 import dev.lore.agents.memory.ImportanceRater;
@@ -107,6 +108,7 @@ public class Stepper {
     };
 
     private final JdbcClient jdbc;
+    private final AgentModel model;
     private final TransactionTemplate transactions;
     private final SimulationLeases leases;
     private final AgentTurn turn;
@@ -122,8 +124,9 @@ public class Stepper {
 
     Stepper(JdbcClient jdbc, TransactionTemplate transactions, SimulationLeases leases, AgentTurn turn,
             ImportanceRater rater, SimulationProperties properties, JsonMapper json, MeterRegistry meters,
-            SimulationMeters simulationMeters, DataSource dataSource) {
+            SimulationMeters simulationMeters, DataSource dataSource, AgentModel model) {
         this.jdbc = jdbc;
+        this.model = model;
         this.transactions = transactions;
         this.leases = leases;
         this.turn = turn;
@@ -160,9 +163,10 @@ public class Stepper {
 
     /**
      * Runs {@code steps} steps for a request (an unfinished step left by a stopped instance is finished first and
-     * counts as one); a 409 when another stepper holds the simulation.
+     * counts as one); a 409 when another stepper holds the simulation, a 400 when no generator is configured.
      */
     public Run step(UUID simulationId, int steps) {
+        model.requireGenerator();
         SimulationLeases.Lease lease = leases.acquire(simulationId).orElseThrow(() -> busy(simulationId));
         List<StepDone> done = new ArrayList<>();
         try {
@@ -271,6 +275,8 @@ public class Stepper {
                 }
                 count(simulationId, journal.spent().total());
                 agentCalls.record(journal.spent().calls());
+                outcome.events().stream().filter(event -> event.unreadable() != null)
+                        .forEach(event -> event.unreadable().forEach(model::countUnreadable));
             }
             StepDone done = withConnection(lease,
                     () -> transactions.execute(status -> finish(lease, opened, spent.total())));

@@ -50,7 +50,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 final class AnthropicGenerator implements Generator, HealthIndicator {
 
     private static final GeneratorCapabilities CAPABILITIES = new GeneratorCapabilities(false, true, false, false,
-            false);
+            false, true);
 
     private final AnthropicChatModel chat;
     private final String model;
@@ -157,6 +157,11 @@ final class AnthropicGenerator implements Generator, HealthIndicator {
         }
         if (!options.stop().isEmpty()) {
             call.stopSequences(options.stop());
+        }
+        if (request.schema() != null) {
+            // Spring AI 2.0.1 sends it as the Messages API's native structured output (output_config.format), so no
+            // forced tool is needed: the answer's text is the JSON
+            call.outputSchema(request.schema().json());
         }
         return new Prompt(messages, call.build());
     }

@@ -36,7 +36,7 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * Chat with an Ollama server over its native {@code /api/chat}, JSON or NDJSON stream, with per-token
- * log-probabilities from Ollama 0.12.11 on. It calls the API with Spring's {@code RestClient} rather than Spring AI's
+ * log-probabilities from Ollama 0.12.11 on and answers held to a JSON schema ({@code format}). It calls the API with Spring's {@code RestClient} rather than Spring AI's
  * {@code OllamaApi}, whose 2.0.1 {@code ChatRequest} and {@code ChatResponse} records carry no {@code logprobs}.
  * Several completions are several concurrent calls, as Ollama has no {@code n}.
  */
@@ -77,7 +77,7 @@ final class OllamaGenerator implements Generator, HealthIndicator {
      */
     @Override
     public GeneratorCapabilities capabilities() {
-        return new GeneratorCapabilities(logprobs(), true, false, false, false);
+        return new GeneratorCapabilities(logprobs(), true, false, false, false, true);
     }
 
     private boolean logprobs() {
@@ -207,6 +207,10 @@ final class OllamaGenerator implements Generator, HealthIndicator {
                 "content", message.content())).toList());
         body.put("stream", stream);
         body.put("options", sampling);
+        if (request.schema() != null) {
+            // Ollama 0.5 on constrains decoding to a JSON schema given as "format"
+            body.put("format", request.schema().asMap());
+        }
         if (options.logprobs()) {
             body.put("logprobs", true);
             body.put("top_logprobs", options.topLogprobs());

@@ -14,6 +14,7 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import com.openai.client.OpenAIClient;
 import com.openai.client.OpenAIClientImpl;
 import com.openai.core.ClientOptions;
+import com.openai.core.JsonValue;
 import com.openai.core.RequestOptions;
 import com.openai.core.Timeout;
 import com.openai.core.http.StreamResponse;
@@ -21,6 +22,7 @@ import com.openai.errors.OpenAIInvalidDataException;
 import com.openai.errors.OpenAIIoException;
 import com.openai.errors.OpenAIRetryableException;
 import com.openai.errors.OpenAIServiceException;
+import com.openai.models.ResponseFormatJsonSchema;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
@@ -37,6 +39,7 @@ import dev.lore.models.GenerationOptions;
 import dev.lore.models.GenerationRequest;
 import dev.lore.models.Generator;
 import dev.lore.models.GeneratorCapabilities;
+import dev.lore.models.ResponseSchema;
 import dev.lore.models.TokenLogprob;
 import dev.lore.models.Usage;
 import dev.lore.models.backend.RemoteFailure;
@@ -51,7 +54,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 final class OpenAiGenerator implements Generator, HealthIndicator, AutoCloseable {
 
     private static final GeneratorCapabilities CAPABILITIES = new GeneratorCapabilities(true, true, true, false,
-            false);
+            false, true);
 
     private final OpenAIClient client;
     private final String model;
@@ -186,6 +189,9 @@ final class OpenAiGenerator implements Generator, HealthIndicator, AutoCloseable
         if (n > 1) {
             params.n((long) n);
         }
+        if (request.schema() != null) {
+            params.responseFormat(responseFormat(request.schema()));
+        }
         if (options.logprobs()) {
             params.logprobs(true);
             if (options.topLogprobs() > 0) {
@@ -193,6 +199,17 @@ final class OpenAiGenerator implements Generator, HealthIndicator, AutoCloseable
             }
         }
         return params.build();
+    }
+
+    /**
+     * {@code response_format} {@code json_schema}, strict: OpenAI, vLLM, llama.cpp's server and LM Studio then decode
+     * only answers that match the schema.
+     */
+    static ResponseFormatJsonSchema responseFormat(ResponseSchema schema) {
+        ResponseFormatJsonSchema.JsonSchema.Schema.Builder body = ResponseFormatJsonSchema.JsonSchema.Schema.builder();
+        schema.asMap().forEach((key, value) -> body.putAdditionalProperty(key, JsonValue.from(value)));
+        return ResponseFormatJsonSchema.builder().jsonSchema(ResponseFormatJsonSchema.JsonSchema.builder()
+                .name(schema.name()).schema(body.build()).strict(true).build()).build();
     }
 
     private Generation generation(ChatCompletion completion) {

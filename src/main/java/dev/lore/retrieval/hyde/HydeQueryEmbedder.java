@@ -18,6 +18,7 @@ import dev.lore.models.Generation;
 import dev.lore.models.GenerationOptions;
 import dev.lore.models.GenerationRequest;
 import dev.lore.models.Generator;
+import dev.lore.models.GeneratorUnavailable;
 import dev.lore.models.Generators;
 import dev.lore.prompts.Prompts;
 import dev.lore.retrieval.HydeSettings;
@@ -55,10 +56,8 @@ public class HydeQueryEmbedder {
     }
 
     public HydeEmbedding embed(long collectionId, String collectionName, String query, HydeSettings settings) {
-        Generator generator = generators.generator().orElseThrow(() -> LoreException.badRequest(
-                "generator-unavailable", "Generator unavailable",
-                "HyDE needs a generator to write hypothetical passages: set lore.generator to local, openai, ollama "
-                        + "or anthropic (it is none), or search with hyde=false"));
+        Generator generator = generators.generator().orElseThrow(() -> GeneratorUnavailable.notConfigured(
+                "HyDE (it writes hypothetical passages)", "search with hyde=false"));
         String promptName = promptFor(collectionName, settings);
         Key key = new Key(collectionId, query, settings.documents(), settings.includeQuery(), promptName,
                 generator.name(), embedder.name());

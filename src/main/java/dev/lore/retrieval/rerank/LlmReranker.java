@@ -17,6 +17,7 @@ import java.util.stream.IntStream;
 
 import dev.lore.models.GenerationOptions;
 import dev.lore.models.GenerationRequest;
+import dev.lore.models.ResponseSchema;
 import dev.lore.models.Generator;
 import dev.lore.models.Reranker;
 import dev.lore.models.TokenLogprob;
@@ -121,8 +122,13 @@ final class LlmReranker implements Reranker {
                 .mapToObj(i -> "[" + (i + 1) + "] " + truncate(passages.get(order[start + i])))
                 .collect(Collectors.joining("\n"));
         String prompt = listwise.render(Map.of("count", count, "query", query, "passages", numbered));
-        String answer = generator.generate(GenerationRequest.of(prompt,
-                GenerationOptions.DEFAULTS.withTemperature(0.0).withMaxTokens(8 * count))).text();
+        GenerationRequest request = GenerationRequest.of(prompt,
+                GenerationOptions.DEFAULTS.withTemperature(0.0).withMaxTokens(12 * count));
+        if (generator.supportsStructuredOutput() && listwise.schema().isPresent()) {
+            // {"ranking":["[2]","[1]"]}: the identifiers read in order, as from "[2] > [1]"
+            request = request.withSchema(new ResponseSchema(listwise.name(), listwise.schema().get()));
+        }
+        String answer = generator.generate(request).text();
         int[] permuted = permutation(answer, count);
         int[] window = Arrays.copyOfRange(order, start, end);
         for (int i = 0; i < count; i++) {

@@ -51,7 +51,17 @@ class AgentTurnTests {
         assertThat(AgentTurn.parse("TALK Zed", people)).as("nobody by that name here")
                 .isEqualTo(AgentTurn.Decision.CONTINUE);
         assertThat(AgentTurn.parse("REACT", people)).isEqualTo(AgentTurn.Decision.CONTINUE);
-        assertThat(AgentTurn.parse("I think she should keep going", people)).isEqualTo(AgentTurn.Decision.CONTINUE);
+        assertThat(AgentTurn.parse("I think she should keep going", people)).as("unreadable: asked again")
+                .isNull();
+        assertThat(AgentTurn.parse("I'm sorry, but I can't help with that request.", people)).isNull();
+        assertThat(AgentTurn.parse("Sure! Here's my answer:\n\n- **Decision:** TALK to Bob", people))
+                .isEqualTo(new AgentTurn.Decision(AgentTurn.Choice.TALK, "Bob"));
+        assertThat(AgentTurn.parse("{\"decision\":\"TALK\",\"argument\":\"Carol Smith\"}", people))
+                .isEqualTo(new AgentTurn.Decision(AgentTurn.Choice.TALK, "Carol Smith"));
+        assertThat(AgentTurn.parse("{\"decision\":\"REACT\",\"argument\":\"open an umbrella\"}", people))
+                .isEqualTo(new AgentTurn.Decision(AgentTurn.Choice.REACT, "open an umbrella"));
+        assertThat(AgentTurn.parse("{\"decision\":\"CONTINUE\",\"argument\":\"\"}", people))
+                .isEqualTo(AgentTurn.Decision.CONTINUE);
     }
 
     private static AgentTurn.Presence presence(String name, String location, String action) {

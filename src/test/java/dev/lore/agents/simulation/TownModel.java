@@ -168,7 +168,7 @@ final class TownModel implements Function<String, FakeHttpServer.Response> {
         return PLACES.get(Math.floorMod(agent.hashCode() + hour, PLACES.size()));
     }
 
-    private static String answer(String kind, String prompt) {
+    static String answer(String kind, String prompt) {
         String agent = agent(prompt);
         switch (kind) {
             case "importance": {

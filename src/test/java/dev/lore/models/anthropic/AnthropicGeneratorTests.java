@@ -24,6 +24,9 @@ import dev.lore.models.GenerationOptions;
 import dev.lore.models.GenerationRequest;
 import dev.lore.models.ModelFailure;
 import dev.lore.models.Usage;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.JsonNode;
+import dev.lore.models.ResponseSchema;
 import dev.lore.models.backend.FakeHttpServer;
 import dev.lore.models.backend.RemoteGeneratorChecks;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -37,6 +40,10 @@ class AnthropicGeneratorTests {
              "content":[{"type":"text","text":"Paris."}],
              "stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":10,"output_tokens":3}}
             """;
+
+    private static final ResponseSchema SCHEMA = new ResponseSchema("day_plan", """
+            {"type":"object","properties":{"items":{"type":"array","items":{"type":"string"}}},
+             "required":["items"],"additionalProperties":false}""");
 
     private final FakeHttpServer server = new FakeHttpServer();
 
@@ -157,5 +164,20 @@ class AnthropicGeneratorTests {
 
     private static String event(String name, String data) {
         return "event: " + name + "\ndata: " + data + "\n\n";
+    }
+
+    @Test
+    void aSchemaTravelsAsNativeStructuredOutput() {
+        server.on(MESSAGES, json(200, ANSWER));
+
+        generator.generate(GenerationRequest.of("Plan the day", GenerationOptions.DEFAULTS).withSchema(SCHEMA));
+
+        JsonNode sent = JsonMapper.builder().build().readTree(server.received().get(0).body());
+        JsonNode format = sent.path("output_config").path("format");
+        assertThat(format.path("type").asString()).as(sent.toString()).isEqualTo("json_schema");
+        assertThat(format.path("schema").path("required").get(0).asString()).isEqualTo("items");
+        assertThat(format.path("schema").path("properties").path("items").path("type").asString())
+                .isEqualTo("array");
+        assertThat(generator.capabilities().structuredOutput()).isTrue();
     }
 }

@@ -24,6 +24,9 @@ import dev.lore.models.GenerationRequest;
 import dev.lore.models.ModelFailure;
 import dev.lore.models.TokenLogprob;
 import dev.lore.models.Usage;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.JsonNode;
+import dev.lore.models.ResponseSchema;
 import dev.lore.models.backend.FakeHttpServer;
 import dev.lore.models.backend.RemoteGeneratorChecks;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -41,6 +44,10 @@ class OllamaGeneratorTests {
                  {"token":"Yes","logprob":-0.125,"bytes":[89,101,115]},{"token":"No","logprob":-2.5,"bytes":[78,111]}]},
                {"token":" sir","logprob":-0.75,"top_logprobs":[{"token":" sir","logprob":-0.75}]}]}
             """;
+
+    private static final ResponseSchema SCHEMA = new ResponseSchema("day_plan", """
+            {"type":"object","properties":{"items":{"type":"array","items":{"type":"string"}}},
+             "required":["items"],"additionalProperties":false}""");
 
     private final FakeHttpServer server = new FakeHttpServer();
 
@@ -180,5 +187,25 @@ class OllamaGeneratorTests {
                     + "\"prompt_eval_count\":9,\"eval_count\":3}\n");
         }
         return lines;
+    }
+
+    @Test
+    void aSchemaTravelsAsFormat() {
+        server.on(CHAT, json(200, ANSWER));
+
+        generator.generate(GenerationRequest.of("Plan the day", GenerationOptions.DEFAULTS).withSchema(SCHEMA));
+
+        JsonNode sent = JsonMapper.builder().build().readTree(server.received().get(0).body());
+        assertThat(sent.path("format")).isEqualTo(JsonMapper.builder().build().readTree(SCHEMA.json()));
+        assertThat(generator.capabilities().structuredOutput()).isTrue();
+    }
+
+    @Test
+    void withoutASchemaNoFormatIsSent() {
+        server.on(CHAT, json(200, ANSWER));
+
+        generator.generate(GenerationRequest.of("Plan the day", GenerationOptions.DEFAULTS));
+
+        assertThat(server.received().get(0).body()).doesNotContain("\"format\"");
     }
 }

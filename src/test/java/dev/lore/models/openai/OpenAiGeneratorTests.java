@@ -26,6 +26,9 @@ import dev.lore.models.ModelFailure;
 import dev.lore.models.ModelUnavailable;
 import dev.lore.models.TokenLogprob;
 import dev.lore.models.Usage;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.JsonNode;
+import dev.lore.models.ResponseSchema;
 import dev.lore.models.backend.FakeHttpServer;
 import dev.lore.models.backend.RemoteGeneratorChecks;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -45,6 +48,10 @@ class OpenAiGeneratorTests {
                "finish_reason":"stop"}],
              "usage":{"prompt_tokens":12,"completion_tokens":2,"total_tokens":14}}
             """;
+
+    private static final ResponseSchema SCHEMA = new ResponseSchema("day_plan", """
+            {"type":"object","properties":{"items":{"type":"array","items":{"type":"string"}}},
+             "required":["items"],"additionalProperties":false}""");
 
     private final FakeHttpServer server = new FakeHttpServer();
 
@@ -236,5 +243,32 @@ class OpenAiGeneratorTests {
     private static String event(String choice) {
         return "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-test\","
                 + "\"choices\":[" + choice + "]}\n\n";
+    }
+
+    @Test
+    void aSchemaTravelsAsStrictJsonSchemaResponseFormatBesideLogprobs() {
+        server.on(CHAT, json(200, ANSWER));
+
+        generator.generate(GenerationRequest.of("Plan the day", GenerationOptions.DEFAULTS.withLogprobs(5))
+                .withSchema(SCHEMA));
+
+        JsonNode sent = JsonMapper.builder().build().readTree(server.received().get(0).body());
+        JsonNode format = sent.path("response_format");
+        assertThat(format.path("type").asString()).isEqualTo("json_schema");
+        assertThat(format.path("json_schema").path("name").asString()).isEqualTo("day_plan");
+        assertThat(format.path("json_schema").path("strict").asBoolean()).isTrue();
+        assertThat(format.path("json_schema").path("schema")).isEqualTo(JsonMapper.builder().build()
+                .readTree(SCHEMA.json()));
+        assertThat(sent.path("logprobs").asBoolean()).isTrue();
+        assertThat(generator.capabilities().structuredOutput()).isTrue();
+    }
+
+    @Test
+    void withoutASchemaNoResponseFormatIsSent() {
+        server.on(CHAT, json(200, ANSWER));
+
+        generator.generate(GenerationRequest.of("Plan the day", GenerationOptions.DEFAULTS));
+
+        assertThat(server.received().get(0).body()).doesNotContain("response_format");
     }
 }

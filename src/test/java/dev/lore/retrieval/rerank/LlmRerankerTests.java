@@ -13,6 +13,12 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import dev.lore.models.Completion;
+import dev.lore.models.FinishReason;
+import dev.lore.models.Generation;
+import dev.lore.models.GenerationRequest;
+import dev.lore.models.Generator;
+import dev.lore.models.GeneratorCapabilities;
 import dev.lore.models.TokenLogprob;
 import dev.lore.prompts.Prompts;
 import dev.lore.prompts.PromptsProperties;
@@ -82,6 +88,44 @@ class LlmRerankerTests {
         List<Integer> top = byScore.subList(0, 9);
         assertThat(top).allSatisfy(i -> assertThat(i % 5).isEqualTo(4));
         assertThat(scores).doesNotHaveDuplicates().allSatisfy(score -> assertThat(score).isBetween(0.0, 1.0));
+    }
+
+    @Test
+    void listwiseAsksASchemaHoldingGeneratorForItsSchemaAndReadsTheJsonRanking() {
+        List<GenerationRequest> requests = new ArrayList<>();
+        Generator structured = new Generator() {
+
+            @Override
+            public String name() {
+                return "structured";
+            }
+
+            @Override
+            public GeneratorCapabilities capabilities() {
+                return new GeneratorCapabilities(false, false, false, false, false, true);
+            }
+
+            @Override
+            public Generation generate(GenerationRequest request) {
+                requests.add(request);
+                return new Generation("structured", List.of(new Completion("{\"ranking\":[\"[3]\",\"[1]\",\"[2]\"]}",
+                        List.of(), FinishReason.STOP)), null);
+            }
+
+            @Override
+            public Generation stream(GenerationRequest request, java.util.function.Consumer<String> onToken,
+                    dev.lore.models.Cancellation cancellation) {
+                return generate(request);
+            }
+        };
+        List<Double> scores = new LlmReranker(structured, prompts.get("rerank-pointwise"),
+                prompts.get("rerank-listwise"), properties, executor).score("q", List.of("a", "b", "c"));
+
+        assertThat(requests).hasSize(1);
+        assertThat(requests.get(0).schema().name()).isEqualTo("rerank-listwise");
+        assertThat(requests.get(0).schema().json()).contains("\"ranking\"");
+        assertThat(scores.get(2)).isGreaterThan(scores.get(0));
+        assertThat(scores.get(0)).isGreaterThan(scores.get(1));
     }
 
     @Test
