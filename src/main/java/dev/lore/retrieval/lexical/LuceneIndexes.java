@@ -270,8 +270,19 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
         }
         failures.keySet().retainAll(collections);
         sweepStrayDirectories(collections);
+        // one statement finds the collections with feed rows any index may not have: the others only move on
+        Set<Long> changed = new HashSet<>(jdbc.sql(
+                "SELECT DISTINCT collection_id FROM lexical_changes WHERE xid >= :lowest")
+                .param("lowest", lowestPosition(horizon)).query(Long.class).list());
         for (long collectionId : collections) {
-            catchUp(collectionId, horizon, floor);
+            CollectionIndex index = indexes.get(collectionId);
+            if (index != null && !changed.contains(collectionId) && !failures.containsKey(collectionId)
+                    && index.published.position() >= floor) {
+                idle(index, horizon);
+            }
+            else {
+                catchUp(collectionId, horizon, floor);
+            }
         }
         if (System.nanoTime() - lastHeartbeat >= properties.heartbeatInterval().toNanos()) {
             heartbeat(horizon);
@@ -372,10 +383,7 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
         long[] above = rows.stream().filter(row -> row.xid() >= horizon).mapToLong(Change::id).sorted().toArray();
         if (changed.isEmpty()) {
             index.published = new Published(Math.max(horizon, published.position()), above);
-            if (System.nanoTime() - index.committedAt >= IDLE_COMMIT.toNanos()
-                    && index.committedPosition != index.published.position()) {
-                index.commit(index.published.position());
-            }
+            commitIfIdleLong(index);
             return;
         }
         Set<UUID> missing = new HashSet<>(changed);
@@ -395,6 +403,26 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
             index.writer.deleteDocuments(new Term(ID, gone.toString()));
         }
         publish(index, new Published(Math.max(horizon, published.position()), above));
+    }
+
+    /** An index whose collection has no feed row at or above its position: it moves on without a write. */
+    private void idle(CollectionIndex index, long horizon) {
+        try {
+            index.published = new Published(Math.max(horizon, index.published.position()), new long[0]);
+            commitIfIdleLong(index);
+        }
+        catch (IOException | RuntimeException e) {
+            indexes.remove(index.collectionId);
+            index.closeQuietly();
+            fail(index.collectionId, e);
+        }
+    }
+
+    private void commitIfIdleLong(CollectionIndex index) throws IOException {
+        long position = index.published.position();
+        if (System.nanoTime() - index.committedAt >= IDLE_COMMIT.toNanos() && index.committedPosition != position) {
+            index.commit(position);
+        }
     }
 
     private static final String CHUNKS = """

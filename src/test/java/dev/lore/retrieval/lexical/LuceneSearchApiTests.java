@@ -22,7 +22,7 @@ class LuceneSearchApiTests extends IntegrationTest {
         String dir = Files.createTempDirectory("lore-lexical-index").toString();
         registry.add("lore.retrieval.lexical.engine", () -> "lucene");
         registry.add("lore.retrieval.lexical.index-dir", () -> dir);
-        registry.add("lore.retrieval.lexical.poll-interval", () -> "200ms");
+        registry.add("lore.retrieval.lexical.poll-interval", () -> "500ms");
     }
 
     @Test
