@@ -123,7 +123,7 @@ public final class LexicalScale {
 
     /**
      * N chunks in documents of 1,000, written in one statement per document, straight into the tables. The word
-     * function is {@link #word} in SQL; the subquery names the row ({@code g * 0}) so that it runs per chunk.
+     * function is {@link #word} in SQL; the subquery names the row ({@code g}) so that it runs per chunk.
      */
     private static void load(JdbcClient jdbc, long collection, int chunks) {
         jdbc.sql("""
@@ -148,8 +148,8 @@ public final class LexicalScale {
                                         embedding)
                     SELECT gen_random_uuid(), d.id, :c, g, :source, :source, '',
                            (SELECT string_agg(lexical_scale_word(floor(exp(random() * ln(50000)))::int - 1
-                                              + (g * 0)), ' ')
-                            FROM generate_series(1, 80)),
+                                              + w * 0), ' ')
+                            FROM generate_series(1, 80) w WHERE g IS NOT NULL),
                            array_fill(0.1, ARRAY[384])::vector
                     FROM d, generate_series(1, :size) g""")
                     .param("c", collection).param("source", "synthetic-" + first + ".txt").param("size", size)

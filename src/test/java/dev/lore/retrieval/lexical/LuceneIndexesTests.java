@@ -207,6 +207,31 @@ class LuceneIndexesTests extends IntegrationTest {
     }
 
     @Test
+    void postgresqlGoneWhileCatchingUpFailsThePassAndTheIndexCatchesUpOnceItIsBack() throws Exception {
+        long collection = corpus("lexical-outage");
+        dev.lore.support.TestDatabase.Connection db = dev.lore.support.TestDatabase.connection();
+        try (dev.lore.support.TcpProxy proxy = dev.lore.support.TcpProxy.forJdbcUrl(db.url())) {
+            String url = proxy.jdbcUrlFor(db.url());
+            // a connection per statement, and timeouts: a cut proxy leaves new connections unanswered
+            DataSource through = new org.springframework.jdbc.datasource.DriverManagerDataSource(
+                    url + (url.contains("?") ? "&" : "?") + "connectTimeout=2&socketTimeout=5", db.user(),
+                    db.password());
+            LuceneIndexes lucene = instance(through, dirs.resolve("outage"), "outage");
+            lucene.catchUp();
+            UUID axolotls = UUID.randomUUID();
+            insertChunk(jdbc, document(collection, "leave.md"), axolotls, "Axolotls regrow their limbs");
+            proxy.cut();
+            org.assertj.core.api.Assertions.assertThatThrownBy(lucene::catchUp)
+                    .isInstanceOf(org.springframework.dao.DataAccessException.class);
+            proxy.restore();
+            lucene.catchUp();
+            assertThat(ids(lucene.search(collection, "axolotls", List.of(), null, 5).orElseThrow()))
+                    .containsExactly(axolotls);
+            assertThat(lucene.of(collection).state()).isEqualTo("ready");
+        }
+    }
+
+    @Test
     void twoInstancesFindADocumentOnceItReadsDoneAndLoseItOnceDeleted() {
         admin().post("/api/v1/collections", Map.of("name", "lexical-two"));
         long collection = collectionId("lexical-two");
@@ -289,6 +314,10 @@ class LuceneIndexesTests extends IntegrationTest {
     }
 
     private LuceneIndexes instance(Path dir, String instanceId) {
+        return instance(dataSource, dir, instanceId);
+    }
+
+    private LuceneIndexes instance(DataSource dataSource, Path dir, String instanceId) {
         LexicalProperties properties = new LexicalProperties(LexicalProperties.Engine.LUCENE, dir,
                 Duration.ofMillis(500), 20000, Duration.ZERO, Duration.ofMinutes(10), Duration.ofDays(7));
         LuceneIndexes indexes = new LuceneIndexes(dataSource, properties, instanceId);
