@@ -132,7 +132,7 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
             (float) SqlLexicalSearch.BM25_B);
     private final Map<Long, CollectionIndex> indexes = new ConcurrentHashMap<>();
     private final Map<Long, Failure> failures = new ConcurrentHashMap<>();
-    private ScheduledExecutorService applier;
+    private volatile ScheduledExecutorService applier;
     private long lastHeartbeat;
     private long lastPrune;
     private boolean sweptStrayDirectories;
@@ -706,12 +706,19 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
         }
     }
 
+    /**
+     * Stops applying the feed (a pass under way is interrupted: whatever it had not committed is applied again after
+     * a restart, from the position in the last commit) and closes the indexes.
+     */
     @Override
-    public synchronized void close() {
-        if (applier != null) {
-            applier.shutdownNow();
+    public void close() {
+        ScheduledExecutorService running = applier;
+        if (running != null) {
+            running.shutdownNow();
         }
-        indexes.values().forEach(CollectionIndex::closeQuietly);
-        indexes.clear();
+        synchronized (this) {
+            indexes.values().forEach(CollectionIndex::closeQuietly);
+            indexes.clear();
+        }
     }
 }
