@@ -40,6 +40,12 @@ class LexicalConfiguration {
 
     @Bean
     @ConditionalOnProperty(name = "lore.retrieval.lexical.engine", havingValue = "sql", matchIfMissing = true)
+    LexicalFeed lexicalFeed(JdbcClient jdbc, LexicalProperties properties) {
+        return new LexicalFeed(jdbc, properties);
+    }
+
+    @Bean
+    @ConditionalOnProperty(name = "lore.retrieval.lexical.engine", havingValue = "sql", matchIfMissing = true)
     LexicalIndexStatus sqlLexicalStatus() {
         return collectionId -> new LexicalIndexStatus.View("sql", null, null, null, null, null);
     }

@@ -650,25 +650,8 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
         lastHeartbeat = System.nanoTime();
     }
 
-    /**
-     * Deletes the feed rows every live instance has applied, and rows older than {@code feed-max-age} (an instance
-     * that had not applied those rebuilds: the floor rises above them). Instances silent that long are forgotten.
-     */
     void prune() {
-        jdbc.sql("""
-                WITH live AS (SELECT min(position) AS position FROM lexical_indexers
-                              WHERE heartbeat_at > now() - make_interval(secs => :timeout)),
-                     floor AS (UPDATE lexical_feed_floor SET below = greatest(below, (SELECT position FROM live))
-                               RETURNING below)
-                DELETE FROM lexical_changes WHERE xid < (SELECT below FROM floor)""")
-                .param("timeout", properties.instanceTimeout().toSeconds()).update();
-        jdbc.sql("""
-                WITH gone AS (DELETE FROM lexical_changes WHERE created_at < now() - make_interval(secs => :age)
-                              RETURNING xid)
-                UPDATE lexical_feed_floor SET below = greatest(below, (SELECT max(xid) + 1 FROM gone))""")
-                .param("age", properties.feedMaxAge().toSeconds()).update();
-        jdbc.sql("DELETE FROM lexical_indexers WHERE heartbeat_at < now() - make_interval(secs => :age)")
-                .param("age", properties.feedMaxAge().toSeconds()).update();
+        LexicalFeed.prune(jdbc, properties);
         lastPrune = System.nanoTime();
     }
 

@@ -290,6 +290,23 @@ class LuceneIndexesTests extends IntegrationTest {
     }
 
     @Test
+    void withNoInstanceApplyingTheFeedItIsPrunedAndTheFloorRises() {
+        long collection = corpus("lexical-unread");
+        assertThat(feedRows(collection)).isPositive();
+        long newest = jdbc.sql("SELECT max(xid) FROM lexical_changes WHERE collection_id = :c").param("c", collection)
+                .query(Long.class).single();
+        // an instance timeout of zero: no instance counts as live, and rows older than that go
+        LexicalFeed.prune(jdbc, new LexicalProperties(LexicalProperties.Engine.SQL, dirs, Duration.ofMillis(500),
+                20000, Duration.ZERO, Duration.ZERO, Duration.ofDays(7)));
+        assertThat(feedRows(collection)).isZero();
+        assertThat(jdbc.sql("SELECT below FROM lexical_feed_floor").query(Long.class).single()).isGreaterThan(newest);
+        // an instance built afterwards starts from chunks
+        LuceneIndexes lucene = instance("unread");
+        lucene.catchUp();
+        assertThat(lucene.of(collection).indexedChunks()).isEqualTo(chunks(collection));
+    }
+
+    @Test
     void theCollectionViewShowsTheIndexStateAndLag() {
         long collection = corpus("lexical-view");
         LuceneIndexes lucene = instance("view");
