@@ -27,9 +27,12 @@ public class Collections {
     private final Clock clock;
     private final VectorIndexes vectorIndexes;
     private final VectorIndexProperties indexProperties;
+    private final org.springframework.beans.factory.ObjectProvider<LexicalIndexStatus> lexicalIndexes;
 
     Collections(JdbcClient jdbc, CurrentCaller caller, Embedder embedder, Clock clock, VectorIndexes vectorIndexes,
-            VectorIndexProperties indexProperties) {
+            VectorIndexProperties indexProperties,
+            org.springframework.beans.factory.ObjectProvider<LexicalIndexStatus> lexicalIndexes) {
+        this.lexicalIndexes = lexicalIndexes;
         this.jdbc = jdbc;
         this.indexProperties = indexProperties;
         this.vectorIndexes = vectorIndexes;
@@ -44,10 +47,13 @@ public class Collections {
 
     /**
      * {@code vectorIndex}: whether dense search walks the collection's graph yet (see {@link VectorIndexes.State});
-     * {@code denseSearch}: how it searches.
+     * {@code denseSearch}: how it searches; {@code lexicalIndex} (one collection's view only): how this instance
+     * serves its lexical search (see {@link LexicalIndexStatus.View}).
      */
     public record Summary(String name, String description, long documents, long chunks, String embedder, int dimension,
-            Instant createdAt, VectorIndexes.State vectorIndex, DenseSearchView denseSearch) {
+            Instant createdAt, VectorIndexes.State vectorIndex, DenseSearchView denseSearch,
+            @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+            LexicalIndexStatus.View lexicalIndex) {
     }
 
     /**
@@ -138,8 +144,12 @@ public class Collections {
 
     /** One collection the caller may see (404 otherwise). */
     Summary get(String name) {
-        visible(name);
-        return summaries("c.name = :name", name).get(0);
+        CollectionRef collection = visible(name);
+        Summary summary = summaries("c.name = :name", name).get(0);
+        LexicalIndexStatus status = lexicalIndexes.getIfAvailable();
+        return status == null ? summary : new Summary(summary.name(), summary.description(), summary.documents(),
+                summary.chunks(), summary.embedder(), summary.dimension(), summary.createdAt(), summary.vectorIndex(),
+                summary.denseSearch(), status.of(collection.id()));
     }
 
     private List<Summary> summaries(String where, String name) {
@@ -154,7 +164,7 @@ public class Collections {
                         rs.getLong("documents"), rs.getLong("chunks"), rs.getString("embedder"),
                         rs.getInt("dimension"), rs.getObject("created_at", OffsetDateTime.class).toInstant(),
                         indexes.getOrDefault(rs.getLong("id"), VectorIndexes.State.exact),
-                        view(denseSearch(rs))))
+                        view(denseSearch(rs)), null))
                 .list();
     }
 

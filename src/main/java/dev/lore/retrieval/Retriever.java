@@ -20,6 +20,7 @@ import dev.lore.models.Reranker;
 import dev.lore.models.Usage;
 import dev.lore.retrieval.hyde.HydeEmbedding;
 import dev.lore.retrieval.hyde.HydeQueryEmbedder;
+import dev.lore.retrieval.lexical.LexicalSearch;
 import dev.lore.retrieval.rerank.Rerankers;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -38,9 +39,12 @@ public class Retriever {
     private final HydeQueryEmbedder hyde;
     private final Rerankers rerankers;
     private final VectorIndexProperties vectorIndexes;
+    private final LexicalSearch lexicalSearch;
 
     Retriever(Collections collections, Embedder embedder, SearchQueries queries, RetrievalProperties properties,
-            MeterRegistry meters, HydeQueryEmbedder hyde, Rerankers rerankers, VectorIndexProperties vectorIndexes) {
+            MeterRegistry meters, HydeQueryEmbedder hyde, Rerankers rerankers, VectorIndexProperties vectorIndexes,
+            LexicalSearch lexicalSearch) {
+        this.lexicalSearch = lexicalSearch;
         this.vectorIndexes = vectorIndexes;
         this.collections = collections;
         this.embedder = embedder;
@@ -113,7 +117,8 @@ public class Retriever {
         }
         if (request.mode() != SearchMode.DENSE) {
             long t = System.nanoTime();
-            lexical = queries.lexical(collection.id(), request.query(), request.filter(), request.candidates());
+            lexical = lexicalSearch.search(collection.id(), request.query(), request.filter(), request.candidates())
+                    .stream().map(hit -> new SearchQueries.Candidate(hit.chunkId(), hit.score())).toList();
             timings.put("lexical", millisSince(t));
             record(lexical, "lexical", scores);
         }

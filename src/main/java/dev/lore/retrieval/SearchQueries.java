@@ -13,6 +13,7 @@ import com.pgvector.PGvector;
 
 import dev.lore.documents.CollectionRef;
 import dev.lore.documents.DenseSearch;
+import dev.lore.retrieval.lexical.SqlFilter;
 
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
@@ -22,11 +23,7 @@ import tools.jackson.databind.json.JsonMapper;
  * collection's own partial HNSW index serves it once it has one (see {@code VectorIndexes}), and scans the
  * collection's vectors exactly before; a collection searched in two stages ({@code binary},
  * {@code matryoshka:<dims>}) orders by the smaller index's distance for N rows and re-scores those by cosine; with a filter, the connection's {@code hnsw.iterative_scan} keeps scanning
- * the graph until enough rows pass. Lexical search is Okapi BM25 over PostgreSQL's English full-text vectors:
- * {@code ts_rank} has no inverse document frequency and ranks far below BM25 (SciFact nDCG@10 0.39 against 0.66),
- * so the chunks that match any query word (GIN index) are scored here with each word's document frequency in the collection (counted from those
- * same chunks, before any filter, so filters do not change a word's weight), its count in the chunk, and the
- * chunk's length relative to the collection's average (kept in {@code collections} by triggers).
+ * the graph until enough rows pass. Lexical search is behind {@link dev.lore.retrieval.lexical.LexicalSearch}.
  */
 @Component
 class SearchQueries {
@@ -37,9 +34,6 @@ class SearchQueries {
     record Row(UUID chunkId, UUID documentId, String source, String title, String headingPath, String text,
             Map<String, Object> metadata) {
     }
-
-    static final double BM25_K1 = 1.2;
-    static final double BM25_B = 0.75;
 
     /** pgvector's largest {@code hnsw.ef_search}. */
     static final int MAX_EF_SEARCH = 1000;
@@ -68,7 +62,7 @@ class SearchQueries {
     }
 
     Dense dense(CollectionRef collection, float[] query, SearchFilter filter, int limit, int defaultCandidates) {
-        Filter where = filter(filter);
+        SqlFilter where = filter(filter);
         DenseSearch search = collection.denseSearch();
         int dimension = collection.dimension();
         if (query.length != dimension) {
@@ -130,41 +124,6 @@ class SearchQueries {
         });
     }
 
-    List<Candidate> lexical(long collectionId, String query, SearchFilter filter, int limit) {
-        Filter where = filter(filter);
-        // Term frequencies come from each matching chunk's tsvector cut down to the query's words before it is
-        // unnested: every position is marked A, the query words' positions D, and ts_filter keeps the D ones, all
-        // in C over the vector. Unnesting the whole vector (about a hundred lexemes a chunk, each a row with its
-        // arrays) took most of the statement's time (the README's benchmarks give the numbers).
-        return jdbc.sql("""
-                WITH q AS (
-                    SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', :text))),
-                stats AS (
-                    SELECT greatest(chunk_count, 1)::float8 AS n,
-                           greatest(lexeme_total::float8 / greatest(chunk_count, 1), 1) AS avgdl
-                    FROM collections WHERE id = :collection),
-                matching AS (
-                    SELECT k.id, k.tsv, k.tsv_length, (true %s) AS wanted FROM chunks k
-                    WHERE k.collection_id = :collection
-                      AND k.tsv @@ (SELECT to_tsquery('simple', string_agg(quote_literal(lexeme), ' | ')) FROM q)),
-                hits AS MATERIALIZED (
-                    SELECT m.id, m.wanted, m.tsv_length, u.lexeme, cardinality(u.positions) AS tf
-                    FROM matching m, unnest(ts_filter(setweight(setweight(m.tsv, 'A'), 'D',
-                                                                ARRAY(SELECT lexeme FROM q)), '{d}')) u),
-                terms AS (
-                    SELECT h.lexeme, ln(1 + (stats.n - count(*) + 0.5) / (count(*) + 0.5)) AS idf
-                    FROM hits h, stats GROUP BY h.lexeme, stats.n)
-                SELECT h.id, sum(t.idf * h.tf * (:k1 + 1)
-                                 / (h.tf + :k1 * (1 - :b + :b * h.tsv_length / stats.avgdl))) AS bm25
-                FROM hits h JOIN terms t ON t.lexeme = h.lexeme, stats
-                WHERE h.wanted
-                GROUP BY h.id ORDER BY bm25 DESC, h.id LIMIT :limit""".formatted(where.sql()))
-                .params(where.params()).param("collection", collectionId).param("text", query)
-                .param("k1", BM25_K1).param("b", BM25_B).param("limit", limit)
-                .query((rs, n) -> new Candidate(rs.getObject(1, UUID.class), rs.getDouble(2)))
-                .list();
-    }
-
     List<Row> rows(List<UUID> ids) {
         if (ids.isEmpty()) {
             return List.of();
@@ -200,28 +159,7 @@ class SearchQueries {
                 .list();
     }
 
-    private record Filter(String sql, Map<String, Object> params) {
-    }
-
-    private Filter filter(SearchFilter filter) {
-        if (filter.isEmpty()) {
-            return new Filter("", Map.of());
-        }
-        StringBuilder sql = new StringBuilder();
-        Map<String, Object> params = new java.util.HashMap<>();
-        if (!filter.sources().isEmpty()) {
-            sql.append(" AND source = ANY(:sources)");
-            params.put("sources", filter.sources().toArray(String[]::new));
-        }
-        if (!filter.documentIds().isEmpty()) {
-            sql.append(" AND document_id = ANY(:documentIds)");
-            params.put("documentIds", filter.documentIds().toArray(UUID[]::new));
-        }
-        if (!filter.metadata().isEmpty()) {
-            // metadata lives once per document, not on its chunks
-            sql.append(" AND document_id IN (SELECT id FROM documents WHERE metadata @> CAST(:metadata AS jsonb))");
-            params.put("metadata", json.writeValueAsString(filter.metadata()));
-        }
-        return new Filter(sql.toString(), params);
+    private SqlFilter filter(SearchFilter filter) {
+        return SqlFilter.of(filter, json);
     }
 }

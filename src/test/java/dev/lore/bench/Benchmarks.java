@@ -44,6 +44,9 @@ public final class Benchmarks {
     private boolean measureRaw = true;
     private int warmUpDocuments = Integer.MAX_VALUE;
     private int warmedUpWith;
+    /** {@code sql} or {@code lucene}: the lexical engine of the measured service; with {@code lucene}, SQL's lexical
+     * and hybrid figures are measured too, on the same collection, by a second instance running the SQL engine. */
+    private String lexical = "sql";
 
     private Benchmarks(Path scifact, Path results, String dbUrl) {
         this.scifact = scifact;
@@ -67,6 +70,7 @@ public final class Benchmarks {
                 Path.of(options.getOrDefault("results", "bench/results")),
                 options.getOrDefault("db", "jdbc:postgresql://127.0.0.1:5432/lore_bench"));
         bench.measureRaw = Boolean.parseBoolean(options.getOrDefault("raw", "true"));
+        bench.lexical = options.getOrDefault("lexical", "sql");
         bench.warmUpDocuments = Integer.parseInt(options.getOrDefault("warmup", String.valueOf(Integer.MAX_VALUE)));
         List<String> embedders = List.of(options.getOrDefault("embedders", "all-minilm-l6-v2-q,all-minilm-l6-v2")
                 .split(","));
@@ -85,14 +89,26 @@ public final class Benchmarks {
         List<Map<String, Object>> ingestion = new ArrayList<>();
         for (int i = 0; i < embedders.size(); i++) {
             String embedder = embedders.get(i);
-            try (ConfigurableApplicationContext app = start(embedder, dbUrl)) {
+            try (ConfigurableApplicationContext app = start(embedder, dbUrl, lexicalEngine(lexical))) {
                 BenchClient client = new BenchClient(((WebServerApplicationContext) app).getWebServer().getPort(), json);
                 String collection = "scifact-" + embedder.replaceAll("[^a-z0-9]", "");
                 ingestion.add(ingest(app, client, collection, dataset, embedder));
                 if (evaluate) {
                     List<String> modes = i == 0 ? List.of("lexical", "dense", "hybrid") : List.of("dense", "hybrid");
-                    quality.addAll(evaluate(client, collection, dataset, modes, embedder));
+                    if (!lexical.equals("sql")) {
+                        data.put("lexicalIndexSeconds", awaitLexicalIndex(client, collection));
+                    }
+                    quality.addAll(engine(evaluate(client, collection, dataset, modes, embedder), lexical));
                     writeReport(ingestion, quality);
+                    if (!lexical.equals("sql") && i == 0) {
+                        try (ConfigurableApplicationContext sql = start(embedder, dbUrl, lexicalEngine("sql"))) {
+                            BenchClient sqlClient = new BenchClient(
+                                    ((WebServerApplicationContext) sql).getWebServer().getPort(), json);
+                            quality.addAll(engine(evaluate(sqlClient, collection, dataset,
+                                    List.of("lexical", "hybrid"), embedder), "sql"));
+                        }
+                        writeReport(ingestion, quality);
+                    }
                 }
                 if (latency && i == 0) {
                     data.put("latency", latency(app, client, collection, dataset));
@@ -101,6 +117,45 @@ public final class Benchmarks {
             }
         }
         writeReport(ingestion, quality);
+    }
+
+    /** The arguments that select a lexical engine; a Lucene index starts empty in a directory of its own. */
+    static String[] lexicalEngine(String engine) {
+        if (engine.equals("sql")) {
+            return new String[] { "--lore.retrieval.lexical.engine=sql" };
+        }
+        try {
+            return new String[] { "--lore.retrieval.lexical.engine=" + engine, "--lore.retrieval.lexical.index-dir="
+                    + Files.createTempDirectory("lore-bench-lexical") };
+        }
+        catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Waits until the collection's lexical index holds every change (searches would run in SQL before), and returns
+     * how long that took after the load.
+     */
+    static double awaitLexicalIndex(BenchClient client, String collection) {
+        long start = System.nanoTime();
+        while (!client.get("/api/v1/collections/" + collection).path("lexicalIndex").path("state").asString()
+                .equals("ready")) {
+            if (System.nanoTime() - start > java.util.concurrent.TimeUnit.MINUTES.toNanos(30)) {
+                throw new IllegalStateException("The lexical index of " + collection + " is not ready after 30 min");
+            }
+            sleep(Duration.ofMillis(200));
+        }
+        return RetrievalMetrics.round((System.nanoTime() - start) / 1e9);
+    }
+
+    private static List<Map<String, Object>> engine(List<Map<String, Object>> rows, String engine) {
+        for (Map<String, Object> row : rows) {
+            if (!row.get("mode").toString().startsWith("dense")) {
+                row.put("mode", row.get("mode") + " (" + engine + ")");
+            }
+        }
+        return rows;
     }
 
     /** Starts Lore on a free port against {@code dbUrl}, without keys, quiet; {@code more} are further arguments. */

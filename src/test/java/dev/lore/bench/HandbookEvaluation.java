@@ -32,7 +32,8 @@ public final class HandbookEvaluation {
         JsonMapper json = JsonMapper.builder().build();
         JsonNode questions = json.readTree(Files.readString(Path.of("bench/handbook-questions.json")));
         Files.createDirectories(results);
-        try (ConfigurableApplicationContext app = Benchmarks.start(embedder, dbUrl)) {
+        String lexical = options.getOrDefault("lexical", "sql");
+        try (ConfigurableApplicationContext app = Benchmarks.start(embedder, dbUrl, Benchmarks.lexicalEngine(lexical))) {
             BenchClient client = new BenchClient(((WebServerApplicationContext) app).getWebServer().getPort(), json);
             JdbcClient jdbc = app.getBean(JdbcClient.class);
             String collection = "handbook-eval";
@@ -79,6 +80,11 @@ public final class HandbookEvaluation {
                     WHERE c.name = :n AND (position('{%' in k.text) > 0 OR position('{{' in k.text) > 0
                       OR k.text ~ '(?n)^---\\s*$')""")
                     .param("n", collection).query(Long.class).single();
+            String lexicalIndex = "";
+            if (!lexical.equals("sql")) {
+                lexicalIndex = "- lexical engine: " + lexical + ", index ready " + Benchmarks.awaitLexicalIndex(client,
+                        collection) + " s after the load\n";
+            }
             String report = client.postForText("/api/v1/evaluations", Map.of("collection", collection,
                     "questions", questions, "configurations", List.of(Map.of("mode", "lexical"),
                             Map.of("mode", "dense"), Map.of("mode", "hybrid"))));
@@ -87,6 +93,7 @@ public final class HandbookEvaluation {
                     + String.format(java.util.Locale.ROOT, "- pages: %d, DONE: %d, chunks: %d, ingestion %.1f s%n",
                             pages.size(), done, chunks, seconds)
                     + (failures.isEmpty() ? "" : "- not DONE: " + String.join("; ", failures) + "\n")
+                    + lexicalIndex
                     + "- chunks holding template markup (`{%`, `{{`) or front-matter fences: " + markup + "\n"
                     + "- questions: `bench/handbook-questions.json` (" + questions.size()
                     + ", written by hand from the pages; each names the one page that answers it)\n\n" + report;

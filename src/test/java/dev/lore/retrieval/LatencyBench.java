@@ -69,6 +69,7 @@ public final class LatencyBench {
             JdbcClient plain = JdbcClient.create(raw);
             SearchQueries sql = new SearchQueries(plain, app.getBean(JsonMapper.class),
                     new TransactionTemplate(new JdbcTransactionManager(raw)));
+            var lexicalSql = new dev.lore.retrieval.lexical.SqlLexicalSearch(plain, app.getBean(JsonMapper.class));
             int warmup = Math.min(20, queries.size());
             int measured = Math.min(queries.size(), 100);
             long[] httpNanos = new long[measured];
@@ -83,7 +84,8 @@ public final class LatencyBench {
                 var dense = sql.dense(new dev.lore.documents.CollectionRef(collectionId, collection, embedder.name(),
                         embedder.dimension(), dev.lore.documents.DenseSearch.FULL), vector, SearchFilter.NONE,
                         properties.candidates(), properties.candidates()).candidates();
-                var lexical = sql.lexical(collectionId, query, SearchFilter.NONE, properties.candidates());
+                var lexical = lexicalSql.search(collectionId, query, SearchFilter.NONE, properties.candidates())
+                        .stream().map(hit -> new SearchQueries.Candidate(hit.chunkId(), hit.score())).toList();
                 var fused = ReciprocalRankFusion.fuse(properties.rrfK(), List.of(dense, lexical));
                 List<UUID> top = new ArrayList<>();
                 fused.stream().limit(10).forEach(c -> top.add(c.chunkId()));

@@ -1,0 +1,52 @@
+package dev.lore.retrieval.lexical;
+
+import java.lang.management.ManagementFactory;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Primary;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+import dev.lore.documents.LexicalIndexStatus;
+
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The lexical engine {@code lore.retrieval.lexical.engine} names: {@code sql} (PostgreSQL alone) or {@code lucene}
+ * (this instance's indexes, fed from PostgreSQL, with SQL answering while an index is not caught up).
+ */
+@Configuration(proxyBeanMethods = false)
+class LexicalConfiguration {
+
+    @Bean(initMethod = "start", destroyMethod = "close")
+    @ConditionalOnProperty(name = "lore.retrieval.lexical.engine", havingValue = "lucene")
+    LuceneIndexes luceneIndexes(DataSource dataSource, LexicalProperties properties) {
+        // one id per run: a restarted instance is a new reader of the feed, and its old row ages out
+        String instance = ManagementFactory.getRuntimeMXBean().getName() + "-" + UUID.randomUUID();
+        return new LuceneIndexes(dataSource, properties, instance);
+    }
+
+    @Bean
+    @Primary
+    LexicalSearch lexicalSearch(LexicalProperties properties, SqlLexicalSearch sql,
+            org.springframework.beans.factory.ObjectProvider<LuceneIndexes> lucene, JdbcClient jdbc, JsonMapper json) {
+        LuceneIndexes indexes = lucene.getIfAvailable();
+        return indexes == null ? sql : new LuceneLexicalSearch(indexes, sql, jdbc, json);
+    }
+
+    @Bean
+    @ConditionalOnProperty(name = "lore.retrieval.lexical.engine", havingValue = "sql", matchIfMissing = true)
+    LexicalFeed lexicalFeed(JdbcClient jdbc, LexicalProperties properties) {
+        return new LexicalFeed(jdbc, properties);
+    }
+
+    @Bean
+    @ConditionalOnProperty(name = "lore.retrieval.lexical.engine", havingValue = "sql", matchIfMissing = true)
+    LexicalIndexStatus sqlLexicalStatus() {
+        return collectionId -> new LexicalIndexStatus.View("sql", null, null, null, null, null);
+    }
+}

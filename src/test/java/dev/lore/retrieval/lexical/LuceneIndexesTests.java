@@ -1,0 +1,417 @@
+package dev.lore.retrieval.lexical;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+import dev.lore.documents.LexicalIndexStatus;
+import dev.lore.retrieval.SearchFilter;
+import dev.lore.support.Api.Part;
+import dev.lore.support.IntegrationTest;
+
+/**
+ * Lucene indexes kept from PostgreSQL through the change feed, run as separate instances (each its own directory)
+ * beside the service, whose own lexical engine is SQL: every chunk is written by the service's ingestion or by SQL
+ * behind its back, and each instance applies the feed only when a test calls {@link LuceneIndexes#catchUp()}.
+ */
+class LuceneIndexesTests extends IntegrationTest {
+
+    @Autowired
+    DataSource dataSource;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    @Autowired
+    SqlLexicalSearch sql;
+
+    @TempDir
+    Path dirs;
+
+    private final List<LuceneIndexes> opened = new ArrayList<>();
+
+    @AfterEach
+    void closeInstances() {
+        opened.forEach(LuceneIndexes::close);
+    }
+
+    @Test
+    void luceneRanksTheSmallCorpusAsSqlDoes() {
+        long collection = corpus("lexical-parity");
+        LuceneIndexes lucene = instance("parity");
+        lucene.catchUp();
+        for (String query : List.of("vacation days employees", "broken laptop computers", "train tickets agency",
+                "annual leave years of service", "employees laptops travel")) {
+            List<LexicalHit> expected = sql.search(collection, query, SearchFilter.NONE, 10);
+            List<UUID> actual = ids(lucene.search(collection, query, List.of(), null, 3).orElseThrow());
+            assertThat(expected).as(query).isNotEmpty();
+            assertThat(actual).as(query).hasSize(Math.min(3, expected.size()));
+            assertThat(actual.get(0)).as(query).isEqualTo(expected.get(0).chunkId());
+            // Lucene keeps a chunk's length in one byte, so chunks whose BM25 scores are within a few percent of
+            // each other may swap places; every place holds a chunk that SQL scores as that place's
+            Map<UUID, Double> sqlScores = new java.util.HashMap<>();
+            expected.forEach(hit -> sqlScores.put(hit.chunkId(), hit.score()));
+            for (int i = 0; i < actual.size(); i++) {
+                assertThat(sqlScores.get(actual.get(i))).as(query + " #" + (i + 1))
+                        .isCloseTo(expected.get(i).score(), org.assertj.core.data.Percentage.withPercentage(5));
+            }
+        }
+        // a source filter keeps only that source's chunks, and the words still have to match
+        List<LexicalHit> filtered = lucene.search(collection, "vacation days", List.of("travel.md"), null, 10)
+                .orElseThrow();
+        assertThat(filtered).isEmpty();
+        assertThat(lucene.search(collection, "vacation days", List.of("leave.md"), null, 10).orElseThrow())
+                .hasSize(1);
+    }
+
+    @Test
+    void appliesInsertsUpdatesDeletesAndRechunkingFromTheFeed() {
+        long collection = corpus("lexical-feed");
+        LuceneIndexes lucene = instance("feed");
+        LexicalSearch search = new LuceneLexicalSearch(lucene, sql, jdbc, json);
+        lucene.catchUp();
+        UUID laptops = document(collection, "laptops.md");
+
+        // rewritten behind Lore's back: the index does not answer until it has applied the change, SQL does
+        UUID chunk = jdbc.sql("SELECT id FROM chunks WHERE document_id = :d LIMIT 1").param("d", laptops)
+                .query(UUID.class).single();
+        jdbc.sql("UPDATE chunks SET text = 'Zebra crossings are painted white' WHERE id = :id").param("id", chunk)
+                .update();
+        assertThat(lucene.search(collection, "zebra", List.of(), null, 5)).isEmpty();
+        assertThat(ids(search.search(collection, "zebra", SearchFilter.NONE, 5))).containsExactly(chunk);
+        lucene.catchUp();
+        assertThat(ids(lucene.search(collection, "zebra", List.of(), null, 5).orElseThrow())).containsExactly(chunk);
+        assertThat(lucene.search(collection, "broken computers", List.of(), null, 5).orElseThrow())
+                .extracting(LexicalHit::chunkId).doesNotContain(chunk);
+
+        // a new vector alone writes nothing to the feed
+        long before = feedRows(collection);
+        jdbc.sql("UPDATE chunks SET embedding = embedding WHERE collection_id = :c").param("c", collection).update();
+        assertThat(feedRows(collection)).isEqualTo(before);
+
+        // rechunked: the document's chunks replaced by new ones in one transaction
+        UUID newChunk = UUID.randomUUID();
+        jdbc.sql("""
+                WITH old AS (DELETE FROM chunks WHERE document_id = :d RETURNING *)
+                INSERT INTO chunks (id, document_id, collection_id, ordinal, source, title, heading_path, text, embedding)
+                SELECT :id, document_id, collection_id, 0, source, title, '', 'Quokkas guard the laptop cupboard',
+                       embedding FROM old LIMIT 1""").param("d", laptops).param("id", newChunk).update();
+        lucene.catchUp();
+        assertThat(ids(lucene.search(collection, "quokkas", List.of(), null, 5).orElseThrow()))
+                .containsExactly(newChunk);
+        assertThat(lucene.search(collection, "zebra", List.of(), null, 5).orElseThrow()).isEmpty();
+
+        // deleted through the API: gone at once (SQL answers until the index applied it), and from the index after
+        admin().delete("/api/v1/collections/lexical-feed/documents/" + laptops);
+        assertThat(search.search(collection, "quokkas", SearchFilter.NONE, 5)).isEmpty();
+        assertThat(lucene.search(collection, "quokkas", List.of(), null, 5)).isEmpty();
+        lucene.catchUp();
+        assertThat(lucene.search(collection, "quokkas", List.of(), null, 5).orElseThrow()).isEmpty();
+        assertThat(lucene.search(collection, "vacation", List.of(), null, 5).orElseThrow()).isNotEmpty();
+    }
+
+    @Test
+    void aTransactionCommittedAfterALaterOneIsNeitherMissedNorServedEarly() throws Exception {
+        long slowCollection = corpus("lexical-order-slow");
+        long fastCollection = corpus("lexical-order-fast");
+        LuceneIndexes lucene = instance("order");
+        lucene.catchUp();
+        UUID first = UUID.randomUUID();
+        UUID second = UUID.randomUUID();
+        try (Connection slow = dataSource.getConnection()) {
+            slow.setAutoCommit(false);
+            // the slow transaction writes first, so its feed row has the lower id, and commits last (two
+            // collections: a chunk insert locks its collection's row for the statistics)
+            insertChunk(JdbcClient.create(new org.springframework.jdbc.datasource.SingleConnectionDataSource(slow,
+                    true)), document(slowCollection, "leave.md"), first, "Wombats dig burrows");
+            insertChunk(jdbc, document(fastCollection, "leave.md"), second, "Platypuses lay eggs");
+            lucene.catchUp();
+            // the committed one is applied; the position stays below the one in flight
+            assertThat(ids(lucene.search(fastCollection, "platypuses", List.of(), null, 5).orElseThrow()))
+                    .containsExactly(second);
+            slow.commit();
+        }
+        // committed now, with a feed row id below the one applied: the index does not answer until it has it
+        assertThat(lucene.search(slowCollection, "wombats", List.of(), null, 5)).isEmpty();
+        assertThat(ids(new LuceneLexicalSearch(lucene, sql, jdbc, json).search(slowCollection, "wombats",
+                SearchFilter.NONE, 5))).containsExactly(first);
+        lucene.catchUp();
+        assertThat(ids(lucene.search(slowCollection, "wombats", List.of(), null, 5).orElseThrow()))
+                .containsExactly(first);
+        assertThat(ids(lucene.search(fastCollection, "platypuses", List.of(), null, 5).orElseThrow()))
+                .containsExactly(second);
+    }
+
+    @Test
+    void rebuildsFromChunksAfterAPrunedFeedACorruptIndexOrAnotherLayout() throws Exception {
+        long collection = corpus("lexical-rebuild");
+        Path dir = dirs.resolve("rebuild");
+        LuceneIndexes lucene = instance(dir, "rebuild-1");
+        lucene.catchUp();
+        lucene.close();
+
+        // written while the instance was down, and the feed pruned past it: its position is below the floor
+        UUID leave = document(collection, "leave.md");
+        UUID bulk = UUID.randomUUID();
+        insertChunk(jdbc, leave, bulk, "Capybaras enjoy hot springs");
+        raiseFloorToNow();
+        LuceneIndexes restarted = instance(dir, "rebuild-2");
+        restarted.catchUp();
+        assertThat(ids(restarted.search(collection, "capybaras", List.of(), null, 5).orElseThrow()))
+                .containsExactly(bulk);
+        assertThat(restarted.of(collection).indexedChunks()).isEqualTo(chunks(collection));
+        restarted.close();
+
+        // a damaged segments file: rebuilt from PostgreSQL, not served
+        try (Stream<Path> files = Files.list(dir.resolve("c" + collection))) {
+            for (Path file : files.filter(f -> f.getFileName().toString().startsWith("segments_")).toList()) {
+                Files.write(file, new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 });
+            }
+        }
+        LuceneIndexes repaired = instance(dir, "rebuild-3");
+        repaired.catchUp();
+        assertThat(ids(repaired.search(collection, "capybaras", List.of(), null, 5).orElseThrow()))
+                .containsExactly(bulk);
+        assertThat(repaired.of(collection).state()).isEqualTo("ready");
+    }
+
+    @Test
+    void anUnwritableDirectoryFailsOverToSql() throws Exception {
+        long collection = corpus("lexical-unwritable");
+        Path notADirectory = dirs.resolve("occupied");
+        Files.writeString(notADirectory, "a file where the index directory should be");
+        LuceneIndexes lucene = instance(notADirectory, "unwritable");
+        lucene.catchUp();
+        LexicalIndexStatus.View view = lucene.of(collection);
+        assertThat(view.state()).isEqualTo("failed");
+        assertThat(view.error()).isNotBlank();
+        assertThat(lucene.search(collection, "vacation", List.of(), null, 5)).isEmpty();
+        assertThat(ids(new LuceneLexicalSearch(lucene, sql, jdbc, json).search(collection, "vacation days",
+                SearchFilter.NONE, 5))).isEqualTo(ids(sql.search(collection, "vacation days", SearchFilter.NONE, 5)));
+    }
+
+    @Test
+    void postgresqlGoneWhileCatchingUpFailsThePassAndTheIndexCatchesUpOnceItIsBack() throws Exception {
+        long collection = corpus("lexical-outage");
+        dev.lore.support.TestDatabase.Connection db = dev.lore.support.TestDatabase.connection();
+        try (dev.lore.support.TcpProxy proxy = dev.lore.support.TcpProxy.forJdbcUrl(db.url())) {
+            String url = proxy.jdbcUrlFor(db.url());
+            // a connection per statement, and timeouts: a cut proxy leaves new connections unanswered
+            DataSource through = new org.springframework.jdbc.datasource.DriverManagerDataSource(
+                    url + (url.contains("?") ? "&" : "?") + "connectTimeout=2&socketTimeout=5", db.user(),
+                    db.password());
+            LuceneIndexes lucene = instance(through, dirs.resolve("outage"), "outage");
+            lucene.catchUp();
+            UUID axolotls = UUID.randomUUID();
+            insertChunk(jdbc, document(collection, "leave.md"), axolotls, "Axolotls regrow their limbs");
+            proxy.cut();
+            org.assertj.core.api.Assertions.assertThatThrownBy(lucene::catchUp)
+                    .isInstanceOf(org.springframework.dao.DataAccessException.class);
+            proxy.restore();
+            lucene.catchUp();
+            assertThat(ids(lucene.search(collection, "axolotls", List.of(), null, 5).orElseThrow()))
+                    .containsExactly(axolotls);
+            assertThat(lucene.of(collection).state()).isEqualTo("ready");
+        }
+    }
+
+    @Test
+    void twoInstancesFindADocumentOnceItReadsDoneAndLoseItOnceDeleted() {
+        admin().post("/api/v1/collections", Map.of("name", "lexical-two"));
+        long collection = collectionId("lexical-two");
+        LuceneIndexes one = instance("one");
+        LuceneIndexes two = instance("two");
+        one.catchUp();
+        two.catchUp();
+        List<LexicalSearch> instances = List.of(new LuceneLexicalSearch(one, sql, jdbc, json),
+                new LuceneLexicalSearch(two, sql, jdbc, json));
+
+        assertThat(admin().ingest("lexical-two", Part.file("otters.md", "# Otters\n\nSea otters hold hands.\n"))
+                .path("status").asString()).isEqualTo("DONE");
+        for (LexicalSearch instance : instances) {
+            assertThat(instance.search(collection, "otters", SearchFilter.NONE, 5)).hasSize(1);
+        }
+        // instance one catches up first: it answers from its index, two still from SQL, the same chunk
+        one.catchUp();
+        assertThat(one.search(collection, "otters", List.of(), null, 5)).isPresent();
+        assertThat(ids(instances.get(0).search(collection, "otters", SearchFilter.NONE, 5)))
+                .isEqualTo(ids(instances.get(1).search(collection, "otters", SearchFilter.NONE, 5)));
+
+        UUID otters = document(collection, "otters.md");
+        assertThat(admin().delete("/api/v1/collections/lexical-two/documents/" + otters).status()).isEqualTo(204);
+        for (LexicalSearch instance : instances) {
+            assertThat(instance.search(collection, "otters", SearchFilter.NONE, 5)).isEmpty();
+        }
+        one.catchUp();
+        two.catchUp();
+        assertThat(one.search(collection, "otters", List.of(), null, 5)).contains(List.of());
+        assertThat(two.search(collection, "otters", List.of(), null, 5)).contains(List.of());
+    }
+
+    @Test
+    void theFeedIsPrunedBelowEveryLiveInstance() {
+        long collection = corpus("lexical-prune");
+        LuceneIndexes one = instance("prune-1");
+        LuceneIndexes two = instance("prune-2");
+        one.catchUp();
+        two.catchUp();
+        // instances of other tests are not running: only these two are live
+        jdbc.sql("DELETE FROM lexical_indexers WHERE instance_id NOT IN ('prune-1', 'prune-2')").update();
+        one.prune();
+        assertThat(feedRows(collection)).as("the ingestion's rows, applied by both").isZero();
+        insertChunk(jdbc, document(collection, "leave.md"), UUID.randomUUID(), "Pangolins curl up");
+        one.catchUp();
+        long pending = feedRows(collection);
+        assertThat(pending).isPositive();
+        // a live instance that has not applied the rows keeps them
+        one.prune();
+        assertThat(feedRows(collection)).isEqualTo(pending);
+        // once it has, they go
+        two.catchUp();
+        one.prune();
+        assertThat(feedRows(collection)).isZero();
+        assertThat(two.search(collection, "pangolins", List.of(), null, 5).orElseThrow()).hasSize(1);
+    }
+
+    @Test
+    void withNoInstanceApplyingTheFeedItIsPrunedAndTheFloorRises() {
+        long collection = corpus("lexical-unread");
+        assertThat(feedRows(collection)).isPositive();
+        long newest = jdbc.sql("SELECT max(xid) FROM lexical_changes WHERE collection_id = :c").param("c", collection)
+                .query(Long.class).single();
+        // an instance timeout of zero: no instance counts as live, and rows older than that go
+        LexicalFeed.prune(jdbc, new LexicalProperties(LexicalProperties.Engine.SQL, dirs, Duration.ofMillis(500),
+                20000, Duration.ZERO, Duration.ZERO, Duration.ofDays(7)));
+        assertThat(feedRows(collection)).isZero();
+        assertThat(jdbc.sql("SELECT below FROM lexical_feed_floor").query(Long.class).single()).isGreaterThan(newest);
+        // an instance built afterwards starts from chunks
+        LuceneIndexes lucene = instance("unread");
+        lucene.catchUp();
+        assertThat(lucene.of(collection).indexedChunks()).isEqualTo(chunks(collection));
+    }
+
+    @Test
+    void theCollectionViewShowsTheIndexStateAndLag() {
+        long collection = corpus("lexical-view");
+        LuceneIndexes lucene = instance("view");
+        assertThat(lucene.of(collection).state()).isEqualTo("missing");
+        lucene.catchUp();
+        LexicalIndexStatus.View ready = lucene.of(collection);
+        assertThat(ready.state()).isEqualTo("ready");
+        assertThat(ready.indexedChunks()).isEqualTo(chunks(collection));
+        assertThat(ready.pendingChanges()).isZero();
+        insertChunk(jdbc, document(collection, "leave.md"), UUID.randomUUID(), "Narwhals have tusks");
+        LexicalIndexStatus.View behind = lucene.of(collection);
+        assertThat(behind.state()).isEqualTo("catching-up");
+        assertThat(behind.pendingChanges()).isEqualTo(1);
+        assertThat(behind.lagSeconds()).isNotNull();
+        // this service runs the SQL engine, and says so
+        assertThat(admin().get("/api/v1/collections/lexical-view").body().path("lexicalIndex").path("engine")
+                .asString()).isEqualTo("sql");
+    }
+
+    private LuceneIndexes instance(String name) {
+        return instance(dirs.resolve(name), name);
+    }
+
+    private LuceneIndexes instance(Path dir, String instanceId) {
+        return instance(dataSource, dir, instanceId);
+    }
+
+    private LuceneIndexes instance(DataSource dataSource, Path dir, String instanceId) {
+        LexicalProperties properties = new LexicalProperties(LexicalProperties.Engine.LUCENE, dir,
+                Duration.ofMillis(500), 20000, Duration.ZERO, Duration.ofMinutes(10), Duration.ofDays(7));
+        LuceneIndexes indexes = new LuceneIndexes(dataSource, properties, instanceId);
+        opened.add(indexes);
+        return indexes;
+    }
+
+    private long corpus(String name) {
+        admin().post("/api/v1/collections", Map.of("name", name));
+        assertThat(admin().ingest(name,
+                Part.file("leave.md", """
+                        # Leave
+                        ## Annual leave
+                        Employees accrue vacation days every pay period; full-time staff earn between 13 and 26 days
+                        of annual leave a year depending on their years of service.
+                        """),
+                Part.file("sick.md", """
+                        # Sick leave
+                        Employees earn sick days too; sick leave is separate from vacation and annual leave.
+                        """),
+                Part.file("laptops.md", """
+                        # Equipment
+                        ## Laptops
+                        New hires receive a laptop on their first day. Broken computers are replaced by the IT desk.
+                        """),
+                Part.file("monitors.md", """
+                        # Equipment
+                        ## Monitors
+                        Employees may ask the IT desk for a second monitor for their laptop.
+                        """),
+                Part.file("travel.md", """
+                        # Travel
+                        ## Booking trains
+                        Book train tickets through the travel agency portal at least a week ahead.
+                        """),
+                Part.file("expenses.md", """
+                        # Travel expenses
+                        Keep the receipts of train tickets, hotels and meals; the agency does not book meals.
+                        """)).path("status").asString()).isEqualTo("DONE");
+        return collectionId(name);
+    }
+
+    private long collectionId(String name) {
+        return jdbc.sql("SELECT id FROM collections WHERE name = :n").param("n", name).query(Long.class).single();
+    }
+
+    private UUID document(long collection, String source) {
+        return jdbc.sql("SELECT id FROM documents WHERE collection_id = :c AND source = :s").param("c", collection)
+                .param("s", source).query(UUID.class).single();
+    }
+
+    private long chunks(long collection) {
+        return jdbc.sql("SELECT count(*) FROM chunks WHERE collection_id = :c").param("c", collection)
+                .query(Long.class).single();
+    }
+
+    private long feedRows(long collection) {
+        return jdbc.sql("SELECT count(*) FROM lexical_changes WHERE collection_id = :c").param("c", collection)
+                .query(Long.class).single();
+    }
+
+    private void raiseFloorToNow() {
+        jdbc.sql("UPDATE lexical_feed_floor SET below = greatest(below, "
+                + "pg_snapshot_xmin(pg_current_snapshot())::text::bigint)").update();
+    }
+
+    private static void insertChunk(JdbcClient client, UUID document, UUID id, String text) {
+        client.sql("""
+                INSERT INTO chunks (id, document_id, collection_id, ordinal, source, title, heading_path, text, embedding)
+                SELECT :id, d.id, d.collection_id, 1000 + d.chunks, d.source, d.title, '', :text,
+                       (SELECT embedding FROM chunks WHERE document_id = d.id LIMIT 1)
+                FROM documents d WHERE d.id = :d""").param("id", id).param("d", document).param("text", text)
+                .update();
+    }
+
+    private static List<UUID> ids(List<LexicalHit> hits) {
+        return hits.stream().map(LexicalHit::chunkId).toList();
+    }
+
+}

@@ -1,0 +1,70 @@
+package dev.lore.retrieval.lexical;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import dev.lore.support.Api.Part;
+import dev.lore.support.IntegrationTest;
+import tools.jackson.databind.JsonNode;
+
+/** The service with the Lucene engine: searches answer the same whichever engine ran, and the view says which. */
+class LuceneSearchApiTests extends IntegrationTest {
+
+    @DynamicPropertySource
+    static void lucene(DynamicPropertyRegistry registry) throws IOException {
+        String dir = Files.createTempDirectory("lore-lexical-index").toString();
+        registry.add("lore.retrieval.lexical.engine", () -> "lucene");
+        registry.add("lore.retrieval.lexical.index-dir", () -> dir);
+        registry.add("lore.retrieval.lexical.poll-interval", () -> "500ms");
+    }
+
+    @Test
+    void searchesAnswerFromTheIndexOnceReadyAndNeverServeADeletedDocument() throws InterruptedException {
+        createLeaveAndLaptops("lucene-api");
+        // before and after the index has caught up: the same first hit
+        JsonNode before = search("vacation days");
+        assertThat(before.get(0).path("source").asString()).isEqualTo("leave.md");
+        JsonNode index = awaitReady("lucene-api");
+        assertThat(index.path("engine").asString()).isEqualTo("lucene");
+        assertThat(index.path("indexedChunks").asLong()).isEqualTo(2);
+        assertThat(index.path("pendingChanges").asLong()).isZero();
+        JsonNode after = search("vacation days");
+        assertThat(after.get(0).path("chunkId").asString()).isEqualTo(before.get(0).path("chunkId").asString());
+        assertThat(search("laptops").get(0).path("source").asString()).isEqualTo("laptops.md");
+        // a metadata filter is resolved in PostgreSQL: no document matches, no hit
+        assertThat(admin().post("/api/v1/search", Map.of("collection", "lucene-api", "query", "vacation days",
+                "mode", "lexical", "filter", Map.of("metadata", Map.of("team", "nobody")))).body().path("results"))
+                .isEmpty();
+
+        String leave = after.get(0).path("documentId").asString();
+        assertThat(admin().delete("/api/v1/collections/lucene-api/documents/" + leave).status()).isEqualTo(204);
+        assertThat(search("vacation days")).isEmpty();
+        awaitReady("lucene-api");
+        assertThat(search("vacation days")).isEmpty();
+    }
+
+    private JsonNode search(String query) {
+        return admin().post("/api/v1/search", Map.of("collection", "lucene-api", "query", query, "mode", "lexical"))
+                .body().path("results");
+    }
+
+    /** Waits for the index to report ready (it applies the feed on its own thread); fails after a minute. */
+    private JsonNode awaitReady(String collection) throws InterruptedException {
+        JsonNode index = null;
+        for (int i = 0; i < 600; i++) {
+            index = admin().get("/api/v1/collections/" + collection).body().path("lexicalIndex");
+            if (index.path("state").asString().equals("ready")) {
+                return index;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the lexical index did not get ready: " + index);
+    }
+}
