@@ -280,16 +280,18 @@ class RechunkingApiTests extends IntegrationTest {
         createLeaveAndLaptops(name);
         long collection = collectionId(name);
         UUID job = UUID.randomUUID();
-        // as a job looks whose every worker died holding it: claimed, its heartbeat long gone, out of attempts
+        // as a job looks whose every worker died holding it: claimed, its heartbeat long gone, out of attempts,
+        // with what it staged; in one statement, so that no worker gives it up before its staged rows exist
         jdbc.sql("""
-                INSERT INTO rechunkings (id, collection_id, embedder, status, claim_token, heartbeat_at, attempts,
-                    created_at)
-                VALUES (:id, :c, 'all-minilm-l6-v2-q', 'RUNNING', gen_random_uuid(), now() - interval '1 hour', 99,
-                    now())""").param("id", job).param("c", collection).update();
-        jdbc.sql("""
+                WITH job AS (
+                    INSERT INTO rechunkings (id, collection_id, embedder, status, claim_token, heartbeat_at, attempts,
+                        created_at)
+                    VALUES (:id, :c, 'all-minilm-l6-v2-q', 'RUNNING', gen_random_uuid(), now() - interval '1 hour', 99,
+                        now())
+                    RETURNING id)
                 INSERT INTO rechunked_documents (rechunking_id, document_id, chunks)
-                SELECT :id, id, 0 FROM documents WHERE collection_id = :c""").param("id", job).param("c", collection)
-                .update();
+                SELECT job.id, d.id, 0 FROM job, documents d WHERE d.collection_id = :c""")
+                .param("id", job).param("c", collection).update();
 
         JsonNode failed = awaitFinished(job.toString());
 
@@ -297,8 +299,9 @@ class RechunkingApiTests extends IntegrationTest {
         assertThat(failed.path("error").asString()).contains("giving up");
         assertThat(jdbc.sql("SELECT count(*) FROM rechunked_documents WHERE rechunking_id = :id").param("id", job)
                 .query(Long.class).single()).as("what it staged is dropped").isZero();
-        assertThat(admin().post("/api/v1/collections/" + name + "/rechunk", Map.of()).status())
-                .as("another may start").isEqualTo(202);
+        Api.Response another = admin().post("/api/v1/collections/" + name + "/rechunk", Map.of());
+        assertThat(another.status()).as("another may start").isEqualTo(202);
+        assertThat(awaitFinished(another.body().path("id").asString()).path("status").asString()).isEqualTo("DONE");
     }
 
     private long collectionId(String name) {
