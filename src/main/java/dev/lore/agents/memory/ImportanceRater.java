@@ -89,14 +89,16 @@ public class ImportanceRater {
         String memories = IntStream.range(0, texts.size())
                 .mapToObj(i -> (i + 1) + ". " + texts.get(i).strip().replaceAll("\\s+", " "))
                 .collect(Collectors.joining("\n"));
-        GenerationOptions options = GenerationOptions.DEFAULTS.withTemperature(0.0)
-                .withMaxTokens(8 * texts.size() + 8);
-        if (generator.supportsLogprobs()) {
-            options = options.withLogprobs(20);
-        }
         String rendered = prompt.render(Map.of("memories", memories));
         ResponseSchema schema = generator.supportsStructuredOutput() ? prompt.schema()
                 .map(json -> new ResponseSchema(prompt.name(), json)).orElse(null) : null;
+        // a JSON rating ({"memory":1,"rating":7},) takes about three times the tokens of a line ("1: 7"); the local
+        // engine starts closing a schema-held answer well before its limit, so a tight limit would cut the list
+        GenerationOptions options = GenerationOptions.DEFAULTS.withTemperature(0.0)
+                .withMaxTokens(schema == null ? 8 * texts.size() + 8 : 24 * texts.size() + 64);
+        if (generator.supportsLogprobs()) {
+            options = options.withLogprobs(20);
+        }
         if (schema != null) {
             rendered = rendered.strip() + "\n\n" + structured.render(Map.of("schema", schema.json()));
         }

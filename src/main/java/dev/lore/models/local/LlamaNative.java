@@ -112,7 +112,7 @@ final class LlamaNative {
         URL shim = LlamaNative.class.getResource("/native/" + PLATFORM + "/" + SHIM);
         if (shim == null) {
             throw new LlamaException("The local engine is unavailable: Lore was built without its JNI shim (native/"
-                    + PLATFORM + "/" + SHIM + "), as happens when gcc is missing; install gcc and build again");
+                    + PLATFORM + "/" + SHIM + "), as happens when gcc or g++ is missing; install them and build again");
         }
         try {
             if ("file".equals(shim.getProtocol())) {

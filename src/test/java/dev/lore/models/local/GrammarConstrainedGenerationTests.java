@@ -130,7 +130,8 @@ class GrammarConstrainedGenerationTests {
         try (LocalGenerator generator = open(TinyGguf.Architecture.LLAMA)) {
             String schemaText = Files.readString(Path.of("prompts", "agent-plan-hours.schema.json"));
             GenerationRequest request = GenerationRequest.of("Plan Ada's hours.", GenerationOptions.DEFAULTS
-                .withTemperature(1.0).withSeed(3L).withMaxTokens(6)).withSchema(new ResponseSchema("hours", schemaText));
+                .withTemperature(1.0).withSeed(3L).withMaxTokens(6))
+                .withSchema(new ResponseSchema("hours", schemaText));
 
             Completion answer = generator.generate(request).first();
 
