@@ -126,6 +126,23 @@ class GrammarConstrainedGenerationTests {
     }
 
     @Test
+    void aStreamedAnswerIsHeldToTheSchemaToo() throws Exception {
+        try (LocalGenerator generator = open(TinyGguf.Architecture.GEMMA3)) {
+            String schemaText = Files.readString(Path.of("prompts", "agent-converse.schema.json"));
+            GenerationRequest request = GenerationRequest.of("Ada greets Bob.", GenerationOptions.DEFAULTS
+                .withTemperature(1.0).withSeed(5L).withMaxTokens(MAX_TOKENS))
+                .withSchema(new ResponseSchema("converse", schemaText));
+            StringBuilder streamed = new StringBuilder();
+
+            Completion answer = generator.stream(request, streamed::append, Cancellation.none()).first();
+
+            assertThat(streamed.toString()).isEqualTo(answer.text());
+            assertThat(SCHEMAS.getSchema(schemaText, InputFormat.JSON).validate(answer.text(), InputFormat.JSON))
+                .isEmpty();
+        }
+    }
+
+    @Test
     void anAnswerCutBeforeItsJsonClosesIsReportedAsCutAndItsReaderFallsBack() throws Exception {
         try (LocalGenerator generator = open(TinyGguf.Architecture.LLAMA)) {
             String schemaText = Files.readString(Path.of("prompts", "agent-plan-hours.schema.json"));
