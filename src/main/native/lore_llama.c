@@ -969,15 +969,6 @@ JNIEXPORT jlong JNICALL Java_dev_lore_models_local_LlamaNative_newSampler(JNIEnv
             fail(env, "llama.cpp refused the grammar");
             return 0;
         }
-        sampler->kind = malloc((size_t) sampler->n_vocab);
-        if (sampler->kind == NULL) {
-            free_sampler(sampler);
-            throw_java(env, "java/lang/OutOfMemoryError", "sampler token kinds");
-            return 0;
-        }
-        for (int32_t v = 0; v < sampler->n_vocab; v++) {
-            sampler->kind[v] = kind_of(vocab, v);
-        }
     }
     struct llama_sampler_chain_params params = p_llama_sampler_chain_default_params();
     sampler->chain = p_llama_sampler_chain_init(params);
@@ -996,6 +987,40 @@ JNIEXPORT jlong JNICALL Java_dev_lore_models_local_LlamaNative_newSampler(JNIEnv
         p_llama_sampler_chain_add(sampler->chain, p_llama_sampler_init_dist((uint32_t) seed));
     }
     return (jlong) (intptr_t) sampler;
+}
+
+/*
+ * Keeps, of the tokens the grammar allows, only the best-ranked (see rank_of), or all but whitespace when the best
+ * is an ordinary token. What each token is made of is read from the vocabulary the first time a generation closes,
+ * so generations that end well within their limit never pay for it. False (with an exception) when out of memory.
+ */
+static bool close_soon(JNIEnv *env, struct lore_sampler *sampler, llama_token_data_array *array) {
+    if (sampler->kind == NULL) {
+        sampler->kind = malloc((size_t) sampler->n_vocab);
+        if (sampler->kind == NULL) {
+            throw_java(env, "java/lang/OutOfMemoryError", "sampler token kinds");
+            return false;
+        }
+        for (int32_t v = 0; v < sampler->n_vocab; v++) {
+            sampler->kind[v] = kind_of(sampler->vocab, v);
+        }
+    }
+    int best = RANK_NONE;
+    bool other = false;
+    for (size_t v = 0; v < array->size; v++) {
+        if (isfinite(array->data[v].logit)) {
+            int rank = rank_of(sampler->kind[array->data[v].id], sampler->in_string);
+            best = rank < best ? rank : best;
+            other = other || rank == RANK_OTHER;
+        }
+    }
+    for (size_t v = 0; v < array->size; v++) {
+        int rank = rank_of(sampler->kind[array->data[v].id], sampler->in_string);
+        if (best < RANK_OTHER ? rank != best : (other && rank == RANK_SPACE)) {
+            array->data[v].logit = -INFINITY;
+        }
+    }
+    return true;
 }
 
 /*
@@ -1026,26 +1051,16 @@ JNIEXPORT jint JNICALL Java_dev_lore_models_local_LlamaNative_sample(JNIEnv *env
     llama_token_data_array array = {candidates, (size_t) n, -1, false};
     if (sampler->grammar != NULL) {
         p_llama_sampler_apply(sampler->grammar, &array);
-        int best = RANK_NONE;
-        bool other = false;
-        for (size_t v = 0; v < array.size; v++) {
-            if (isfinite(array.data[v].logit)) {
-                int rank = rank_of(sampler->kind[array.data[v].id], sampler->in_string);
-                best = rank < best ? rank : best;
-                other = other || rank == RANK_OTHER;
-            }
+        bool allowed = false;
+        for (size_t v = 0; v < array.size && !allowed; v++) {
+            allowed = isfinite(array.data[v].logit);
         }
-        if (best == RANK_NONE) {
+        if (!allowed) {
             throw_java(env, "dev/lore/models/local/LlamaException", "the grammar allows no token here");
             return -1;
         }
-        if (closing) {
-            for (size_t v = 0; v < array.size; v++) {
-                int rank = rank_of(sampler->kind[array.data[v].id], sampler->in_string);
-                if (best < RANK_OTHER ? rank != best : (other && rank == RANK_SPACE)) {
-                    array.data[v].logit = -INFINITY;
-                }
-            }
+        if (closing && !close_soon(env, sampler, &array)) {
+            return -1;
         }
     }
     p_llama_sampler_apply(sampler->chain, &array);

@@ -143,6 +143,25 @@ class GrammarConstrainedGenerationTests {
     }
 
     @Test
+    void referenceCopyDraftsLeaveAGreedyConstrainedAnswerUnchanged() throws Exception {
+        Path gguf = TinyGguf.write(scratch.resolve("drafts.gguf"), 11, TinyGguf.CHATML, TinyGguf.Architecture.QWEN2);
+        LocalProperties properties = LocalProperties.of(gguf).withContextSize(256).withThreads(1)
+            .withPool(1, 0, Duration.ofSeconds(30));
+        String schemaText = Files.readString(Path.of("prompts", "agent-reflection-questions.schema.json"));
+        GenerationRequest request = GenerationRequest.of("questions questions questions about the festival",
+                GenerationOptions.DEFAULTS.withTemperature(0.0).withMaxTokens(MAX_TOKENS))
+            .withSchema(new ResponseSchema("questions", schemaText));
+        try (LocalGenerator drafting = LocalGenerator.open(properties.withReferenceCopyTokens(8));
+                LocalGenerator plain = LocalGenerator.open(properties.withReferenceCopyTokens(0))) {
+
+            String drafted = drafting.generate(request).first().text();
+
+            assertThat(drafted).isEqualTo(plain.generate(request).first().text());
+            assertThat(JSON.readTree(drafted).has("questions")).isTrue();
+        }
+    }
+
+    @Test
     void anAnswerCutBeforeItsJsonClosesIsReportedAsCutAndItsReaderFallsBack() throws Exception {
         try (LocalGenerator generator = open(TinyGguf.Architecture.LLAMA)) {
             String schemaText = Files.readString(Path.of("prompts", "agent-plan-hours.schema.json"));
