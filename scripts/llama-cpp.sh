@@ -6,6 +6,8 @@
 #   scripts/llama-cpp.sh cpu       the prebuilt CPU libraries (default of the build; see the README for why)
 #   scripts/llama-cpp.sh source    libllama + ggml built here from the same release's source with CMake
 #   scripts/llama-cpp.sh cuda      the prebuilt CUDA 13 libraries (needs an NVIDIA driver, CUDA 13 runtime, cuBLAS)
+#   scripts/llama-cpp.sh grammar   the release's JSON-schema-to-GBNF converter (common/), compiled with g++ into a
+#                                  static archive with the headers it needs; the same for every variant above
 #
 # The source and binaries come from npm packages of node-llama-cpp 3.22.1, which carry llama.cpp tag v0.5.0 as a
 # git bundle (node-llama-cpp) and as prebuilt shared libraries (@node-llama-cpp/linux-x64, -linux-x64-cuda).
@@ -135,6 +137,30 @@ built() {
   echo "$dir"
 }
 
+# The release's JSON-schema-to-grammar converter and what it uses from common/ (its JSON wrapper over the vendored
+# nlohmann json, the trie and unicode helpers), position-independent, so the shim links it in: the prebuilt
+# packages leave libllama-common out, and common.cpp as a whole would pull in libllama through the linker.
+grammar() {
+  local dir="$cache/grammar"
+  if [[ ! -f "$dir/.complete" ]]; then
+    local tree work unit
+    tree="$(source_tree)"
+    work="$(mktemp -d "$cache/.grammar-XXXXXX")"
+    log "compiling llama.cpp $LLAMA_TAG's json-schema-to-grammar"
+    for unit in json-schema-to-grammar json-schema json trie unicode; do
+      g++ -std=c++17 -O2 -fPIC -fvisibility=hidden -I"$tree/common" -I"$tree/include" -I"$tree/ggml/include" \
+        -I"$tree/vendor" -c "$tree/common/$unit.cpp" -o "$work/$unit.o" >&2
+    done
+    ar rcs "$work/liblore-json-grammar.a" "$work"/*.o
+    rm -f "$work"/*.o
+    mkdir -p "$work/include"
+    cp "$tree/common/json-schema-to-grammar.h" "$tree/common/json-schema.h" "$tree/common/json.h" "$work/include/"
+    touch "$work/.complete"
+    rm -rf "$dir"; mv "$work" "$dir"
+  fi
+  echo "$dir"
+}
+
 # One fetch or build at a time per cache: parallel builds on one machine share it.
 exec 9>"$cache/.lock"
 flock 9
@@ -143,5 +169,6 @@ case "$variant" in
   cpu) headers >/dev/null; prebuilt @node-llama-cpp/linux-x64 "$cache/cpu" ;;
   cuda) headers >/dev/null; prebuilt @node-llama-cpp/linux-x64-cuda "$cache/cuda" ;;
   source) headers >/dev/null; built ;;
-  *) echo "usage: $0 headers|cpu|source|cuda" >&2; exit 2 ;;
+  grammar) grammar ;;
+  *) echo "usage: $0 headers|cpu|source|cuda|grammar" >&2; exit 2 ;;
 esac

@@ -79,7 +79,9 @@
     X(llama_sampler_init_dist)                                                                                     \
     X(llama_sampler_init_temp)                                                                                     \
     X(llama_sampler_init_top_p)                                                                                    \
-    X(llama_sampler_sample)                                                                                        \
+    X(llama_sampler_init_grammar)                                                                                  \
+    X(llama_sampler_apply)                                                                                         \
+    X(llama_sampler_accept)                                                                                        \
     X(llama_sampler_free)                                                                                          \
     X(llama_perf_context)                                                                                          \
     X(llama_perf_context_reset)
@@ -808,43 +810,271 @@ JNIEXPORT jfloat JNICALL Java_dev_lore_models_local_LlamaNative_logprobs(JNIEnv 
     return (jfloat) ((double) logits[token] - log_norm);
 }
 
-JNIEXPORT jlong JNICALL Java_dev_lore_models_local_LlamaNative_newSampler(JNIEnv *env, jclass type,
-                                                                           jfloat temperature, jfloat top_p,
-                                                                           jint seed) {
+/* JSON schema to GBNF through llama.cpp's own converter (lore_grammar.cpp); malloc'd, or NULL with the reason. */
+char *lore_json_schema_to_grammar(const char *schema, char *problem, size_t size);
+
+JNIEXPORT jbyteArray JNICALL Java_dev_lore_models_local_LlamaNative_jsonSchemaToGrammar(JNIEnv *env, jclass type,
+                                                                                         jbyteArray schema) {
     (void) type;
-    if (!bound(env)) {
+    if (schema == NULL) {
+        throw_java(env, "java/lang/IllegalArgumentException", "no schema");
+        return NULL;
+    }
+    char *text = copy_bytes(env, schema, NULL);
+    if (text == NULL) {
+        return NULL;
+    }
+    char problem[1024];
+    problem[0] = '\0';
+    char *gbnf = lore_json_schema_to_grammar(text, problem, sizeof problem);
+    free(text);
+    if (gbnf == NULL) {
+        char message[1200];
+        snprintf(message, sizeof message, "the schema cannot be turned into a grammar: %s", problem);
+        throw_java(env, "dev/lore/models/local/LlamaException", message);
+        return NULL;
+    }
+    jbyteArray result = new_bytes(env, gbnf, strlen(gbnf));
+    free(gbnf);
+    return result;
+}
+
+/*
+ * What a token's text is made of, for closing a constrained generation's JSON before its token limit: it ends the
+ * generation, it opens with a quote, it is made only of quotes and closing brackets, only of commas, only of
+ * whitespace.
+ */
+enum { TOKEN_END = 1, TOKEN_QUOTE_FIRST = 2, TOKEN_CLOSERS = 4, TOKEN_COMMAS = 8, TOKEN_SPACE = 16 };
+
+/*
+ * How a token ranks when closing (lower is preferred), given whether the JSON so far ends inside a string: inside,
+ * a token that ends the string (and maybe what holds it), then anything but whitespace; outside, the end of
+ * generation, closing brackets, a quote (the key or string value the grammar requires next, closed at once), a
+ * comma (the next item or property it requires), then anything else the grammar allows, and whitespace last.
+ */
+enum { RANK_FIRST, RANK_SECOND, RANK_THIRD, RANK_FOURTH, RANK_OTHER, RANK_SPACE, RANK_NONE };
+
+static int rank_of(unsigned char kind, bool in_string) {
+    if (in_string) {
+        return (kind & TOKEN_QUOTE_FIRST) && (kind & TOKEN_CLOSERS) ? RANK_FIRST
+             : kind & TOKEN_QUOTE_FIRST ? RANK_SECOND
+             : kind & TOKEN_SPACE ? RANK_SPACE : RANK_OTHER;
+    }
+    return kind & TOKEN_END ? RANK_FIRST
+         : (kind & TOKEN_CLOSERS) && !(kind & TOKEN_QUOTE_FIRST) ? RANK_SECOND
+         : kind & TOKEN_CLOSERS ? RANK_THIRD
+         : kind & TOKEN_COMMAS ? RANK_FOURTH
+         : kind & TOKEN_SPACE ? RANK_SPACE : RANK_OTHER;
+}
+
+/*
+ * A sampler: the grammar (NULL when unconstrained) applied before the chain that picks, what each token is made of,
+ * and where the JSON written so far stands (inside a string, after a backslash in it).
+ */
+struct lore_sampler {
+    struct llama_sampler *grammar;
+    struct llama_sampler *chain;
+    const struct llama_vocab *vocab;
+    int32_t n_vocab;
+    unsigned char *kind;
+    llama_token_data *candidates;
+    bool in_string;
+    bool escaped;
+};
+
+static void free_sampler(struct lore_sampler *sampler) {
+    if (sampler->grammar != NULL) {
+        p_llama_sampler_free(sampler->grammar);
+    }
+    if (sampler->chain != NULL) {
+        p_llama_sampler_free(sampler->chain);
+    }
+    free(sampler->kind);
+    free(sampler->candidates);
+    free(sampler);
+}
+
+static unsigned char kind_of(const struct llama_vocab *vocab, llama_token token) {
+    if (p_llama_vocab_is_eog(vocab, token)) {
+        return TOKEN_END;
+    }
+    char piece[256];
+    int32_t n = p_llama_token_to_piece(vocab, token, piece, sizeof piece, 0, false);
+    if (n <= 0) {
         return 0;
     }
+    bool closers = true, commas = true, space = true;
+    for (int32_t i = 0; i < n; i++) {
+        char c = piece[i];
+        closers = closers && (c == '"' || c == ']' || c == '}');
+        commas = commas && c == ',';
+        space = space && (c == ' ' || c == '\n' || c == '\t' || c == '\r');
+    }
+    return (unsigned char) ((piece[0] == '"' ? TOKEN_QUOTE_FIRST : 0) | (closers ? TOKEN_CLOSERS : 0)
+                            | (commas ? TOKEN_COMMAS : 0) | (space ? TOKEN_SPACE : 0));
+}
+
+/* Follows the JSON's strings through an accepted token's text (the grammar guarantees the text is JSON so far). */
+static void follow(struct lore_sampler *sampler, llama_token token) {
+    char piece[256];
+    int32_t n = p_llama_token_to_piece(sampler->vocab, token, piece, sizeof piece, 0, false);
+    for (int32_t i = 0; i < n; i++) {
+        if (sampler->escaped) {
+            sampler->escaped = false;
+        } else if (sampler->in_string && piece[i] == '\\') {
+            sampler->escaped = true;
+        } else if (piece[i] == '"') {
+            sampler->in_string = !sampler->in_string;
+        }
+    }
+}
+
+/*
+ * A sampler for the model: greedy at temperature 0, otherwise top-p, temperature and a seeded draw; with a GBNF
+ * grammar (non-null) every token is first held to it, so the text is always a prefix of the grammar's language.
+ */
+JNIEXPORT jlong JNICALL Java_dev_lore_models_local_LlamaNative_newSampler(JNIEnv *env, jclass type, jlong handle,
+                                                                           jfloat temperature, jfloat top_p,
+                                                                           jint seed, jbyteArray grammar) {
+    (void) type;
+    struct llama_model *model = model_of(env, handle);
+    if (model == NULL) {
+        return 0;
+    }
+    const struct llama_vocab *vocab = p_llama_model_get_vocab(model);
+    struct lore_sampler *sampler = calloc(1, sizeof *sampler);
+    if (sampler == NULL) {
+        throw_java(env, "java/lang/OutOfMemoryError", "sampler");
+        return 0;
+    }
+    sampler->vocab = vocab;
+    sampler->n_vocab = p_llama_vocab_n_tokens(vocab);
+    sampler->candidates = malloc(sizeof(llama_token_data) * (size_t) sampler->n_vocab);
+    if (sampler->candidates == NULL) {
+        free_sampler(sampler);
+        throw_java(env, "java/lang/OutOfMemoryError", "sampler candidates");
+        return 0;
+    }
+    if (grammar != NULL) {
+        char *gbnf = copy_bytes(env, grammar, NULL);
+        if (gbnf == NULL) {
+            free_sampler(sampler);
+            return 0;
+        }
+        last_error[0] = '\0';
+        sampler->grammar = p_llama_sampler_init_grammar(vocab, gbnf, "root");
+        free(gbnf);
+        if (sampler->grammar == NULL) {
+            free_sampler(sampler);
+            fail(env, "llama.cpp refused the grammar");
+            return 0;
+        }
+    }
     struct llama_sampler_chain_params params = p_llama_sampler_chain_default_params();
-    struct llama_sampler *chain = p_llama_sampler_chain_init(params);
-    if (chain == NULL) {
+    sampler->chain = p_llama_sampler_chain_init(params);
+    if (sampler->chain == NULL) {
+        free_sampler(sampler);
         fail(env, "llama.cpp could not create a sampler");
         return 0;
     }
     if (temperature <= 0) {
-        p_llama_sampler_chain_add(chain, p_llama_sampler_init_greedy());
+        p_llama_sampler_chain_add(sampler->chain, p_llama_sampler_init_greedy());
     } else {
         if (top_p < 1) {
-            p_llama_sampler_chain_add(chain, p_llama_sampler_init_top_p(top_p, 1));
+            p_llama_sampler_chain_add(sampler->chain, p_llama_sampler_init_top_p(top_p, 1));
         }
-        p_llama_sampler_chain_add(chain, p_llama_sampler_init_temp(temperature));
-        p_llama_sampler_chain_add(chain, p_llama_sampler_init_dist((uint32_t) seed));
+        p_llama_sampler_chain_add(sampler->chain, p_llama_sampler_init_temp(temperature));
+        p_llama_sampler_chain_add(sampler->chain, p_llama_sampler_init_dist((uint32_t) seed));
     }
-    return (jlong) (intptr_t) chain;
+    return (jlong) (intptr_t) sampler;
 }
 
-JNIEXPORT jint JNICALL Java_dev_lore_models_local_LlamaNative_sample(JNIEnv *env, jclass type, jlong sampler,
-                                                                      jlong handle, jint i) {
+/*
+ * Keeps, of the tokens the grammar allows, only the best-ranked (see rank_of), or all but whitespace when the best
+ * is an ordinary token. What each token is made of is read from the vocabulary the first time a generation closes,
+ * so generations that end well within their limit never pay for it. False (with an exception) when out of memory.
+ */
+static bool close_soon(JNIEnv *env, struct lore_sampler *sampler, llama_token_data_array *array) {
+    if (sampler->kind == NULL) {
+        sampler->kind = malloc((size_t) sampler->n_vocab);
+        if (sampler->kind == NULL) {
+            throw_java(env, "java/lang/OutOfMemoryError", "sampler token kinds");
+            return false;
+        }
+        for (int32_t v = 0; v < sampler->n_vocab; v++) {
+            sampler->kind[v] = kind_of(sampler->vocab, v);
+        }
+    }
+    int best = RANK_NONE;
+    bool other = false;
+    for (size_t v = 0; v < array->size; v++) {
+        if (isfinite(array->data[v].logit)) {
+            int rank = rank_of(sampler->kind[array->data[v].id], sampler->in_string);
+            best = rank < best ? rank : best;
+            other = other || rank == RANK_OTHER;
+        }
+    }
+    for (size_t v = 0; v < array->size; v++) {
+        int rank = rank_of(sampler->kind[array->data[v].id], sampler->in_string);
+        if (best < RANK_OTHER ? rank != best : (other && rank == RANK_SPACE)) {
+            array->data[v].logit = -INFINITY;
+        }
+    }
+    return true;
+}
+
+/*
+ * Samples the next token from the logits at batch index i. With a grammar, the tokens it rejects are masked first;
+ * when closing, only the best-ranked allowed tokens stay (see RANK_END...), so a JSON value closes in few tokens.
+ * The logits themselves are left as the model produced them: logprobs() still reads the model's own distribution.
+ */
+JNIEXPORT jint JNICALL Java_dev_lore_models_local_LlamaNative_sample(JNIEnv *env, jclass type, jlong handle_sampler,
+                                                                      jlong handle, jint i, jboolean closing) {
     (void) type;
     struct lore_context *wrapper = context_of(env, handle);
-    if (wrapper == NULL || sampler == 0) {
+    struct lore_sampler *sampler = (struct lore_sampler *) (intptr_t) handle_sampler;
+    if (wrapper == NULL || sampler == NULL) {
         return -1;
     }
-    if (i < 0 || (uint32_t) i >= wrapper->n_batch || p_llama_get_logits_ith(wrapper->ctx, i) == NULL) {
+    const float *logits = i < 0 || (uint32_t) i >= wrapper->n_batch ? NULL : p_llama_get_logits_ith(wrapper->ctx, i);
+    if (logits == NULL) {
         fail(env, "no logits to sample from");
         return -1;
     }
-    return p_llama_sampler_sample((struct llama_sampler *) (intptr_t) sampler, wrapper->ctx, i);
+    int32_t n = sampler->n_vocab < wrapper->n_vocab ? sampler->n_vocab : wrapper->n_vocab;
+    llama_token_data *candidates = sampler->candidates;
+    for (int32_t v = 0; v < n; v++) {
+        candidates[v].id = v;
+        candidates[v].logit = logits[v];
+        candidates[v].p = 0;
+    }
+    llama_token_data_array array = {candidates, (size_t) n, -1, false};
+    if (sampler->grammar != NULL) {
+        p_llama_sampler_apply(sampler->grammar, &array);
+        bool allowed = false;
+        for (size_t v = 0; v < array.size && !allowed; v++) {
+            allowed = isfinite(array.data[v].logit);
+        }
+        if (!allowed) {
+            throw_java(env, "dev/lore/models/local/LlamaException", "the grammar allows no token here");
+            return -1;
+        }
+        if (closing && !close_soon(env, sampler, &array)) {
+            return -1;
+        }
+    }
+    p_llama_sampler_apply(sampler->chain, &array);
+    if (array.selected < 0 || (size_t) array.selected >= array.size) {
+        fail(env, "the sampler selected no token");
+        return -1;
+    }
+    llama_token token = array.data[array.selected].id;
+    if (sampler->grammar != NULL) {
+        p_llama_sampler_accept(sampler->grammar, token);
+        follow(sampler, token);
+    }
+    p_llama_sampler_accept(sampler->chain, token);
+    return token;
 }
 
 JNIEXPORT void JNICALL Java_dev_lore_models_local_LlamaNative_freeSampler(JNIEnv *env, jclass type,
@@ -852,7 +1082,7 @@ JNIEXPORT void JNICALL Java_dev_lore_models_local_LlamaNative_freeSampler(JNIEnv
     (void) env;
     (void) type;
     if (sampler != 0 && library != NULL) {
-        p_llama_sampler_free((struct llama_sampler *) (intptr_t) sampler);
+        free_sampler((struct lore_sampler *) (intptr_t) sampler);
     }
 }
 

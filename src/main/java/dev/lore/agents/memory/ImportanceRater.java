@@ -44,12 +44,16 @@ public class ImportanceRater {
      * A rating line, read on the raw text so that the rating's offset finds its token: "1: 3", "- **1.** 3/10",
      * "Memory 2: rating 7".
      */
-    private static final Pattern LINE = Pattern.compile("^[\\s>*_#\\-]*(?:memory\\s*#?\\s*)?\\**(\\d+)\\**\\s*[:.)\\-]+\\s*"
+    private static final Pattern LINE = Pattern.compile("^[\\s>*_#\\-]*(?:memory\\s*#?\\s*)?"
+            + "\\**(\\d{1,9})\\**\\s*[:.)\\-]+\\s*"
             + "\\**\\s*(?:(?:rating|importance|score)\\s*[:=]?\\s*)?\\**\\s*(\\d{1,2})\\b",
             Pattern.MULTILINE | Pattern.CASE_INSENSITIVE);
-    /** A rating in a schema-held answer: {@code {"memory": 1, "rating": 3}}. */
+    /**
+     * A rating in a schema-held answer: {@code {"memory": 1, "rating": 3}}. Memory numbers have at most nine digits,
+     * so that an answer numbering one 5555555555555555 is skipped rather than overflowing the parse.
+     */
     private static final Pattern JSON_RATING = Pattern.compile(
-            "\"memory\"\\s*:\\s*(\\d+)\\s*,\\s*\"rating\"\\s*:\\s*(\\d{1,2})\\b");
+            "\"memory\"\\s*:\\s*(\\d{1,9})\\s*,\\s*\"rating\"\\s*:\\s*(\\d{1,2})\\b");
     /** A token that is a rating, possibly with the JSON punctuation a tokenizer joined to it ({@code 7},}). */
     private static final Pattern RATING_TOKEN = Pattern.compile("^[\\s:\"]*(\\d{1,2})[\\s,}\\]\"]*$");
 
@@ -85,14 +89,16 @@ public class ImportanceRater {
         String memories = IntStream.range(0, texts.size())
                 .mapToObj(i -> (i + 1) + ". " + texts.get(i).strip().replaceAll("\\s+", " "))
                 .collect(Collectors.joining("\n"));
-        GenerationOptions options = GenerationOptions.DEFAULTS.withTemperature(0.0)
-                .withMaxTokens(8 * texts.size() + 8);
-        if (generator.supportsLogprobs()) {
-            options = options.withLogprobs(20);
-        }
         String rendered = prompt.render(Map.of("memories", memories));
         ResponseSchema schema = generator.supportsStructuredOutput() ? prompt.schema()
                 .map(json -> new ResponseSchema(prompt.name(), json)).orElse(null) : null;
+        // a JSON rating ({"memory":1,"rating":7},) takes about three times the tokens of a line ("1: 7"); the local
+        // engine starts closing a schema-held answer well before its limit, so a tight limit would cut the list
+        GenerationOptions options = GenerationOptions.DEFAULTS.withTemperature(0.0)
+                .withMaxTokens(schema == null ? 8 * texts.size() + 8 : 24 * texts.size() + 64);
+        if (generator.supportsLogprobs()) {
+            options = options.withLogprobs(20);
+        }
         if (schema != null) {
             rendered = rendered.strip() + "\n\n" + structured.render(Map.of("schema", schema.json()));
         }

@@ -7,8 +7,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -16,6 +18,7 @@ import java.util.function.Consumer;
 import dev.lore.models.Cancellation;
 import dev.lore.models.FinishReason;
 import dev.lore.models.ModelUnavailable;
+import dev.lore.models.ResponseSchema;
 import dev.lore.models.TokenLogprob;
 import dev.lore.web.LoreException;
 
@@ -30,6 +33,7 @@ final class LlamaEngine implements AutoCloseable {
 
     private final Path file;
     private final long model;
+    private final Map<String, String> grammars = new ConcurrentHashMap<>();
     private final int vocabulary;
     private final int layers;
     private final String chatTemplate;
@@ -58,20 +62,34 @@ final class LlamaEngine implements AutoCloseable {
 
     /**
      * How to sample: {@code temperature} 0 is greedy; {@code stop} strings end the text before them;
-     * {@code draftTokens} is the most tokens reference-copy decoding proposes at once (greedy only; 0 turns it off).
+     * {@code draftTokens} is the most tokens reference-copy decoding proposes at once (greedy only; 0 turns it off);
+     * {@code grammar}, when not null, is a GBNF grammar every sampled token is held to (see {@link #generate}).
      */
     record Sampling(float temperature, float topP, int seed, int maxTokens, List<String> stop, int topLogprobs,
-            boolean logprobs, int draftTokens) {
+            boolean logprobs, int draftTokens, String grammar) {
 
         Sampling(float temperature, float topP, int seed, int maxTokens, List<String> stop, int topLogprobs,
                 boolean logprobs) {
-            this(temperature, topP, seed, maxTokens, stop, topLogprobs, logprobs, 0);
+            this(temperature, topP, seed, maxTokens, stop, topLogprobs, logprobs, 0, null);
         }
 
         Sampling withDraftTokens(int value) {
-            return new Sampling(temperature, topP, seed, maxTokens, stop, topLogprobs, logprobs, value);
+            return new Sampling(temperature, topP, seed, maxTokens, stop, topLogprobs, logprobs, value, grammar);
+        }
+
+        Sampling withGrammar(String value) {
+            return new Sampling(temperature, topP, seed, maxTokens, stop, topLogprobs, logprobs, draftTokens, value);
         }
     }
+
+    /**
+     * Under a grammar, how many tokens before the limit generation starts closing the JSON (at most half the limit):
+     * from there on the sampler prefers, among the tokens the grammar allows, the end of generation, then closing
+     * quotes and brackets, then the comma a required property or item needs, and never whitespace. A JSON answer of
+     * Lore's schemas closes within a few dozen tokens from anywhere, so a generation cut by its limit still ends as
+     * text that parses, only shorter; one that cannot close in time ends with {@link FinishReason#LENGTH}.
+     */
+    static final int CLOSING_TOKENS = 64;
 
     /**
      * Where the model's layers run: {@code offloaded} of {@code layers} (the repeating layers plus the output
@@ -347,6 +365,15 @@ final class LlamaEngine implements AutoCloseable {
         return merged;
     }
 
+    /**
+     * The GBNF grammar for a JSON schema, from llama.cpp's own converter (the one its server uses for
+     * {@code response_format}), built once per schema text.
+     */
+    String grammar(ResponseSchema schema) {
+        return grammars.computeIfAbsent(schema.json(),
+                json -> LlamaNative.text(LlamaNative.jsonSchemaToGrammar(LlamaNative.bytes(json))));
+    }
+
     String tokenText(int token) {
         return new String(LlamaNative.piece(model, token), StandardCharsets.UTF_8);
     }
@@ -360,6 +387,11 @@ final class LlamaEngine implements AutoCloseable {
      * them there are decoded as a draft in the same batch as the next token, and each draft token is kept only
      * while it equals the token greedy decoding picks from the logits before it, so the output is the same as
      * without drafts. RAG answers quote their sources, which is where drafts are accepted.
+     * <p>
+     * With a grammar, llama.cpp's grammar sampler masks the tokens it rejects before the rest of the chain picks, so
+     * the text is always a prefix of the grammar's language and, once it ends, a sentence of it; the log-probabilities
+     * reported stay the model's own, read from the logits before the mask (G-Eval needs the model's distribution over
+     * a rating, not the grammar's).
      */
     Sampled generate(Slot slot, int[] prompt, Sampling sampling, Consumer<String> onText, Cancellation cancellation) {
         if (prompt.length == 0) {
@@ -367,12 +399,15 @@ final class LlamaEngine implements AutoCloseable {
         }
         requireTokens(prompt);
         fit(slot, prompt.length + 1);
-        long sampler = LlamaNative.newSampler(sampling.temperature(), sampling.topP(), sampling.seed());
+        long sampler = LlamaNative.newSampler(model, sampling.temperature(), sampling.topP(), sampling.seed(),
+                sampling.grammar() == null ? null : LlamaNative.bytes(sampling.grammar()));
         try {
             int[] lastIndex = new int[1];
             int[] sequence = Arrays.copyOf(prompt, slot.size);
             int length = prompt.length;
             int limit = Math.min(sampling.maxTokens(), slot.size - prompt.length);
+            int closingFrom = sampling.grammar() == null ? Integer.MAX_VALUE
+                    : limit - Math.min(CLOSING_TOKENS, limit / 2);
             int count = 0;
             List<TokenLogprob> logprobs = new ArrayList<>();
             TextSink text = new TextSink(sampling.stop(), onText);
@@ -391,7 +426,7 @@ final class LlamaEngine implements AutoCloseable {
                     reason = FinishReason.CANCELLED;
                     break;
                 }
-                int token = LlamaNative.sample(sampler, slot.context, lastIndex[0]);
+                int token = LlamaNative.sample(sampler, slot.context, lastIndex[0], count >= closingFrom);
                 if (LlamaNative.isEndOfGeneration(model, token)) {
                     reason = FinishReason.STOP;
                     break;

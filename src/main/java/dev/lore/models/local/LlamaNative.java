@@ -112,7 +112,7 @@ final class LlamaNative {
         URL shim = LlamaNative.class.getResource("/native/" + PLATFORM + "/" + SHIM);
         if (shim == null) {
             throw new LlamaException("The local engine is unavailable: Lore was built without its JNI shim (native/"
-                    + PLATFORM + "/" + SHIM + "), as happens when gcc is missing; install gcc and build again");
+                    + PLATFORM + "/" + SHIM + "), as happens when gcc or g++ is missing; install them and build again");
         }
         try {
             if ("file".equals(shim.getProtocol())) {
@@ -204,9 +204,14 @@ final class LlamaNative {
 
     static native float logprobs(long context, int batchIndex, int token, int[] topIds, float[] topLogprobs);
 
-    static native long newSampler(float temperature, float topP, int seed);
+    /** The GBNF grammar llama.cpp's own converter builds from a JSON schema (both UTF-8). */
+    static native byte[] jsonSchemaToGrammar(byte[] schema);
 
-    static native int sample(long sampler, long context, int batchIndex);
+    /** A sampler for {@code model}; {@code grammar} (GBNF, UTF-8) holds every sampled token to it when not null. */
+    static native long newSampler(long model, float temperature, float topP, int seed, byte[] grammar);
+
+    /** Samples the token after batch index {@code batchIndex}; {@code closing} prefers the tokens that end JSON. */
+    static native int sample(long sampler, long context, int batchIndex, boolean closing);
 
     static native void freeSampler(long sampler);
 

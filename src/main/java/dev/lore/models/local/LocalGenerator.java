@@ -18,13 +18,16 @@ import dev.lore.models.GenerationRequest;
 import dev.lore.models.Generator;
 import dev.lore.models.GeneratorCapabilities;
 import dev.lore.models.ModelFailure;
+import dev.lore.models.ResponseSchema;
 import dev.lore.models.TokenLogprob;
 import dev.lore.models.Usage;
 
 /**
  * The {@code local} generator: a GGUF model run in-process by llama.cpp. Log-probabilities are the log-softmax of
  * the model's raw logits at each position, before temperature and top-p reshape the distribution for sampling, so
- * they mean the same for every sampling setting and match {@link #score}.
+ * they mean the same for every sampling setting and match {@link #score}. A request's {@link ResponseSchema} is
+ * enforced by sampling under the GBNF grammar llama.cpp builds from it; the log-probabilities stay the model's own,
+ * before the grammar's mask, so G-Eval's expectation over a rating is the model's and not the grammar's.
  */
 final class LocalGenerator implements Generator, AutoCloseable, HealthIndicator {
 
@@ -54,19 +57,20 @@ final class LocalGenerator implements Generator, AutoCloseable, HealthIndicator 
 
     @Override
     public GeneratorCapabilities capabilities() {
-        return new GeneratorCapabilities(true, true, true, true, engine.gpu());
+        return new GeneratorCapabilities(true, true, true, true, engine.gpu(), true);
     }
 
     @Override
     public Generation generate(GenerationRequest request) {
         int[] prompt = promptTokens(request.messages());
         GenerationOptions options = request.options();
+        String grammar = grammar(request.schema());
         List<Completion> completions = new ArrayList<>(options.n());
         long completionTokens = 0;
         LlamaEngine.Slot slot = engine.acquire(prompt);
         try {
             for (int i = 0; i < options.n(); i++) {
-                LlamaEngine.Sampling sampling = sampling(options, i, engine.referenceCopyTokens());
+                LlamaEngine.Sampling sampling = sampling(options, i, engine.referenceCopyTokens()).withGrammar(grammar);
                 LlamaEngine.Sampled sampled = run(() -> engine.generate(slot, prompt, sampling, text -> {
                 }, Cancellation.none()));
                 completions.add(completion(sampled));
@@ -82,21 +86,23 @@ final class LocalGenerator implements Generator, AutoCloseable, HealthIndicator 
     @Override
     public Generation stream(GenerationRequest request, Consumer<String> onToken, Cancellation cancellation) {
         int[] prompt = promptTokens(request.messages());
-        LlamaEngine.Sampled sampled = sampleOne(prompt, request.options(), onToken, cancellation);
+        LlamaEngine.Sampled sampled = sampleOne(prompt, request.options(), grammar(request.schema()), onToken,
+                cancellation);
         return new Generation(name(), List.of(completion(sampled)),
                 new Usage(prompt.length, sampled.tokenIds().length));
     }
 
     /** One completion with its token ids, for callers (and tests) that need the exact tokens. */
     LlamaEngine.Sampled sampleOne(GenerationRequest request, Consumer<String> onToken, Cancellation cancellation) {
-        return sampleOne(promptTokens(request.messages()), request.options(), onToken, cancellation);
+        return sampleOne(promptTokens(request.messages()), request.options(), grammar(request.schema()), onToken,
+                cancellation);
     }
 
-    private LlamaEngine.Sampled sampleOne(int[] prompt, GenerationOptions options, Consumer<String> onToken,
-            Cancellation cancellation) {
+    private LlamaEngine.Sampled sampleOne(int[] prompt, GenerationOptions options, String grammar,
+            Consumer<String> onToken, Cancellation cancellation) {
         LlamaEngine.Slot slot = engine.acquire(prompt);
         try {
-            LlamaEngine.Sampling sampling = sampling(options, 0, engine.referenceCopyTokens());
+            LlamaEngine.Sampling sampling = sampling(options, 0, engine.referenceCopyTokens()).withGrammar(grammar);
             return run(() -> engine.generate(slot, prompt, sampling, onToken, cancellation));
         }
         finally {
@@ -126,6 +132,11 @@ final class LocalGenerator implements Generator, AutoCloseable, HealthIndicator 
         finally {
             engine.release(slot);
         }
+    }
+
+    /** The grammar a schema is enforced by, or null without one. */
+    private String grammar(ResponseSchema schema) {
+        return schema == null ? null : run(() -> engine.grammar(schema));
     }
 
     int[] promptTokens(List<ChatMessage> messages) {
@@ -180,7 +191,7 @@ final class LocalGenerator implements Generator, AutoCloseable, HealthIndicator 
         long seed = options.seed() == null ? ThreadLocalRandom.current().nextInt() : options.seed() + index;
         int maxTokens = options.maxTokens() == null ? Integer.MAX_VALUE : options.maxTokens();
         return new LlamaEngine.Sampling(temperature, topP, (int) seed, maxTokens, options.stop(),
-                options.topLogprobs(), options.logprobs(), draftTokens);
+                options.topLogprobs(), options.logprobs(), draftTokens, null);
     }
 
     private static Completion completion(LlamaEngine.Sampled sampled) {

@@ -60,6 +60,8 @@ class LocalEngineSearchApiTests extends IntegrationTest {
         assertThat(generator.path("capabilities").path("logprobs").asBoolean()).isTrue();
         assertThat(generator.path("capabilities").path("scoring").asBoolean()).isTrue();
         assertThat(generator.path("capabilities").path("gpu").asBoolean()).isFalse();
+        // schemas are enforced by a grammar sampler (GrammarConstrainedGenerationTests)
+        assertThat(generator.path("capabilities").path("structuredOutput").asBoolean()).isTrue();
         assertThat(generator.path("health").path("status").asString()).isEqualTo("UP");
         JsonNode details = generator.path("health").path("details");
         assertThat(details.path("library").asString()).startsWith("llama.cpp 0.5.0");

@@ -297,5 +297,6 @@ abstract class LocalGeneratorContract {
         assertThat(generator.capabilities().logprobs()).isTrue();
         assertThat(generator.capabilities().scoring()).isTrue();
         assertThat(generator.capabilities().gpu()).isFalse();
+        assertThat(generator.capabilities().structuredOutput()).isTrue();
     }
 }
