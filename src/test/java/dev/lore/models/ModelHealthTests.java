@@ -34,7 +34,8 @@ class ModelHealthTests {
 
     @Test
     void aBackendIsProbedAgainOnlyOnceItsProbeIsOlderThanTheTtlOnTheApplicationsClock() {
-        ModelHealth health = new ModelHealth(new ModelsProperties("all-minilm-l6-v2-q", Duration.ofSeconds(5)), clock);
+        ModelHealth health = new ModelHealth(new ModelsProperties("all-minilm-l6-v2-q", Duration.ofSeconds(5),
+                new ModelsProperties.OpenAi(true)), clock);
         AtomicInteger probes = new AtomicInteger();
         HealthProbe backend = () -> Health.up().withDetail("probe", probes.incrementAndGet()).build();
 

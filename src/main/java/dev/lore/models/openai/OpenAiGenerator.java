@@ -53,8 +53,6 @@ import io.micrometer.core.instrument.MeterRegistry;
  */
 final class OpenAiGenerator implements Generator, HealthIndicator, AutoCloseable {
 
-    private static final GeneratorCapabilities CAPABILITIES = new GeneratorCapabilities(true, true, true, false,
-            false, true);
 
     private final OpenAIClient client;
     private final String model;
@@ -63,8 +61,11 @@ final class OpenAiGenerator implements Generator, HealthIndicator, AutoCloseable
     private final RequestOptions callOptions;
     private final RequestOptions streamOptions;
     private final RequestOptions probeOptions;
+    private final GeneratorCapabilities capabilities;
 
-    OpenAiGenerator(OpenAIClient client, String model, String baseUrl, Resilience resilience) {
+    OpenAiGenerator(OpenAIClient client, String model, String baseUrl, Resilience resilience,
+            boolean structuredOutput) {
+        this.capabilities = new GeneratorCapabilities(true, true, true, false, false, structuredOutput);
         this.client = client;
         this.model = model;
         this.baseUrl = baseUrl;
@@ -80,12 +81,17 @@ final class OpenAiGenerator implements Generator, HealthIndicator, AutoCloseable
     }
 
     static OpenAiGenerator create(OpenAiProperties properties, ResilienceProperties settings, MeterRegistry meters) {
+        return create(properties, settings, meters, true);
+    }
+
+    static OpenAiGenerator create(OpenAiProperties properties, ResilienceProperties settings, MeterRegistry meters,
+            boolean structuredOutput) {
         SpringAiOpenAiHttpClient http = SpringAiOpenAiHttpClient.builder().timeout(settings.timeout()).build();
         String apiKey = properties.apiKey() == null || properties.apiKey().isBlank() ? "none" : properties.apiKey();
         ClientOptions options = ClientOptions.builder().httpClient(http).baseUrl(properties.apiUrl()).apiKey(apiKey)
                 .maxRetries(0).timeout(settings.timeout()).build();
         return new OpenAiGenerator(new OpenAIClientImpl(options), properties.model(), properties.apiUrl(),
-                Resilience.of("openai", settings, OpenAiGenerator::classify, meters));
+                Resilience.of("openai", settings, OpenAiGenerator::classify, meters), structuredOutput);
     }
 
     @Override
@@ -95,7 +101,7 @@ final class OpenAiGenerator implements Generator, HealthIndicator, AutoCloseable
 
     @Override
     public GeneratorCapabilities capabilities() {
-        return CAPABILITIES;
+        return capabilities;
     }
 
     @Override
@@ -189,7 +195,7 @@ final class OpenAiGenerator implements Generator, HealthIndicator, AutoCloseable
         if (n > 1) {
             params.n((long) n);
         }
-        if (request.schema() != null) {
+        if (request.schema() != null && capabilities.structuredOutput()) {
             params.responseFormat(responseFormat(request.schema()));
         }
         if (options.logprobs()) {

@@ -264,6 +264,20 @@ class OpenAiGeneratorTests {
     }
 
     @Test
+    void aServerThatRefusesResponseFormatIsSentNoSchemaWhenTurnedOff() {
+        server.on(CHAT, json(200, ANSWER));
+        var properties = new OpenAiProperties(server.baseUrl(), "sk-test",
+                new OpenAiProperties.Chat(new OpenAiProperties.Options("gpt-test")));
+        try (OpenAiGenerator plain = OpenAiGenerator.create(properties, fastSettings(), new SimpleMeterRegistry(),
+                false)) {
+            plain.generate(GenerationRequest.of("Plan the day", GenerationOptions.DEFAULTS).withSchema(SCHEMA));
+
+            assertThat(server.received().get(0).body()).doesNotContain("response_format");
+            assertThat(plain.capabilities().structuredOutput()).isFalse();
+        }
+    }
+
+    @Test
     void withoutASchemaNoResponseFormatIsSent() {
         server.on(CHAT, json(200, ANSWER));
 
