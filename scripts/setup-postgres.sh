@@ -110,6 +110,21 @@ fi
 major=$(( $(sql -d postgres -c 'show server_version_num') / 10000 ))
 log "server is PostgreSQL $major"
 
+# ---------------------------------------------------------------- 1b. replication from this host
+# The read-replica tests (ReadReplicaApiTests) make a streaming replica with pg_basebackup over 127.0.0.1, which needs
+# a "replication" entry: "all" in pg_hba.conf does not cover replication connections. It gets the same method as the
+# server's local TCP entry, so it trusts no more than that one does.
+if is_local_host; then
+    hba=$(sql -d postgres -c 'show hba_file')
+    if [[ -w $hba ]] && ! grep -Eq '^[[:space:]]*host[[:space:]]+replication[[:space:]]+all[[:space:]]+127\.0\.0\.1/32' "$hba"; then
+        method=$(awk '$1 == "host" && $2 == "all" && $3 == "all" && $4 == "127.0.0.1/32" { print $5; exit }' "$hba")
+        log "allowing replication connections from 127.0.0.1 (${method:-scram-sha-256}) in $hba"
+        printf '# Added by Lore scripts/setup-postgres.sh: pg_basebackup for the read-replica tests\nhost replication all 127.0.0.1/32 %s\n' \
+            "${method:-scram-sha-256}" >>"$hba"
+        sql -d postgres -c 'SELECT pg_reload_conf()' >/dev/null
+    fi
+fi
+
 vector_available() {
     [[ -n $(sql -d postgres -c "SELECT 1 FROM pg_available_extensions WHERE name='vector'") ]]
 }

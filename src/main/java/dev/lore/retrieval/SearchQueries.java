@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -14,6 +15,7 @@ import com.pgvector.PGvector;
 import dev.lore.documents.CollectionRef;
 import dev.lore.documents.DenseSearch;
 import dev.lore.retrieval.lexical.SqlFilter;
+import dev.lore.web.ReadReplica;
 
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
@@ -41,6 +43,12 @@ class SearchQueries {
     private final JdbcClient jdbc;
     private final JsonMapper json;
     private final TransactionTemplate transactions;
+
+    /** Searches read from the replica where one is configured (see {@link ReadReplica}). */
+    @Autowired
+    SearchQueries(ReadReplica reads, JsonMapper json) {
+        this(reads.jdbc(), json, reads.transactions());
+    }
 
     SearchQueries(JdbcClient jdbc, JsonMapper json, TransactionTemplate transactions) {
         this.jdbc = jdbc;

@@ -3,10 +3,12 @@ package dev.lore.retrieval.lexical;
 import java.util.List;
 import java.util.UUID;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 import dev.lore.retrieval.SearchFilter;
+import dev.lore.web.ReadReplica;
 
 import tools.jackson.databind.json.JsonMapper;
 
@@ -27,6 +29,12 @@ public class SqlLexicalSearch implements LexicalSearch {
 
     private final JdbcClient jdbc;
     private final JsonMapper json;
+
+    /** Reads from the replica where one is configured (see {@link ReadReplica}). */
+    @Autowired
+    public SqlLexicalSearch(ReadReplica reads, JsonMapper json) {
+        this(reads.jdbc(), json);
+    }
 
     public SqlLexicalSearch(JdbcClient jdbc, JsonMapper json) {
         this.jdbc = jdbc;

@@ -1,0 +1,139 @@
+package dev.lore.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import dev.lore.support.Api;
+import dev.lore.support.IntegrationTest;
+import dev.lore.support.StreamingReplica;
+import dev.lore.support.TestDatabase;
+import io.micrometer.core.instrument.MeterRegistry;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The service with {@code lore.datasource.read.*} on a real streaming replica of the test server: searches run on
+ * the replica while the primary takes the writes, see an upload at once, and go to the primary while the replica is
+ * down and back to it once it returns.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ReadReplicaApiTests extends IntegrationTest {
+
+    private static StreamingReplica replica;
+
+    @Autowired
+    ReadReplica reads;
+
+    @Autowired
+    MeterRegistry meters;
+
+    @BeforeAll
+    static void startReplica() {
+        StreamingReplica.Outcome outcome = StreamingReplica.start(TestDatabase.connection());
+        assumeTrue(outcome.replica() != null, () -> "no streaming replica on this machine: " + outcome.whyNot());
+        replica = outcome.replica();
+    }
+
+    @AfterAll
+    static void stopReplica() {
+        if (replica != null) {
+            replica.close();
+        }
+    }
+
+    @DynamicPropertySource
+    static void readReplica(DynamicPropertyRegistry registry) {
+        registry.add("lore.datasource.read.url", () -> replica.url());
+        registry.add("lore.datasource.read.username", () -> TestDatabase.connection().user());
+        registry.add("lore.datasource.read.password", () -> TestDatabase.connection().password());
+        registry.add("lore.datasource.read.maximum-pool-size", () -> "2");
+        // a loaded two-core machine may replay a little late; the wait stays bounded, only longer than by default
+        registry.add("lore.datasource.read.max-lag-wait", () -> "10s");
+        registry.add("lore.datasource.read.retry-after", () -> "0s");
+    }
+
+    @Test
+    @Order(1)
+    void searchesRunOnTheReplicaAndSeeAnUploadAtOnce() {
+        assertThat(inRecovery()).as("the read client's server is a standby").isTrue();
+        createLeaveAndLaptops("replica-reads");
+        double onReplica = served("replica", "none");
+        assertThat(search("replica-reads", "vacation days", "lexical").get(0).path("source").asString())
+                .isEqualTo("leave.md");
+        assertThat(search("replica-reads", "laptops", "dense").get(0).path("source").asString())
+                .isEqualTo("laptops.md");
+        assertThat(served("replica", "none")).isGreaterThan(onReplica);
+
+        // the primary takes a write; the next search finds it, on the replica
+        ingest("replica-reads", "parking.md", "# Parking\n\nThe garage opens at seven.\n");
+        onReplica = served("replica", "none");
+        assertThat(search("replica-reads", "garage", "lexical").get(0).path("source").asString())
+                .isEqualTo("parking.md");
+        assertThat(served("replica", "none")).isGreaterThan(onReplica);
+        assertThat(served("primary", "replica-unavailable")).isZero();
+    }
+
+    @Test
+    @Order(2)
+    void readsGoToThePrimaryWhileTheReplicaIsDownAndComeBackWithNothingLost() throws Exception {
+        createLeaveAndLaptops("replica-restart");
+        replica.stopServer();
+        double fallbacks = served("primary", "replica-unavailable");
+        assertThat(search("replica-restart", "vacation days", "hybrid").get(0).path("source").asString())
+                .isEqualTo("leave.md");
+        assertThat(inRecovery()).as("with the replica down the read client reads the primary").isFalse();
+        assertThat(served("primary", "replica-unavailable")).isGreaterThan(fallbacks);
+        ingest("replica-restart", "parking.md", "# Parking\n\nThe garage opens at seven.\n");
+
+        replica.startServer();
+        awaitReplica();
+        double onReplica = served("replica", "none");
+        assertThat(search("replica-restart", "garage", "lexical").get(0).path("source").asString())
+                .isEqualTo("parking.md");
+        assertThat(search("replica-restart", "vacation days", "lexical").get(0).path("source").asString())
+                .isEqualTo("leave.md");
+        assertThat(served("replica", "none")).isGreaterThan(onReplica);
+    }
+
+    private boolean inRecovery() {
+        return reads.jdbc().sql("SELECT pg_is_in_recovery()").query(Boolean.class).single();
+    }
+
+    /** Waits for reads to reach the restarted replica (it reconnects to the primary on its own); fails after 60 s. */
+    private void awaitReplica() throws InterruptedException {
+        for (int i = 0; i < 600; i++) {
+            if (inRecovery()) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("reads did not return to the restarted replica");
+    }
+
+    private double served(String by, String reason) {
+        var counter = meters.find("lore.datasource.read").tag("served-by", by).tag("reason", reason).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    private void ingest(String collection, String file, String text) {
+        assertThat(admin().ingest(collection, Api.Part.file(file, text)).path("status").asString()).isEqualTo("DONE");
+    }
+
+    private JsonNode search(String collection, String query, String mode) {
+        Api.Response response = admin().post("/api/v1/search",
+                Map.of("collection", collection, "query", query, "mode", mode));
+        assertThat(response.status()).isEqualTo(200);
+        return response.body().path("results");
+    }
+}
