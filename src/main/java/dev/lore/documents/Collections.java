@@ -16,12 +16,14 @@ import dev.lore.models.Embedder;
 import dev.lore.security.Caller;
 import dev.lore.security.CurrentCaller;
 import dev.lore.web.LoreException;
+import dev.lore.web.ReadReplica;
 
 /** Creates and finds collections, and decides what the current caller may see and change in them. */
 @Service
 public class Collections {
 
     private final JdbcClient jdbc;
+    private final JdbcClient reads;
     private final CurrentCaller caller;
     private final Embedder embedder;
     private final Clock clock;
@@ -29,11 +31,12 @@ public class Collections {
     private final VectorIndexProperties indexProperties;
     private final org.springframework.beans.factory.ObjectProvider<LexicalIndexStatus> lexicalIndexes;
 
-    Collections(JdbcClient jdbc, CurrentCaller caller, Embedder embedder, Clock clock, VectorIndexes vectorIndexes,
+    Collections(JdbcClient jdbc, ReadReplica reads, CurrentCaller caller, Embedder embedder, Clock clock, VectorIndexes vectorIndexes,
             VectorIndexProperties indexProperties,
             org.springframework.beans.factory.ObjectProvider<LexicalIndexStatus> lexicalIndexes) {
         this.lexicalIndexes = lexicalIndexes;
         this.jdbc = jdbc;
+        this.reads = reads.jdbc();
         this.indexProperties = indexProperties;
         this.vectorIndexes = vectorIndexes;
         this.caller = caller;
@@ -139,20 +142,21 @@ public class Collections {
     /** The collections the current caller may see, by name. */
     public List<Summary> list() {
         Caller current = caller.get();
-        return summaries("TRUE", null).stream().filter(c -> current.canSee(c.name())).toList();
+        return summaries(reads, "TRUE", null).stream().filter(c -> current.canSee(c.name())).toList();
     }
 
     /** One collection the caller may see (404 otherwise). */
     Summary get(String name) {
         CollectionRef collection = visible(name);
-        Summary summary = summaries("c.name = :name", name).get(0);
+        Summary summary = summaries(jdbc, "c.name = :name", name).get(0);
         LexicalIndexStatus status = lexicalIndexes.getIfAvailable();
         return status == null ? summary : new Summary(summary.name(), summary.description(), summary.documents(),
                 summary.chunks(), summary.embedder(), summary.dimension(), summary.createdAt(), summary.vectorIndex(),
                 summary.denseSearch(), status.of(collection.id()));
     }
 
-    private List<Summary> summaries(String where, String name) {
+    /** {@code get} reads the primary: it answers a create inside the creating transaction. */
+    private List<Summary> summaries(JdbcClient jdbc, String where, String name) {
         var indexes = vectorIndexes.states();
         return jdbc.sql("""
                 SELECT c.id, c.name, c.description, c.embedder, c.dimension, c.created_at, c.chunk_count AS chunks,

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 
 import dev.lore.documents.internal.StoredChunks;
 import dev.lore.web.LoreException;
+import dev.lore.web.ReadReplica;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -21,11 +22,13 @@ import tools.jackson.databind.json.JsonMapper;
 public class Documents {
 
     private final JdbcClient jdbc;
+    private final JdbcClient reads;
     private final Collections collections;
     private final JsonMapper json;
 
-    Documents(JdbcClient jdbc, Collections collections, JsonMapper json) {
+    Documents(JdbcClient jdbc, ReadReplica reads, Collections collections, JsonMapper json) {
         this.jdbc = jdbc;
+        this.reads = reads.jdbc();
         this.collections = collections;
         this.json = json;
     }
@@ -48,14 +51,14 @@ public class Documents {
     /** Stored documents in the order they were stored (ties by id), a page at a time. */
     List<DocumentSummary> list(String collectionName, int limit, int offset) {
         CollectionRef collection = collections.readable(collectionName);
-        return documents("collection_id = :collection ORDER BY created_at, id LIMIT :limit OFFSET :offset",
+        return documents(reads, "collection_id = :collection ORDER BY created_at, id LIMIT :limit OFFSET :offset",
                 collection.id(), null, limit, offset);
     }
 
     /** A stored document, or else the status of its latest upload; 404 when neither exists in the collection. */
     DocumentView get(String collectionName, UUID id) {
         CollectionRef collection = collections.readable(collectionName);
-        List<DocumentSummary> stored = documents("collection_id = :collection AND id = :id", collection.id(), id, 1,
+        List<DocumentSummary> stored = documents(jdbc, "collection_id = :collection AND id = :id", collection.id(), id, 1,
                 0);
         if (!stored.isEmpty()) {
             return stored.get(0);
@@ -83,7 +86,7 @@ public class Documents {
 
     public DocumentText read(String collectionName, UUID id, int maxChars) {
         CollectionRef collection = collections.readable(collectionName);
-        DocumentSummary document = documents("collection_id = :collection AND id = :id", collection.id(), id, 1, 0)
+        DocumentSummary document = documents(jdbc, "collection_id = :collection AND id = :id", collection.id(), id, 1, 0)
                 .stream().findFirst().orElseThrow(() -> notFound(collectionName, id));
         List<StoredChunks.Stored> chunks = jdbc.sql(
                 "SELECT ordinal, heading_path, text FROM chunks WHERE document_id = :id ORDER BY ordinal")
@@ -109,7 +112,7 @@ public class Documents {
                 characters, truncated);
     }
 
-    private List<DocumentSummary> documents(String where, long collection, UUID id, int limit, int offset) {
+    private List<DocumentSummary> documents(JdbcClient jdbc, String where, long collection, UUID id, int limit, int offset) {
         return jdbc.sql("""
                 SELECT id, source, title, chunks, sha256, media_type, created_at, metadata::text FROM documents
                 WHERE %s""".formatted(where))

@@ -82,6 +82,13 @@ class ReadReplicaApiTests extends IntegrationTest {
                 .isEqualTo("parking.md");
         assertThat(served("replica", "none")).isGreaterThan(onReplica);
         assertThat(served("primary", "replica-unavailable")).isZero();
+
+        // listings read from the replica too, and see the upload
+        onReplica = served("replica", "none");
+        assertThat(admin().get("/api/v1/collections/replica-reads/documents").body().toString())
+                .contains("parking.md");
+        assertThat(admin().get("/api/v1/collections").body().toString()).contains("replica-reads");
+        assertThat(served("replica", "none")).isGreaterThan(onReplica);
     }
 
     @Test

@@ -17,6 +17,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 
 import dev.lore.documents.CollectionNotFound;
 import dev.lore.web.LoreException;
+import dev.lore.web.ReadReplica;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -59,9 +60,11 @@ class ChatSessions {
     }
 
     private final JdbcClient jdbc;
+    private final JdbcClient reads;
     private final JsonMapper json;
 
-    ChatSessions(JdbcClient jdbc, JsonMapper json) {
+    ChatSessions(JdbcClient jdbc, ReadReplica reads, JsonMapper json) {
+        this.reads = reads.jdbc();
         this.jdbc = jdbc;
         this.json = json;
     }
@@ -80,7 +83,7 @@ class ChatSessions {
 
     /** The key's sessions from {@code offset} on, at most {@code limit}, latest first. */
     Sessions list(String keyId, int limit, long offset) {
-        List<Session> page = jdbc.sql("""
+        List<Session> page = reads.sql("""
                 SELECT s.id, c.name, s.title, s.updated_at FROM chat_sessions s
                 JOIN collections c ON c.id = s.collection_id WHERE s.key_id = :key ORDER BY s.updated_at DESC, s.id
                 LIMIT :limit OFFSET :offset
