@@ -21,7 +21,7 @@ import io.micrometer.core.instrument.MeterRegistry;
  * Hands out replica connections for reads, or primary ones where the replica cannot serve the read: it is down (then
  * it is left alone for {@code retryAfter}), or it has not yet replayed the primary's WAL position taken when the read
  * began and does not within {@code maxLagWait} (read-your-writes: a search right after an ingestion finished sees it,
- * whichever instance ingested). The check asks the primary for {@code pg_current_wal_lsn()}, a function call with no
+ * whichever instance ingested); with the primary unreachable the replica serves reads unchecked. The check asks the primary for {@code pg_current_wal_lsn()}, a function call with no
  * table access, so a replica-served read costs the primary one trivial statement instead of the search itself.
  */
 final class ReplicaFallbackDataSource extends AbstractDataSource implements AutoCloseable {
@@ -110,6 +110,11 @@ final class ReplicaFallbackDataSource extends AbstractDataSource implements Auto
                 ResultSet rs = statement.executeQuery()) {
             rs.next();
             primaryLsn = rs.getString(1);
+        } catch (SQLException e) {
+            // the primary is unreachable: the replica is the only server that can answer, and nothing newer than
+            // what it holds can be committed meanwhile through this instance
+            log.debug("No WAL position from the primary ({}); the replica serves the read", e.getMessage());
+            return true;
         }
         long deadline = System.nanoTime() + properties.maxLagWait().toNanos();
         try (PreparedStatement statement = replicaConnection

@@ -79,6 +79,22 @@ class ReplicaFallbackDataSourceTests {
         assertThat(count("replica", "none")).isEqualTo(1);
     }
 
+    @Test
+    void aReplicaServesReadsWhileThePrimaryIsUnreachable() throws IOException {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        TestDatabase.Connection connection = TestDatabase.connection();
+        DriverManagerDataSource downPrimary = new DriverManagerDataSource("jdbc:postgresql://127.0.0.1:" + closedPort
+                + "/lore?connectTimeout=1", connection.user(), connection.password());
+        replica = pool(connection.url());
+        JdbcClient reads = JdbcClient.create(new ReplicaFallbackDataSource(downPrimary, replica,
+                properties(true, Duration.ofSeconds(5)), meters));
+        assertThat(reads.sql("SELECT 1").query(Integer.class).single()).isEqualTo(1);
+        assertThat(count("replica", "none")).isEqualTo(1);
+    }
+
     private static ReadReplicaProperties properties(boolean readYourWrites, Duration retryAfter) {
         return new ReadReplicaProperties("unused", null, null, 2, Duration.ofMillis(250), retryAfter, readYourWrites,
                 Duration.ZERO);
