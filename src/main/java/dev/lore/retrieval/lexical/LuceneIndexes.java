@@ -621,8 +621,10 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
                 List<LexicalHit> hits = new ArrayList<>(top.scoreDocs.length);
                 var stored = searcher.storedFields();
                 for (ScoreDoc hit : top.scoreDocs) {
+                    // Lucene's BM25 leaves out the constant (k1 + 1) of the numerator, which the SQL engine keeps:
+                    // put back, a score reads the same whichever engine ran
                     hits.add(new LexicalHit(UUID.fromString(stored.document(hit.doc, Set.of(ID)).get(ID)),
-                            hit.score));
+                            hit.score * (1 + SqlLexicalSearch.BM25_K1)));
                 }
                 return Optional.of(hits);
             }
