@@ -52,6 +52,7 @@ import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.similarities.BM25Similarity;
 import org.apache.lucene.search.similarities.Similarity;
+import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.util.BytesRef;
 import org.slf4j.Logger;
@@ -140,6 +141,10 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
     private long lastHeartbeat;
     private long lastPrune;
     private boolean sweptStrayDirectories;
+    /** How long a failed index waits before it is opened again; tests shorten it. */
+    volatile Duration retryAfter = RETRY_AFTER;
+    /** Wraps each index's directory; tests put one whose writes fail, as on a full disk. */
+    volatile java.util.function.UnaryOperator<Directory> directories = directory -> directory;
     /** Runs between applying feed rows and committing them; tests stop an instance there. */
     volatile java.util.function.BiConsumer<Long, IndexWriter> beforeCommit = (collectionId, writer) -> {
     };
@@ -170,7 +175,7 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
     private final class CollectionIndex {
         final long collectionId;
         final Path path;
-        final FSDirectory directory;
+        final Directory directory;
         final IndexWriter writer;
         final SearcherManager searchers;
         volatile boolean building;
@@ -185,7 +190,7 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
             this.collectionId = collectionId;
             this.path = path;
             Files.createDirectories(path);
-            this.directory = FSDirectory.open(path);
+            this.directory = directories.apply(FSDirectory.open(path));
             try {
                 long stored = -1;
                 boolean other = false;
@@ -372,7 +377,7 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
     /** An index that cannot be written or read: closed, served by SQL, opened again (rebuilt if need be) later. */
     private void fail(long collectionId, Exception e) {
         String error = e.getClass().getSimpleName() + ": " + e.getMessage();
-        Failure previous = failures.put(collectionId, new Failure(error, System.nanoTime() + RETRY_AFTER.toNanos()));
+        Failure previous = failures.put(collectionId, new Failure(error, System.nanoTime() + retryAfter.toNanos()));
         if (previous == null || !previous.error().equals(error)) {
             log.warn("Lexical index of collection {} failed, lexical search uses SQL until it recovers: {}",
                     collectionId, error);

@@ -20,6 +20,9 @@ import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.SegmentInfos;
 import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.store.FilterDirectory;
+import org.apache.lucene.store.IOContext;
+import org.apache.lucene.store.IndexOutput;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -329,6 +332,53 @@ class LuceneIndexesTests extends IntegrationTest {
         assertThat(lucene.search(collection, "vacation", List.of(), null, 5)).isEmpty();
         assertThat(ids(new LuceneLexicalSearch(lucene, sql, jdbc, json).search(collection, "vacation days",
                 SearchFilter.NONE, 5))).isEqualTo(ids(sql.search(collection, "vacation days", SearchFilter.NONE, 5)));
+    }
+
+    @Test
+    void aFullDiskFailsTheIndexOverToSqlAndItRecoversOnceWritesSucceed() {
+        long collection = corpus("lexical-full");
+        LuceneIndexes lucene = instance("full");
+        java.util.concurrent.atomic.AtomicBoolean full = new java.util.concurrent.atomic.AtomicBoolean();
+        lucene.directories = directory -> new FilterDirectory(directory) {
+            @Override
+            public IndexOutput createOutput(String name, IOContext context) throws java.io.IOException {
+                if (full.get()) {
+                    throw new java.io.IOException("No space left on device");
+                }
+                return super.createOutput(name, context);
+            }
+
+            @Override
+            public IndexOutput createTempOutput(String prefix, String suffix, IOContext context)
+                    throws java.io.IOException {
+                if (full.get()) {
+                    throw new java.io.IOException("No space left on device");
+                }
+                return super.createTempOutput(prefix, suffix, context);
+            }
+        };
+        lucene.retryAfter = Duration.ZERO;
+        lucene.catchUp();
+        LexicalSearch search = new LuceneLexicalSearch(lucene, sql, jdbc, json);
+
+        full.set(true);
+        UUID lemurs = UUID.randomUUID();
+        insertChunk(jdbc, document(collection, "leave.md"), lemurs, "Lemurs sunbathe at dawn");
+        lucene.catchUp();
+        LexicalIndexStatus.View failed = lucene.of(collection);
+        assertThat(failed.state()).isEqualTo("failed");
+        assertThat(failed.error()).contains("No space left on device");
+        assertThat(lucene.search(collection, "lemurs", List.of(), null, 5)).isEmpty();
+        assertThat(ids(search.search(collection, "lemurs", SearchFilter.NONE, 5))).containsExactly(lemurs);
+        // still full at the retry: still failed, still served by SQL
+        lucene.catchUp();
+        assertThat(lucene.of(collection).state()).isEqualTo("failed");
+
+        full.set(false);
+        lucene.catchUp();
+        assertThat(lucene.of(collection).state()).isEqualTo("ready");
+        assertThat(ids(lucene.search(collection, "lemurs", List.of(), null, 5).orElseThrow())).containsExactly(lemurs);
+        assertThat(lucene.of(collection).indexedChunks()).isEqualTo(chunks(collection));
     }
 
     @Test
