@@ -2,6 +2,10 @@ package dev.lore.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -10,6 +14,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.util.FileSystemUtils;
 
 import tools.jackson.databind.json.JsonMapper;
 
@@ -44,6 +49,28 @@ public abstract class IntegrationTest {
         // Spring keeps contexts alive for the whole suite, all on one database: schedulers in them would run other
         // tests' simulation ticks. Tests of schedules start their own instances, with a scheduler, and stop them.
         registry.add("db-scheduler.enabled", () -> "false");
+        // each context is an instance of its own: with the Lucene engine (-Dlore.retrieval.lexical.engine=lucene
+        // passed to the tests runs the suite on it) Lucene's directories must not be shared, nor left in the home
+        Path indexDir = lexicalIndexDir();
+        registry.add("lore.retrieval.lexical.index-dir", indexDir::toString);
+    }
+
+    private static Path lexicalIndexDir() {
+        try {
+            Path dir = Files.createTempDirectory("lore-test-lexical-index");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    FileSystemUtils.deleteRecursively(dir);
+                }
+                catch (IOException e) {
+                    // a temporary directory: the system's cleanup takes it
+                }
+            }));
+            return dir;
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Creates a collection holding leave.md (vacation days) and laptops.md, both ingested. */

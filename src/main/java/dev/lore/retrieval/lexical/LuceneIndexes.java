@@ -52,6 +52,7 @@ import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.similarities.BM25Similarity;
 import org.apache.lucene.search.similarities.Similarity;
+import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.util.BytesRef;
 import org.slf4j.Logger;
@@ -77,7 +78,9 @@ import dev.lore.documents.LexicalIndexStatus;
  * it from the index when it is gone, so rows apply in any order and more than once.
  *
  * <p>An index is rebuilt from {@code chunks} when it is missing, unreadable, of another {@link #LAYOUT}, below the
- * feed's floor (its rows were pruned), or more than {@code rebuild-above} changes behind. A search asks
+ * feed's floor (its rows were pruned), or more than {@code rebuild-above} changes behind. A rebuild writes a new index
+ * beside the old one ({@code c<id>.next}) and swaps it in once committed, so the old index answers the searches it
+ * still can meanwhile; a {@code .next} or {@code .old} directory left by a crash is deleted at start. A search asks
  * {@link #search} first; it answers nothing (and the caller uses SQL) unless the index is ready and the feed holds no
  * committed row for the collection at or above the index's position, so a search never misses a committed change.
  */
@@ -91,6 +94,8 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
     static final String SOURCE = "source";
     static final String BODY = "body";
 
+    private static final String NEXT = ".next";
+    private static final String OLD = ".old";
     private static final String LAYOUT_KEY = "layout";
     private static final String POSITION_KEY = "position";
     /** An idle index's advanced position is committed at most this often, so that a restart need not rebuild. */
@@ -136,6 +141,16 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
     private long lastHeartbeat;
     private long lastPrune;
     private boolean sweptStrayDirectories;
+    /** How long a failed index waits before it is opened again; tests shorten it. */
+    volatile Duration retryAfter = RETRY_AFTER;
+    /** Wraps each index's directory; tests put one whose writes fail, as on a full disk. */
+    volatile java.util.function.UnaryOperator<Directory> directories = directory -> directory;
+    /** Runs between applying feed rows and committing them; tests stop an instance there. */
+    volatile java.util.function.BiConsumer<Long, IndexWriter> beforeCommit = (collectionId, writer) -> {
+    };
+    /** Runs between a rebuild's last write and its swap; tests search and write there. */
+    volatile java.util.function.LongConsumer beforeSwap = collectionId -> {
+    };
 
     private record Failure(String error, long retryAt) {
     }
@@ -160,10 +175,12 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
     private final class CollectionIndex {
         final long collectionId;
         final Path path;
-        final FSDirectory directory;
+        final Directory directory;
         final IndexWriter writer;
         final SearcherManager searchers;
         volatile boolean building;
+        /** Written in another {@link #LAYOUT}: correct but to be rebuilt, it answers searches until then. */
+        final boolean otherLayout;
         /** What searches may rely on; written only once the searcher that shows it is open. */
         volatile Published published;
         long committedPosition;
@@ -173,20 +190,23 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
             this.collectionId = collectionId;
             this.path = path;
             Files.createDirectories(path);
-            this.directory = FSDirectory.open(path);
+            this.directory = directories.apply(FSDirectory.open(path));
             try {
                 long stored = -1;
+                boolean other = false;
                 if (DirectoryReader.indexExists(directory)) {
                     // reading the last commit checks its segments file; a damaged one throws here
                     Map<String, String> data = SegmentInfos.readLatestCommit(directory).getUserData();
-                    if (LAYOUT.equals(data.get(LAYOUT_KEY)) && data.get(POSITION_KEY) != null) {
+                    if (data.get(POSITION_KEY) != null) {
                         stored = Long.parseLong(data.get(POSITION_KEY));
                     }
-                    else {
+                    if (stored >= 0 && !LAYOUT.equals(data.get(LAYOUT_KEY))) {
+                        other = true;
                         log.info("Lexical index of collection {} is of layout {}, not {}: rebuilding it",
                                 collectionId, data.get(LAYOUT_KEY), LAYOUT);
                     }
                 }
+                this.otherLayout = other;
                 IndexWriterConfig config = new IndexWriterConfig(analyzer).setSimilarity(similarity)
                         .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND);
                 this.writer = new IndexWriter(directory, config);
@@ -215,7 +235,11 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
         }
 
         void commit(long newPosition) throws IOException {
-            writer.setLiveCommitData(Map.of(LAYOUT_KEY, LAYOUT, POSITION_KEY, Long.toString(newPosition)).entrySet());
+            // an index of another layout keeps its own name until the rebuild replaces it
+            String layout = otherLayout
+                    ? SegmentInfos.readLatestCommit(directory).getUserData().getOrDefault(LAYOUT_KEY, "")
+                    : LAYOUT;
+            writer.setLiveCommitData(Map.of(LAYOUT_KEY, layout, POSITION_KEY, Long.toString(newPosition)).entrySet());
             writer.commit();
             committedPosition = newPosition;
             committedAt = System.nanoTime();
@@ -326,7 +350,7 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
                 index = open(collectionId);
             }
             long position = index.published.position();
-            if (position < 0 || position < floor) {
+            if (position < 0 || position < floor || index.otherLayout) {
                 rebuild(index);
             }
             else {
@@ -353,7 +377,7 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
     /** An index that cannot be written or read: closed, served by SQL, opened again (rebuilt if need be) later. */
     private void fail(long collectionId, Exception e) {
         String error = e.getClass().getSimpleName() + ": " + e.getMessage();
-        Failure previous = failures.put(collectionId, new Failure(error, System.nanoTime() + RETRY_AFTER.toNanos()));
+        Failure previous = failures.put(collectionId, new Failure(error, System.nanoTime() + retryAfter.toNanos()));
         if (previous == null || !previous.error().equals(error)) {
             log.warn("Lexical index of collection {} failed, lexical search uses SQL until it recovers: {}",
                     collectionId, error);
@@ -425,6 +449,7 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
         for (UUID gone : missing) {
             index.writer.deleteDocuments(new Term(ID, gone.toString()));
         }
+        beforeCommit.accept(index.collectionId, index.writer);
         publish(index, new Published(Math.max(horizon, published.position()), above));
     }
 
@@ -454,13 +479,22 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
             FROM chunks k JOIN documents d ON d.id = k.document_id""";
 
     /**
-     * Indexes every chunk of the collection as of one snapshot, at the position of that snapshot's xmin: changes of
-     * transactions at or above it are applied afterwards from the feed (again, for those the snapshot saw).
+     * Indexes every chunk of the collection as of one snapshot, at the position of that snapshot's xmin, into a new
+     * directory beside the index, then swaps it in: changes of transactions at or above that position are applied
+     * afterwards from the feed (again, for those the snapshot saw). Until the swap the old index answers whatever
+     * searches it can answer correctly (those it has every committed change for).
      */
     private void rebuild(CollectionIndex index) throws IOException {
         long started = System.nanoTime();
+        long collectionId = index.collectionId;
+        Path next = index.path.resolveSibling(index.path.getFileName() + NEXT);
+        Path old = index.path.resolveSibling(index.path.getFileName() + OLD);
         index.building = true;
+        CollectionIndex built = null;
         try {
+            FileSystemUtils.deleteRecursively(next);
+            built = new CollectionIndex(collectionId, next);
+            CollectionIndex target = built;
             long[] rows = { 0 };
             // a long rebuild must not let the feed be pruned past what it will need: its snapshot's xmin is at
             // least this one
@@ -471,32 +505,54 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
                 // the snapshot shows some transactions at or above its xmin committed: their rows are in the index
                 long[] above = jdbc.sql("""
                         SELECT id FROM lexical_changes WHERE collection_id = :collection AND xid >= :xmin ORDER BY id""")
-                        .param("collection", index.collectionId).param("xmin", xmin).query(Long.class).list()
+                        .param("collection", collectionId).param("xmin", xmin).query(Long.class).list()
                         .stream().mapToLong(Long::longValue).toArray();
-                try {
-                    index.writer.deleteAll();
-                }
-                catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
                 streaming.query(CHUNKS + " WHERE k.collection_id = ?", (org.springframework.jdbc.core.RowCallbackHandler) rs -> {
                     try {
-                        index.writer.addDocument(document(rs));
+                        target.writer.addDocument(document(rs));
                         rows[0]++;
                     }
                     catch (IOException e) {
                         throw new UncheckedIOException(e);
                     }
-                }, index.collectionId);
+                }, collectionId);
                 return new Published(xmin, above);
             });
-            publish(index, rebuilt);
-            log.info("Lexical index of collection {} rebuilt: {} chunks in {} ms", index.collectionId, rows[0],
+            built.commit(rebuilt.position());
+            built.closeQuietly();
+            built = null;
+            beforeSwap.accept(collectionId);
+            swap(index, next, old, rebuilt);
+            log.info("Lexical index of collection {} rebuilt: {} chunks in {} ms", collectionId, rows[0],
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         }
         finally {
             index.building = false;
+            if (built != null) {
+                built.closeQuietly();
+                deleteQuietly(next);
+            }
         }
+    }
+
+    /**
+     * Puts the committed index in {@code next} in the place of {@code index}: the old one is renamed aside (its open
+     * readers keep answering searches under way), the new one opened and published, and only then the old one closed
+     * and deleted. A crash in between leaves {@code .next} or {@code .old} directories, deleted at the next start; a
+     * missing index is then rebuilt.
+     */
+    private void swap(CollectionIndex index, Path next, Path old, Published rebuilt) throws IOException {
+        index.writer.rollback();
+        FileSystemUtils.deleteRecursively(old);
+        if (Files.exists(index.path)) {
+            Files.move(index.path, old, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
+        Files.move(next, index.path, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        CollectionIndex swapped = new CollectionIndex(index.collectionId, index.path);
+        swapped.published = rebuilt;
+        indexes.put(index.collectionId, swapped);
+        index.closeQuietly();
+        deleteQuietly(old);
     }
 
     /** Commits the index at its new position and only then lets searches rely on it. */
@@ -527,12 +583,14 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
             Collection<UUID> documents, int limit) {
         CollectionIndex index = indexes.get(collectionId);
         Published published = index == null ? null : index.published;
-        if (published == null || index.building || published.position() < 0) {
+        if (published == null || published.position() < 0) {
             return Optional.empty();
         }
+        // below the floor, rows the index lacks may have been pruned: it cannot tell whether it is behind
         boolean behind = jdbc.sql("""
                 SELECT EXISTS (SELECT 1 FROM lexical_changes WHERE collection_id = :collection AND xid >= :position
-                                                             AND NOT id = ANY(:applied))""")
+                                                             AND NOT id = ANY(:applied))
+                       OR (SELECT below FROM lexical_feed_floor) > :position""")
                 .param("collection", collectionId).param("position", published.position())
                 .param("applied", boxed(published.appliedAbove())).query(Boolean.class).single();
         if (behind) {
@@ -568,8 +626,10 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
                 List<LexicalHit> hits = new ArrayList<>(top.scoreDocs.length);
                 var stored = searcher.storedFields();
                 for (ScoreDoc hit : top.scoreDocs) {
+                    // Lucene's BM25 leaves out the constant (k1 + 1) of the numerator, which the SQL engine keeps:
+                    // put back, a score reads the same whichever engine ran
                     hits.add(new LexicalHit(UUID.fromString(stored.document(hit.doc, Set.of(ID)).get(ID)),
-                            hit.score));
+                            hit.score * (1 + SqlLexicalSearch.BM25_K1)));
                 }
                 return Optional.of(hits);
             }
@@ -671,9 +731,12 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
         }
         sweptStrayDirectories = true;
         try (Stream<Path> children = Files.list(root)) {
-            children.filter(p -> p.getFileName().toString().matches("c\\d+"))
-                    .filter(p -> !collections.contains(Long.parseLong(p.getFileName().toString().substring(1))))
-                    .forEach(LuceneIndexes::deleteQuietly);
+            children.filter(p -> {
+                String name = p.getFileName().toString();
+                // a rebuild or a swap cut short by a crash: the index it was to replace (or a rebuild) serves
+                return name.matches("c\\d+\\.(next|old)") || name.matches("c\\d+")
+                        && !collections.contains(Long.parseLong(name.substring(1)));
+            }).forEach(LuceneIndexes::deleteQuietly);
         }
         catch (IOException e) {
             log.warn("Cannot list lexical index directory {}: {}", root, e.toString());

@@ -9,16 +9,27 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
 
 import javax.sql.DataSource;
 
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.SegmentInfos;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.store.FilterDirectory;
+import org.apache.lucene.store.IOContext;
+import org.apache.lucene.store.IndexOutput;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.util.FileSystemUtils;
 
 import dev.lore.documents.LexicalIndexStatus;
 import dev.lore.retrieval.SearchFilter;
@@ -27,10 +38,15 @@ import dev.lore.support.IntegrationTest;
 
 /**
  * Lucene indexes kept from PostgreSQL through the change feed, run as separate instances (each its own directory)
- * beside the service, whose own lexical engine is SQL: every chunk is written by the service's ingestion or by SQL
- * behind its back, and each instance applies the feed only when a test calls {@link LuceneIndexes#catchUp()}.
+ * beside the service (whose own lexical engine is SQL unless the suite runs on Lucene): every chunk is written by the
+ * service's ingestion or by SQL behind its back, and each instance applies the feed only when a test calls
+ * {@link LuceneIndexes#catchUp()}.
  */
 class LuceneIndexesTests extends IntegrationTest {
+
+    /** The service's own engine: SQL, unless the suite runs on Lucene. */
+    @Value("${lore.retrieval.lexical.engine:sql}")
+    String serviceEngine;
 
     @Autowired
     DataSource dataSource;
@@ -192,6 +208,118 @@ class LuceneIndexesTests extends IntegrationTest {
     }
 
     @Test
+    void aRebuildLeavesTheOldIndexAnsweringUntilTheNewOneIsSwappedIn() throws Exception {
+        long collection = corpus("lexical-swap");
+        Path dir = dirs.resolve("swap");
+        LuceneIndexes earlier = instance(dir, "swap-1");
+        earlier.catchUp();
+        earlier.close();
+        // the index as another version of Lore wrote it: caught up, but of another layout, so it is rebuilt
+        relabel(dir.resolve("c" + collection), "lore-lexical-0");
+
+        LuceneIndexes lucene = instance(dir, "swap-2");
+        UUID late = UUID.randomUUID();
+        Set<UUID> expected = Set.copyOf(ids(sql.search(collection, "vacation days", SearchFilter.NONE, 10)));
+        List<Optional<List<LexicalHit>>> during = new ArrayList<>();
+        List<String> statesDuring = new ArrayList<>();
+        lucene.beforeSwap = id -> {
+            assertThat(dir.resolve("c" + collection + ".next")).isDirectory();
+            statesDuring.add(lucene.of(collection).state());
+            during.add(lucene.search(collection, "vacation days", List.of(), null, 10));
+            // written after the rebuild's snapshot: applied from the feed once the new index is in place
+            insertChunk(jdbc, document(collection, "leave.md"), late, "Meerkats stand guard");
+        };
+        lucene.catchUp();
+
+        assertThat(statesDuring).containsExactly("building");
+        assertThat(during).singleElement().satisfies(hits -> assertThat(Set.copyOf(ids(hits.orElseThrow())))
+                .as("the old index answered").isEqualTo(expected));
+        assertThat(dir.resolve("c" + collection + ".next")).doesNotExist();
+        assertThat(dir.resolve("c" + collection + ".old")).doesNotExist();
+        // swapped in at the snapshot's position: the later chunk is a change it has yet to apply, so SQL answers
+        assertThat(lucene.search(collection, "meerkats", List.of(), null, 5)).isEmpty();
+        lucene.catchUp();
+        assertThat(ids(lucene.search(collection, "meerkats", List.of(), null, 5).orElseThrow())).containsExactly(late);
+        assertThat(Set.copyOf(ids(lucene.search(collection, "vacation days", List.of(), null, 10).orElseThrow())))
+                .isEqualTo(expected);
+        assertThat(lucene.of(collection).state()).isEqualTo("ready");
+        assertThat(lucene.of(collection).indexedChunks()).isEqualTo(chunks(collection));
+        lucene.close();
+        try (FSDirectory index = FSDirectory.open(dir.resolve("c" + collection))) {
+            assertThat(SegmentInfos.readLatestCommit(index).getUserData()).containsEntry("layout", LuceneIndexes.LAYOUT);
+        }
+    }
+
+    @Test
+    void aRebuildOrSwapCutShortByACrashIsCleanedUpAtStart() throws Exception {
+        long collection = corpus("lexical-crashed-rebuild");
+        Path dir = dirs.resolve("crashed-rebuild");
+        LuceneIndexes earlier = instance(dir, "crashed-rebuild-1");
+        earlier.catchUp();
+        earlier.close();
+        // killed mid-swap: the index moved aside, a half-written new one beside it
+        Path index = dir.resolve("c" + collection);
+        Files.move(index, dir.resolve("c" + collection + ".old"));
+        Files.createDirectories(dir.resolve("c" + collection + ".next"));
+        Files.write(dir.resolve("c" + collection + ".next").resolve("_0.cfs"), new byte[] { 1, 2, 3 });
+
+        LuceneIndexes restarted = instance(dir, "crashed-rebuild-2");
+        restarted.catchUp();
+        assertThat(dir.resolve("c" + collection + ".next")).doesNotExist();
+        assertThat(dir.resolve("c" + collection + ".old")).doesNotExist();
+        assertThat(restarted.of(collection).state()).isEqualTo("ready");
+        assertThat(restarted.of(collection).indexedChunks()).isEqualTo(chunks(collection));
+        assertThat(restarted.search(collection, "vacation days", List.of(), null, 5).orElseThrow()).isNotEmpty();
+    }
+
+    @Test
+    void anInstanceKilledWhileApplyingTheFeedStartsAgainFromItsLastCommit() throws Exception {
+        long collection = corpus("lexical-killed");
+        Path dir = dirs.resolve("killed");
+        LuceneIndexes lucene = instance(dir, "killed-1");
+        lucene.catchUp();
+        UUID laptops = document(collection, "laptops.md");
+        List<UUID> laptopChunks = jdbc.sql("SELECT id FROM chunks WHERE document_id = :d").param("d", laptops)
+                .query(UUID.class).list();
+        assertThat(ids(lucene.search(collection, "broken computers", List.of(), null, 10).orElseThrow()))
+                .containsAnyElementsOf(laptopChunks);
+        UUID added = UUID.randomUUID();
+        insertChunk(jdbc, document(collection, "leave.md"), added, "Ocelots hunt at night");
+        admin().delete("/api/v1/collections/lexical-killed/documents/" + laptops);
+
+        // the disk as kill -9 leaves it mid-apply: the changes written to new segment files, not committed
+        Path killed = dirs.resolve("killed-copy");
+        lucene.beforeCommit = (id, writer) -> {
+            try {
+                writer.flush();
+                FileSystemUtils.copyRecursively(dir, killed);
+            }
+            catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        lucene.catchUp();
+        lucene.close();
+        Path copy = killed.resolve("c" + collection);
+        try (Stream<Path> files = Files.list(copy)) {
+            assertThat(files.map(f -> f.getFileName().toString()))
+                    .as("segments written after the last commit").anyMatch(name -> name.startsWith("_"));
+        }
+        Files.deleteIfExists(copy.resolve("write.lock"));
+
+        LuceneIndexes restarted = instance(killed, "killed-2");
+        List<Long> rebuilt = new ArrayList<>();
+        restarted.beforeSwap = rebuilt::add;
+        restarted.catchUp();
+        assertThat(rebuilt).as("applied from the feed, not rebuilt").isEmpty();
+        assertThat(ids(restarted.search(collection, "ocelots", List.of(), null, 5).orElseThrow()))
+                .containsExactly(added);
+        assertThat(ids(restarted.search(collection, "broken computers laptop", List.of(), null, 10).orElseThrow()))
+                .as("the deleted document's chunks").doesNotContainAnyElementsOf(laptopChunks).isNotEmpty();
+        assertThat(restarted.of(collection).indexedChunks()).isEqualTo(chunks(collection));
+    }
+
+    @Test
     void anUnwritableDirectoryFailsOverToSql() throws Exception {
         long collection = corpus("lexical-unwritable");
         Path notADirectory = dirs.resolve("occupied");
@@ -204,6 +332,53 @@ class LuceneIndexesTests extends IntegrationTest {
         assertThat(lucene.search(collection, "vacation", List.of(), null, 5)).isEmpty();
         assertThat(ids(new LuceneLexicalSearch(lucene, sql, jdbc, json).search(collection, "vacation days",
                 SearchFilter.NONE, 5))).isEqualTo(ids(sql.search(collection, "vacation days", SearchFilter.NONE, 5)));
+    }
+
+    @Test
+    void aFullDiskFailsTheIndexOverToSqlAndItRecoversOnceWritesSucceed() {
+        long collection = corpus("lexical-full");
+        LuceneIndexes lucene = instance("full");
+        java.util.concurrent.atomic.AtomicBoolean full = new java.util.concurrent.atomic.AtomicBoolean();
+        lucene.directories = directory -> new FilterDirectory(directory) {
+            @Override
+            public IndexOutput createOutput(String name, IOContext context) throws java.io.IOException {
+                if (full.get()) {
+                    throw new java.io.IOException("No space left on device");
+                }
+                return super.createOutput(name, context);
+            }
+
+            @Override
+            public IndexOutput createTempOutput(String prefix, String suffix, IOContext context)
+                    throws java.io.IOException {
+                if (full.get()) {
+                    throw new java.io.IOException("No space left on device");
+                }
+                return super.createTempOutput(prefix, suffix, context);
+            }
+        };
+        lucene.retryAfter = Duration.ZERO;
+        lucene.catchUp();
+        LexicalSearch search = new LuceneLexicalSearch(lucene, sql, jdbc, json);
+
+        full.set(true);
+        UUID lemurs = UUID.randomUUID();
+        insertChunk(jdbc, document(collection, "leave.md"), lemurs, "Lemurs sunbathe at dawn");
+        lucene.catchUp();
+        LexicalIndexStatus.View failed = lucene.of(collection);
+        assertThat(failed.state()).isEqualTo("failed");
+        assertThat(failed.error()).contains("No space left on device");
+        assertThat(lucene.search(collection, "lemurs", List.of(), null, 5)).isEmpty();
+        assertThat(ids(search.search(collection, "lemurs", SearchFilter.NONE, 5))).containsExactly(lemurs);
+        // still full at the retry: still failed, still served by SQL
+        lucene.catchUp();
+        assertThat(lucene.of(collection).state()).isEqualTo("failed");
+
+        full.set(false);
+        lucene.catchUp();
+        assertThat(lucene.of(collection).state()).isEqualTo("ready");
+        assertThat(ids(lucene.search(collection, "lemurs", List.of(), null, 5).orElseThrow())).containsExactly(lemurs);
+        assertThat(lucene.of(collection).indexedChunks()).isEqualTo(chunks(collection));
     }
 
     @Test
@@ -321,9 +496,9 @@ class LuceneIndexesTests extends IntegrationTest {
         assertThat(behind.state()).isEqualTo("catching-up");
         assertThat(behind.pendingChanges()).isEqualTo(1);
         assertThat(behind.lagSeconds()).isNotNull();
-        // this service runs the SQL engine, and says so
+        // the service says which engine it runs
         assertThat(admin().get("/api/v1/collections/lexical-view").body().path("lexicalIndex").path("engine")
-                .asString()).isEqualTo("sql");
+                .asString()).isEqualToIgnoringCase(serviceEngine);
     }
 
     private LuceneIndexes instance(String name) {
@@ -375,6 +550,17 @@ class LuceneIndexesTests extends IntegrationTest {
                         Keep the receipts of train tickets, hotels and meals; the agency does not book meals.
                         """)).path("status").asString()).isEqualTo("DONE");
         return collectionId(name);
+    }
+
+    /** Rewrites the layout in the index's last commit, as another version of Lore would have written it. */
+    private static void relabel(Path index, String layout) throws Exception {
+        try (FSDirectory directory = FSDirectory.open(index);
+                IndexWriter writer = new IndexWriter(directory, new IndexWriterConfig())) {
+            Map<String, String> data = new java.util.HashMap<>(SegmentInfos.readLatestCommit(directory).getUserData());
+            data.put("layout", layout);
+            writer.setLiveCommitData(data.entrySet());
+            writer.commit();
+        }
     }
 
     private long collectionId(String name) {

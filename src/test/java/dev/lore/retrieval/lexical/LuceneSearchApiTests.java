@@ -2,8 +2,6 @@ package dev.lore.retrieval.lexical;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -18,10 +16,8 @@ import tools.jackson.databind.JsonNode;
 class LuceneSearchApiTests extends IntegrationTest {
 
     @DynamicPropertySource
-    static void lucene(DynamicPropertyRegistry registry) throws IOException {
-        String dir = Files.createTempDirectory("lore-lexical-index").toString();
+    static void lucene(DynamicPropertyRegistry registry) {
         registry.add("lore.retrieval.lexical.engine", () -> "lucene");
-        registry.add("lore.retrieval.lexical.index-dir", () -> dir);
         registry.add("lore.retrieval.lexical.poll-interval", () -> "500ms");
     }
 
