@@ -1,6 +1,7 @@
 package dev.lore.answers;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -9,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 import org.springframework.stereotype.Component;
 
@@ -53,10 +55,10 @@ class ExtractiveAnswers {
     }
 
     /** Openings that lean on the sentence before ("This includes…", "They must…"). */
-    private static final java.util.regex.Pattern DEPENDENT = java.util.regex.Pattern.compile(
+    private static final Pattern DEPENDENT = Pattern.compile(
             "^(This|These|That|Those|It|Its|They|Their|Such|He|She|However|Also|Additionally|In addition|"
                     + "Otherwise|Then|Therefore|Instead|If so|In this case|In that case|Both|Either|Each of these)\\b");
-    private static final java.util.regex.Pattern LIST_ITEM = java.util.regex.Pattern.compile(
+    private static final Pattern LIST_ITEM = Pattern.compile(
             "^\\s*([-*+•]|\\d{1,3}[.)])\\s+");
 
     Extract answer(String question, List<SearchHit> hits) {
@@ -64,7 +66,9 @@ class ExtractiveAnswers {
         if (candidates.isEmpty()) {
             return new Extract("", List.of(), scorer(), 0);
         }
-        double[] scores = score(question, candidates);
+        // each candidate's quote is what it is scored as and, when chosen, what the answer says
+        List<Quote> quotes = candidates.stream().map(ExtractiveAnswers::quote).toList();
+        double[] scores = score(question, candidates, quotes);
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < candidates.size(); i++) {
             order.add(i);
@@ -81,7 +85,7 @@ class ExtractiveAnswers {
             // the rest of an answer (citation precision on the employees' questions 0.79 with others within 0.04 of
             // the best, 0.85 with the best sentence's page alone, at the same answer-string match)
             if (candidates.get(i).hit().documentId().equals(bestDocument)) {
-                add(chosen, quote(candidates.get(i)));
+                add(chosen, quotes.get(i));
             }
         }
         Map<UUID, Integer> numbers = new LinkedHashMap<>();
@@ -101,21 +105,12 @@ class ExtractiveAnswers {
         return new Extract(answer.toString(), citations, scorer(), best);
     }
 
-    /**
-     * A chosen sentence with what it cannot be read without: the sentence before it when it opens with a word that
-     * points back ("This includes…"), a list item's lead-in line ("You may:"), and, for a lead-in, its items. Each
-     * piece is quoted as the source has it.
-     */
-    static String withContext(Candidate candidate) {
-        return quote(candidate).text();
-    }
-
     /** A quote: its text, the hit it comes from, and which of the hit's sentences it holds. */
-    record Quote(String text, SearchHit hit, java.util.BitSet sentences) {
+    record Quote(String text, SearchHit hit, BitSet sentences) {
 
         /** Whether this quote holds every sentence {@code other} holds, from the same chunk. */
         boolean holds(Quote other) {
-            java.util.BitSet missing = (java.util.BitSet) other.sentences.clone();
+            BitSet missing = (BitSet) other.sentences.clone();
             missing.andNot(sentences);
             return hit.chunkId().equals(other.hit.chunkId()) && missing.isEmpty();
         }
@@ -145,11 +140,16 @@ class ExtractiveAnswers {
         }
     }
 
+    /**
+     * A chosen sentence with what it cannot be read without: the sentence before it when it opens with a word that
+     * points back ("This includes…"), a list item's lead-in line ("You may:"), and, for a lead-in, its items. Each
+     * piece is quoted as the source has it.
+     */
     static Quote quote(Candidate candidate) {
         String text = candidate.hit().text();
         List<Sentences.Span> spans = candidate.spans();
         Sentences.Span span = spans.get(candidate.index());
-        java.util.BitSet held = new java.util.BitSet();
+        BitSet held = new BitSet();
         held.set(candidate.index());
         int lineStart = text.lastIndexOf('\n', span.start() - 1) + 1;
         String before = "";
@@ -212,9 +212,9 @@ class ExtractiveAnswers {
      * depends on ("Sick leave: It takes two weeks."), so a sentence about the question's topic that does not repeat
      * the topic's name still ranks; a small prior keeps ties with the better-retrieved chunk.
      */
-    private double[] score(String question, List<Candidate> candidates) {
-        List<String> sentences = candidates.stream().map(c -> Headings.trail(c.hit().title(), c.hit().headingPath())
-                + ": " + withContext(c)).toList();
+    private double[] score(String question, List<Candidate> candidates, List<Quote> quotes) {
+        List<String> sentences = quotes.stream().map(q -> Headings.trail(q.hit().title(), q.hit().headingPath())
+                + ": " + q.text()).toList();
         double[] scores = new double[sentences.size()];
         if (crossEncoder.isPresent()) {
             // probabilities already, as in Attributions: the cross-encoder puts its logits through a sigmoid unless

@@ -8,6 +8,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -29,11 +32,11 @@ public class Collections {
     private final Clock clock;
     private final VectorIndexes vectorIndexes;
     private final VectorIndexProperties indexProperties;
-    private final org.springframework.beans.factory.ObjectProvider<LexicalIndexStatus> lexicalIndexes;
+    private final ObjectProvider<LexicalIndexStatus> lexicalIndexes;
 
     Collections(JdbcClient jdbc, ReadReplica reads, CurrentCaller caller, Embedder embedder, Clock clock, VectorIndexes vectorIndexes,
             VectorIndexProperties indexProperties,
-            org.springframework.beans.factory.ObjectProvider<LexicalIndexStatus> lexicalIndexes) {
+            ObjectProvider<LexicalIndexStatus> lexicalIndexes) {
         this.lexicalIndexes = lexicalIndexes;
         this.jdbc = jdbc;
         this.reads = reads.jdbc();
@@ -55,7 +58,7 @@ public class Collections {
      */
     public record Summary(String name, String description, long documents, long chunks, String embedder, int dimension,
             Instant createdAt, VectorIndexes.State vectorIndex, DenseSearchView denseSearch,
-            @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+            @JsonInclude(JsonInclude.Include.NON_NULL)
             LexicalIndexStatus.View lexicalIndex) {
     }
 
