@@ -10,9 +10,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
+import dev.lore.retrieval.lexical.LexicalProperties;
 import dev.lore.support.Api;
 import dev.lore.support.Api.Part;
 import dev.lore.support.IntegrationTest;
@@ -21,8 +21,8 @@ import tools.jackson.databind.JsonNode;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SearchApiTests extends IntegrationTest {
 
-    @Value("${lore.retrieval.lexical.engine:sql}")
-    String lexicalEngine;
+    @Autowired
+    LexicalProperties lexical;
 
     @Autowired
     JdbcClient jdbc;
@@ -129,7 +129,7 @@ class SearchApiTests extends IntegrationTest {
      * keeps a chunk's length in one byte and counts its words rather than its distinct lexemes: within a few percent.
      */
     private void assertBm25(double actual, double expected, String description) {
-        if (lexicalEngine.equalsIgnoreCase("lucene")) {
+        if (lexical.engine() == LexicalProperties.Engine.LUCENE) {
             assertThat(actual).as(description).isCloseTo(expected, org.assertj.core.data.Percentage.withPercentage(5));
         }
         else {

@@ -16,14 +16,14 @@ import dev.lore.documents.LexicalIndexStatus;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The lexical engine {@code lore.retrieval.lexical.engine} names: {@code sql} (PostgreSQL alone) or {@code lucene}
- * (this instance's indexes, fed from PostgreSQL, with SQL answering while an index is not caught up).
+ * The lexical engine {@code lore.retrieval.lexical.engine} names: {@code lucene} (the default: this instance's
+ * indexes, fed from PostgreSQL, with SQL answering while an index is not caught up) or {@code sql} (PostgreSQL alone).
  */
 @Configuration(proxyBeanMethods = false)
 class LexicalConfiguration {
 
     @Bean(initMethod = "start", destroyMethod = "close")
-    @ConditionalOnProperty(name = "lore.retrieval.lexical.engine", havingValue = "lucene")
+    @ConditionalOnProperty(name = "lore.retrieval.lexical.engine", havingValue = "lucene", matchIfMissing = true)
     LuceneIndexes luceneIndexes(DataSource dataSource, LexicalProperties properties) {
         // one id per run: a restarted instance is a new reader of the feed, and its old row ages out
         String instance = ManagementFactory.getRuntimeMXBean().getName() + "-" + UUID.randomUUID();
@@ -39,13 +39,13 @@ class LexicalConfiguration {
     }
 
     @Bean
-    @ConditionalOnProperty(name = "lore.retrieval.lexical.engine", havingValue = "sql", matchIfMissing = true)
+    @ConditionalOnProperty(name = "lore.retrieval.lexical.engine", havingValue = "sql")
     LexicalFeed lexicalFeed(JdbcClient jdbc, LexicalProperties properties) {
         return new LexicalFeed(jdbc, properties);
     }
 
     @Bean
-    @ConditionalOnProperty(name = "lore.retrieval.lexical.engine", havingValue = "sql", matchIfMissing = true)
+    @ConditionalOnProperty(name = "lore.retrieval.lexical.engine", havingValue = "sql")
     LexicalIndexStatus sqlLexicalStatus() {
         return collectionId -> new LexicalIndexStatus.View("sql", null, null, null, null, null);
     }

@@ -17,7 +17,7 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("lore.retrieval.lexical")
 @Validated
 public record LexicalProperties(
-        @DefaultValue("sql") Engine engine,
+        @DefaultValue("lucene") Engine engine,
         Path indexDir,
         @DefaultValue("500ms") Duration pollInterval,
         @DefaultValue("20000") @Min(1) int rebuildAbove,

@@ -27,8 +27,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.util.FileSystemUtils;
 
 import dev.lore.documents.LexicalIndexStatus;
@@ -38,15 +39,15 @@ import dev.lore.support.IntegrationTest;
 
 /**
  * Lucene indexes kept from PostgreSQL through the change feed, run as separate instances (each its own directory)
- * beside the service (whose own lexical engine is SQL unless the suite runs on Lucene): every chunk is written by the
+ * beside the service (whose own lexical engine is Lucene unless the suite runs on SQL): every chunk is written by the
  * service's ingestion or by SQL behind its back, and each instance applies the feed only when a test calls
  * {@link LuceneIndexes#catchUp()}.
  */
 class LuceneIndexesTests extends IntegrationTest {
 
-    /** The service's own engine: SQL, unless the suite runs on Lucene. */
-    @Value("${lore.retrieval.lexical.engine:sql}")
-    String serviceEngine;
+    /** The service's own engine settings (Lucene unless the suite runs on SQL). */
+    @Autowired
+    LexicalProperties serviceLexical;
 
     @Autowired
     DataSource dataSource;
@@ -446,20 +447,18 @@ class LuceneIndexesTests extends IntegrationTest {
         LuceneIndexes two = instance("prune-2");
         one.catchUp();
         two.catchUp();
-        // instances of other tests are not running: only these two are live
-        jdbc.sql("DELETE FROM lexical_indexers WHERE instance_id NOT IN ('prune-1', 'prune-2')").update();
-        one.prune();
+        pruneWithOnlyLive("prune-1", "prune-2");
         assertThat(feedRows(collection)).as("the ingestion's rows, applied by both").isZero();
         insertChunk(jdbc, document(collection, "leave.md"), UUID.randomUUID(), "Pangolins curl up");
         one.catchUp();
         long pending = feedRows(collection);
         assertThat(pending).isPositive();
         // a live instance that has not applied the rows keeps them
-        one.prune();
+        pruneWithOnlyLive("prune-1", "prune-2");
         assertThat(feedRows(collection)).isEqualTo(pending);
         // once it has, they go
         two.catchUp();
-        one.prune();
+        pruneWithOnlyLive("prune-1", "prune-2");
         assertThat(feedRows(collection)).isZero();
         assertThat(two.search(collection, "pangolins", List.of(), null, 5).orElseThrow()).hasSize(1);
     }
@@ -498,7 +497,22 @@ class LuceneIndexesTests extends IntegrationTest {
         assertThat(behind.lagSeconds()).isNotNull();
         // the service says which engine it runs
         assertThat(admin().get("/api/v1/collections/lexical-view").body().path("lexicalIndex").path("engine")
-                .asString()).isEqualToIgnoringCase(serviceEngine);
+                .asString()).isEqualToIgnoringCase(serviceLexical.engine().name());
+    }
+
+    /**
+     * Prunes as if only these instances were live. The service's own contexts heartbeat as instances too when the
+     * suite runs on Lucene, and one whose index is behind (or a context closed since) would hold the rows back; their
+     * rows are deleted in the pruning's own transaction, so that a heartbeat in between cannot bring one back.
+     */
+    private void pruneWithOnlyLive(String... instanceIds) {
+        JdbcClient inTransaction = JdbcClient.create(dataSource);
+        new TransactionTemplate(new DataSourceTransactionManager(dataSource)).executeWithoutResult(tx -> {
+            inTransaction.sql("DELETE FROM lexical_indexers WHERE instance_id NOT IN (:ids)")
+                    .param("ids", List.of(instanceIds)).update();
+            LexicalFeed.prune(inTransaction, new LexicalProperties(LexicalProperties.Engine.LUCENE, dirs,
+                    Duration.ofMillis(500), 20000, Duration.ZERO, Duration.ofMinutes(10), Duration.ofDays(7)));
+        });
     }
 
     private LuceneIndexes instance(String name) {
