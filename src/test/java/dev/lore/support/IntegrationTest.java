@@ -51,11 +51,12 @@ public abstract class IntegrationTest {
         registry.add("db-scheduler.enabled", () -> "false");
         // each context is an instance of its own: with the Lucene engine (-Dlore.retrieval.lexical.engine=lucene
         // passed to the tests runs the suite on it) Lucene's directories must not be shared, nor left in the home
-        Path indexDir = lexicalIndexDir();
+        Path indexDir = temporaryLexicalIndexDir();
         registry.add("lore.retrieval.lexical.index-dir", indexDir::toString);
     }
 
-    private static Path lexicalIndexDir() {
+    /** A lexical index directory of a test instance's own, deleted when the tests end: never the user's home. */
+    public static Path temporaryLexicalIndexDir() {
         try {
             Path dir = Files.createTempDirectory("lore-test-lexical-index");
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -2,8 +2,12 @@ package dev.lore.retrieval.lexical;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -131,6 +135,8 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
     private final TransactionTemplate snapshot;
     private final LexicalProperties properties;
     private final Path root;
+    /** This instance's hold on {@link #root}; {@code null} where the directory could not be made or locked. */
+    private final FileChannel claim;
     private final String instanceId;
     private final Analyzer analyzer = englishAsPostgres();
     private final Similarity similarity = new BM25Similarity((float) SqlLexicalSearch.BM25_K1,
@@ -280,8 +286,85 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
         snapshot.setIsolationLevel(TransactionDefinition.ISOLATION_REPEATABLE_READ);
         snapshot.setReadOnly(true);
         this.properties = properties;
-        this.root = properties.indexDir();
+        Claim claimed = claim(properties.indexDir());
+        this.root = claimed.root();
+        this.claim = claimed.channel();
         this.instanceId = instanceId;
+    }
+
+    private record Claim(Path root, FileChannel channel) {
+    }
+
+    /** Directories {@link #claim} tries beside {@code index-dir} before it gives up. */
+    static final int SLOTS = 16;
+
+    static final String CLAIM_FILE = "instance.lock";
+
+    /**
+     * Claims an index directory of this instance's own: {@code index-dir} itself or, while another instance on this
+     * machine holds that (a second instance started with the same settings, as the README's two instances are), the
+     * first free one of {@code index-dir-2}, {@code -3}, .... The hold is the operating system's lock on a file in
+     * the directory, which it releases when the process ends, however it ends, so a restarted instance takes its
+     * directory back. Without it, two instances would share a directory and each collection's writer would fail on
+     * Lucene's own lock, one at a time. A directory that cannot be made or locked at all (a file in its place, no
+     * permission) is kept as it is: each collection's index then fails there, with its error in the collection's
+     * view, and SQL answers.
+     */
+    private static Claim claim(Path configured) {
+        for (int slot = 1; slot <= SLOTS; slot++) {
+            Path candidate = slot == 1 ? configured
+                    : configured.resolveSibling(configured.getFileName() + "-" + slot);
+            FileChannel channel = null;
+            try {
+                Files.createDirectories(candidate);
+                channel = FileChannel.open(candidate.resolve(CLAIM_FILE), StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE);
+                FileLock lock;
+                try {
+                    lock = channel.tryLock();
+                }
+                catch (OverlappingFileLockException heldInThisProcess) {
+                    lock = null;
+                }
+                if (lock != null) {
+                    if (slot > 1) {
+                        log.warn("Lexical index directory {} is held by another instance on this machine; this one "
+                                + "keeps its indexes in {} (give each instance its own "
+                                + "lore.retrieval.lexical.index-dir to choose)", configured, candidate);
+                    }
+                    else {
+                        log.info("Lexical indexes in {}", candidate);
+                    }
+                    return new Claim(candidate, channel);
+                }
+                channel.close();
+            }
+            catch (IOException e) {
+                closeQuietly(channel);
+                log.warn("Cannot claim lexical index directory {}: {}; lexical search runs in SQL until it can "
+                        + "be written", candidate, e.toString());
+                return new Claim(candidate, null);
+            }
+        }
+        log.warn("Lexical index directories {} to -{} are all held by other instances; sharing {}", configured,
+                SLOTS, configured);
+        return new Claim(configured, null);
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            }
+            catch (IOException e) {
+                // releasing: nothing left to do with it
+            }
+        }
+    }
+
+    /** The directory this instance keeps its indexes in (see {@link #claim}). */
+    public Path root() {
+        return root;
     }
 
     /** Applies the feed every {@code poll-interval} on a thread of its own until {@link #close()}. */
@@ -766,5 +849,6 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
             indexes.values().forEach(CollectionIndex::closeQuietly);
             indexes.clear();
         }
+        closeQuietly(claim);
     }
 }

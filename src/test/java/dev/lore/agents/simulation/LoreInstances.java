@@ -51,6 +51,7 @@ final class LoreInstances {
         settings.put("lore.models.resilience.max-attempts", "1");
         settings.put("lore.agents.simulation.instance", instance);
         settings.put("db-scheduler.enabled", "true");
+        settings.put("lore.retrieval.lexical.index-dir", IntegrationTest.temporaryLexicalIndexDir().toString());
         return settings;
     }
 
