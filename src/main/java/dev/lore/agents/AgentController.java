@@ -284,7 +284,7 @@ class AgentController {
             throw LoreException.invalid("query is " + query.length() + " characters long; at most " + MAX_TEXT);
         }
         LocalDateTime time = AgentsAccess.time("at", at, found.clock());
-        return memories.retrieve(found.agent().id(), query, limit, time, found.weights()).stream()
+        return memories.recall(found.agent().id(), query, limit, time, found.weights()).stream()
                 .map(scored -> {
                     StoredMemory memory = scored.memory();
                     return new RetrievedMemory(memory.id(), memory.kind().wireName(), memory.text(),

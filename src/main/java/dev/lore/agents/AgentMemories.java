@@ -68,7 +68,7 @@ public class AgentMemories {
             throw LoreException.invalid("k must be between 1 and " + MAX_RECALL + ", was " + k);
         }
         String text = AgentsAccess.text("query", query, AgentsAccess.MAX_TEXT, false);
-        return memories.retrieve(found.agent().id(), text, k, found.clock(), found.weights()).stream()
+        return memories.recall(found.agent().id(), text, k, found.clock(), found.weights()).stream()
                 .map(scored -> new Recalled(scored.memory().id(), scored.memory().kind().wireName(),
                         scored.memory().text(), scored.memory().importance(), scored.memory().at(),
                         scored.scores().recency(), scored.scores().relevance(), scored.scores().total()))

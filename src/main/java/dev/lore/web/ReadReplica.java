@@ -13,12 +13,19 @@ public final class ReadReplica implements AutoCloseable {
 
     private final JdbcClient jdbc;
     private final TransactionTemplate transactions;
+    private final boolean replicated;
     private final Runnable onClose;
 
-    ReadReplica(JdbcClient jdbc, TransactionTemplate transactions, Runnable onClose) {
+    ReadReplica(JdbcClient jdbc, TransactionTemplate transactions, boolean replicated, Runnable onClose) {
         this.jdbc = jdbc;
         this.transactions = transactions;
+        this.replicated = replicated;
         this.onClose = onClose;
+    }
+
+    /** Whether reads have a replica of their own ({@code lore.datasource.read.url}), rather than the primary. */
+    public boolean replicated() {
+        return replicated;
     }
 
     /** Statements that only read. */

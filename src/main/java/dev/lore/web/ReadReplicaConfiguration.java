@@ -27,14 +27,14 @@ class ReadReplicaConfiguration {
     ReadReplica readReplica(ReadReplicaProperties properties, DataSource dataSource, JdbcClient jdbc,
             TransactionTemplate transactions, MeterRegistry meters) throws SQLException {
         if (!properties.enabled()) {
-            return new ReadReplica(jdbc, transactions, () -> {
+            return new ReadReplica(jdbc, transactions, false, () -> {
             });
         }
         HikariDataSource replica = new HikariDataSource(replicaConfig(properties, dataSource));
         ReplicaFallbackDataSource reads = new ReplicaFallbackDataSource(dataSource, replica, properties, meters);
         TransactionTemplate readTransactions = new TransactionTemplate(new JdbcTransactionManager(reads));
         readTransactions.setReadOnly(true);
-        return new ReadReplica(JdbcClient.create(reads), readTransactions, reads::close);
+        return new ReadReplica(JdbcClient.create(reads), readTransactions, true, reads::close);
     }
 
     private static HikariConfig replicaConfig(ReadReplicaProperties properties,

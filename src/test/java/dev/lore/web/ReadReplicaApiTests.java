@@ -3,6 +3,7 @@ package dev.lore.web;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
@@ -12,9 +13,11 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
+import dev.lore.agents.AgentsFixture;
 import dev.lore.support.Api;
 import dev.lore.support.IntegrationTest;
 import dev.lore.support.StreamingReplica;
@@ -37,6 +40,9 @@ class ReadReplicaApiTests extends IntegrationTest {
 
     @Autowired
     MeterRegistry meters;
+
+    @Autowired
+    JdbcClient jdbc;
 
     @BeforeAll
     static void startReplica() {
@@ -93,6 +99,35 @@ class ReadReplicaApiTests extends IntegrationTest {
 
     @Test
     @Order(2)
+    void memoryRecallIsRankedOnTheReplicaAndMarksTheMemoriesAccessedOnThePrimary() {
+        String simulation = AgentsFixture.simulation(admin(), "replica-town", "2026-02-14T07:00:00", 10);
+        String agent = AgentsFixture.agent(admin(), simulation, "Isabella", "Hobbs Cafe");
+        Api.Response stored = admin().post("/api/v1/agents/" + agent + "/memories", List.of(
+                Map.of("text", "Isabella is planning a Valentine's Day party at Hobbs Cafe", "importance", 8,
+                        "at", "2026-02-13T09:00:00"),
+                Map.of("text", "The refrigerator in the kitchen is empty", "importance", 2,
+                        "at", "2026-02-13T10:00:00")));
+        assertThat(stored.status()).as(stored.raw()).isEqualTo(201);
+
+        double onReplica = served("replica", "none");
+        Api.Response recalled = admin().get("/api/v1/agents/" + agent
+                + "/memories?query=Who%20is%20coming%20to%20the%20party%3F&k=1&at=2026-02-13T17:00:00");
+        assertThat(recalled.status()).as(recalled.raw()).isEqualTo(200);
+        assertThat(recalled.body()).hasSize(1);
+        assertThat(recalled.body().get(0).path("text").asString()).contains("party");
+        assertThat(served("replica", "none")).as("ranked on the replica, right after the memories were written")
+                .isGreaterThan(onReplica);
+
+        // the recalled memory became accessed, on the primary (the replica is read-only); the other did not
+        Map<String, String> accessed = new java.util.HashMap<>();
+        jdbc.sql("SELECT text, last_accessed_at::text FROM memories WHERE agent_id = CAST(:agent AS uuid)")
+                .param("agent", agent).query((rs, n) -> accessed.put(rs.getString(1), rs.getString(2))).list();
+        assertThat(accessed).containsEntry("Isabella is planning a Valentine's Day party at Hobbs Cafe",
+                "2026-02-13 17:00:00").containsEntry("The refrigerator in the kitchen is empty", "2026-02-13 10:00:00");
+    }
+
+    @Test
+    @Order(3)
     void readsGoToThePrimaryWhileTheReplicaIsDownAndComeBackWithNothingLost() throws Exception {
         createLeaveAndLaptops("replica-restart");
         replica.stopServer();

@@ -24,6 +24,7 @@ import dev.lore.agents.ModelCalls;
 import dev.lore.agents.ModelUse;
 import dev.lore.models.Embedder;
 import dev.lore.web.LoreException;
+import dev.lore.web.ReadReplica;
 
 /**
  * An agent's memory stream in PostgreSQL: stores memories (rating the importance of those that come without, all of
@@ -182,33 +183,57 @@ public class MemoryStream {
                 FROM normalised n
                 ORDER BY total DESC, n.created_at DESC, n.id
                 LIMIT :k
-            ),
-            touched AS (
+            )
+            """;
+
+    /** The ranked memories become accessed at {@code :at} in the ranking's own statement. */
+    private static final String TOUCH = """
+            , touched AS (
                 UPDATE memories m SET last_accessed_at = GREATEST(m.last_accessed_at, CAST(:at AS timestamp))
                 FROM top WHERE m.id = top.id
             )
+            """;
+
+    private static final String RESULT = """
             SELECT top.*, admitted.admitted FROM admitted LEFT JOIN top ON true
             ORDER BY top.total DESC, top.created_at DESC, top.id
             """;
 
-    static final String RETRIEVE_ALL = ALL_CANDIDATES.formatted(CANDIDATE_COLUMNS, RECENCY_HORIZON_HOURS) + SCORE;
+    /** Marks memories ranked on a replica accessed, on the primary, as {@link #TOUCH} does in one statement. */
+    private static final String MARK_ACCESSED = """
+            UPDATE memories SET last_accessed_at = GREATEST(last_accessed_at, CAST(:at AS timestamp))
+            WHERE id IN (:ids)""";
+
+    static final String RETRIEVE_ALL = retrieveAll(true);
+
+    private static String retrieveAll(boolean touch) {
+        return ALL_CANDIDATES.formatted(CANDIDATE_COLUMNS, RECENCY_HORIZON_HOURS) + SCORE + (touch ? TOUCH : "")
+                + RESULT;
+    }
 
     /** Pooled retrieval for a stream of {@code dimension}-dimension vectors. */
     static String retrievePooled(int dimension) {
-        return POOLED_CANDIDATES.formatted(dimension, CANDIDATE_COLUMNS, RECENCY_HORIZON_HOURS) + SCORE;
+        return retrievePooled(dimension, true);
+    }
+
+    private static String retrievePooled(int dimension, boolean touch) {
+        return POOLED_CANDIDATES.formatted(dimension, CANDIDATE_COLUMNS, RECENCY_HORIZON_HOURS) + SCORE
+                + (touch ? TOUCH : "") + RESULT;
     }
 
     private final JdbcClient jdbc;
+    private final ReadReplica reads;
     private final TransactionTemplate transactions;
     private final Embedder embedder;
     private final ImportanceRater rater;
     private final Clock clock;
     private final AgentsProperties properties;
 
-    MemoryStream(JdbcClient jdbc, TransactionTemplate transactions, Embedder embedder, ImportanceRater rater,
-            Clock clock, AgentsProperties properties) {
+    MemoryStream(JdbcClient jdbc, ReadReplica reads, TransactionTemplate transactions, Embedder embedder,
+            ImportanceRater rater, Clock clock, AgentsProperties properties) {
         this.properties = properties;
         this.jdbc = jdbc;
+        this.reads = reads;
         this.transactions = transactions;
         this.embedder = embedder;
         this.rater = rater;
@@ -283,6 +308,21 @@ public class MemoryStream {
 
     public List<ScoredMemory> retrieve(UUID agentId, String query, int k, LocalDateTime at, Weights weights,
             Candidates candidates) {
+        return retrieve(agentId, query, k, at, weights, candidates, false);
+    }
+
+    /**
+     * {@link #retrieve} for a caller that only reads (the API's and MCP's recall, not a simulation's step): with a
+     * read replica configured, the ranking runs there as searches do (after its wait for the primary's commits), and
+     * the ranked memories are marked accessed on the primary in a statement of their own. Two recalls at once may
+     * then both rank by the access times from before either, which a step, deciding on what it recalls, must not.
+     */
+    public List<ScoredMemory> recall(UUID agentId, String query, int k, LocalDateTime at, Weights weights) {
+        return retrieve(agentId, query, k, at, weights, Candidates.AUTO, reads.replicated());
+    }
+
+    private List<ScoredMemory> retrieve(UUID agentId, String query, int k, LocalDateTime at, Weights weights,
+            Candidates candidates, boolean onReplica) {
         boolean hasQuery = query != null && !query.isBlank();
         Object vector = null;
         if (hasQuery) {
@@ -291,7 +331,9 @@ public class MemoryStream {
         }
         boolean pooled = hasQuery && (candidates == Candidates.POOLS
                 || candidates == Candidates.AUTO && count(agentId) >= properties.exactBelow());
-        Retrieved retrieved = jdbc.sql(pooled ? retrievePooled(embedder.dimension()) : RETRIEVE_ALL)
+        JdbcClient ranking = onReplica ? reads.jdbc() : jdbc;
+        Retrieved retrieved = ranking.sql(pooled ? retrievePooled(embedder.dimension(), !onReplica)
+                : onReplica ? retrieveAll(false) : RETRIEVE_ALL)
                 .param("agent", agentId).param("at", at).param("hasQuery", hasQuery).param("query", vector)
                 .param("embedder", embedder.name()).param("dimension", embedder.dimension())
                 .param("vectorPool", properties.vectorPool()).param("recentPerLevel", properties.recentPerLevel())
@@ -303,6 +345,11 @@ public class MemoryStream {
             requireSameEmbedder(agentId);
             throw LoreException.conflict("embedder-mismatch", "Embedder mismatch", "The memories of agent " + agentId
                     + " moved to another embedder while they were being ranked; ask again");
+        }
+        if (onReplica && !retrieved.memories().isEmpty()) {
+            jdbc.sql(MARK_ACCESSED).param("at", at)
+                    .param("ids", retrieved.memories().stream().map(scored -> scored.memory().id()).toList())
+                    .update();
         }
         return retrieved.memories();
     }
