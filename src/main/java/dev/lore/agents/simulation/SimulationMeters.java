@@ -10,7 +10,6 @@ import java.util.UUID;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
@@ -38,11 +37,10 @@ class SimulationMeters {
     /** The simulations that have series, least recently counted first. */
     private final LinkedHashMap<UUID, Boolean> metered = new LinkedHashMap<>(16, 0.75f, true);
 
-    SimulationMeters(MeterRegistry meters, JdbcClient jdbc,
-            @Value("${lore.agents.simulation.max-metered-simulations:1000}") int maxSimulations) {
+    SimulationMeters(MeterRegistry meters, JdbcClient jdbc, SimulationProperties properties) {
         this.meters = meters;
         this.jdbc = jdbc;
-        this.maxSimulations = Math.max(1, maxSimulations);
+        this.maxSimulations = properties.maxMeteredSimulations();
     }
 
     void skipped(UUID simulationId, long ticks) {

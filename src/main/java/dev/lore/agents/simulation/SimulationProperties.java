@@ -21,6 +21,8 @@ import org.springframework.validation.annotation.Validated;
  * @param pauseAfterFailures failed steps in a row after which a schedule pauses instead of burning model calls
  * @param conversationCooldown simulated minutes before the same two agents may start another conversation
  * @param decisionMemories memories an agent recalls when deciding whether to react to what it perceives
+ * @param maxMeteredSimulations simulations with their own metric series at most, the least recently stepped dropped
+ *        first: each series is a tag value, and an unbounded number of them would grow the registry without end
  */
 @Validated
 @ConfigurationProperties("lore.agents.simulation")
@@ -32,7 +34,8 @@ public record SimulationProperties(
         @DefaultValue("1s") Duration minInterval,
         @DefaultValue("3") @Min(1) int pauseAfterFailures,
         @DefaultValue("60") @Min(0) int conversationCooldown,
-        @DefaultValue("5") @Min(1) @Max(50) int decisionMemories) {
+        @DefaultValue("5") @Min(1) @Max(50) int decisionMemories,
+        @DefaultValue("1000") @Min(1) int maxMeteredSimulations) {
 
     /** The name stored with every step and tick this instance runs. */
     public String instanceName() {

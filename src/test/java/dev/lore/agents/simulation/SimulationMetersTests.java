@@ -2,6 +2,7 @@ package dev.lore.agents.simulation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -16,7 +17,9 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 class SimulationMetersTests {
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final SimulationMeters meters = new SimulationMeters(registry, null, 2);
+    private final SimulationMeters meters = new SimulationMeters(registry, null,
+            new SimulationProperties("test", 144, Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(1),
+                    3, 60, 5, 2));
 
     @Test
     void keepsTheSeriesOfTheMostRecentlyCountedSimulationsOnly() {

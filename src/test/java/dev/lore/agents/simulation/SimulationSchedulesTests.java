@@ -47,6 +47,6 @@ class SimulationSchedulesTests {
 
     private static SimulationProperties properties(Duration minInterval) {
         return new SimulationProperties("test", 144, Duration.ofSeconds(2), Duration.ofSeconds(10), minInterval, 3,
-                60, 5);
+                60, 5, 1000);
     }
 }
