@@ -7,7 +7,6 @@ import javax.sql.DataSource;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import com.zaxxer.hikari.HikariConfig;
@@ -32,9 +31,8 @@ class ReadReplicaConfiguration {
         }
         HikariDataSource replica = new HikariDataSource(replicaConfig(properties, dataSource));
         ReplicaFallbackDataSource reads = new ReplicaFallbackDataSource(dataSource, replica, properties, meters);
-        TransactionTemplate readTransactions = new TransactionTemplate(new JdbcTransactionManager(reads));
-        readTransactions.setReadOnly(true);
-        return new ReadReplica(JdbcClient.create(reads), readTransactions, true, reads::close);
+        return new ReadReplica(JdbcClient.create(new ReplicaReads.Template(reads)), new ReplicaReads.Transactions(reads),
+                true, reads::close);
     }
 
     private static HikariConfig replicaConfig(ReadReplicaProperties properties,

@@ -11,6 +11,7 @@ import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.datasource.AbstractDataSource;
+import org.springframework.transaction.TransactionSystemException;
 
 import com.zaxxer.hikari.HikariDataSource;
 
@@ -34,6 +35,8 @@ final class ReplicaFallbackDataSource extends AbstractDataSource implements Auto
     private final Counter servedByReplica;
     private final Counter replicaUnavailable;
     private final Counter replicaBehind;
+    /** Whether this thread's last connection came from the replica: only a read that ran there is run again. */
+    private final ThreadLocal<Boolean> lastFromReplica = ThreadLocal.withInitial(() -> false);
     /** System.nanoTime() before which the replica is not tried; a timeout, not business time, so not the Clock. */
     private volatile long skipReplicaUntil = System.nanoTime();
     private volatile boolean down;
@@ -53,6 +56,7 @@ final class ReplicaFallbackDataSource extends AbstractDataSource implements Auto
 
     @Override
     public Connection getConnection() throws SQLException {
+        lastFromReplica.set(false);
         if (System.nanoTime() - skipReplicaUntil < 0) {
             replicaUnavailable.increment();
             return primary.getConnection();
@@ -71,6 +75,7 @@ final class ReplicaFallbackDataSource extends AbstractDataSource implements Auto
                     log.info("Read replica {} serves reads again", replica.getJdbcUrl());
                 }
                 servedByReplica.increment();
+                lastFromReplica.set(true);
                 return connection;
             }
         } catch (SQLException e) {
@@ -93,14 +98,51 @@ final class ReplicaFallbackDataSource extends AbstractDataSource implements Auto
     }
 
     private Connection primaryInstead(SQLException cause) throws SQLException {
+        leaveReplicaAlone(cause);
+        replicaUnavailable.increment();
+        return primary.getConnection();
+    }
+
+    private void leaveReplicaAlone(Throwable cause) {
         skipReplicaUntil = System.nanoTime() + properties.retryAfter().toNanos();
         if (!down) {
             down = true;
             log.warn("Read replica {} is unavailable ({}); reads go to the primary, retrying in {}",
                     replica.getJdbcUrl(), cause.getMessage(), properties.retryAfter());
         }
-        replicaUnavailable.increment();
-        return primary.getConnection();
+    }
+
+    /**
+     * Whether {@code failure}, thrown by this thread's last read, lost its replica connection (the replica stopped,
+     * restarted or died under it): then the replica is left alone as when it cannot be reached, and the caller runs
+     * the read again, which goes to the primary. A failure of the primary, or of the statement itself, is not.
+     */
+    boolean replicaLostMidRead(RuntimeException failure) {
+        if (!lastFromReplica.get() || !connectionLost(failure)) {
+            return false;
+        }
+        lastFromReplica.set(false);
+        leaveReplicaAlone(failure);
+        return true;
+    }
+
+    /**
+     * PostgreSQL's connection exceptions (class 08) and its shutdown terminations (57P01 to 57P03). A transaction
+     * whose connection died fails again on its rollback, and the pool's closed connection names no state: what the
+     * transaction's work threw is the rollback failure's application exception.
+     */
+    private static boolean connectionLost(Throwable failure) {
+        if (failure instanceof TransactionSystemException rollback && rollback.getApplicationException() != null
+                && connectionLost(rollback.getApplicationException())) {
+            return true;
+        }
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P0"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean caughtUp(Connection replicaConnection) throws SQLException {

@@ -148,6 +148,60 @@ class ReadReplicaApiTests extends IntegrationTest {
         assertThat(served("replica", "none")).isGreaterThan(onReplica);
     }
 
+    @Test
+    @Order(4)
+    void aReadWhoseReplicaStopsUnderItRunsAgainOnThePrimary() throws Exception {
+        awaitReplica();
+        double fallbacks = served("primary", "replica-unavailable");
+        java.util.concurrent.CompletableFuture<Boolean> read = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> reads.jdbc().sql("SELECT pg_is_in_recovery() FROM pg_sleep(3)").query(Boolean.class).single());
+        // the statement is running on the replica when it stops ("fast": its sessions are terminated)
+        awaitRunningOnReplica("FROM pg_sleep(3)");
+        replica.stopServer();
+        try {
+            assertThat(read.get(60, java.util.concurrent.TimeUnit.SECONDS)).as("answered by the primary").isFalse();
+            assertThat(served("primary", "replica-unavailable")).isGreaterThan(fallbacks);
+        }
+        finally {
+            replica.startServer();
+        }
+        // and a read in a read-only transaction, the way searches set their index parameters, runs again whole
+        awaitReplica();
+        java.util.concurrent.CompletableFuture<Boolean> transaction = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> reads.transactions().execute(status -> reads.jdbc()
+                        .sql("SELECT pg_is_in_recovery() FROM pg_sleep(3.1)").query(Boolean.class).single()));
+        awaitRunningOnReplica("FROM pg_sleep(3.1)");
+        replica.stopServer();
+        try {
+            assertThat(transaction.get(60, java.util.concurrent.TimeUnit.SECONDS)).as("answered by the primary")
+                    .isFalse();
+        }
+        finally {
+            replica.startServer();
+        }
+    }
+
+    /** Waits until the replica runs a statement ending with {@code tail}, asked on a connection of its own. */
+    private void awaitRunningOnReplica(String tail) throws Exception {
+        try (java.sql.Connection direct = java.sql.DriverManager.getConnection(replica.url(),
+                TestDatabase.connection().user(), TestDatabase.connection().password())) {
+            for (int i = 0; i < 100; i++) {
+                try (var statement = direct.prepareStatement(
+                        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE ? AND pid <> pg_backend_pid()")) {
+                    statement.setString(1, "%" + tail);
+                    try (var rs = statement.executeQuery()) {
+                        rs.next();
+                        if (rs.getInt(1) > 0) {
+                            return;
+                        }
+                    }
+                }
+                Thread.sleep(20);
+            }
+        }
+        throw new AssertionError("the read did not start on the replica");
+    }
+
     private boolean inRecovery() {
         return reads.jdbc().sql("SELECT pg_is_in_recovery()").query(Boolean.class).single();
     }
