@@ -72,6 +72,8 @@ class IngestionWorker {
     private final TransactionTemplate transactions;
     private final DocumentChunking chunking;
     private final Embedder embedder;
+    /** The model whose collections this instance's claims take, read once: the queue is polled constantly. */
+    private final String model;
     private final DocumentsProperties properties;
     private final JsonMapper json;
     private final Clock clock;
@@ -100,6 +102,7 @@ class IngestionWorker {
         this.transactions = transactions;
         this.chunking = chunking;
         this.embedder = embedder;
+        this.model = embedder.name();
         this.properties = properties;
         this.json = json;
         this.clock = clock;
@@ -234,12 +237,19 @@ class IngestionWorker {
         }
     }
 
+    /**
+     * Which items this instance can embed: those of collections made with its model. An item of another model's
+     * collection (accepted by an instance that runs it, in a deployment whose instances run different models for a
+     * while) waits for one of those instances instead of being failed here.
+     */
+    private static final String OWN_MODEL = "collection_id IN (SELECT id FROM collections WHERE embedder = :embedder)";
+
     /** Claims queued items in order, up to {@code workerBatch} of them and {@code maxClaimBytes} of payload. */
     Claim claimFresh() {
         return claim("""
                 SELECT id, coalesce(octet_length(payload), 0) FROM ingestion_items
-                WHERE status = 'QUEUED' AND payload IS NOT NULL
-                ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED""", properties.workerBatch());
+                WHERE status = 'QUEUED' AND payload IS NOT NULL AND %s
+                ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED""".formatted(OWN_MODEL), properties.workerBatch());
     }
 
     /**
@@ -262,15 +272,15 @@ class IngestionWorker {
         exhausted.forEach(x -> documentsFailed.increment());
         return claim("""
                 SELECT id, 0 FROM ingestion_items
-                WHERE %s
-                ORDER BY heartbeat_at LIMIT 1 FOR UPDATE SKIP LOCKED""".formatted(claims.lapsed()), 1);
+                WHERE %s AND %s
+                ORDER BY heartbeat_at LIMIT 1 FOR UPDATE SKIP LOCKED""".formatted(claims.lapsed(), OWN_MODEL), 1);
     }
 
     private Claim claim(String candidates, int limit) {
         UUID token = UUID.randomUUID();
         held.add(token);
         List<Item> items = transactions.execute(tx -> {
-            List<long[]> found = jdbc.sql(candidates).param("limit", limit)
+            List<long[]> found = jdbc.sql(candidates).param("limit", limit).param("embedder", model)
                     .query((rs, n) -> new long[] { rs.getLong(1), rs.getLong(2) }).list();
             List<Long> ids = new ArrayList<>();
             long bytes = 0;
@@ -326,6 +336,7 @@ class IngestionWorker {
             // unless originals are kept, the payload (up to max-file-size) is let go once parsed, while the batch is
             // embedded and stored
             items.set(item.withoutPayload());
+            // re-embedded to another model between the claim and now
             if (!item.collectionEmbedder().equals(embedder.name())) {
                 fail(claim, item, "The collection is embedded with " + item.collectionEmbedder()
                         + " but this instance runs " + embedder.name());

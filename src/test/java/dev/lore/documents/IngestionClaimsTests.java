@@ -75,6 +75,31 @@ class IngestionClaimsTests extends IntegrationTest {
     }
 
     @Test
+    void itemsOfAnotherModelsCollectionWaitForAnInstanceThatRunsIt() throws Exception {
+        String ingestion = upload("leave.md", "# Leave\n\nStaff earn vacation days every month.\n");
+        // the collection as an instance running another model made it: this one neither takes nor fails its items
+        String own = jdbc.sql("SELECT embedder FROM collections WHERE name = :c").param("c", collection)
+                .query(String.class).single();
+        jdbc.sql("UPDATE collections SET embedder = 'another-model' WHERE name = :c").param("c", collection).update();
+        assertThat(worker.claimFresh().items()).isEmpty();
+        jdbc.sql("UPDATE ingestion_items SET status = 'RUNNING', heartbeat_at = now() - interval '1 hour',"
+                + " claim_token = gen_random_uuid() WHERE ingestion_id = CAST(:i AS uuid)").param("i", ingestion)
+                .update();
+        assertThat(worker.claimSuspect().items()).as("nor takes it over from a worker that died").isEmpty();
+        jdbc.sql("UPDATE ingestion_items SET status = 'QUEUED', claim_token = NULL, heartbeat_at = NULL"
+                + " WHERE ingestion_id = CAST(:i AS uuid)").param("i", ingestion).update();
+        assertThat(status(ingestion).status()).isEqualTo("QUEUED");
+
+        // an instance running that model takes it (here: the collection back on this instance's model)
+        jdbc.sql("UPDATE collections SET embedder = :e WHERE name = :c").param("e", own).param("c", collection)
+                .update();
+        IngestionWorker.Claim claim = worker.claimFresh();
+        assertThat(claim.items()).hasSize(1);
+        worker.process(claim);
+        assertThat(status(ingestion).status()).isEqualTo("DONE");
+    }
+
+    @Test
     void aLiveWorkersHeartbeatKeepsItsClaim() {
         upload("leave.md", "# Leave\n\nStaff earn vacation days every month.\n");
         assertThat(worker.claimFresh().items()).hasSize(1);
