@@ -4,7 +4,7 @@
 # bench/handbook-employee-questions.json) extractive answer-string match, refusals, citation precision and recall,
 # context recall per source budget (CONTEXT_TOKENS, comma-separated) and /answer's p50 against /search's; writes
 # bench/results/<date>-answer-quality.md. BENCH=handbook runs the older calibration bench (HandbookAnswers).
-# A few minutes on 2 cores.
+# --embedder=NAME measures another in-process embedder (the handbook is ingested again with it). A few minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LORE_DB_NAME=lore_bench scripts/setup-postgres.sh

@@ -49,6 +49,18 @@ public final class AnswerQuality {
             boolean unanswerable) {
     }
 
+    /** {@code --embedder}: the in-process embedder every instance of this run uses; {@code null}: the default. */
+    private static String embedder;
+
+    /** The arguments, with the chosen embedder's when one was chosen. */
+    private static String[] withEmbedder(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        if (embedder != null) {
+            all.add("--lore.models.embedder=" + embedder);
+        }
+        return all.toArray(String[]::new);
+    }
+
     public static void main(String[] args) throws Exception {
         Map<String, String> options = Benchmarks.options(args);
         Path handbook = Path.of(options.getOrDefault("handbook", "../shared/eval/handbook"));
@@ -58,8 +70,10 @@ public final class AnswerQuality {
                 .map(Integer::parseInt).toList();
         JsonMapper json = JsonMapper.builder().build();
         List<Question> questions = questions(json, options);
+        embedder = options.get("embedder");
         StringBuilder report = new StringBuilder("# Answer quality on the 18F handbook\n\nRun " + LocalDate.now()
-                + " by `bench/answers.sh` (all-minilm-l6-v2-q, default settings unless named). Sets: "
+                + " by `bench/answers.sh` (" + (embedder == null ? "the default embedder" : embedder)
+                + ", default settings unless named). Sets: "
                 + sets(questions) + ".\n\n");
         Map<String, Map<Integer, double[]>> contextRecall = new LinkedHashMap<>();
         boolean reuse = options.containsKey("reuse");
@@ -67,11 +81,11 @@ public final class AnswerQuality {
             int budget = budgets.get(b);
             SpringApplication application = new SpringApplication(LoreApplication.class,
                     PromptKeepingGenerator.class);
-            try (ConfigurableApplicationContext app = application.run("--server.port=0",
+            try (ConfigurableApplicationContext app = application.run(withEmbedder("--server.port=0",
                     "--lore.security.enabled=false", "--spring.datasource.url=" + dbUrl,
                     "--spring.main.banner-mode=off", "--logging.level.root=WARN",
                     "--logging.level.dev.lore.requests=WARN", "--lore.documents.poll-interval=200ms",
-                    "--lore.generator=bench-prompts", "--lore.answers.context-tokens=" + budget)) {
+                    "--lore.generator=bench-prompts", "--lore.answers.context-tokens=" + budget))) {
                 BenchClient client = new BenchClient(((WebServerApplicationContext) app).getWebServer().getPort(),
                         json);
                 if (b == 0 && !reuse) {
@@ -121,10 +135,11 @@ public final class AnswerQuality {
         double[][] supports = new double[2][questions.size()];
         for (int w = 0; w < 2; w++) {
             SpringApplication application = new SpringApplication(LoreApplication.class);
-            try (ConfigurableApplicationContext app = application.run("--server.port=0",
+            try (ConfigurableApplicationContext app = application.run(withEmbedder("--server.port=0",
                     "--lore.security.enabled=false", "--spring.datasource.url=" + dbUrl,
                     "--spring.main.banner-mode=off", "--logging.level.root=WARN",
-                    "--logging.level.dev.lore.requests=WARN", "--lore.answers.support-sentence-weight=" + w, "--lore.answers.support-terms-weight=0")) {
+                    "--logging.level.dev.lore.requests=WARN", "--lore.answers.support-sentence-weight=" + w,
+                    "--lore.answers.support-terms-weight=0"))) {
                 BenchClient client = new BenchClient(((WebServerApplicationContext) app).getWebServer().getPort(),
                         json);
                 for (int i = 0; i < questions.size(); i++) {

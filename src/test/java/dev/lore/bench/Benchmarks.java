@@ -280,7 +280,7 @@ public final class Benchmarks {
     }
 
     /** Waits until a collection over lore.vector-index.threshold reports its HNSW index ready. */
-    private static void awaitIndex(ConfigurableApplicationContext app, BenchClient client, String collection) {
+    static void awaitIndex(ConfigurableApplicationContext app, BenchClient client, String collection) {
         boolean indexed = app.getBean(JdbcClient.class).sql("SELECT chunk_count FROM collections WHERE name = :n")
                 .param("n", collection).query(Long.class).single()
                 >= app.getBean(VectorIndexProperties.class).threshold();
