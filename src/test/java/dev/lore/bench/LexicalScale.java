@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -14,17 +15,39 @@ import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
+import com.pgvector.PGvector;
+
+import dev.lore.documents.VectorIndexes;
+import dev.lore.models.Embedder;
+import dev.lore.retrieval.RetrievalProperties;
 import dev.lore.retrieval.evaluation.RetrievalMetrics;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Lexical search at scale: bulk-loads N synthetic chunks straight into PostgreSQL (behind Lore's back, as a restore
- * would), lets a Lore instance with the Lucene engine build its index from them, and times four-word lexical
+ * Lexical (and hybrid) search at scale: bulk-loads N synthetic chunks straight into PostgreSQL (behind Lore's back,
+ * as a restore would), lets a Lore instance with the Lucene engine build its index from them, and times four-word
  * searches over HTTP with the Lucene engine and then with the SQL engine on the same rows. Chunks hold 80 words
  * drawn log-uniformly (Zipf-like) from a 50,000-word vocabulary; queries take four words of rank 100 to 1,000.
- * Run by {@code bench/lexical-scale.sh}; writes {@code bench/results/2026-12-07-lexical-scale.md}.
+ * <p>
+ * Without {@code --vectors} the chunks carry one constant vector and only lexical search is timed; this is
+ * {@code bench/lexical-scale.sh}, writing {@code bench/results/2026-12-07-lexical-scale.md}. With {@code --vectors}
+ * ({@code bench/hybrid-scale.sh}) each chunk gets a synthetic 384-dimension vector (see {@link #load}), Lore builds the
+ * collection's own HNSW index ({@link VectorIndexes#ensure}: the expression, settings and {@code ANALYZE} its
+ * background builds use), and lexical, dense and hybrid searches are timed in turn, each stage as the service reports
+ * it in {@code timingsMs}; the query vector comes from the in-process embedder, as for any search. {@code --reuse}
+ * keeps the chunks (and index) of a previous run with the same N instead of loading again.
  */
 public final class LexicalScale {
+
+    private static final List<String> STAGES = List.of("embed", "dense", "lexical", "fetch", "total");
+
+    private static final int WARM_UP = 20;
+
+    /** Cluster centres and noise vectors: a chunk's vector is centre (i mod 2,000) plus noise (i mod 10,007). */
+    private static final int CENTRES = 2000;
+
+    private static final int NOISES = 10007;
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = Benchmarks.options(args);
@@ -32,80 +55,228 @@ public final class LexicalScale {
         int queries = Integer.parseInt(options.getOrDefault("queries", "100"));
         String dbUrl = options.getOrDefault("db", "jdbc:postgresql://127.0.0.1:5432/lore_bench");
         Path results = Path.of(options.getOrDefault("results", "bench/results"));
+        boolean vectors = Boolean.parseBoolean(options.getOrDefault("vectors", "false"));
+        boolean reuse = Boolean.parseBoolean(options.getOrDefault("reuse", "false"));
+        // the whole-index rebuild by a fresh instance (measured at 1M on 2026-12-07) and the SQL engine's contrast
+        boolean rebuild = Boolean.parseBoolean(options.getOrDefault("rebuild", String.valueOf(!vectors)));
+        boolean sql = Boolean.parseBoolean(options.getOrDefault("sql", "true"));
+        // Lore's advice (VectorIndexProperties): maintenance_work_mem should hold the graph, about 2 kB a chunk
+        String indexMemory = options.getOrDefault("index-memory", "3GB");
+        String out = options.getOrDefault("out", vectors ? "2026-12-07-hybrid-scale-" + chunks + ".md"
+                : "2026-12-07-lexical-scale.md");
         String embedder = "all-minilm-l6-v2-q";
         JsonMapper json = JsonMapper.builder().build();
-        String collection = "lexical-scale";
+        String collection = vectors ? "hybrid-scale-" + chunks : "lexical-scale";
+        List<String> modes = vectors ? List.of("lexical", "dense", "hybrid") : List.of("lexical");
         String[] lucene = Benchmarks.lexicalEngine("lucene");
         Path indexDir = Path.of(lucene[1].substring(lucene[1].indexOf('=') + 1));
-        // no HNSW build over the synthetic (identical) vectors while timing
-        String noVectorIndex = "--lore.vector-index.threshold=1000000000";
-        StringBuilder report = new StringBuilder("# Lexical search at scale\n\nRun " + Instant.now() + " on "
-                + Runtime.getRuntime().availableProcessors() + " cores (shared with other builds) by "
-                + "`bench/lexical-scale.sh`: " + chunks + " synthetic chunks of 80 words (log-uniform over 50,000 "
-                + "words), four-word OR queries of words ranked 100 to 1,000, topK 10, " + queries
-                + " queries after 20 warm-up ones, over HTTP.\n\n");
-        List<String> texts = queries(queries + 20, new Random(42));
+        // Lore's background builds stay off: the index is built once, by ensure(), after the load (and never over the
+        // constant vectors of a lexical-only run)
+        String noBackgroundIndex = "--lore.vector-index.threshold=1000000000";
+        String buildMemory = "--lore.vector-index.maintenance-work-mem=" + indexMemory;
+        StringBuilder report = new StringBuilder("# " + (vectors ? "Hybrid" : "Lexical") + " search at scale\n\nRun "
+                + Instant.now() + " on " + Runtime.getRuntime().availableProcessors()
+                + " cores (shared with other builds; load average " + loadAverage() + " at the start) by `bench/"
+                + (vectors ? "hybrid" : "lexical") + "-scale.sh`: " + chunks + " synthetic chunks of 80 words "
+                + "(log-uniform over 50,000 words), four-word OR queries of words ranked 100 to 1,000, topK 10, "
+                + queries + " queries after " + WARM_UP + " warm-up ones, over HTTP"
+                + (vectors ? ", each query in each mode in turn" : "") + ".\n\n");
+        List<String> texts = queries(queries + WARM_UP, new Random(42));
         StringBuilder table = new StringBuilder();
+        String dense = "";
         try (ConfigurableApplicationContext app = Benchmarks.start(embedder, dbUrl, lucene[0], lucene[1],
-                noVectorIndex, "--lore.retrieval.lexical.poll-interval=200ms")) {
+                noBackgroundIndex, buildMemory, "--lore.retrieval.lexical.poll-interval=200ms")) {
             BenchClient client = new BenchClient(((WebServerApplicationContext) app).getWebServer().getPort(), json);
             JdbcClient jdbc = app.getBean(JdbcClient.class);
-            jdbc.sql("DELETE FROM collections WHERE name = :n").param("n", collection).update();
-            client.post("/api/v1/collections", Map.of("name", collection));
-            long id = jdbc.sql("SELECT id FROM collections WHERE name = :n").param("n", collection)
-                    .query(Long.class).single();
-            long start = System.nanoTime();
-            load(jdbc, id, chunks);
-            double loadSeconds = (System.nanoTime() - start) / 1e9;
+            Long existing = jdbc.sql("SELECT id FROM collections WHERE name = :n").param("n", collection)
+                    .query(Long.class).optional().orElse(null);
+            boolean reused = reuse && existing != null && jdbc.sql("SELECT count(*) FROM chunks WHERE collection_id = :c")
+                    .param("c", existing).query(Long.class).single() == chunks;
+            long id;
+            if (reused) {
+                id = existing;
+                report.append("- chunks reused from an earlier run (`--reuse`): no load timed\n");
+            }
+            else {
+                jdbc.sql("DELETE FROM collections WHERE name = :n").param("n", collection).update();
+                client.post("/api/v1/collections", Map.of("name", collection));
+                id = jdbc.sql("SELECT id FROM collections WHERE name = :n").param("n", collection)
+                        .query(Long.class).single();
+                long start = System.nanoTime();
+                load(jdbc, id, chunks, vectors);
+                report.append(String.format(Locale.ROOT, "- bulk load (SQL, a statement per 1,000 chunks, triggers "
+                        + "included%s): %.1f s%n", vectors ? ", a synthetic vector each" : "",
+                        (System.nanoTime() - start) / 1e9));
+            }
             double indexSeconds = Benchmarks.awaitLexicalIndex(client, collection);
             long indexBytes = size(indexDir.resolve("c" + id));
             System.gc();
             long heap = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
-            report.append(String.format(Locale.ROOT, "- bulk load (SQL, a statement per 1,000 chunks, triggers included): "
-                    + "%.1f s%n- Lucene index caught up %.1f s after the load's last statement (it applied the feed "
-                    + "while the load ran)%n- index size %.1f MiB; instance heap after GC %.0f MiB%n",
-                    loadSeconds, indexSeconds, indexBytes / 1048576.0, heap / 1048576.0));
-            table.append(row("lucene", client, collection, texts));
+            report.append(String.format(Locale.ROOT, "- Lucene index caught up %.1f s after %s%n- index size %.1f "
+                    + "MiB; instance heap after GC %.0f MiB%n", indexSeconds, reused ? "the instance started (built "
+                    + "from `chunks`)" : "the load's last statement (it applied the feed while the load ran)",
+                    indexBytes / 1048576.0, heap / 1048576.0));
+            if (vectors) {
+                VectorIndexes hnsw = app.getBean(VectorIndexes.class);
+                boolean present = hnsw.ready(id);
+                long start = System.nanoTime();
+                hnsw.ensure(id);
+                String name = VectorIndexes.indexName(id);
+                long bytes = jdbc.sql("SELECT pg_relation_size(:n::regclass)").param("n", name).query(Long.class)
+                        .single();
+                report.append(present ? String.format(Locale.ROOT, "- HNSW index `%s` built by an earlier run "
+                        + "(%.0f MiB)%n", name, bytes / 1048576.0) : String.format(Locale.ROOT, "- HNSW index `%s` "
+                        + "(Lore's: m 16, ef_construction 64, maintenance_work_mem %s, one build worker) built by "
+                        + "`VectorIndexes.ensure` in %.1f s; %.0f MiB%n", name, indexMemory,
+                        (System.nanoTime() - start) / 1e9, bytes / 1048576.0));
+                dense = densePlan(app, jdbc, id, name, texts.get(0));
+            }
+            long scansBefore = indexScans(jdbc, id);
+            table.append(rows("lucene", client, collection, modes, texts));
+            write(results, out, report, table, dense, vectors);
+            report.append("- load average after the Lucene runs: ").append(loadAverage()).append('\n');
+            if (vectors) {
+                long scans = indexScans(jdbc, id) - scansBefore;
+                report.append("- the HNSW index served ").append(scans).append(" scans while ")
+                        .append(2 * texts.size()).append(" dense and hybrid searches ran (PostgreSQL's "
+                                + "`pg_stat_user_indexes.idx_scan`; none means a sequential scan)\n");
+            }
         }
-        // a second instance with an empty directory: the whole index rebuilt from chunks, as after a restore
-        String[] fresh = Benchmarks.lexicalEngine("lucene");
-        try (ConfigurableApplicationContext app = Benchmarks.start(embedder, dbUrl, fresh[0], fresh[1],
-                noVectorIndex, "--lore.retrieval.lexical.poll-interval=200ms")) {
-            BenchClient client = new BenchClient(((WebServerApplicationContext) app).getWebServer().getPort(), json);
-            report.append(String.format(Locale.ROOT, "- rebuilt from `chunks` by an instance with an empty index "
-                    + "directory: ready %.1f s after it started%n%n", Benchmarks.awaitLexicalIndex(client, collection)));
+        if (rebuild) {
+            // a second instance with an empty directory: the whole index rebuilt from chunks, as after a restore
+            String[] fresh = Benchmarks.lexicalEngine("lucene");
+            try (ConfigurableApplicationContext app = Benchmarks.start(embedder, dbUrl, fresh[0], fresh[1],
+                    noBackgroundIndex, "--lore.retrieval.lexical.poll-interval=200ms")) {
+                BenchClient client = new BenchClient(((WebServerApplicationContext) app).getWebServer().getPort(),
+                        json);
+                report.append(String.format(Locale.ROOT, "- rebuilt from `chunks` by an instance with an empty index "
+                        + "directory: ready %.1f s after it started%n", Benchmarks.awaitLexicalIndex(client,
+                                collection)));
+            }
         }
-        try (ConfigurableApplicationContext app = Benchmarks.start(embedder, dbUrl, "--lore.retrieval.lexical.engine=sql",
-                noVectorIndex)) {
-            BenchClient client = new BenchClient(((WebServerApplicationContext) app).getWebServer().getPort(), json);
-            table.append(row("sql", client, collection, texts));
+        if (sql) {
+            try (ConfigurableApplicationContext app = Benchmarks.start(embedder, dbUrl,
+                    "--lore.retrieval.lexical.engine=sql", noBackgroundIndex)) {
+                BenchClient client = new BenchClient(((WebServerApplicationContext) app).getWebServer().getPort(),
+                        json);
+                // dense search does not depend on the lexical engine: timed once, with Lucene
+                table.append(rows("sql", client, collection, modes.stream().filter(m -> !m.equals("dense")).toList(),
+                        texts));
+                report.append("- load average after the SQL runs: ").append(loadAverage()).append('\n');
+            }
         }
-        report.append("| engine | search p50 ms | search p95 ms | lexical stage p50 ms | lexical stage p95 ms |\n"
-                + "|---|---|---|---|---|\n").append(table);
-        report.append("\nHybrid was not measured here: the synthetic chunks carry no meaningful vectors.\n");
-        Files.createDirectories(results);
-        Files.writeString(results.resolve("2026-12-07-lexical-scale.md"), report.toString());
-        System.out.println(report);
+        write(results, out, report, table, dense, vectors);
         System.exit(0);
     }
 
-    private static String row(String engine, BenchClient client, String collection, List<String> texts) {
-        long[] nanos = new long[texts.size() - 20];
-        long[] stage = new long[texts.size() - 20];
+    /** The report so far (each phase writes it, so that a run stopped later keeps what it measured). */
+    private static void write(Path results, String out, StringBuilder head, StringBuilder table, String dense,
+            boolean vectors) throws java.io.IOException {
+        StringBuilder report = new StringBuilder(head);
+        report.append("\nMilliseconds, p50 / p95. \"request\" is the whole HTTP request as the client timed it; the "
+                + "others are `timingsMs` as the service reported them (whole milliseconds): `embed` the query's "
+                + "embedding by the in-process model, `dense` and `lexical` the two candidate lists (50 each), "
+                + "`fetch` the hits' rows, `total` the service's own whole.\n\n"
+                + "| engine | mode | request | embed | dense | lexical | fetch | total |\n"
+                + "|---|---|---|---|---|---|---|---|\n").append(table);
+        if (!vectors) {
+            report.append("\nHybrid was not measured here: the synthetic chunks carry no meaningful vectors "
+                    + "(`bench/hybrid-scale.sh` gives them some).\n");
+        }
+        report.append(dense);
+        Files.createDirectories(results);
+        Files.writeString(results.resolve(out), report.toString());
+        System.out.println(report);
+    }
+
+    /** Each query in each mode in turn (so that the machine's other load falls on all modes alike); a row per mode. */
+    private static String rows(String engine, BenchClient client, String collection, List<String> modes,
+            List<String> texts) {
+        int timed = texts.size() - WARM_UP;
+        Map<String, Map<String, long[]>> nanos = new LinkedHashMap<>();
+        for (String mode : modes) {
+            Map<String, long[]> stages = new LinkedHashMap<>();
+            stages.put("request", new long[timed]);
+            STAGES.forEach(stage -> stages.put(stage, new long[timed]));
+            nanos.put(mode, stages);
+        }
+        // each mode its own queries (from the same distribution): the same query in two modes in a row would find
+        // the second's graph pages in PostgreSQL's buffers, put there by the first
+        Map<String, List<String>> own = new LinkedHashMap<>();
+        for (int m = 0; m < modes.size(); m++) {
+            own.put(modes.get(m), m == 0 ? texts : queries(texts.size(), new Random(43 + m)));
+        }
         for (int i = 0; i < texts.size(); i++) {
-            long t = System.nanoTime();
-            var response = client.post("/api/v1/search", Map.of("collection", collection, "query", texts.get(i),
-                    "mode", "lexical", "topK", 10));
-            if (i >= 20) {
-                nanos[i - 20] = System.nanoTime() - t;
-                // the lexical stage as the service timed it (whole milliseconds), in nanoseconds like the rest
-                stage[i - 20] = response.path("timingsMs").path("lexical").asLong() * 1_000_000;
+            for (String mode : modes) {
+                long t = System.nanoTime();
+                JsonNode response = client.post("/api/v1/search", Map.of("collection", collection, "query",
+                        own.get(mode).get(i), "mode", mode, "topK", 10));
+                long elapsed = System.nanoTime() - t;
+                if (i >= WARM_UP) {
+                    Map<String, long[]> stages = nanos.get(mode);
+                    stages.get("request")[i - WARM_UP] = elapsed;
+                    for (String stage : STAGES) {
+                        // the service's whole milliseconds, in nanoseconds like the rest
+                        stages.get(stage)[i - WARM_UP] = response.path("timingsMs").path(stage).asLong() * 1_000_000;
+                    }
+                }
             }
         }
-        return "| " + engine + " | " + RetrievalMetrics.round(RetrievalMetrics.percentile(nanos, 50)) + " | "
-                + RetrievalMetrics.round(RetrievalMetrics.percentile(nanos, 95)) + " | "
-                + RetrievalMetrics.round(RetrievalMetrics.percentile(stage, 50)) + " | "
-                + RetrievalMetrics.round(RetrievalMetrics.percentile(stage, 95)) + " |\n";
+        StringBuilder rows = new StringBuilder();
+        nanos.forEach((mode, stages) -> {
+            rows.append("| ").append(engine).append(" | ").append(mode).append(" |");
+            stages.forEach((stage, values) -> {
+                boolean ran = !(stage.equals("embed") || stage.equals("dense")) || !mode.equals("lexical");
+                ran &= !stage.equals("lexical") || !mode.equals("dense");
+                rows.append(ran ? " " + fmt(RetrievalMetrics.percentile(values, 50)) + " / "
+                        + fmt(RetrievalMetrics.percentile(values, 95)) + " |" : " – |");
+            });
+            rows.append('\n');
+        });
+        return rows.toString();
+    }
+
+    private static String fmt(double millis) {
+        return millis == Math.rint(millis) ? String.valueOf((long) millis)
+                : String.format(Locale.ROOT, "%.1f", millis);
+    }
+
+    /**
+     * The plan of Lore's dense statement (SearchQueries.dense, {@code full} mode) for one real query embedding, on
+     * one of the instance's own connections (its {@code hnsw.ef_search} and iterative scan settings), with the time
+     * PostgreSQL itself took.
+     */
+    private static String densePlan(ConfigurableApplicationContext app, JdbcClient jdbc, long id, String index,
+            String query) {
+        float[] vector = app.getBean(Embedder.class).embedQuery(query);
+        int limit = app.getBean(RetrievalProperties.class).candidates();
+        List<String> plan = jdbc.sql("""
+                EXPLAIN (ANALYZE, BUFFERS) SELECT id, embedding::vector(%d) <=> :query AS distance FROM chunks
+                WHERE collection_id = %d ORDER BY distance LIMIT :limit""".formatted(vector.length, id))
+                .param("query", new PGvector(vector)).param("limit", limit).query(String.class).list();
+        boolean indexed = plan.stream().anyMatch(line -> line.contains("Index Scan using " + index));
+        return "\nThe dense statement's plan (Lore's text, the first query's embedding, " + limit + " candidates; "
+                + (indexed ? "it walks the HNSW index" : "**it does not use the HNSW index**") + "):\n\n```\n"
+                + String.join("\n", plan).replaceAll("'\\[[^\\]]*\\]'", "'[the query's " + vector.length + " numbers]'")
+                + "\n```\n";
+    }
+
+    /** How many scans the collection's HNSW index has served, once the instance's backends have reported them. */
+    private static long indexScans(JdbcClient jdbc, long id) {
+        // backends send their counters at most every second, and idle ones within ten
+        Benchmarks.sleep(java.time.Duration.ofSeconds(11));
+        return jdbc.sql("SELECT coalesce(sum(idx_scan), 0) FROM pg_stat_user_indexes WHERE indexrelname = :n")
+                .param("n", VectorIndexes.indexName(id)).query(Long.class).single();
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return fields[0] + " / " + fields[1] + " / " + fields[2] + " (1 / 5 / 15 min)";
+        }
+        catch (java.io.IOException e) {
+            return "unknown";
+        }
     }
 
     /** Four words of rank 100 to 1,000 each. */
@@ -139,8 +310,15 @@ public final class LexicalScale {
     /**
      * N chunks in documents of 1,000, written in one statement per document, straight into the tables. The word
      * function is {@link #word} in SQL; the subquery names the row ({@code g}) so that it runs per chunk.
+     * <p>
+     * With {@code vectors}, chunk i's vector is the normalised sum of cluster centre i mod 2,000 (standard Gaussian)
+     * and noise vector i mod 10,007 (Gaussian, 0.6 per dimension): the clustered Gaussian vectors of
+     * {@code bench/dense-two-stage.sh}, except that 10,007 noise vectors are shared out among the clusters (2,000
+     * and 10,007 are coprime, so no two of the first 20 million chunks get the same pair). Drawing 384 fresh
+     * Gaussians per chunk in SQL cost half a millisecond a chunk (over 8 minutes at a million); two lookups and a
+     * vector sum cost 40 microseconds. Otherwise every chunk holds the same constant vector.
      */
-    private static void load(JdbcClient jdbc, long collection, int chunks) {
+    private static void load(JdbcClient jdbc, long collection, int chunks, boolean vectors) {
         jdbc.sql("""
                 CREATE OR REPLACE FUNCTION lexical_scale_word(rank int) RETURNS text LANGUAGE plpgsql AS $$
                 DECLARE c text := 'bdfgklmnprstvz'; v text := 'aeiou'; w text := ''; n int := rank;
@@ -152,6 +330,27 @@ public final class LexicalScale {
                   END LOOP;
                   RETURN w || 'x';
                 END $$""").update();
+        String embedding = "array_fill(0.1, ARRAY[384])::vector";
+        // scratch tables of this collection's own, so that runs of other sizes may load beside it
+        String centres = "lexical_scale_centres_" + collection;
+        String noise = "lexical_scale_noise_" + collection;
+        if (vectors) {
+            for (String[] table : new String[][] { { centres, "1.0", String.valueOf(CENTRES) },
+                    { noise, "0.6", String.valueOf(NOISES) } }) {
+                jdbc.sql("DROP TABLE IF EXISTS " + table[0]).update();
+                // Box-Muller: a standard Gaussian from two uniform draws
+                jdbc.sql("""
+                        CREATE TABLE %s AS SELECT k AS id, (SELECT array_agg(%s * sqrt(-2 * ln(1 - random()))
+                                                                     * cos(2 * pi() * random()))
+                                                              FROM generate_series(1, 384) WHERE k IS NOT NULL)::vector AS v
+                        FROM generate_series(0, %s - 1) k""".formatted(table[0], table[1], table[2])).update();
+                jdbc.sql("ALTER TABLE " + table[0] + " ADD PRIMARY KEY (id)").update();
+            }
+            embedding = """
+                    (SELECT l2_normalize(c.v + z.v) FROM %s c, %s z
+                     WHERE c.id = (:first + g) %% %d AND z.id = (:first + g) %% %d)""".formatted(centres, noise,
+                    CENTRES, NOISES);
+        }
         for (int first = 0; first < chunks; first += 1000) {
             int size = Math.min(1000, chunks - first);
             jdbc.sql("""
@@ -165,10 +364,13 @@ public final class LexicalScale {
                            (SELECT string_agg(lexical_scale_word(floor(exp(random() * ln(50000)))::int - 1
                                               + w * 0), ' ')
                             FROM generate_series(1, 80) w WHERE g IS NOT NULL),
-                           array_fill(0.1, ARRAY[384])::vector
-                    FROM d, generate_series(1, :size) g""")
+                           %s
+                    FROM d, generate_series(1, :size) g""".formatted(embedding))
                     .param("c", collection).param("source", "synthetic-" + first + ".txt").param("size", size)
-                    .update();
+                    .param("first", first).update();
+        }
+        if (vectors) {
+            jdbc.sql("DROP TABLE " + centres + ", " + noise).update();
         }
     }
 
