@@ -128,9 +128,23 @@ public final class TestOpenSearch {
         }
     }
 
-    /** This JVM's classpath, read through Surefire's manifest-only jar where it uses one. */
+    /**
+     * This JVM's classpath, read through Surefire's manifest-only jar where it uses one, or the class loader's where
+     * the tests' classes came from one of their own (Maven's exec:java, which the benchmarks use).
+     */
     private static List<Path> classpath() throws IOException {
         List<Path> entries = new ArrayList<>();
+        if (TestOpenSearch.class.getClassLoader() instanceof URLClassLoader own) {
+            for (URL url : own.getURLs()) {
+                try {
+                    entries.add(Path.of(url.toURI()));
+                }
+                catch (java.net.URISyntaxException e) {
+                    throw new IOException(e);
+                }
+            }
+            return entries;
+        }
         for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
             Path path = Path.of(entry);
             entries.add(path);
