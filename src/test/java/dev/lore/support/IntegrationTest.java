@@ -53,7 +53,18 @@ public abstract class IntegrationTest {
         // passed to the tests runs the suite on it) Lucene's directories must not be shared, nor left in the home
         Path indexDir = temporaryLexicalIndexDir();
         registry.add("lore.retrieval.lexical.index-dir", indexDir::toString);
+        // -Dlore.retrieval.lexical.engine=opensearch runs the suite on the test node: every context is an instance
+        // of one deployment, sharing its indexes, under a prefix of this run's own (a node named by
+        // LORE_TEST_OPENSEARCH_URL may hold another run's)
+        if ("opensearch".equals(System.getProperty("lore.retrieval.lexical.engine"))) {
+            registry.add("lore.retrieval.lexical.opensearch.urls", () -> String.valueOf(TestOpenSearch.url()));
+            registry.add("lore.retrieval.lexical.opensearch.index-prefix", () -> OPENSEARCH_PREFIX);
+            registry.add("lore.retrieval.lexical.opensearch.replicas", () -> "0");
+        }
     }
+
+    private static final String OPENSEARCH_PREFIX = "lore-suite-" + java.util.UUID.randomUUID().toString()
+            .substring(0, 8);
 
     /** A lexical index directory of a test instance's own, deleted when the tests end: never the user's home. */
     public static Path temporaryLexicalIndexDir() {

@@ -17,7 +17,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The lexical engine {@code lore.retrieval.lexical.engine} names: {@code lucene} (the default: this instance's
- * indexes, fed from PostgreSQL, with SQL answering while an index is not caught up) or {@code sql} (PostgreSQL alone).
+ * indexes, fed from PostgreSQL, with SQL answering while an index is not caught up), {@code opensearch} (indexes in
+ * an OpenSearch cluster shared by every instance, fed and backed up the same way) or {@code sql} (PostgreSQL alone).
  */
 @Configuration(proxyBeanMethods = false)
 class LexicalConfiguration {
@@ -30,12 +31,24 @@ class LexicalConfiguration {
         return new LuceneIndexes(dataSource, properties, instance);
     }
 
+    @Bean(initMethod = "start", destroyMethod = "close")
+    @ConditionalOnProperty(name = "lore.retrieval.lexical.engine", havingValue = "opensearch")
+    OpenSearchIndexes openSearchIndexes(DataSource dataSource, LexicalProperties properties, JsonMapper json) {
+        return new OpenSearchIndexes(dataSource, properties, OpenSearchIndexes.client(properties.opensearch()), json);
+    }
+
     @Bean
     @Primary
     LexicalSearch lexicalSearch(LexicalProperties properties, SqlLexicalSearch sql,
-            org.springframework.beans.factory.ObjectProvider<LuceneIndexes> lucene, JdbcClient jdbc, JsonMapper json) {
+            org.springframework.beans.factory.ObjectProvider<LuceneIndexes> lucene,
+            org.springframework.beans.factory.ObjectProvider<OpenSearchIndexes> opensearch, JdbcClient jdbc,
+            JsonMapper json) {
         LuceneIndexes indexes = lucene.getIfAvailable();
-        return indexes == null ? sql : new LuceneLexicalSearch(indexes, sql, jdbc, json);
+        if (indexes != null) {
+            return new LuceneLexicalSearch(indexes, sql, jdbc, json);
+        }
+        OpenSearchIndexes shared = opensearch.getIfAvailable();
+        return shared == null ? sql : new OpenSearchLexicalSearch(shared, sql, jdbc, json);
     }
 
     @Bean

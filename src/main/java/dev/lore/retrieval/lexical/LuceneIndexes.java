@@ -556,7 +556,8 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
         }
     }
 
-    private static final String CHUNKS = """
+    /** A chunk as the lexical indexes read it (the OpenSearch engine reads the same). */
+    static final String CHUNKS = """
             SELECT k.id, k.document_id, k.source, k.title, k.heading_path, k.text,
                    left(d.metadata ->> 'keywords', 2000) AS keywords
             FROM chunks k JOIN documents d ON d.id = k.document_id""";
@@ -729,6 +730,10 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
 
     /** The query's distinct analyzed words: each counts once, as in the SQL engine's BM25. */
     Set<String> terms(String query) {
+        return terms(analyzer, query);
+    }
+
+    static Set<String> terms(Analyzer analyzer, String query) {
         Set<String> terms = new LinkedHashSet<>();
         try (TokenStream tokens = analyzer.tokenStream(BODY, query)) {
             CharTermAttribute term = tokens.addAttribute(CharTermAttribute.class);

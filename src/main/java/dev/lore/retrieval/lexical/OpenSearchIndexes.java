@@ -1,0 +1,787 @@
+package dev.lore.retrieval.lexical;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import javax.sql.DataSource;
+
+import org.apache.hc.client5.http.auth.AuthScope;
+import org.apache.hc.client5.http.auth.UsernamePasswordCredentials;
+import org.apache.hc.client5.http.impl.auth.BasicCredentialsProvider;
+import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.util.Timeout;
+import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.analysis.CharArraySet;
+import org.apache.lucene.analysis.WordlistLoader;
+import org.apache.lucene.analysis.snowball.SnowballFilter;
+import org.opensearch.client.json.jackson.JacksonJsonpMapper;
+import org.opensearch.client.opensearch.OpenSearchClient;
+import org.opensearch.client.opensearch._types.FieldValue;
+import org.opensearch.client.opensearch._types.OpenSearchException;
+import org.opensearch.client.opensearch._types.Refresh;
+import org.opensearch.client.opensearch._types.SearchType;
+import org.opensearch.client.opensearch._types.query_dsl.Query;
+import org.opensearch.client.opensearch.core.BulkResponse;
+import org.opensearch.client.opensearch.core.SearchResponse;
+import org.opensearch.client.opensearch.core.bulk.BulkOperation;
+import org.opensearch.client.opensearch.core.bulk.BulkResponseItem;
+import org.opensearch.client.opensearch.core.mget.MultiGetResponseItem;
+import org.opensearch.client.opensearch.core.search.Hit;
+import org.opensearch.client.opensearch.generic.Body;
+import org.opensearch.client.opensearch.generic.Requests;
+import org.opensearch.client.opensearch.generic.Response;
+import org.opensearch.client.transport.httpclient5.ApacheHttpClient5TransportBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.RowCallbackHandler;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.support.JdbcTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import dev.lore.documents.LexicalIndexStatus;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The collections' OpenSearch indexes, one per collection, derived from PostgreSQL and kept in step with it through
+ * the change feed ({@code lexical_changes}, V27), as {@link LuceneIndexes} keeps this instance's Lucene indexes, with
+ * the same positions (a transaction id below which every change is applied) and the same promise: a search answers
+ * from an index only when the feed holds no committed row of the collection that the index lacks, else SQL answers.
+ *
+ * <p>Unlike Lucene's, these indexes are shared by every instance: an index's position, the feed rows above it that
+ * it holds already, and the name of the index itself live in a state document in OpenSearch
+ * ({@code <prefix>-state}, one per collection, read in real time by each search). One instance applies the feed at a
+ * time: a pass runs only while its instance holds a PostgreSQL advisory lock (dropped with its connection when an
+ * instance dies, so another takes over on its next pass). Every pass re-reads the state, so which instance ran the
+ * previous one does not matter. The state is written only after the index writes it describes are refreshed
+ * (searchable); a pass cut short leaves the previous state, and its rows are applied again (applying a row re-reads
+ * the chunk, so rows apply any number of times).
+ *
+ * <p>A collection's index is named {@code <prefix>-c<collection>-<generation>}, its {@link #LAYOUT} (analysis,
+ * fields, similarity) kept in the mapping's {@code _meta}. It is rebuilt, into a new generation that the state then
+ * names, when it is missing, of another layout, below the feed's floor, or more than {@code rebuild-above} changes
+ * behind; the old generation answers searches until the state names the new one, and is deleted after. Generations
+ * no state names (a rebuild cut short) and the indexes of deleted collections are deleted by the next pass.
+ */
+public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
+
+    /** Analysis, fields and scoring of an index, in its mapping's {@code _meta}; an index of another is rebuilt. */
+    static final String LAYOUT = "lore-opensearch-1";
+
+    static final String DOCUMENT = "document";
+    static final String SOURCE = "source";
+    static final String BODY = "body";
+
+    /** The advisory lock's first key, "LO"; the second is the index prefix's hash: one applier per index family. */
+    private static final int LOCK_CLASS = 0x4C4F;
+    private static final Duration IDLE_WRITE = Duration.ofMinutes(1);
+    private static final Duration PRUNE_INTERVAL = Duration.ofMinutes(1);
+    private static final Duration RETRY_AFTER = Duration.ofSeconds(30);
+
+    private static final Logger log = LoggerFactory.getLogger(OpenSearchIndexes.class);
+
+    /**
+     * An index's searchable state: every change of every transaction below {@code position}, and the feed rows at or
+     * above it that were committed, and applied, already ({@code appliedAbove}); {@code index} is the generation that
+     * holds them. Read and written by the OpenSearch client's own (Jackson 2) mapper.
+     */
+    public record State(String index, long position, List<Long> appliedAbove, String layout) {
+
+        boolean applied(long id) {
+            return appliedAbove != null && appliedAbove.contains(id);
+        }
+    }
+
+    private record Failure(String error, long retryAt) {
+    }
+
+    private record Change(long id, long xid, UUID chunkId) {
+    }
+
+    private final DataSource dataSource;
+    private final JdbcClient jdbc;
+    private final JdbcTemplate streaming;
+    private final TransactionTemplate snapshot;
+    private final LexicalProperties properties;
+    private final LexicalProperties.OpenSearch settings;
+    private final OpenSearchClient client;
+    private final JsonMapper json;
+    private final String stateIndex;
+    private final Pattern indexName;
+    private final String heartbeatId;
+    private final Analyzer analyzer = LuceneIndexes.englishAsPostgres();
+    private final Map<Long, Failure> failures = new ConcurrentHashMap<>();
+    private final Set<Long> building = ConcurrentHashMap.newKeySet();
+    /** The layout each generation was created with (from its {@code _meta}): it never changes. */
+    private final Map<String, String> layouts = new ConcurrentHashMap<>();
+    /** When this instance last wrote each collection's state (an idle one's position moves on at most this often). */
+    private final Map<Long, Long> written = new ConcurrentHashMap<>();
+    private volatile ScheduledExecutorService applier;
+    private boolean stateIndexExists;
+    private long lastHeartbeat;
+    private long lastPrune;
+    /** The lowest position of any index at the start of the pass under way: a rebuild's heartbeat stays below it. */
+    private long passLowest;
+    /** How long a failed index waits before it is tried again; tests shorten it. */
+    volatile Duration retryAfter = RETRY_AFTER;
+
+    public OpenSearchIndexes(DataSource dataSource, LexicalProperties properties, OpenSearchClient client,
+            JsonMapper json) {
+        this.dataSource = dataSource;
+        this.jdbc = JdbcClient.create(dataSource);
+        this.streaming = new JdbcTemplate(dataSource);
+        // PostgreSQL's driver streams rows only inside a transaction and with a fetch size
+        streaming.setFetchSize(1000);
+        this.snapshot = new TransactionTemplate(new JdbcTransactionManager(dataSource));
+        snapshot.setIsolationLevel(TransactionDefinition.ISOLATION_REPEATABLE_READ);
+        snapshot.setReadOnly(true);
+        this.properties = properties;
+        this.settings = properties.opensearch();
+        this.client = client;
+        this.json = json;
+        this.stateIndex = settings.indexPrefix() + "-state";
+        this.indexName = Pattern.compile(Pattern.quote(settings.indexPrefix()) + "-c(\\d+)-(\\d+)");
+        // one row for the whole family of indexes, whichever instance applies the feed: the feed is pruned below it
+        this.heartbeatId = "opensearch:" + settings.indexPrefix();
+    }
+
+    /** A client for the configured cluster, over HttpClient 5. */
+    public static OpenSearchClient client(LexicalProperties.OpenSearch settings) {
+        HttpHost[] hosts = settings.urls().stream()
+                .map(url -> new HttpHost(url.getScheme(), url.getHost(), url.getPort() < 0 ? 9200 : url.getPort()))
+                .toArray(HttpHost[]::new);
+        ApacheHttpClient5TransportBuilder builder = ApacheHttpClient5TransportBuilder.builder(hosts)
+                .setMapper(new JacksonJsonpMapper())
+                .setRequestConfigCallback(request -> request.setResponseTimeout(Timeout.of(settings.timeout())));
+        if (settings.username() != null && !settings.username().isBlank()) {
+            builder.setHttpClientConfigCallback(http -> {
+                BasicCredentialsProvider credentials = new BasicCredentialsProvider();
+                char[] password = settings.password() == null ? new char[0] : settings.password().toCharArray();
+                for (HttpHost host : hosts) {
+                    credentials.setCredentials(new AuthScope(host),
+                            new UsernamePasswordCredentials(settings.username(), password));
+                }
+                return http.setDefaultCredentialsProvider(credentials);
+            });
+        }
+        return new OpenSearchClient(builder.build());
+    }
+
+    /** Applies the feed every {@code poll-interval} on a thread of its own until {@link #close()}. */
+    public synchronized void start() {
+        applier = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "lexical-opensearch");
+            thread.setDaemon(true);
+            return thread;
+        });
+        applier.scheduleWithFixedDelay(() -> {
+            try {
+                catchUp();
+            }
+            catch (RuntimeException e) {
+                // PostgreSQL or OpenSearch down: searches fall back to SQL (and fail as it does); retry next pass
+                log.warn("OpenSearch lexical indexes could not catch up with the change feed: {}", e.toString());
+            }
+        }, 0, properties.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * One pass, if this instance holds the applier's lock (else it does nothing: another instance applies the
+     * feed): builds, rebuilds or brings up to date the index of every collection, drops those of deleted
+     * collections, records the indexes' lowest position for the feed's pruning, and prunes the feed.
+     *
+     * @return whether this instance held the lock and ran the pass
+     */
+    public synchronized boolean catchUp() {
+        try (Connection lock = dataSource.getConnection()) {
+            if (!advisory(lock, "pg_try_advisory_lock")) {
+                return false;
+            }
+            try {
+                pass();
+                return true;
+            }
+            finally {
+                advisory(lock, "pg_advisory_unlock");
+            }
+        }
+        catch (SQLException e) {
+            throw new org.springframework.dao.DataAccessResourceFailureException("applier lock: " + e.getMessage(), e);
+        }
+    }
+
+    private boolean advisory(Connection connection, String function) throws SQLException {
+        try (var statement = connection.prepareStatement("SELECT " + function + "(?, ?)")) {
+            statement.setInt(1, LOCK_CLASS);
+            statement.setInt(2, settings.indexPrefix().hashCode());
+            try (ResultSet rs = statement.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    private void pass() {
+        long horizon = xmin();
+        long floor = jdbc.sql("SELECT below FROM lexical_feed_floor").query(Long.class).single();
+        Set<Long> collections = new HashSet<>(jdbc.sql("SELECT id FROM collections").query(Long.class).list());
+        failures.keySet().retainAll(collections);
+        written.keySet().retainAll(collections);
+        Map<Long, State> states;
+        try {
+            ensureStateIndex();
+            states = states(collections);
+            sweep(collections, states);
+        }
+        catch (IOException | RuntimeException e) {
+            if (e instanceof DataAccessException) {
+                throw (RuntimeException) e;
+            }
+            throw new IllegalStateException("OpenSearch: " + e, e);
+        }
+        long lowest = lowest(states.values(), horizon);
+        passLowest = lowest;
+        Set<Long> changed = new HashSet<>(jdbc.sql(
+                "SELECT DISTINCT collection_id FROM lexical_changes WHERE xid >= :lowest")
+                .param("lowest", lowest).query(Long.class).list());
+        for (long collectionId : collections) {
+            Failure failure = failures.get(collectionId);
+            if (failure != null && System.nanoTime() < failure.retryAt()) {
+                continue;
+            }
+            State state = states.get(collectionId);
+            try {
+                if (state == null || state.position() < floor || !LAYOUT.equals(layout(state.index()))) {
+                    if (state != null && state.position() >= floor) {
+                        log.info("OpenSearch index {} is of layout {}, not {}: rebuilding it", state.index(),
+                                layout(state.index()), LAYOUT);
+                    }
+                    state = rebuild(collectionId, state);
+                }
+                else if (changed.contains(collectionId)) {
+                    state = apply(collectionId, state, horizon);
+                }
+                else {
+                    state = idle(collectionId, state, horizon);
+                }
+                states.put(collectionId, state);
+                if (failures.remove(collectionId) != null) {
+                    log.info("OpenSearch index of collection {} recovered", collectionId);
+                }
+            }
+            catch (IOException | RuntimeException e) {
+                if (e instanceof DataAccessException) {
+                    // PostgreSQL, not the index: retried on the next pass
+                    throw (RuntimeException) e;
+                }
+                fail(collectionId, e);
+            }
+        }
+        if (System.nanoTime() - lastHeartbeat >= properties.heartbeatInterval().toNanos()) {
+            heartbeat(lowest(states.values(), horizon));
+        }
+        if (System.nanoTime() - lastPrune >= PRUNE_INTERVAL.toNanos()) {
+            LexicalFeed.prune(jdbc, properties);
+            lastPrune = System.nanoTime();
+        }
+    }
+
+    private static long lowest(Collection<State> states, long otherwise) {
+        return states.stream().mapToLong(State::position).min().orElse(otherwise);
+    }
+
+    private void fail(long collectionId, Exception e) {
+        String error = e.getClass().getSimpleName() + ": " + e.getMessage();
+        Failure previous = failures.put(collectionId, new Failure(error, System.nanoTime() + retryAfter.toNanos()));
+        if (previous == null || !previous.error().equals(error)) {
+            log.warn("OpenSearch index of collection {} failed, lexical search uses SQL until it recovers: {}",
+                    collectionId, error);
+        }
+    }
+
+    /** Applies the collection's feed rows from the state's position on, as {@link LuceneIndexes} does. */
+    private State apply(long collectionId, State state, long horizon) throws IOException {
+        List<Change> rows = jdbc.sql("""
+                SELECT id, xid, chunk_id FROM lexical_changes
+                WHERE collection_id = :collection AND xid >= :from ORDER BY id LIMIT :limit""")
+                .param("collection", collectionId).param("from", state.position())
+                .param("limit", properties.rebuildAbove() + 1)
+                .query((rs, n) -> new Change(rs.getLong(1), rs.getLong(2), rs.getObject(3, UUID.class))).list();
+        if (rows.size() > properties.rebuildAbove()) {
+            log.info("OpenSearch index of collection {} is more than {} changes behind: rebuilding it",
+                    collectionId, properties.rebuildAbove());
+            return rebuild(collectionId, state);
+        }
+        Set<UUID> changed = new LinkedHashSet<>();
+        for (Change row : rows) {
+            if (!state.applied(row.id())) {
+                changed.add(row.chunkId());
+            }
+        }
+        List<Long> above = rows.stream().filter(row -> row.xid() >= horizon).map(Change::id).sorted().toList();
+        State next = new State(state.index(), Math.max(horizon, state.position()), above, LAYOUT);
+        if (!changed.isEmpty()) {
+            Set<UUID> missing = new HashSet<>(changed);
+            List<BulkOperation> operations = new ArrayList<>();
+            jdbc.sql(LuceneIndexes.CHUNKS + " WHERE k.id = ANY(:ids) AND k.collection_id = :collection")
+                    .param("ids", changed.toArray(UUID[]::new)).param("collection", collectionId)
+                    .query((RowCallbackHandler) rs -> {
+                        missing.remove(rs.getObject(1, UUID.class));
+                        operations.add(indexOperation(state.index(), rs));
+                    });
+            for (UUID gone : missing) {
+                operations.add(BulkOperation.of(b -> b.delete(d -> d.index(state.index()).id(gone.toString()))));
+            }
+            // searchable before the state says so
+            bulk(operations, Refresh.True);
+        }
+        if (!next.equals(state)) {
+            writeState(collectionId, next);
+        }
+        return next;
+    }
+
+    /** A collection without feed rows above its position: its position moves on, written now and then. */
+    private State idle(long collectionId, State state, long horizon) throws IOException {
+        long last = written.getOrDefault(collectionId, 0L);
+        if (state.position() < horizon && (last == 0 || System.nanoTime() - last >= IDLE_WRITE.toNanos())) {
+            State next = new State(state.index(), horizon, List.of(), LAYOUT);
+            writeState(collectionId, next);
+            return next;
+        }
+        return state;
+    }
+
+    /**
+     * Indexes every chunk of the collection as of one snapshot, at the position of that snapshot's xmin, into a new
+     * generation; the state then names it, and the previous generation (which answered searches until then) goes.
+     */
+    private State rebuild(long collectionId, State previous) throws IOException {
+        long started = System.nanoTime();
+        String index = settings.indexPrefix() + "-c" + collectionId + "-" + System.currentTimeMillis();
+        building.add(collectionId);
+        boolean done = false;
+        try {
+            createIndex(index, collectionId);
+            // a long rebuild must not let the feed be pruned past what it will need: its snapshot's xmin is at
+            // least this one
+            long before = xmin();
+            heartbeat(Math.min(before, passLowest));
+            long[] rows = { 0 };
+            State rebuilt = snapshot.execute(status -> {
+                long xmin = xmin();
+                // the snapshot shows some transactions at or above its xmin committed: their rows are in the index
+                List<Long> above = jdbc.sql("""
+                        SELECT id FROM lexical_changes WHERE collection_id = :collection AND xid >= :xmin ORDER BY id""")
+                        .param("collection", collectionId).param("xmin", xmin).query(Long.class).list();
+                List<BulkOperation> batch = new ArrayList<>();
+                streaming.query(LuceneIndexes.CHUNKS + " WHERE k.collection_id = ?", (RowCallbackHandler) rs -> {
+                    batch.add(indexOperation(index, rs));
+                    rows[0]++;
+                    if (batch.size() >= settings.bulkSize()) {
+                        bulkQuietly(batch);
+                    }
+                }, collectionId);
+                bulkQuietly(batch);
+                return new State(index, xmin, above, LAYOUT);
+            });
+            generic("POST", "/" + index + "/_refresh", null);
+            writeState(collectionId, rebuilt);
+            done = true;
+            if (previous != null && !previous.index().equals(index)) {
+                deleteIndexQuietly(previous.index());
+            }
+            log.info("OpenSearch index of collection {} rebuilt as {}: {} chunks in {} ms", collectionId, index,
+                    rows[0], TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            return rebuilt;
+        }
+        finally {
+            building.remove(collectionId);
+            if (!done) {
+                deleteIndexQuietly(index);
+            }
+        }
+    }
+
+    private void bulkQuietly(List<BulkOperation> batch) {
+        try {
+            bulk(batch, null);
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        batch.clear();
+    }
+
+    private void bulk(List<BulkOperation> operations, Refresh refresh) throws IOException {
+        if (operations.isEmpty()) {
+            return;
+        }
+        BulkResponse response = client.bulk(b -> {
+            b.operations(operations);
+            if (refresh != null) {
+                b.refresh(refresh);
+            }
+            return b;
+        });
+        if (response.errors()) {
+            BulkResponseItem failed = response.items().stream().filter(item -> item.error() != null).findFirst()
+                    .orElseThrow();
+            throw new IllegalStateException("bulk write to " + failed.index() + " failed: "
+                    + failed.error().type() + ": " + failed.error().reason());
+        }
+    }
+
+    private BulkOperation indexOperation(String index, ResultSet rs) throws SQLException {
+        String id = rs.getString("id");
+        Map<String, Object> document = new LinkedHashMap<>();
+        document.put(DOCUMENT, rs.getString("document_id"));
+        document.put(SOURCE, rs.getString("source"));
+        // one field, as PostgreSQL's full-text vector and the Lucene engine: title, headings and the document's
+        // keywords, then the text
+        String keywords = rs.getString("keywords");
+        document.put(BODY, rs.getString("title") + " " + rs.getString("heading_path") + " "
+                + (keywords == null ? "" : keywords) + "\n" + rs.getString("text"));
+        return BulkOperation.of(b -> b.index(i -> i.index(index).id(id).document(document)));
+    }
+
+    /**
+     * A collection's index: English read as PostgreSQL's {@code english} configuration and the Lucene engine read it
+     * (standard tokenizer, possessives, lower case, Snowball's stop list, Snowball's English stemmer), and BM25 with
+     * the SQL engine's k1 and b, so that the three engines rank alike. Refreshed only when a pass has written (its
+     * state is written after), not on a timer.
+     */
+    private void createIndex(String index, long collectionId) throws IOException {
+        Map<String, Object> analysis = Map.of(
+                "filter", Map.of(
+                        "lore_possessive", Map.of("type", "stemmer", "language", "possessive_english"),
+                        "lore_stop", Map.of("type", "stop", "stopwords", stopWords(), "ignore_case", true),
+                        "lore_stemmer", Map.of("type", "snowball", "language", "English")),
+                "analyzer", Map.of("lore_english", Map.of("type", "custom", "tokenizer", "standard",
+                        "filter", List.of("lore_possessive", "lowercase", "lore_stop", "lore_stemmer"))));
+        Map<String, Object> body = Map.of(
+                "settings", Map.of("index", Map.of(
+                        "number_of_shards", settings.shards(),
+                        "number_of_replicas", settings.replicas(),
+                        "refresh_interval", "-1",
+                        "similarity", Map.of("default", Map.of("type", "BM25",
+                                "k1", SqlLexicalSearch.BM25_K1, "b", SqlLexicalSearch.BM25_B)),
+                        "analysis", analysis)),
+                "mappings", Map.of(
+                        "dynamic", "strict",
+                        "_meta", Map.of("layout", LAYOUT, "collection", collectionId),
+                        // PostgreSQL holds the text: the index keeps only what a rebuild or an operator needs back
+                        "_source", Map.of("excludes", List.of(BODY)),
+                        "properties", Map.of(
+                                DOCUMENT, Map.of("type", "keyword"),
+                                SOURCE, Map.of("type", "keyword"),
+                                BODY, Map.of("type", "text", "analyzer", "lore_english", "norms", true))));
+        generic("PUT", "/" + index, json.writeValueAsString(body));
+        layouts.put(index, LAYOUT);
+    }
+
+    /** Snowball's English stop list, as Lucene ships it (the Lucene engine reads the same file). */
+    static List<String> stopWords() {
+        try (var reader = new java.io.InputStreamReader(java.util.Objects.requireNonNull(
+                SnowballFilter.class.getResourceAsStream("english_stop.txt")), StandardCharsets.UTF_8)) {
+            CharArraySet words = WordlistLoader.getSnowballWordSet(reader);
+            List<String> list = new ArrayList<>();
+            for (Object word : words) {
+                list.add(new String((char[]) word));
+            }
+            java.util.Collections.sort(list);
+            return list;
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void ensureStateIndex() throws IOException {
+        if (stateIndexExists) {
+            return;
+        }
+        try (Response response = client.generic().execute(Requests.builder().method("HEAD")
+                .endpoint("/" + stateIndex).build())) {
+            if (response.getStatus() == 404) {
+                generic("PUT", "/" + stateIndex, json.writeValueAsString(Map.of(
+                        "settings", Map.of("index", Map.of("number_of_shards", 1,
+                                "number_of_replicas", settings.replicas())),
+                        "mappings", Map.of("dynamic", false))));
+            }
+        }
+        stateIndexExists = true;
+    }
+
+    private Map<Long, State> states(Set<Long> collections) throws IOException {
+        Map<Long, State> states = new java.util.HashMap<>();
+        if (collections.isEmpty()) {
+            return states;
+        }
+        List<String> ids = collections.stream().map(id -> "c" + id).toList();
+        for (MultiGetResponseItem<State> item : client.mget(m -> m.index(stateIndex).ids(ids), State.class).docs()) {
+            if (item.isResult() && item.result().found()) {
+                states.put(Long.parseLong(item.result().id().substring(1)), item.result().source());
+            }
+        }
+        return states;
+    }
+
+    /** The collection's state, read in real time; null where there is none (not built yet). */
+    State state(long collectionId) throws IOException {
+        try {
+            var response = client.get(g -> g.index(stateIndex).id("c" + collectionId).realtime(true), State.class);
+            return response.found() ? response.source() : null;
+        }
+        catch (OpenSearchException e) {
+            if (e.status() == 404) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    private void writeState(long collectionId, State state) throws IOException {
+        client.index(i -> i.index(stateIndex).id("c" + collectionId).document(state));
+        written.put(collectionId, System.nanoTime());
+    }
+
+    /**
+     * Deletes the generations that no state names: those of deleted collections, and those a rebuild left behind
+     * when it was cut short. Only the instance holding the applier's lock writes indexes, and it runs this between
+     * its own writes, so no generation under construction is taken for a stray.
+     */
+    private void sweep(Set<Long> collections, Map<Long, State> states) throws IOException {
+        String listing = generic("GET", "/_cat/indices/" + settings.indexPrefix() + "-c*?format=json&h=index", null);
+        for (JsonNode row : json.readTree(listing)) {
+            String index = row.path("index").asString();
+            Matcher matcher = indexName.matcher(index);
+            if (!matcher.matches()) {
+                continue;
+            }
+            long collectionId = Long.parseLong(matcher.group(1));
+            State state = states.get(collectionId);
+            if (!collections.contains(collectionId)) {
+                deleteIndexQuietly(index);
+                client.delete(d -> d.index(stateIndex).id("c" + collectionId));
+                log.info("OpenSearch index {} of deleted collection {} dropped", index, collectionId);
+            }
+            else if (state == null || !state.index().equals(index)) {
+                deleteIndexQuietly(index);
+                log.info("OpenSearch index {} no longer in use: dropped", index);
+            }
+        }
+    }
+
+    /** The layout a generation was created with, from its mapping's {@code _meta}; null if it is gone. */
+    private String layout(String index) throws IOException {
+        String known = layouts.get(index);
+        if (known != null) {
+            return known;
+        }
+        try (Response response = client.generic().execute(Requests.builder().method("GET")
+                .endpoint("/" + index + "/_mapping").build())) {
+            if (response.getStatus() == 404) {
+                return null;
+            }
+            String body = bodyOf(response, "GET /" + index + "/_mapping");
+            String layout = json.readTree(body).path(index).path("mappings").path("_meta").path("layout")
+                    .asString("");
+            layouts.put(index, layout);
+            return layout;
+        }
+    }
+
+    private void deleteIndexQuietly(String index) {
+        try (Response response = client.generic().execute(Requests.builder().method("DELETE")
+                .endpoint("/" + index).build())) {
+            layouts.remove(index);
+            if (response.getStatus() >= 300 && response.getStatus() != 404) {
+                log.warn("Cannot delete OpenSearch index {}: HTTP {}", index, response.getStatus());
+            }
+        }
+        catch (IOException | RuntimeException e) {
+            log.warn("Cannot delete OpenSearch index {}: {}", index, e.toString());
+        }
+    }
+
+    /** A request through the client's generic API (the typed one has no body-as-JSON index creation); its body. */
+    private String generic(String method, String endpoint, String body) throws IOException {
+        var request = Requests.builder().method(method).endpoint(endpoint);
+        if (body != null) {
+            request.json(body);
+        }
+        try (Response response = client.generic().execute(request.build())) {
+            return bodyOf(response, method + " " + endpoint);
+        }
+    }
+
+    private static String bodyOf(Response response, String what) {
+        String body = response.getBody().map(Body::bodyAsString).orElse("");
+        if (response.getStatus() >= 300) {
+            throw new IllegalStateException(what + ": HTTP " + response.getStatus() + " " + body);
+        }
+        return body;
+    }
+
+    /**
+     * The collection's best chunks for {@code query} from its index, or nothing where the index cannot answer
+     * correctly now (not built, unreachable, or changes committed that it has not applied yet). {@code documents}:
+     * only these documents (null: any).
+     */
+    public Optional<List<LexicalHit>> search(long collectionId, String query, Collection<String> sources,
+            Collection<UUID> documents, int limit) {
+        State state;
+        try {
+            state = state(collectionId);
+        }
+        catch (IOException | RuntimeException e) {
+            log.warn("OpenSearch state of collection {} could not be read, using SQL: {}", collectionId,
+                    e.toString());
+            return Optional.empty();
+        }
+        if (state == null || !LAYOUT.equals(state.layout())) {
+            return Optional.empty();
+        }
+        // below the floor, rows the index lacks may have been pruned: it cannot tell whether it is behind
+        boolean behind = jdbc.sql("""
+                SELECT EXISTS (SELECT 1 FROM lexical_changes WHERE collection_id = :collection AND xid >= :position
+                                                             AND NOT id = ANY(:applied))
+                       OR (SELECT below FROM lexical_feed_floor) > :position""")
+                .param("collection", collectionId).param("position", state.position())
+                .param("applied", applied(state)).query(Boolean.class).single();
+        if (behind) {
+            return Optional.empty();
+        }
+        Set<String> terms = LuceneIndexes.terms(analyzer, query);
+        if (terms.isEmpty()) {
+            return Optional.of(List.of());
+        }
+        // each distinct word once, scored by BM25, as in the other engines (a match query would count a repeated
+        // word twice)
+        List<Query> words = terms.stream()
+                .map(term -> Query.of(q -> q.term(t -> t.field(BODY).value(FieldValue.of(term))))).toList();
+        List<Query> filters = new ArrayList<>();
+        if (!sources.isEmpty()) {
+            filters.add(Query.of(q -> q.terms(t -> t.field(SOURCE).terms(v -> v.value(
+                    sources.stream().map(FieldValue::of).toList())))));
+        }
+        if (documents != null) {
+            filters.add(Query.of(q -> q.terms(t -> t.field(DOCUMENT).terms(v -> v.value(
+                    documents.stream().map(d -> FieldValue.of(d.toString())).toList())))));
+        }
+        try {
+            SearchResponse<Object> response = client.search(s -> {
+                s.index(state.index()).size(limit).source(src -> src.fetch(false)).trackTotalHits(t -> t.enabled(false))
+                        // beside filters, should clauses become optional: one word at least must match
+                        .query(q -> q.bool(b -> b.should(words).filter(filters).minimumShouldMatch("1")));
+                if (settings.shards() > 1) {
+                    // each word's document frequency over the whole collection, not one shard's share
+                    s.searchType(SearchType.DfsQueryThenFetch);
+                }
+                return s;
+            }, Object.class);
+            List<LexicalHit> hits = new ArrayList<>(response.hits().hits().size());
+            for (Hit<Object> hit : response.hits().hits()) {
+                // OpenSearch's BM25 keeps the constant (k1 + 1) of the numerator (its LegacyBM25Similarity), as the
+                // SQL engine does and the Lucene engine puts back: a score reads the same whichever engine ran
+                hits.add(new LexicalHit(UUID.fromString(hit.id()), hit.score()));
+            }
+            return Optional.of(hits);
+        }
+        catch (IOException | RuntimeException e) {
+            log.warn("OpenSearch index {} could not be searched, using SQL: {}", state.index(), e.toString());
+            return Optional.empty();
+        }
+    }
+
+    private static Long[] applied(State state) {
+        return state.appliedAbove() == null ? new Long[0] : state.appliedAbove().toArray(Long[]::new);
+    }
+
+    @Override
+    public View of(long collectionId) {
+        Failure failure = failures.get(collectionId);
+        if (failure != null) {
+            return new View("opensearch", "failed", null, null, null, failure.error());
+        }
+        State state;
+        Long chunks;
+        try {
+            state = state(collectionId);
+            chunks = state == null ? null : client.count(c -> c.index(state.index())).count();
+        }
+        catch (IOException | RuntimeException e) {
+            return new View("opensearch", "failed", null, null, null, e.getClass().getSimpleName() + ": "
+                    + e.getMessage());
+        }
+        if (state == null) {
+            return new View("opensearch", building.contains(collectionId) ? "building" : "missing", null, null,
+                    null, null);
+        }
+        if (building.contains(collectionId)) {
+            return new View("opensearch", "building", chunks, null, null, null);
+        }
+        Map<String, Object> lag = jdbc.sql("""
+                SELECT count(*) AS pending, extract(epoch FROM now() - min(created_at))::float8 AS lag
+                FROM lexical_changes WHERE collection_id = :collection AND xid >= :position AND NOT id = ANY(:applied)""")
+                .param("collection", collectionId).param("position", state.position())
+                .param("applied", applied(state)).query().singleRow();
+        long pending = ((Number) lag.get("pending")).longValue();
+        Double seconds = lag.get("lag") == null ? null : ((Number) lag.get("lag")).doubleValue();
+        return new View("opensearch", pending == 0 ? "ready" : "catching-up", chunks, pending,
+                pending == 0 ? 0.0 : seconds, null);
+    }
+
+    private long xmin() {
+        return jdbc.sql("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint").query(Long.class).single();
+    }
+
+    private void heartbeat(long position) {
+        jdbc.sql("""
+                INSERT INTO lexical_indexers (instance_id, position, heartbeat_at) VALUES (:instance, :position, now())
+                ON CONFLICT (instance_id) DO UPDATE SET position = excluded.position, heartbeat_at = now()""")
+                .param("instance", heartbeatId).param("position", position).update();
+        lastHeartbeat = System.nanoTime();
+    }
+
+    /** Stops applying the feed (a pass under way is interrupted: the state it had not written is applied again). */
+    @Override
+    public void close() {
+        ScheduledExecutorService running = applier;
+        if (running != null) {
+            running.shutdownNow();
+        }
+        try {
+            client._transport().close();
+        }
+        catch (IOException | RuntimeException e) {
+            log.debug("Closing the OpenSearch client", e);
+        }
+    }
+}
