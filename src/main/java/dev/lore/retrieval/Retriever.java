@@ -26,7 +26,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * Finds the chunks of a collection that answer a query: dense (from the query's embedding or its HyDE vector),
- * lexical, or both fused by reciprocal rank, then optionally reranked.
+ * lexical, or both fused (by reciprocal rank, or by normalised scores: {@code lore.retrieval.fusion}), then optionally
+ * reranked.
  */
 @Service
 public class Retriever {
@@ -125,7 +126,9 @@ public class Retriever {
         List<SearchQueries.Candidate> ranked = switch (request.mode()) {
             case DENSE -> dense;
             case LEXICAL -> lexical;
-            case HYBRID -> ReciprocalRankFusion.fuse(properties.rrfK(), List.of(dense, lexical));
+            case HYBRID -> properties.fusion() == RetrievalProperties.Fusion.SCORES
+                    ? ScoreFusion.fuse(properties.fusionLexicalWeight(), dense, lexical)
+                    : ReciprocalRankFusion.fuse(properties.rrfK(), List.of(dense, lexical));
         };
         if (request.mode() == SearchMode.HYBRID) {
             record(ranked, "fused", scores);
@@ -180,7 +183,10 @@ public class Retriever {
                 stages.put("lexical", describe(lexical));
             }
             if (request.mode() == SearchMode.HYBRID) {
-                stages.put("fused", Map.of("k", properties.rrfK(), "candidates", describe(ranked)));
+                stages.put("fused", properties.fusion() == RetrievalProperties.Fusion.SCORES
+                        ? Map.of("function", "scores", "lexicalWeight", properties.fusionLexicalWeight(),
+                                "candidates", describe(ranked))
+                        : Map.of("function", "rrf", "k", properties.rrfK(), "candidates", describe(ranked)));
             }
             trace.put("stages", stages);
         }
