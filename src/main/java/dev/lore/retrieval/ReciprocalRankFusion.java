@@ -20,6 +20,11 @@ final class ReciprocalRankFusion {
                 scores.merge(list.get(rank - 1).chunkId(), 1.0 / (k + rank), Double::sum);
             }
         }
+        return ranked(scores);
+    }
+
+    /** Fused scores as candidates, best first; equal scores keep the order they were first met in. */
+    static List<SearchQueries.Candidate> ranked(Map<UUID, Double> scores) {
         List<SearchQueries.Candidate> fused = new ArrayList<>();
         scores.forEach((id, score) -> fused.add(new SearchQueries.Candidate(id, score)));
         fused.sort(Comparator.comparingDouble(SearchQueries.Candidate::score).reversed());

@@ -1,7 +1,5 @@
 package dev.lore.retrieval;
 
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,10 +23,7 @@ final class ScoreFusion {
         Map<UUID, Double> scores = new LinkedHashMap<>();
         add(dense, 1 - lexicalWeight, scores);
         add(lexical, lexicalWeight, scores);
-        List<SearchQueries.Candidate> fused = new ArrayList<>();
-        scores.forEach((id, score) -> fused.add(new SearchQueries.Candidate(id, score)));
-        fused.sort(Comparator.comparingDouble(SearchQueries.Candidate::score).reversed());
-        return fused;
+        return ReciprocalRankFusion.ranked(scores);
     }
 
     private static void add(List<SearchQueries.Candidate> list, double weight, Map<UUID, Double> scores) {

@@ -153,28 +153,28 @@ class ReadReplicaApiTests extends IntegrationTest {
     void aReadWhoseReplicaStopsUnderItRunsAgainOnThePrimary() throws Exception {
         awaitReplica();
         double fallbacks = served("primary", "replica-unavailable");
-        java.util.concurrent.CompletableFuture<Boolean> read = java.util.concurrent.CompletableFuture.supplyAsync(
+        assertRunsAgainOnThePrimaryWhenTheReplicaStops("FROM pg_sleep(3)",
                 () -> reads.jdbc().sql("SELECT pg_is_in_recovery() FROM pg_sleep(3)").query(Boolean.class).single());
-        // the statement is running on the replica when it stops ("fast": its sessions are terminated)
-        awaitRunningOnReplica("FROM pg_sleep(3)");
-        replica.stopServer();
-        try {
-            assertThat(read.get(60, java.util.concurrent.TimeUnit.SECONDS)).as("answered by the primary").isFalse();
-            assertThat(served("primary", "replica-unavailable")).isGreaterThan(fallbacks);
-        }
-        finally {
-            replica.startServer();
-        }
+        assertThat(served("primary", "replica-unavailable")).isGreaterThan(fallbacks);
         // and a read in a read-only transaction, the way searches set their index parameters, runs again whole
         awaitReplica();
-        java.util.concurrent.CompletableFuture<Boolean> transaction = java.util.concurrent.CompletableFuture
-                .supplyAsync(() -> reads.transactions().execute(status -> reads.jdbc()
+        assertRunsAgainOnThePrimaryWhenTheReplicaStops("FROM pg_sleep(3.1)",
+                () -> reads.transactions().execute(status -> reads.jdbc()
                         .sql("SELECT pg_is_in_recovery() FROM pg_sleep(3.1)").query(Boolean.class).single()));
-        awaitRunningOnReplica("FROM pg_sleep(3.1)");
+    }
+
+    /**
+     * Starts {@code read} (which answers whether it ran on a server in recovery), stops the replica ("fast": its
+     * sessions are terminated) while the read runs there, and expects the primary's answer; starts the replica again.
+     */
+    private void assertRunsAgainOnThePrimaryWhenTheReplicaStops(String tail,
+            java.util.function.Supplier<Boolean> read) throws Exception {
+        java.util.concurrent.CompletableFuture<Boolean> running = java.util.concurrent.CompletableFuture
+                .supplyAsync(read);
+        awaitRunningOnReplica(tail);
         replica.stopServer();
         try {
-            assertThat(transaction.get(60, java.util.concurrent.TimeUnit.SECONDS)).as("answered by the primary")
-                    .isFalse();
+            assertThat(running.get(60, java.util.concurrent.TimeUnit.SECONDS)).as("answered by the primary").isFalse();
         }
         finally {
             replica.startServer();

@@ -1,5 +1,10 @@
 package dev.lore.retrieval.lexical;
 
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.annotation.Scheduled;
 
@@ -18,6 +23,29 @@ public class LexicalFeed {
     LexicalFeed(JdbcClient jdbc, LexicalProperties properties) {
         this.jdbc = jdbc;
         this.properties = properties;
+    }
+
+    /**
+     * Runs {@code pass} every {@code poll-interval} on a daemon thread named {@code thread}, the way each indexed
+     * engine applies the feed. A pass that fails (PostgreSQL or the index's store down) is logged and the next one
+     * tries again; searches fall back to SQL meanwhile.
+     */
+    static ScheduledExecutorService applyEvery(LexicalProperties properties, String thread, Runnable pass, Logger log,
+            String what) {
+        ScheduledExecutorService applier = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread daemon = new Thread(r, thread);
+            daemon.setDaemon(true);
+            return daemon;
+        });
+        applier.scheduleWithFixedDelay(() -> {
+            try {
+                pass.run();
+            }
+            catch (RuntimeException e) {
+                log.warn("{} could not catch up with the change feed: {}", what, e.toString());
+            }
+        }, 0, properties.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+        return applier;
     }
 
     /** Where no instance runs Lucene, someone still has to empty the feed the triggers write. */

@@ -21,7 +21,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -369,20 +368,7 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
 
     /** Applies the feed every {@code poll-interval} on a thread of its own until {@link #close()}. */
     public synchronized void start() {
-        applier = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread thread = new Thread(r, "lexical-index");
-            thread.setDaemon(true);
-            return thread;
-        });
-        applier.scheduleWithFixedDelay(() -> {
-            try {
-                catchUp();
-            }
-            catch (RuntimeException e) {
-                // PostgreSQL down, most likely: searches fall back to SQL (and fail as it does); retry next pass
-                log.warn("Lexical indexes could not catch up with the change feed: {}", e.toString());
-            }
-        }, 0, properties.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+        applier = LexicalFeed.applyEvery(properties, "lexical-index", this::catchUp, log, "Lexical indexes");
     }
 
     /**

@@ -18,7 +18,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -194,20 +193,7 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
 
     /** Applies the feed every {@code poll-interval} on a thread of its own until {@link #close()}. */
     public synchronized void start() {
-        applier = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread thread = new Thread(r, "lexical-opensearch");
-            thread.setDaemon(true);
-            return thread;
-        });
-        applier.scheduleWithFixedDelay(() -> {
-            try {
-                catchUp();
-            }
-            catch (RuntimeException e) {
-                // PostgreSQL or OpenSearch down: searches fall back to SQL (and fail as it does); retry next pass
-                log.warn("OpenSearch lexical indexes could not catch up with the change feed: {}", e.toString());
-            }
-        }, 0, properties.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+        applier = LexicalFeed.applyEvery(properties, "lexical-opensearch", this::catchUp, log, "OpenSearch lexical indexes");
     }
 
     /**
