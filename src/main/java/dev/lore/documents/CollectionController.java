@@ -23,7 +23,10 @@ import org.springframework.web.bind.annotation.RestController;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
-/** Collections: create, list what the key may see, re-embed with this instance's model, rechunk, delete. */
+/**
+ * Collections: create, list what the key may see, re-embed with this instance's model, rechunk, rebuild the lexical
+ * indexes, delete.
+ */
 @RestController
 @Tag(name = "Collections")
 @RequestMapping("/api/v1/collections")
@@ -96,6 +99,16 @@ class CollectionController {
         Rechunking.Job job = rechunking.start(name);
         return ResponseEntity.status(HttpStatus.ACCEPTED).location(URI.create("/api/v1/rechunkings/" + job.id()))
                 .body(job);
+    }
+
+    @Operation(summary = "Rebuild a collection's lexical indexes (Lucene in each instance, or OpenSearch) from PostgreSQL",
+            description = "For an index suspected of drifting, or to apply changed OpenSearch shard settings. 202: "
+                    + "every instance's index rebuilds once; searches are answered by the old index or by SQL until "
+                    + "the new one is in place; the collection's lexicalIndex says 'rebuilding' until then.")
+    @PostMapping("/{name}/reindex")
+    ResponseEntity<Collections.ReindexRequested> reindex(@PathVariable String name) {
+        return ResponseEntity.status(HttpStatus.ACCEPTED).location(URI.create("/api/v1/collections/" + name))
+                .body(collections.requestReindex(name));
     }
 
     @Operation(summary = "Delete a collection and everything in it (administrator)")

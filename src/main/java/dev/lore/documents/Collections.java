@@ -10,6 +10,8 @@ import java.util.UUID;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
@@ -24,6 +26,8 @@ import dev.lore.web.ReadReplica;
 /** Creates and finds collections, and decides what the current caller may see and change in them. */
 @Service
 public class Collections {
+
+    private static final Logger log = LoggerFactory.getLogger(Collections.class);
 
     private final JdbcClient jdbc;
     private final JdbcClient reads;
@@ -140,6 +144,34 @@ public class Collections {
                 .param("id", collection.id()).update();
         vectorIndexes.wake();
         return get(name);
+    }
+
+    /**
+     * A request to rebuild the collection's lexical indexes from its chunks (a key that may write to it): every
+     * instance's Lucene index, or the shared OpenSearch index, rebuilds once, whichever instance took the request;
+     * searches are answered by the old index, or by SQL, until the new one is swapped in. {@code request}: the
+     * collection's count of such requests, which an index records when it is built; {@code lexicalIndex}: how this
+     * instance serves the collection's lexical search now ({@code rebuilding} until its index has the request), none
+     * with the SQL engine, which has nothing to rebuild.
+     */
+    public record ReindexRequested(String collection, long request, Instant requestedAt,
+            LexicalIndexStatus.View lexicalIndex) {
+    }
+
+    @Transactional
+    ReindexRequested requestReindex(String name) {
+        CollectionRef collection = writable(name);
+        ReindexRequested requested = jdbc.sql("""
+                UPDATE collections SET lexical_reindex = lexical_reindex + 1, lexical_reindex_at = now()
+                WHERE id = :id RETURNING lexical_reindex, lexical_reindex_at""")
+                .param("id", collection.id())
+                .query((rs, n) -> new ReindexRequested(name, rs.getLong(1),
+                        rs.getObject(2, OffsetDateTime.class).toInstant(), null))
+                .single();
+        log.info("Lexical reindex {} of collection '{}' requested", requested.request(), name);
+        LexicalIndexStatus status = lexicalIndexes.getIfAvailable();
+        return new ReindexRequested(name, requested.request(), requested.requestedAt(),
+                status == null ? null : status.of(collection.id()));
     }
 
     /** The collections the current caller may see, by name. */

@@ -11,10 +11,11 @@ public interface LexicalIndexStatus {
     View of(long collectionId);
 
     /**
-     * {@code engine}: {@code sql} or {@code lucene}; for Lucene, {@code state}: {@code missing} (not built in this
-     * instance yet), {@code building}, {@code catching-up}, {@code ready} or {@code failed} (with {@code error}), the
-     * chunks the index holds, the changes it has not applied yet and the age of the oldest of them. Lexical search
-     * of a collection whose index is not ready runs in PostgreSQL (correct, slower).
+     * {@code engine}: {@code sql}, {@code lucene} or {@code opensearch}; for an index, {@code state}: {@code missing}
+     * (not built yet), {@code building}, {@code rebuilding} (a reindex was requested: the old index answers until the
+     * new one is in place), {@code catching-up}, {@code ready} or {@code failed} (with {@code error}), the chunks the
+     * index holds, the changes it has not applied yet and the age of the oldest of them. Lexical search of a
+     * collection whose index is not ready runs in PostgreSQL (correct, slower).
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record View(String engine, String state, Long indexedChunks, Long pendingChanges, Double lagSeconds,

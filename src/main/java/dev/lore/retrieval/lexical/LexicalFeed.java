@@ -1,12 +1,17 @@
 package dev.lore.retrieval.lexical;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
+import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.annotation.Scheduled;
+
+import dev.lore.documents.LexicalIndexStatus;
 
 /**
  * Pruning of the change feed ({@code lexical_changes}, V27), which the triggers on {@code chunks} fill whichever
@@ -46,6 +51,38 @@ public class LexicalFeed {
             }
         }, 0, properties.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
         return applier;
+    }
+
+    /**
+     * Every collection with its reindex request count ({@code collections.lexical_reindex}): an index built for a
+     * lower count is rebuilt, and the new one records the count it was built for.
+     */
+    static Map<Long, Long> collections(JdbcClient jdbc) {
+        Map<Long, Long> collections = new HashMap<>();
+        jdbc.sql("SELECT id, lexical_reindex FROM collections")
+                .query((RowCallbackHandler) rs -> collections.put(rs.getLong(1), rs.getLong(2)));
+        return collections;
+    }
+
+    /**
+     * The view of a built index that is not building now: {@code rebuilding} while a reindex request newer than the
+     * one it was built for waits, else {@code ready} or {@code catching-up}, with the feed rows it has not applied
+     * (committed at or above {@code position}, less {@code applied}) and the age of the oldest.
+     */
+    static LexicalIndexStatus.View view(JdbcClient jdbc, String engine, long collectionId, long position,
+            Long[] applied, long chunks, long reindexed) {
+        Map<String, Object> lag = jdbc.sql("""
+                SELECT count(*) AS pending, extract(epoch FROM now() - min(created_at))::float8 AS lag,
+                       (SELECT lexical_reindex FROM collections WHERE id = :collection) AS requested
+                FROM lexical_changes WHERE collection_id = :collection AND xid >= :position AND NOT id = ANY(:applied)""")
+                .param("collection", collectionId).param("position", position).param("applied", applied)
+                .query().singleRow();
+        long pending = ((Number) lag.get("pending")).longValue();
+        Double seconds = lag.get("lag") == null ? null : ((Number) lag.get("lag")).doubleValue();
+        Number requested = (Number) lag.get("requested");
+        String state = requested != null && requested.longValue() > reindexed ? "rebuilding"
+                : pending == 0 ? "ready" : "catching-up";
+        return new LexicalIndexStatus.View(engine, state, chunks, pending, pending == 0 ? 0.0 : seconds, null);
     }
 
     /** Where no instance runs Lucene, someone still has to empty the feed the triggers write. */

@@ -101,6 +101,8 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
     private static final String OLD = ".old";
     private static final String LAYOUT_KEY = "layout";
     private static final String POSITION_KEY = "position";
+    /** The reindex request ({@code collections.lexical_reindex}) the index was built for. */
+    private static final String REINDEX_KEY = "reindex";
     /** An idle index's advanced position is committed at most this often, so that a restart need not rebuild. */
     private static final Duration IDLE_COMMIT = Duration.ofMinutes(1);
     private static final Duration PRUNE_INTERVAL = Duration.ofMinutes(1);
@@ -188,6 +190,8 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
         final boolean otherLayout;
         /** What searches may rely on; written only once the searcher that shows it is open. */
         volatile Published published;
+        /** The reindex request it was built for; a newer one rebuilds it. */
+        volatile long reindex;
         long committedPosition;
         long committedAt;
 
@@ -205,6 +209,7 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
                     if (data.get(POSITION_KEY) != null) {
                         stored = Long.parseLong(data.get(POSITION_KEY));
                     }
+                    reindex = Long.parseLong(data.getOrDefault(REINDEX_KEY, "0"));
                     if (stored >= 0 && !LAYOUT.equals(data.get(LAYOUT_KEY))) {
                         other = true;
                         log.info("Lexical index of collection {} is of layout {}, not {}: rebuilding it",
@@ -244,7 +249,8 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
             String layout = otherLayout
                     ? SegmentInfos.readLatestCommit(directory).getUserData().getOrDefault(LAYOUT_KEY, "")
                     : LAYOUT;
-            writer.setLiveCommitData(Map.of(LAYOUT_KEY, layout, POSITION_KEY, Long.toString(newPosition)).entrySet());
+            writer.setLiveCommitData(Map.of(LAYOUT_KEY, layout, POSITION_KEY, Long.toString(newPosition),
+                    REINDEX_KEY, Long.toString(reindex)).entrySet());
             writer.commit();
             committedPosition = newPosition;
             committedAt = System.nanoTime();
@@ -378,7 +384,8 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
     public synchronized void catchUp() {
         long horizon = xmin();
         long floor = jdbc.sql("SELECT below FROM lexical_feed_floor").query(Long.class).single();
-        Set<Long> collections = new HashSet<>(jdbc.sql("SELECT id FROM collections").query(Long.class).list());
+        Map<Long, Long> reindex = LexicalFeed.collections(jdbc);
+        Set<Long> collections = reindex.keySet();
         for (Long gone : new ArrayList<>(indexes.keySet())) {
             if (!collections.contains(gone)) {
                 drop(gone);
@@ -392,12 +399,13 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
                 .param("lowest", lowestPosition(horizon)).query(Long.class).list());
         for (long collectionId : collections) {
             CollectionIndex index = indexes.get(collectionId);
+            long requested = reindex.get(collectionId);
             if (index != null && !changed.contains(collectionId) && !failures.containsKey(collectionId)
-                    && index.published.position() >= floor) {
+                    && index.published.position() >= floor && index.reindex >= requested) {
                 idle(index, horizon);
             }
             else {
-                catchUp(collectionId, horizon, floor);
+                catchUp(collectionId, horizon, floor, requested);
             }
         }
         if (System.nanoTime() - lastHeartbeat >= properties.heartbeatInterval().toNanos()) {
@@ -408,7 +416,7 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
         }
     }
 
-    private void catchUp(long collectionId, long horizon, long floor) {
+    private void catchUp(long collectionId, long horizon, long floor, long requested) {
         Failure failure = failures.get(collectionId);
         if (failure != null && System.nanoTime() < failure.retryAt()) {
             return;
@@ -419,8 +427,11 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
                 index = open(collectionId);
             }
             long position = index.published.position();
-            if (position < 0 || position < floor || index.otherLayout) {
-                rebuild(index);
+            if (position < 0 || position < floor || index.otherLayout || index.reindex < requested) {
+                if (position >= 0 && index.reindex < requested) {
+                    log.info("Lexical index of collection {} rebuilding on request", collectionId);
+                }
+                rebuild(index, Math.max(requested, index.reindex));
             }
             else {
                 apply(index, horizon);
@@ -487,7 +498,7 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
         if (rows.size() > properties.rebuildAbove()) {
             log.info("Lexical index of collection {} is more than {} changes behind: rebuilding it",
                     index.collectionId, properties.rebuildAbove());
-            rebuild(index);
+            rebuild(index, index.reindex);
             return;
         }
         Set<UUID> changed = new LinkedHashSet<>();
@@ -554,7 +565,7 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
      * afterwards from the feed (again, for those the snapshot saw). Until the swap the old index answers whatever
      * searches it can answer correctly (those it has every committed change for).
      */
-    private void rebuild(CollectionIndex index) throws IOException {
+    private void rebuild(CollectionIndex index, long reindex) throws IOException {
         long started = System.nanoTime();
         long collectionId = index.collectionId;
         Path next = index.path.resolveSibling(index.path.getFileName() + NEXT);
@@ -588,6 +599,7 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
                 }, collectionId);
                 return new Published(xmin, above);
             });
+            built.reindex = reindex;
             built.commit(rebuilt.position());
             built.closeQuietly();
             built = null;
@@ -751,15 +763,8 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
         if (index.building) {
             return new View("lucene", "building", chunks, null, null, null);
         }
-        Map<String, Object> lag = jdbc.sql("""
-                SELECT count(*) AS pending, extract(epoch FROM now() - min(created_at))::float8 AS lag
-                FROM lexical_changes WHERE collection_id = :collection AND xid >= :position AND NOT id = ANY(:applied)""")
-                .param("collection", collectionId).param("position", published.position())
-                .param("applied", boxed(published.appliedAbove())).query().singleRow();
-        long pending = ((Number) lag.get("pending")).longValue();
-        Double seconds = lag.get("lag") == null ? null : ((Number) lag.get("lag")).doubleValue();
-        return new View("lucene", pending == 0 ? "ready" : "catching-up", chunks, pending,
-                pending == 0 ? 0.0 : seconds, null);
+        return LexicalFeed.view(jdbc, "lucene", collectionId, published.position(), boxed(published.appliedAbove()),
+                chunks, index.reindex);
     }
 
     private static Long[] boxed(long[] ids) {

@@ -107,9 +107,10 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
     /**
      * An index's searchable state: every change of every transaction below {@code position}, and the feed rows at or
      * above it that were committed, and applied, already ({@code appliedAbove}); {@code index} is the generation that
-     * holds them. Read and written by the OpenSearch client's own (Jackson 2) mapper.
+     * holds them; {@code reindex}, the reindex request it was built for (0 in states written before requests
+     * existed). Read and written by the OpenSearch client's own (Jackson 2) mapper.
      */
-    public record State(String index, long position, List<Long> appliedAbove, String layout) {
+    public record State(String index, long position, List<Long> appliedAbove, String layout, long reindex) {
 
         boolean applied(long id) {
             return appliedAbove != null && appliedAbove.contains(id);
@@ -235,7 +236,8 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
     private void pass() {
         long horizon = xmin();
         long floor = jdbc.sql("SELECT below FROM lexical_feed_floor").query(Long.class).single();
-        Set<Long> collections = new HashSet<>(jdbc.sql("SELECT id FROM collections").query(Long.class).list());
+        Map<Long, Long> reindex = LexicalFeed.collections(jdbc);
+        Set<Long> collections = reindex.keySet();
         failures.keySet().retainAll(collections);
         written.keySet().retainAll(collections);
         Map<Long, State> states;
@@ -262,12 +264,19 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
             }
             State state = states.get(collectionId);
             try {
-                if (state == null || state.position() < floor || !LAYOUT.equals(layout(state.index()))) {
+                long requested = reindex.get(collectionId);
+                if (state == null || state.position() < floor || !LAYOUT.equals(layout(state.index()))
+                        || state.reindex() < requested) {
                     if (state != null && state.position() >= floor) {
-                        log.info("OpenSearch index {} is of layout {}, not {}: rebuilding it", state.index(),
-                                layout(state.index()), LAYOUT);
+                        if (state.reindex() < requested) {
+                            log.info("OpenSearch index {} rebuilding on request", state.index());
+                        }
+                        else {
+                            log.info("OpenSearch index {} is of layout {}, not {}: rebuilding it", state.index(),
+                                    layout(state.index()), LAYOUT);
+                        }
                     }
-                    state = rebuild(collectionId, state);
+                    state = rebuild(collectionId, state, Math.max(requested, state == null ? 0 : state.reindex()));
                 }
                 else if (changed.contains(collectionId)) {
                     state = apply(collectionId, state, horizon);
@@ -321,7 +330,7 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
         if (rows.size() > properties.rebuildAbove()) {
             log.info("OpenSearch index of collection {} is more than {} changes behind: rebuilding it",
                     collectionId, properties.rebuildAbove());
-            return rebuild(collectionId, state);
+            return rebuild(collectionId, state, state.reindex());
         }
         Set<UUID> changed = new LinkedHashSet<>();
         for (Change row : rows) {
@@ -330,7 +339,7 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
             }
         }
         List<Long> above = rows.stream().filter(row -> row.xid() >= horizon).map(Change::id).sorted().toList();
-        State next = new State(state.index(), Math.max(horizon, state.position()), above, LAYOUT);
+        State next = new State(state.index(), Math.max(horizon, state.position()), above, LAYOUT, state.reindex());
         if (!changed.isEmpty()) {
             Set<UUID> missing = new HashSet<>(changed);
             List<BulkOperation> operations = new ArrayList<>();
@@ -356,7 +365,7 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
     private State idle(long collectionId, State state, long horizon) throws IOException {
         long last = written.getOrDefault(collectionId, 0L);
         if (state.position() < horizon && (last == 0 || System.nanoTime() - last >= IDLE_WRITE.toNanos())) {
-            State next = new State(state.index(), horizon, List.of(), LAYOUT);
+            State next = new State(state.index(), horizon, List.of(), LAYOUT, state.reindex());
             writeState(collectionId, next);
             return next;
         }
@@ -367,7 +376,7 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
      * Indexes every chunk of the collection as of one snapshot, at the position of that snapshot's xmin, into a new
      * generation; the state then names it, and the previous generation (which answered searches until then) goes.
      */
-    private State rebuild(long collectionId, State previous) throws IOException {
+    private State rebuild(long collectionId, State previous, long reindex) throws IOException {
         long started = System.nanoTime();
         String index = settings.indexPrefix() + "-c" + collectionId + "-" + System.currentTimeMillis();
         building.add(collectionId);
@@ -394,7 +403,7 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
                     }
                 }, collectionId);
                 bulkQuietly(batch);
-                return new State(index, xmin, above, LAYOUT);
+                return new State(index, xmin, above, LAYOUT, reindex);
             });
             generic("POST", "/" + index + "/_refresh", null);
             writeState(collectionId, rebuilt);
@@ -733,15 +742,8 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
         if (building.contains(collectionId)) {
             return new View("opensearch", "building", chunks, null, null, null);
         }
-        Map<String, Object> lag = jdbc.sql("""
-                SELECT count(*) AS pending, extract(epoch FROM now() - min(created_at))::float8 AS lag
-                FROM lexical_changes WHERE collection_id = :collection AND xid >= :position AND NOT id = ANY(:applied)""")
-                .param("collection", collectionId).param("position", state.position())
-                .param("applied", applied(state)).query().singleRow();
-        long pending = ((Number) lag.get("pending")).longValue();
-        Double seconds = lag.get("lag") == null ? null : ((Number) lag.get("lag")).doubleValue();
-        return new View("opensearch", pending == 0 ? "ready" : "catching-up", chunks, pending,
-                pending == 0 ? 0.0 : seconds, null);
+        return LexicalFeed.view(jdbc, "opensearch", collectionId, state.position(), applied(state), chunks,
+                state.reindex());
     }
 
     private long xmin() {

@@ -34,6 +34,7 @@ import org.springframework.util.FileSystemUtils;
 
 import dev.lore.documents.LexicalIndexStatus;
 import dev.lore.retrieval.SearchFilter;
+import dev.lore.support.Api;
 import dev.lore.support.Api.Part;
 import dev.lore.support.IntegrationTest;
 
@@ -502,6 +503,55 @@ class LuceneIndexesTests extends IntegrationTest {
     }
 
     @Test
+    void aReindexRequestRebuildsEachInstancesIndexOnceAndOnlyAKeyThatMayWriteMakesIt() throws Exception {
+        long collection = corpus("lexical-reindex");
+        Path dir = dirs.resolve("reindex");
+        LuceneIndexes earlier = instance(dir, "reindex-1");
+        earlier.catchUp();
+        earlier.close();
+        // an index that drifted from PostgreSQL (a bug, a restored backup): it no longer holds laptops.md's chunk
+        UUID laptops = document(collection, "laptops.md");
+        forget(dir.resolve("c" + collection), laptops);
+
+        LuceneIndexes lucene = instance(dir, "reindex-2");
+        List<Long> rebuilt = new ArrayList<>();
+        lucene.beforeSwap = rebuilt::add;
+        lucene.catchUp();
+        assertThat(lucene.search(collection, "broken computers", List.of(), null, 5).orElseThrow())
+                .as("the drift is served").isEmpty();
+
+        String reader = admin().post("/api/v1/keys", Map.of("name", "reindex-reader", "collections",
+                List.of("lexical-reindex"), "permissions", List.of("read"))).body().path("key").asString();
+        assertThat(as(reader).post("/api/v1/collections/lexical-reindex/reindex", Map.of()).status()).isEqualTo(403);
+        Api.Response unknown = admin().post("/api/v1/collections/absent/reindex", Map.of());
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.contentType()).startsWith("application/problem+json");
+        lucene.catchUp();
+        assertThat(rebuilt).as("nothing requested yet").isEmpty();
+
+        Api.Response requested = admin().post("/api/v1/collections/lexical-reindex/reindex", Map.of());
+        assertThat(requested.status()).isEqualTo(202);
+        assertThat(requested.body().path("request").asLong()).isEqualTo(1);
+        assertThat(lucene.of(collection).state()).isEqualTo("rebuilding");
+        lucene.catchUp();
+        assertThat(rebuilt).containsExactly(collection);
+        assertThat(ids(lucene.search(collection, "broken computers", List.of(), null, 5).orElseThrow()))
+                .containsExactlyElementsOf(ids(sql.search(collection, "broken computers", SearchFilter.NONE, 5)))
+                .isNotEmpty();
+        assertThat(lucene.of(collection).state()).isEqualTo("ready");
+        assertThat(lucene.of(collection).indexedChunks()).isEqualTo(chunks(collection));
+
+        // once per request: neither the next pass nor a restart rebuilds again
+        lucene.catchUp();
+        lucene.close();
+        LuceneIndexes restarted = instance(dir, "reindex-3");
+        restarted.beforeSwap = rebuilt::add;
+        restarted.catchUp();
+        assertThat(rebuilt).containsExactly(collection);
+        assertThat(restarted.of(collection).state()).isEqualTo("ready");
+    }
+
+    @Test
     void theCollectionViewShowsTheIndexStateAndLag() {
         long collection = corpus("lexical-view");
         LuceneIndexes lucene = instance("view");
@@ -609,6 +659,17 @@ class LuceneIndexesTests extends IntegrationTest {
                 IndexWriter writer = new IndexWriter(directory, new IndexWriterConfig())) {
             Map<String, String> data = new java.util.HashMap<>(SegmentInfos.readLatestCommit(directory).getUserData());
             data.put("layout", layout);
+            writer.setLiveCommitData(data.entrySet());
+            writer.commit();
+        }
+    }
+
+    /** Deletes a document's chunks from the index behind the feed's back, keeping its last commit's data. */
+    private static void forget(Path index, UUID document) throws Exception {
+        try (FSDirectory directory = FSDirectory.open(index);
+                IndexWriter writer = new IndexWriter(directory, new IndexWriterConfig())) {
+            Map<String, String> data = new java.util.HashMap<>(SegmentInfos.readLatestCommit(directory).getUserData());
+            writer.deleteDocuments(new org.apache.lucene.index.Term(LuceneIndexes.DOCUMENT, document.toString()));
             writer.setLiveCommitData(data.entrySet());
             writer.commit();
         }

@@ -174,8 +174,53 @@ class OpenSearchIndexesTests extends IntegrationTest {
         assertThat(http("GET", "/" + rebuilt, null).statusCode()).isEqualTo(404);
     }
 
+    @Test
+    void aReindexRequestRebuildsTheSharedIndexOnceWithTheShardsNowConfigured() throws Exception {
+        long collection = corpus("opensearch-reindex");
+        String prefix = prefix();
+        OpenSearchIndexes first = instance(prefix, 1);
+        first.catchUp();
+        String old = first.state(collection).index();
+        // an index that drifted from PostgreSQL: it no longer holds laptops.md's chunk
+        UUID laptops = document(collection, "laptops.md");
+        for (UUID chunk : jdbc.sql("SELECT id FROM chunks WHERE document_id = :d").param("d", laptops)
+                .query(UUID.class).list()) {
+            HttpResponse<String> forgotten = http("DELETE", "/" + old + "/_doc/" + chunk + "?refresh=true", null);
+            assertThat(forgotten.statusCode()).as(forgotten.body()).isEqualTo(200);
+        }
+        assertThat(first.search(collection, "broken computers", List.of(), null, 5).orElseThrow()).isEmpty();
+        first.catchUp();
+        assertThat(first.state(collection).index()).as("nothing requested yet").isEqualTo(old);
+
+        // the operator raised the shard count, which only a new index takes, and asks for a reindex
+        assertThat(admin().post("/api/v1/collections/opensearch-reindex/reindex", Map.of()).status())
+                .isEqualTo(202);
+        OpenSearchIndexes second = instance(prefix, 2);
+        assertThat(second.of(collection).state()).isEqualTo("rebuilding");
+        assertThat(second.catchUp()).isTrue();
+        String rebuilt = second.state(collection).index();
+        assertThat(rebuilt).isNotEqualTo(old);
+        assertThat(http("GET", "/" + old, null).statusCode()).isEqualTo(404);
+        assertThat(http("GET", "/" + rebuilt + "/_settings", null).body()).contains("\"number_of_shards\":\"2\"");
+        assertThat(ids(first.search(collection, "broken computers", List.of(), null, 5).orElseThrow()))
+                .as("the instance that did not rebuild reads the new index too")
+                .containsExactlyElementsOf(ids(sql.search(collection, "broken computers", SearchFilter.NONE, 5)))
+                .isNotEmpty();
+        assertThat(first.of(collection).state()).isEqualTo("ready");
+        assertThat(first.of(collection).indexedChunks()).isEqualTo(chunks(collection));
+
+        // once per request, whichever instance applies the feed next
+        first.catchUp();
+        second.catchUp();
+        assertThat(second.state(collection).index()).isEqualTo(rebuilt);
+    }
+
     private OpenSearchIndexes instance(String prefix) {
-        LexicalProperties properties = properties(LexicalProperties.Engine.OPENSEARCH, prefix);
+        return instance(prefix, 1);
+    }
+
+    private OpenSearchIndexes instance(String prefix, int shards) {
+        LexicalProperties properties = properties(LexicalProperties.Engine.OPENSEARCH, prefix, shards);
         OpenSearchIndexes indexes = new OpenSearchIndexes(dataSource, properties,
                 OpenSearchIndexes.client(properties.opensearch()), json);
         opened.add(indexes);
@@ -183,9 +228,13 @@ class OpenSearchIndexesTests extends IntegrationTest {
     }
 
     private LexicalProperties properties(LexicalProperties.Engine engine, String prefix) {
+        return properties(engine, prefix, 1);
+    }
+
+    private LexicalProperties properties(LexicalProperties.Engine engine, String prefix, int shards) {
         return new LexicalProperties(engine, dirs.resolve(prefix), Duration.ofMillis(500), 20000, Duration.ZERO,
                 Duration.ofMinutes(10), Duration.ofDays(7), new LexicalProperties.OpenSearch(
-                        List.of(TestOpenSearch.url()), prefix, 1, 0, null, null, Duration.ofSeconds(30), 500));
+                        List.of(TestOpenSearch.url()), prefix, shards, 0, null, null, Duration.ofSeconds(30), 500));
     }
 
     private static String prefix() {
