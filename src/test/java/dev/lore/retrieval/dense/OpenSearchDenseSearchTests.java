@@ -65,7 +65,9 @@ class OpenSearchDenseSearchTests {
         dense = new OpenSearchDenseSearch(client, 100);
         send("PUT", "/" + index, json.writeValueAsString(Map.of(
                 "settings", Map.of("index", Map.of("number_of_shards", 1, "number_of_replicas", 0, "knn", true)),
-                "mappings", Map.of("dynamic", "strict", "properties", Map.of(
+                // as the collection's index will hold them: PostgreSQL keeps the vectors, _source does not
+                "mappings", Map.of("dynamic", "strict", "_source", Map.of("excludes",
+                        List.of(OpenSearchDenseSearch.EMBEDDING)), "properties", Map.of(
                         OpenSearchDenseSearch.DOCUMENT, Map.of("type", "keyword"),
                         OpenSearchDenseSearch.SOURCE, Map.of("type", "keyword"),
                         OpenSearchDenseSearch.EMBEDDING, OpenSearchDenseSearch.fieldMapping(DIMENSION, 16, 64))))));
