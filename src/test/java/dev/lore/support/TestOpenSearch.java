@@ -34,8 +34,9 @@ import org.testcontainers.utility.DockerImageName;
  * by {@code LORE_TEST_OPENSEARCH_URL}; else, with {@code LORE_TEST_OPENSEARCH=container} and a Docker engine, an
  * OpenSearch container (Testcontainers); else a single node inside this JVM, built from the OpenSearch server jars
  * Maven resolved (test scope) with its HTTP module (netty4), the analysis module (Snowball, stemmers, stop lists) and
- * the k-NN plugin ({@code knn_vector} on its Lucene engine) as classpath plugins, on a random loopback port. No network, no Docker, no download. If none can be had, the
- * tests that need one are skipped with the reason ({@link RequiresOpenSearch}).
+ * the k-NN plugin ({@code knn_vector} on its Lucene engine) as classpath plugins, on a random loopback port. No
+ * network, no Docker, no download. If none can be had, the tests that need one are skipped with the reason
+ * ({@link RequiresOpenSearch}).
  *
  * <p>The node runs without the launcher's bootstrap (no security manager, no jar-hell check, no log4j-core: its
  * log4j API calls reach Logback through Boot's log4j-to-slf4j bridge), which the server supports for embedding.
