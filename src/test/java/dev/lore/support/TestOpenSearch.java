@@ -33,9 +33,10 @@ import org.testcontainers.utility.DockerImageName;
  * The OpenSearch node the tests of the OpenSearch lexical engine run against, started once per test JVM: the one named
  * by {@code LORE_TEST_OPENSEARCH_URL}; else, with {@code LORE_TEST_OPENSEARCH=container} and a Docker engine, an
  * OpenSearch container (Testcontainers); else a single node inside this JVM, built from the OpenSearch server jars
- * Maven resolved (test scope) with its HTTP module (netty4) and the analysis module (Snowball, stemmers, stop lists)
- * as classpath plugins, on a random loopback port. No network, no Docker, no download. If none can be had, the
- * tests that need one are skipped with the reason ({@link RequiresOpenSearch}).
+ * Maven resolved (test scope) with its HTTP module (netty4), the analysis module (Snowball, stemmers, stop lists) and
+ * the k-NN plugin ({@code knn_vector} on its Lucene engine) as classpath plugins, on a random loopback port. No
+ * network, no Docker, no download. If none can be had, the tests that need one are skipped with the reason
+ * ({@link RequiresOpenSearch}).
  *
  * <p>The node runs without the launcher's bootstrap (no security manager, no jar-hell check, no log4j-core: its
  * log4j API calls reach Logback through Boot's log4j-to-slf4j bridge), which the server supports for embedding.
@@ -186,14 +187,28 @@ public final class TestOpenSearch {
     /** A one-node cluster in this JVM, stopped and deleted when the JVM exits. */
     public static final class EmbeddedNode extends Node {
 
-        private static final List<Class<? extends Plugin>> MODULES = List.of(
-                org.opensearch.transport.Netty4Plugin.class,
-                org.opensearch.analysis.common.CommonAnalysisPlugin.class);
+        /**
+         * The k-NN plugin's entry point: its jar is in the node's class loader only (the build unpacks it from the
+         * plugin's zip), so it is named rather than imported.
+         */
+        private static final String KNN_PLUGIN = "org.opensearch.knn.plugin.KNNPlugin";
 
         private EmbeddedNode(Environment environment) {
             // the protected constructor the server's own test nodes use: plugins from the classpath, not a
             // plugins directory of unpacked distributions
-            super(environment, MODULES, true);
+            super(environment, modules(), true);
+        }
+
+        private static List<Class<? extends Plugin>> modules() {
+            try {
+                return List.of(org.opensearch.transport.Netty4Plugin.class,
+                        org.opensearch.analysis.common.CommonAnalysisPlugin.class,
+                        Class.forName(KNN_PLUGIN, false, EmbeddedNode.class.getClassLoader()).asSubclass(Plugin.class));
+            }
+            catch (ClassNotFoundException e) {
+                throw new IllegalStateException("the k-NN plugin is missing from target/opensearch-test-node (the "
+                        + "build unpacks it there at generate-test-resources)", e);
+            }
         }
 
         /** Starts the node and answers its HTTP address (a string: the caller is in another class loader). */
