@@ -32,6 +32,12 @@ class ExtractiveAnswers {
     static final double MARGIN = 0.15;
     /** The most a better-retrieved chunk's sentences gain over the last chunk's. */
     static final double RANK_PRIOR = 0.05;
+    /**
+     * What a sentence that states a quantity gains when the question asks for one ({@link Quantities}). Measured on
+     * the handbook's three question sets at 0.05, 0.1 and 0.15: 0.1 answered four more of the employees' questions
+     * and changed no answer of the other sets; 0.15 lost one of theirs.
+     */
+    static final double QUANTITY_BONUS = 0.1;
 
     private final Embedder embedder;
     private final Optional<Reranker> crossEncoder;
@@ -68,7 +74,17 @@ class ExtractiveAnswers {
         }
         // each candidate's quote is what it is scored as and, when chosen, what the answer says
         List<Quote> quotes = candidates.stream().map(ExtractiveAnswers::quote).toList();
-        double[] scores = score(question, candidates, quotes);
+        double[] support = score(question, candidates, quotes);
+        // how well the best sentence answers, for refusals, stays the score itself: the bonus only orders
+        double supported = java.util.Arrays.stream(support).max().orElse(0);
+        double[] scores = support.clone();
+        if (crossEncoder.isEmpty() && Quantities.asked(question)) {
+            for (int i = 0; i < scores.length; i++) {
+                if (Quantities.stated(quotes.get(i).text())) {
+                    scores[i] += QUANTITY_BONUS;
+                }
+            }
+        }
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < candidates.size(); i++) {
             order.add(i);
@@ -102,7 +118,7 @@ class ExtractiveAnswers {
             }
             answer.append(answer.isEmpty() ? "" : " ").append(quote).append(" [").append(n).append(']');
         }
-        return new Extract(answer.toString(), citations, scorer(), best);
+        return new Extract(answer.toString(), citations, scorer(), supported);
     }
 
     /** A quote: its text, the hit it comes from, and which of the hit's sentences it holds. */

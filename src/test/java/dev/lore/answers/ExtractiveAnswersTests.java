@@ -8,10 +8,14 @@ import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 
+import dev.lore.models.Embedder;
 import dev.lore.models.Reranker;
 import dev.lore.retrieval.SearchHit;
 
-/** How the extractive answer weighs the cross-encoder's scores, which arrive as probabilities. */
+/**
+ * How the extractive answer weighs the cross-encoder's scores, which arrive as probabilities, and, without one, a
+ * sentence that states the quantity a question asks for.
+ */
 class ExtractiveAnswersTests {
 
     private static final String TEXT = "Staff earn thirteen vacation days a year. The office has a kitchen.";
@@ -63,6 +67,66 @@ class ExtractiveAnswersTests {
 
         assertThat(extractive.answer("How long does sick leave take?", List.of(hit)).answer())
                 .isEqualTo("Sick leave is paid. It takes two weeks to approve. [1]");
+    }
+
+    @Test
+    void aQuestionThatAsksHowLongPutsTheSentenceThatStatesADurationFirst() {
+        // the question shares as many words with the sentence about emailing the form as with the one that answers
+        SearchHit hit = new SearchHit(UUID.randomUUID(), UUID.randomUUID(), "travel.md", "Travel", null,
+                "Email the form to the travel team. The travel team will open your account within ten business days.",
+                1, Map.of(), Map.of());
+        ExtractiveAnswers extractive = new ExtractiveAnswers(sameVectorForEveryText(), Map.of(), properties());
+
+        ExtractiveAnswers.Extract asked = extractive.answer(
+                "I email the form to the travel team. How long until they open my account?", List.of(hit));
+        ExtractiveAnswers.Extract notAsked = extractive.answer(
+                "I email the form to the travel team. Who reads the form?", List.of(hit));
+
+        assertThat(asked.answer()).startsWith("The travel team will open your account within ten business days.");
+        assertThat(notAsked.answer()).startsWith("Email the form to the travel team.");
+    }
+
+    @Test
+    void quantitiesAreAskedAndStatedInTheWaysEmployeesAndHandbooksWriteThem() {
+        assertThat(List.of("How long does approval take?", "how many days can I telework", "Is there a fee?",
+                "what's the maximum I can claim", "How often do we meet?")).allMatch(Quantities::asked);
+        assertThat(List.of("Who approves my leave?", "Where do I send the form?", "Can I bring my dog?"))
+                .noneMatch(Quantities::asked);
+        assertThat(List.of("Allow 10 business days.", "The fee is $35.", "Meet weekly.", "Up to 80 hours a year.",
+                "Hold half-hour check-ins.", "It takes two to three weeks.", "Cover 25.5 hours.", "Use 80% of it."))
+                .allMatch(Quantities::stated);
+        assertThat(List.of("Send the form to your supervisor.", "Form 3 is required.", "Use the SF-50."))
+                .noneMatch(Quantities::stated);
+    }
+
+    /** An embedder with no opinion: every text the same vector, so words alone decide. */
+    private static Embedder sameVectorForEveryText() {
+        return new Embedder() {
+            @Override
+            public String name() {
+                return "flat";
+            }
+
+            @Override
+            public int dimension() {
+                return 2;
+            }
+
+            @Override
+            public List<float[]> embedDocuments(List<String> texts) {
+                return texts.stream().map(text -> new float[] { 1, 0 }).toList();
+            }
+
+            @Override
+            public float[] embedQuery(String text) {
+                return new float[] { 1, 0 };
+            }
+
+            @Override
+            public int[] tokenStarts(String text) {
+                return new int[0];
+            }
+        };
     }
 
     private static Reranker reranker(Map<String, Double> scoreByWord) {
