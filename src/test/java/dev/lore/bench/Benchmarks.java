@@ -1,5 +1,6 @@
 package dev.lore.bench;
 
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,6 +26,7 @@ import dev.lore.models.Embedder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import dev.lore.retrieval.evaluation.RetrievalMetrics;
+import dev.lore.support.TestOpenSearch;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -119,10 +121,23 @@ public final class Benchmarks {
         writeReport(ingestion, quality);
     }
 
-    /** The arguments that select a lexical engine; a Lucene index starts empty in a directory of its own. */
+    /** The index prefix of the benchmarks' OpenSearch indexes: every instance of one run shares them. */
+    static final String OPENSEARCH_PREFIX = "lore-bench";
+
+    /**
+     * The arguments that select a lexical engine: {@code sql}, {@code lucene} (an index that starts empty in a
+     * directory of its own) or {@code opensearch} (the tests' OpenSearch node in this JVM, started on first use;
+     * every instance of the run shares its indexes, one shard and no replica each).
+     */
     static String[] lexicalEngine(String engine) {
         if (engine.equals("sql")) {
             return new String[] { "--lore.retrieval.lexical.engine=sql" };
+        }
+        if (engine.equals("opensearch")) {
+            return new String[] { "--lore.retrieval.lexical.engine=opensearch",
+                    "--lore.retrieval.lexical.opensearch.urls=" + openSearchUrl(),
+                    "--lore.retrieval.lexical.opensearch.index-prefix=" + OPENSEARCH_PREFIX,
+                    "--lore.retrieval.lexical.opensearch.replicas=0" };
         }
         try {
             return new String[] { "--lore.retrieval.lexical.engine=" + engine, "--lore.retrieval.lexical.index-dir="
@@ -131,6 +146,15 @@ public final class Benchmarks {
         catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    /** The HTTP address of the tests' OpenSearch node in this JVM (started on first use). */
+    static URI openSearchUrl() {
+        URI url = TestOpenSearch.url();
+        if (url == null) {
+            throw new IllegalStateException("No OpenSearch: " + TestOpenSearch.unavailable());
+        }
+        return url;
     }
 
     /**

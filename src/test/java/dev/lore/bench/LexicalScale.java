@@ -1,5 +1,10 @@
 package dev.lore.bench;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -37,6 +42,12 @@ import tools.jackson.databind.json.JsonMapper;
  * background builds use), and lexical, dense and hybrid searches are timed in turn, each stage as the service reports
  * it in {@code timingsMs}; the query vector comes from the in-process embedder, as for any search. {@code --reuse}
  * keeps the chunks (and index) of a previous run with the same N instead of loading again.
+ * <p>
+ * {@code --engine=opensearch} times the OpenSearch engine instead of Lucene, on the tests' OpenSearch node inside this
+ * JVM; {@code --engine=both} times Lucene, then OpenSearch with a fresh instance that builds its index from
+ * {@code chunks}, with the same queries (writing {@code bench/results/2026-12-07-opensearch-scale.md}). Index sizes
+ * are the Lucene directory's files and OpenSearch's store; heap is the JVM's after a GC (with OpenSearch, the node's
+ * heap is that JVM's too).
  */
 public final class LexicalScale {
 
@@ -57,19 +68,26 @@ public final class LexicalScale {
         Path results = Path.of(options.getOrDefault("results", "bench/results"));
         boolean vectors = Boolean.parseBoolean(options.getOrDefault("vectors", "false"));
         boolean reuse = Boolean.parseBoolean(options.getOrDefault("reuse", "false"));
-        // the whole-index rebuild by a fresh instance (measured at 1M on 2026-12-07) and the SQL engine's contrast
-        boolean rebuild = Boolean.parseBoolean(options.getOrDefault("rebuild", String.valueOf(!vectors)));
+        // the indexed engines timed, in turn, on the same chunks and queries; the first one's instance loads them
+        String engineOption = options.getOrDefault("engine", "lucene");
+        List<String> engines = switch (engineOption) {
+            case "lucene", "opensearch" -> List.of(engineOption);
+            case "both" -> List.of("lucene", "opensearch");
+            default -> throw new IllegalArgumentException("--engine=lucene|opensearch|both, not " + engineOption);
+        };
+        // the whole-index rebuild by a fresh Lucene instance (measured at 1M on 2026-12-07) and the SQL engine's
+        // contrast
+        boolean rebuild = Boolean.parseBoolean(options.getOrDefault("rebuild", String.valueOf(!vectors)))
+                && engines.contains("lucene");
         boolean sql = Boolean.parseBoolean(options.getOrDefault("sql", "true"));
         // Lore's advice (VectorIndexProperties): maintenance_work_mem should hold the graph, about 2 kB a chunk
         String indexMemory = options.getOrDefault("index-memory", "3GB");
         String out = options.getOrDefault("out", vectors ? "2026-12-07-hybrid-scale-" + chunks + ".md"
-                : "2026-12-07-lexical-scale.md");
+                : engines.contains("opensearch") ? "2026-12-07-opensearch-scale.md" : "2026-12-07-lexical-scale.md");
         String embedder = "all-minilm-l6-v2-q";
         JsonMapper json = JsonMapper.builder().build();
         String collection = vectors ? "hybrid-scale-" + chunks : "lexical-scale";
         List<String> modes = vectors ? List.of("lexical", "dense", "hybrid") : List.of("lexical");
-        String[] lucene = Benchmarks.lexicalEngine("lucene");
-        Path indexDir = Path.of(lucene[1].substring(lucene[1].indexOf('=') + 1));
         // Lore's background builds stay off: the index is built once, by ensure(), after the load (and never over the
         // constant vectors of a lexical-only run)
         String noBackgroundIndex = "--lore.vector-index.threshold=1000000000";
@@ -77,69 +95,128 @@ public final class LexicalScale {
         StringBuilder report = new StringBuilder("# " + (vectors ? "Hybrid" : "Lexical") + " search at scale\n\nRun "
                 + Instant.now() + " on " + Runtime.getRuntime().availableProcessors()
                 + " cores (shared with other builds; load average " + loadAverage() + " at the start) by `bench/"
-                + (vectors ? "hybrid" : "lexical") + "-scale.sh`: " + chunks + " synthetic chunks of 80 words "
+                + (vectors ? "hybrid" : "lexical") + "-scale.sh" + (engineOption.equals("lucene") ? ""
+                        : " --engine=" + engineOption) + "`: " + chunks + " synthetic chunks of 80 words "
                 + "(log-uniform over 50,000 words), four-word OR queries of words ranked 100 to 1,000, topK 10, "
                 + queries + " queries after " + WARM_UP + " warm-up ones, over HTTP"
-                + (vectors ? ", each query in each mode in turn" : "") + ".\n\n");
+                + (vectors ? ", each query in each mode in turn" : "") + "; engines in turn: "
+                + String.join(", ", engines) + (sql ? ", sql" : "") + ".\n\n");
+        if (engines.contains("opensearch")) {
+            report.append("- OpenSearch: the tests' node (2.19.6, `TestOpenSearch`), started inside this benchmark's "
+                    + "JVM (heap ").append(Runtime.getRuntime().maxMemory() / 1048576).append(" MiB, shared with the "
+                    + "Lore instances and the client), one shard, no replica, `node.processors` 2\n");
+        }
         List<String> texts = queries(queries + WARM_UP, new Random(42));
         StringBuilder table = new StringBuilder();
         String dense = "";
-        try (ConfigurableApplicationContext app = Benchmarks.start(embedder, dbUrl, lucene[0], lucene[1],
-                noBackgroundIndex, buildMemory, "--lore.retrieval.lexical.poll-interval=200ms")) {
-            BenchClient client = new BenchClient(((WebServerApplicationContext) app).getWebServer().getPort(), json);
-            JdbcClient jdbc = app.getBean(JdbcClient.class);
-            Long existing = jdbc.sql("SELECT id FROM collections WHERE name = :n").param("n", collection)
-                    .query(Long.class).optional().orElse(null);
-            boolean reused = reuse && existing != null && jdbc.sql("SELECT count(*) FROM chunks WHERE collection_id = :c")
-                    .param("c", existing).query(Long.class).single() == chunks;
-            long id;
-            if (reused) {
-                id = existing;
-                report.append("- chunks reused from an earlier run (`--reuse`): no load timed\n");
+        for (int e = 0; e < engines.size(); e++) {
+            String engine = engines.get(e);
+            boolean first = e == 0;
+            if (engine.equals("opensearch")) {
+                System.gc();
+                report.append(String.format(Locale.ROOT, "- JVM heap after GC before the OpenSearch node started: "
+                        + "%.0f MiB%n", (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory())
+                                / 1048576.0));
             }
-            else {
-                jdbc.sql("DELETE FROM collections WHERE name = :n").param("n", collection).update();
-                client.post("/api/v1/collections", Map.of("name", collection));
-                id = jdbc.sql("SELECT id FROM collections WHERE name = :n").param("n", collection)
-                        .query(Long.class).single();
-                long start = System.nanoTime();
-                load(jdbc, id, chunks, vectors);
-                report.append(String.format(Locale.ROOT, "- bulk load (SQL, a statement per 1,000 chunks, triggers "
-                        + "included%s): %.1f s%n", vectors ? ", a synthetic vector each" : "",
-                        (System.nanoTime() - start) / 1e9));
-            }
-            double indexSeconds = Benchmarks.awaitLexicalIndex(client, collection);
-            long indexBytes = size(indexDir.resolve("c" + id));
-            System.gc();
-            long heap = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
-            report.append(String.format(Locale.ROOT, "- Lucene index caught up %.1f s after %s%n- index size %.1f "
-                    + "MiB; instance heap after GC %.0f MiB%n", indexSeconds, reused ? "the instance started (built "
-                    + "from `chunks`)" : "the load's last statement (it applied the feed while the load ran)",
-                    indexBytes / 1048576.0, heap / 1048576.0));
-            if (vectors) {
-                VectorIndexes hnsw = app.getBean(VectorIndexes.class);
-                boolean present = hnsw.ready(id);
-                long start = System.nanoTime();
-                hnsw.ensure(id);
-                String name = VectorIndexes.indexName(id);
-                long bytes = jdbc.sql("SELECT pg_relation_size(:n::regclass)").param("n", name).query(Long.class)
-                        .single();
-                report.append(present ? String.format(Locale.ROOT, "- HNSW index `%s` built by an earlier run "
-                        + "(%.0f MiB)%n", name, bytes / 1048576.0) : String.format(Locale.ROOT, "- HNSW index `%s` "
-                        + "(Lore's: m 16, ef_construction 64, maintenance_work_mem %s, one build worker) built by "
-                        + "`VectorIndexes.ensure` in %.1f s; %.0f MiB%n", name, indexMemory,
-                        (System.nanoTime() - start) / 1e9, bytes / 1048576.0));
-                dense = densePlan(app, jdbc, id, name, texts.get(0));
-            }
-            long scansBefore = indexScans(jdbc, id);
-            table.append(rows("lucene", client, collection, modes, texts));
-            write(results, out, report, table, dense, vectors);
-            report.append("- load average after the Lucene runs: ").append(loadAverage()).append('\n');
-            if (vectors) {
-                long scans = indexScans(jdbc, id) - scansBefore;
-                report.append("- the HNSW index served ").append(scans).append(" scans while ")
-                        .append(2 * texts.size()).append(" dense and hybrid searches ran (PostgreSQL's "
-                                + "`pg_stat_user_indexes.idx_scan`; none means a sequential scan)\n");
+            String[] selected = Benchmarks.lexicalEngine(engine);
+            List<String> arguments = new ArrayList<>(List.of(selected));
+            // the engines log each index build with its chunks and milliseconds
+            arguments.addAll(List.of(noBackgroundIndex, buildMemory, "--lore.retrieval.lexical.poll-interval=200ms",
+                    "--logging.level.dev.lore.retrieval.lexical=INFO"));
+            long startedAt = System.nanoTime();
+            try (ConfigurableApplicationContext app = Benchmarks.start(embedder, dbUrl,
+                    arguments.toArray(String[]::new))) {
+                double startSeconds = (System.nanoTime() - startedAt) / 1e9;
+                BenchClient client = new BenchClient(((WebServerApplicationContext) app).getWebServer().getPort(),
+                        json);
+                JdbcClient jdbc = app.getBean(JdbcClient.class);
+                long id;
+                boolean loaded = false;
+                if (first) {
+                    Long existing = jdbc.sql("SELECT id FROM collections WHERE name = :n").param("n", collection)
+                            .query(Long.class).optional().orElse(null);
+                    boolean reused = reuse && existing != null && jdbc.sql(
+                            "SELECT count(*) FROM chunks WHERE collection_id = :c").param("c", existing)
+                            .query(Long.class).single() == chunks;
+                    if (reused) {
+                        id = existing;
+                        report.append("- chunks reused from an earlier run (`--reuse`): no load timed\n");
+                    }
+                    else {
+                        jdbc.sql("DELETE FROM collections WHERE name = :n").param("n", collection).update();
+                        client.post("/api/v1/collections", Map.of("name", collection));
+                        id = jdbc.sql("SELECT id FROM collections WHERE name = :n").param("n", collection)
+                                .query(Long.class).single();
+                        long start = System.nanoTime();
+                        load(jdbc, id, chunks, vectors);
+                        loaded = true;
+                        report.append(String.format(Locale.ROOT, "- bulk load (SQL, a statement per 1,000 chunks, "
+                                + "triggers included%s): %.1f s%n", vectors ? ", a synthetic vector each" : "",
+                                (System.nanoTime() - start) / 1e9));
+                    }
+                }
+                else {
+                    id = jdbc.sql("SELECT id FROM collections WHERE name = :n").param("n", collection)
+                            .query(Long.class).single();
+                }
+                double indexSeconds = Benchmarks.awaitLexicalIndex(client, collection);
+                // the feed applier starts with the instance: an index built from chunks is under way during start-up
+                double sinceStart = loaded ? indexSeconds : (System.nanoTime() - startedAt) / 1e9;
+                String size = engine.equals("lucene")
+                        ? String.format(Locale.ROOT, "index size %.1f MiB",
+                                size(Path.of(selected[1].substring(selected[1].indexOf('=') + 1)).resolve("c" + id))
+                                        / 1048576.0)
+                        : openSearchSize(json);
+                System.gc();
+                long heap = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+                String name = engine.equals("lucene") ? "Lucene" : "OpenSearch";
+                report.append(String.format(Locale.ROOT, "- %s index %s %.1f s after %s%n- %s; %s %.0f MiB%n",
+                        name, loaded ? "caught up" : "built from `chunks` and ready", sinceStart, loaded
+                                ? "the load's last statement (it applied the feed while the load ran)"
+                                : String.format(Locale.ROOT, "the instance began to start (its Spring start-up, "
+                                        + "during which the build began, took %.1f s of that)", startSeconds),
+                        size, engine.equals("lucene") ? "instance heap after GC"
+                                : "JVM heap after GC (the OpenSearch node and the instance)", heap / 1048576.0));
+                List<String> timed = modes;
+                if (first && vectors) {
+                    VectorIndexes hnsw = app.getBean(VectorIndexes.class);
+                    boolean present = hnsw.ready(id);
+                    long start = System.nanoTime();
+                    hnsw.ensure(id);
+                    String index = VectorIndexes.indexName(id);
+                    long bytes = jdbc.sql("SELECT pg_relation_size(:n::regclass)").param("n", index)
+                            .query(Long.class).single();
+                    report.append(present ? String.format(Locale.ROOT, "- HNSW index `%s` built by an earlier run "
+                            + "(%.0f MiB)%n", index, bytes / 1048576.0) : String.format(Locale.ROOT, "- HNSW index "
+                            + "`%s` (Lore's: m 16, ef_construction 64, maintenance_work_mem %s, one build worker) "
+                            + "built by `VectorIndexes.ensure` in %.1f s; %.0f MiB%n", index, indexMemory,
+                            (System.nanoTime() - start) / 1e9, bytes / 1048576.0));
+                    dense = densePlan(app, jdbc, id, index, texts.get(0));
+                }
+                else if (!first) {
+                    // dense search does not depend on the lexical engine: timed once, with the first
+                    timed = modes.stream().filter(m -> !m.equals("dense")).toList();
+                }
+                long scansBefore = first && vectors ? indexScans(jdbc, id) : 0;
+                long[] searchesBefore = engine.equals("opensearch") ? openSearchSearches(json) : null;
+                table.append(rows(engine, client, collection, timed, texts));
+                if (searchesBefore != null) {
+                    long[] searches = openSearchSearches(json);
+                    long count = searches[0] - searchesBefore[0];
+                    report.append(String.format(Locale.ROOT, "- inside the OpenSearch node: %d searches, mean %.1f "
+                            + "ms in the query phase and %.1f ms in the fetch phase (`_stats/search`; warm-up "
+                            + "queries included)%n", count, (searches[1] - searchesBefore[1]) / (double) count,
+                            (searches[2] - searchesBefore[2]) / (double) count));
+                }
+                write(results, out, report, table, dense, vectors);
+                report.append("- load average after the ").append(name).append(" runs: ").append(loadAverage())
+                        .append('\n');
+                if (first && vectors) {
+                    long scans = indexScans(jdbc, id) - scansBefore;
+                    report.append("- the HNSW index served ").append(scans).append(" scans while ")
+                            .append(2 * texts.size()).append(" dense and hybrid searches ran (PostgreSQL's "
+                                    + "`pg_stat_user_indexes.idx_scan`; none means a sequential scan)\n");
+                }
             }
         }
         if (rebuild) {
@@ -149,9 +226,9 @@ public final class LexicalScale {
                     noBackgroundIndex, "--lore.retrieval.lexical.poll-interval=200ms")) {
                 BenchClient client = new BenchClient(((WebServerApplicationContext) app).getWebServer().getPort(),
                         json);
-                report.append(String.format(Locale.ROOT, "- rebuilt from `chunks` by an instance with an empty index "
-                        + "directory: ready %.1f s after it started%n", Benchmarks.awaitLexicalIndex(client,
-                                collection)));
+                report.append(String.format(Locale.ROOT, "- Lucene index rebuilt from `chunks` by an instance with "
+                        + "an empty index directory: ready %.1f s after it started%n", Benchmarks.awaitLexicalIndex(
+                                client, collection)));
             }
         }
         if (sql) {
@@ -159,7 +236,7 @@ public final class LexicalScale {
                     "--lore.retrieval.lexical.engine=sql", noBackgroundIndex)) {
                 BenchClient client = new BenchClient(((WebServerApplicationContext) app).getWebServer().getPort(),
                         json);
-                // dense search does not depend on the lexical engine: timed once, with Lucene
+                // dense search does not depend on the lexical engine: timed once, with the first indexed engine
                 table.append(rows("sql", client, collection, modes.stream().filter(m -> !m.equals("dense")).toList(),
                         texts));
                 report.append("- load average after the SQL runs: ").append(loadAverage()).append('\n');
@@ -169,9 +246,78 @@ public final class LexicalScale {
         System.exit(0);
     }
 
+    /**
+     * The benchmark's OpenSearch indexes on disk: each one's store size as {@code _cat/indices} reports it (the
+     * state index included), and the node's whole data directory (translog and cluster state too) before and after a
+     * {@code _flush}, which empties the translog as OpenSearch does on its own once it grows (512 MB by default).
+     */
+    private static String openSearchSize(JsonMapper json) {
+        Path data = null;
+        for (JsonNode node : openSearch(json, "GET", "/_nodes/stats/fs").path("nodes")) {
+            data = Path.of(node.path("fs").path("data").path(0).path("path").asString());
+        }
+        long before;
+        long after;
+        try {
+            before = size(data);
+            openSearch(json, "POST", "/" + Benchmarks.OPENSEARCH_PREFIX + "-*/_flush");
+            after = size(data);
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        StringBuilder indexes = new StringBuilder();
+        for (JsonNode row : openSearch(json, "GET", "/_cat/indices/" + Benchmarks.OPENSEARCH_PREFIX
+                + "-*?format=json&bytes=b&h=index,docs.count,store.size,pri.store.size")) {
+            indexes.append(indexes.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "`%s` %s docs %.1f MiB",
+                    row.path("index").asString(), row.path("docs.count").asString(),
+                    Long.parseLong(row.path("store.size").asString()) / 1048576.0));
+        }
+        long segments = 0;
+        for (JsonNode node : openSearch(json, "GET", "/_nodes/stats/indices/segments").path("nodes")) {
+            segments += node.path("indices").path("segments").path("count").asLong();
+        }
+        return String.format(Locale.ROOT, "store size (`_cat/indices`, after the flush): %s; %d segments; the node's "
+                + "data directory %.1f MiB before a `_flush` (the translog holds the bulk writes' full text), %.1f "
+                + "MiB after", indexes, segments, before / 1048576.0, after / 1048576.0);
+    }
+
+    /**
+     * The searches the collections' OpenSearch indexes have served, and the node's own milliseconds in their query
+     * and fetch phases ({@code _stats/search}, primaries): the part of a search's time spent inside OpenSearch.
+     */
+    private static long[] openSearchSearches(JsonMapper json) {
+        JsonNode search = openSearch(json, "GET", "/" + Benchmarks.OPENSEARCH_PREFIX + "-c*/_stats/search")
+                .path("_all").path("primaries").path("search");
+        return new long[] { search.path("query_total").asLong(), search.path("query_time_in_millis").asLong(),
+                search.path("fetch_time_in_millis").asLong() };
+    }
+
+    /** A request to the benchmark's OpenSearch node, without a body; its answer. */
+    private static JsonNode openSearch(JsonMapper json, String method, String endpoint) {
+        HttpClient http = HttpClient.newHttpClient();
+        try {
+            HttpRequest request = HttpRequest.newBuilder(Benchmarks.openSearchUrl().resolve(endpoint))
+                    .method(method, HttpRequest.BodyPublishers.noBody()).build();
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() >= 300) {
+                throw new IllegalStateException(method + " " + endpoint + ": HTTP " + response.statusCode() + " "
+                        + response.body());
+            }
+            return json.readTree(response.body());
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The report so far (each phase writes it, so that a run stopped later keeps what it measured). */
     private static void write(Path results, String out, StringBuilder head, StringBuilder table, String dense,
-            boolean vectors) throws java.io.IOException {
+            boolean vectors) throws IOException {
         StringBuilder report = new StringBuilder(head);
         report.append("\nMilliseconds, p50 / p95. \"request\" is the whole HTTP request as the client timed it; the "
                 + "others are `timingsMs` as the service reported them (whole milliseconds): `embed` the query's "
@@ -374,7 +520,7 @@ public final class LexicalScale {
         }
     }
 
-    private static long size(Path dir) throws java.io.IOException {
+    private static long size(Path dir) throws IOException {
         try (Stream<Path> files = Files.walk(dir)) {
             return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
         }

@@ -17,7 +17,6 @@ import dev.lore.retrieval.SearchFilter;
 import dev.lore.retrieval.lexical.LexicalHit;
 import dev.lore.retrieval.lexical.OpenSearchIndexes;
 import dev.lore.retrieval.lexical.SqlLexicalSearch;
-import dev.lore.support.TestOpenSearch;
 
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -38,14 +37,7 @@ public final class OpenSearchParity {
         List<String> corpora = List.of(options.getOrDefault("corpora", "handbook,scifact").split(","));
         Path results = Path.of(options.getOrDefault("results", "bench/results"));
         JsonMapper json = JsonMapper.builder().build();
-        String url = String.valueOf(TestOpenSearch.url());
-        if (TestOpenSearch.url() == null) {
-            throw new IllegalStateException("No OpenSearch: " + TestOpenSearch.unavailable());
-        }
-        String[] engine = { "--lore.retrieval.lexical.engine=opensearch",
-                "--lore.retrieval.lexical.opensearch.urls=" + url,
-                "--lore.retrieval.lexical.opensearch.index-prefix=lore-bench", "--lore.retrieval.lexical.opensearch.replicas=0",
-                "--lore.retrieval.lexical.poll-interval=500ms" };
+        String[] engine = Benchmarks.lexicalEngine("opensearch");
         StringBuilder report = new StringBuilder("# OpenSearch engine: two instances, one index (issue 25)\n\nRun "
                 + Instant.now() + " by `bench/opensearch-parity.sh` on this 2-core machine: OpenSearch 2.19.6 (the "
                 + "tests' node, in the benchmark's JVM), two Lore instances (`lore.retrieval.lexical.engine="
