@@ -76,10 +76,8 @@ public final class LexicalFreshness {
                 + "|---|---|---|---|---|---|\n");
         StringBuilder notes = new StringBuilder();
         for (String engine : engines) {
-            try (ConfigurableApplicationContext one = Benchmarks.start(embedder, dbUrl,
-                    Benchmarks.lexicalEngine(engine));
-                    ConfigurableApplicationContext two = Benchmarks.start(embedder, dbUrl,
-                            Benchmarks.lexicalEngine(engine))) {
+            try (ConfigurableApplicationContext one = Benchmarks.start(embedder, dbUrl, arguments(engine));
+                    ConfigurableApplicationContext two = Benchmarks.start(embedder, dbUrl, arguments(engine))) {
                 BenchClient writer = client(one, json);
                 BenchClient reader = client(two, json);
                 List<Index> indexes = engine.equals("lucene")
@@ -151,6 +149,18 @@ public final class LexicalFreshness {
         Files.writeString(results.resolve(out), report);
         System.out.println(report);
         System.exit(0);
+    }
+
+    /**
+     * An instance's arguments: the engine's (a Lucene directory of its own), its index builds logged, and no HNSW
+     * build in the background (a collection of a million synthetic chunks with one constant vector, as
+     * {@code bench/lexical-scale.sh} loads, would otherwise get one, competing with the lexical indexes' builds).
+     */
+    private static String[] arguments(String engine) {
+        List<String> arguments = new java.util.ArrayList<>(List.of(Benchmarks.lexicalEngine(engine)));
+        arguments.addAll(List.of("--lore.vector-index.threshold=1000000000",
+                "--logging.level.dev.lore.retrieval.lexical=INFO"));
+        return arguments.toArray(String[]::new);
     }
 
     private static Index index(LuceneIndexes indexes) {
