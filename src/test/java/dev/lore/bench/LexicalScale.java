@@ -92,7 +92,8 @@ public final class LexicalScale {
         // constant vectors of a lexical-only run)
         String noBackgroundIndex = "--lore.vector-index.threshold=1000000000";
         String buildMemory = "--lore.vector-index.maintenance-work-mem=" + indexMemory;
-        StringBuilder report = new StringBuilder("# " + (vectors ? "Hybrid" : "Lexical") + " search at scale\n\nRun "
+        StringBuilder report = new StringBuilder("# " + (vectors ? "Hybrid" : "Lexical") + " search at scale"
+                + (engines.contains("opensearch") ? ": " + String.join(" and ", engines) : "") + "\n\nRun "
                 + Instant.now() + " on " + Runtime.getRuntime().availableProcessors()
                 + " cores (shared with other builds; load average " + loadAverage() + " at the start) by `bench/"
                 + (vectors ? "hybrid" : "lexical") + "-scale.sh" + (engineOption.equals("lucene") ? ""
