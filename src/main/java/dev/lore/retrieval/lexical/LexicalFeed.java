@@ -85,6 +85,40 @@ public class LexicalFeed {
         return new LexicalIndexStatus.View(engine, state, chunks, pending, pending == 0 ? 0.0 : seconds, null);
     }
 
+    /** Records that {@code instance} is alive and needs the feed's rows from {@code position} on. */
+    static void heartbeat(JdbcClient jdbc, String instance, long position) {
+        jdbc.sql("""
+                INSERT INTO lexical_indexers (instance_id, position, heartbeat_at) VALUES (:instance, :position, now())
+                ON CONFLICT (instance_id) DO UPDATE SET position = excluded.position, heartbeat_at = now()""")
+                .param("instance", instance).param("position", position).update();
+    }
+
+    /**
+     * Sends {@code heartbeat} every {@code heartbeat-interval} from a thread of its own until the returned executor
+     * is shut down: a rebuild holds its pass, and with it the pass's own heartbeats, for as long as it reads the
+     * collection (130 to 300 s for a million chunks on 2 cores). One longer than {@code instance-timeout} would look
+     * like a dead instance, the feed would be pruned past the position the rebuild starts from, and the new index,
+     * below the floor, would be rebuilt again.
+     */
+    static ScheduledExecutorService heartbeatsDuring(LexicalProperties properties, Runnable heartbeat, String thread,
+            Logger log) {
+        ScheduledExecutorService keeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread daemon = new Thread(r, thread);
+            daemon.setDaemon(true);
+            return daemon;
+        });
+        long period = Math.max(100, properties.heartbeatInterval().toMillis());
+        keeper.scheduleAtFixedRate(() -> {
+            try {
+                heartbeat.run();
+            }
+            catch (RuntimeException e) {
+                log.warn("Heartbeat during a rebuild failed, the next one tries again: {}", e.toString());
+            }
+        }, period, period, TimeUnit.MILLISECONDS);
+        return keeper;
+    }
+
     /** Where no instance runs Lucene, someone still has to empty the feed the triggers write. */
     @Scheduled(fixedDelayString = "${lore.retrieval.lexical.prune-interval:1m}")
     void prune() {

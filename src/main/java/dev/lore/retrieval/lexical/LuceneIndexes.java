@@ -572,6 +572,7 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
         Path old = index.path.resolveSibling(index.path.getFileName() + OLD);
         index.building = true;
         CollectionIndex built = null;
+        ScheduledExecutorService heartbeats = null;
         try {
             FileSystemUtils.deleteRecursively(next);
             built = new CollectionIndex(collectionId, next);
@@ -580,7 +581,10 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
             // a long rebuild must not let the feed be pruned past what it will need: its snapshot's xmin is at
             // least this one
             long before = xmin();
-            heartbeat(Math.min(before, lowestPosition(before)));
+            long needed = Math.min(before, lowestPosition(before));
+            heartbeat(needed);
+            heartbeats = LexicalFeed.heartbeatsDuring(properties, () -> heartbeat(needed), "lexical-index-rebuild",
+                    log);
             Published rebuilt = snapshot.execute(status -> {
                 long xmin = xmin();
                 // the snapshot shows some transactions at or above its xmin committed: their rows are in the index
@@ -610,6 +614,9 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
         }
         finally {
             index.building = false;
+            if (heartbeats != null) {
+                heartbeats.shutdownNow();
+            }
             if (built != null) {
                 built.closeQuietly();
                 deleteQuietly(next);
@@ -781,11 +788,7 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
     }
 
     private void heartbeat(long horizon) {
-        jdbc.sql("""
-                INSERT INTO lexical_indexers (instance_id, position, heartbeat_at) VALUES (:instance, :position, now())
-                ON CONFLICT (instance_id) DO UPDATE SET position = excluded.position, heartbeat_at = now()""")
-                .param("instance", instanceId).param("position", Math.min(horizon, lowestPosition(horizon)))
-                .update();
+        LexicalFeed.heartbeat(jdbc, instanceId, Math.min(horizon, lowestPosition(horizon)));
         lastHeartbeat = System.nanoTime();
     }
 

@@ -381,12 +381,16 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
         String index = settings.indexPrefix() + "-c" + collectionId + "-" + System.currentTimeMillis();
         building.add(collectionId);
         boolean done = false;
+        ScheduledExecutorService heartbeats = null;
         try {
             createIndex(index, collectionId);
             // a long rebuild must not let the feed be pruned past what it will need: its snapshot's xmin is at
             // least this one
             long before = xmin();
-            heartbeat(Math.min(before, passLowest));
+            long needed = Math.min(before, passLowest);
+            heartbeat(needed);
+            heartbeats = LexicalFeed.heartbeatsDuring(properties, () -> heartbeat(needed), "lexical-opensearch-rebuild",
+                    log);
             long[] rows = { 0 };
             State rebuilt = snapshot.execute(status -> {
                 long xmin = xmin();
@@ -417,6 +421,9 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
         }
         finally {
             building.remove(collectionId);
+            if (heartbeats != null) {
+                heartbeats.shutdownNow();
+            }
             if (!done) {
                 deleteIndexQuietly(index);
             }
@@ -751,10 +758,7 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
     }
 
     private void heartbeat(long position) {
-        jdbc.sql("""
-                INSERT INTO lexical_indexers (instance_id, position, heartbeat_at) VALUES (:instance, :position, now())
-                ON CONFLICT (instance_id) DO UPDATE SET position = excluded.position, heartbeat_at = now()""")
-                .param("instance", heartbeatId).param("position", position).update();
+        LexicalFeed.heartbeat(jdbc, heartbeatId, position);
         lastHeartbeat = System.nanoTime();
     }
 

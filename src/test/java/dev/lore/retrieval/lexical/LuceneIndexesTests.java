@@ -552,6 +552,36 @@ class LuceneIndexesTests extends IntegrationTest {
     }
 
     @Test
+    void aRebuildKeepsItsInstanceAliveForThePrunerWhileItRuns() {
+        long collection = corpus("lexical-alive");
+        LuceneIndexes lucene = instance("alive");
+        List<Boolean> heartbeatMoved = new ArrayList<>();
+        // the pass's own heartbeats wait for the rebuild: without heartbeats of its own, one longer than the
+        // instance timeout looks like a dead instance, whose position the pruner ignores
+        lucene.beforeSwap = id -> {
+            if (id != collection) {
+                return;
+            }
+            java.time.OffsetDateTime before = heartbeatAt("alive");
+            try {
+                Thread.sleep(700);
+            }
+            catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            heartbeatMoved.add(heartbeatAt("alive").isAfter(before));
+        };
+        lucene.catchUp();
+        assertThat(heartbeatMoved).containsExactly(true);
+        assertThat(lucene.of(collection).state()).isEqualTo("ready");
+    }
+
+    private java.time.OffsetDateTime heartbeatAt(String instanceId) {
+        return jdbc.sql("SELECT heartbeat_at FROM lexical_indexers WHERE instance_id = :id").param("id", instanceId)
+                .query(java.time.OffsetDateTime.class).single();
+    }
+
+    @Test
     void theCollectionViewShowsTheIndexStateAndLag() {
         long collection = corpus("lexical-view");
         LuceneIndexes lucene = instance("view");
