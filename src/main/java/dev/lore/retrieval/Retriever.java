@@ -41,10 +41,12 @@ public class Retriever {
     private final Rerankers rerankers;
     private final VectorIndexProperties vectorIndexes;
     private final LexicalSearch lexicalSearch;
+    private final DenseStage denseStage;
 
     Retriever(Collections collections, Embedder embedder, SearchQueries queries, RetrievalProperties properties,
             MeterRegistry meters, HydeQueryEmbedder hyde, Rerankers rerankers, VectorIndexProperties vectorIndexes,
-            LexicalSearch lexicalSearch) {
+            LexicalSearch lexicalSearch, DenseStage denseStage) {
+        this.denseStage = denseStage;
         this.lexicalSearch = lexicalSearch;
         this.vectorIndexes = vectorIndexes;
         this.collections = collections;
@@ -110,7 +112,7 @@ public class Retriever {
             }
             timings.put("embed", millisSince(t) - timings.getOrDefault("hyde", 0L));
             t = System.nanoTime();
-            denseSearch = queries.dense(collection, vector, request.filter(), request.candidates(),
+            denseSearch = denseStage.search(collection, vector, request.filter(), request.candidates(),
                     vectorIndexes.candidates());
             dense = denseSearch.candidates();
             timings.put("dense", millisSince(t));
@@ -236,9 +238,11 @@ public class Retriever {
     private static Map<String, Object> denseTrace(SearchQueries.Dense dense) {
         Map<String, Object> trace = new LinkedHashMap<>();
         trace.put("mode", dense.search().text());
+        trace.put("engine", dense.engine());
         if (!dense.search().twoStage()) {
-            trace.put("stages", List.of(Map.of("stage", "cosine", "index", "hnsw over whole vectors (or exact)",
-                    "rows", dense.candidates().size())));
+            trace.put("stages", List.of(Map.of("stage", "cosine", "index", DenseStage.OPENSEARCH.equals(dense.engine())
+                    ? "k-NN plugin's hnsw over whole vectors, Lucene engine (or exact where a filter leaves few)"
+                    : "hnsw over whole vectors (or exact)", "rows", dense.candidates().size())));
             return trace;
         }
         String first = switch (dense.search().mode()) {

@@ -37,6 +37,8 @@ class SearchQueries {
             Map<String, Object> metadata) {
     }
 
+    static final String POSTGRES = "postgres";
+
     /** pgvector's largest {@code hnsw.ef_search}. */
     static final int MAX_EF_SEARCH = 1000;
 
@@ -59,10 +61,10 @@ class SearchQueries {
     /**
      * A dense search's outcome: the candidates by cosine similarity to the whole query vector and, for a two-stage
      * search, how many rows its first stage passed on, the {@code hnsw.ef_search} it ran with, and where each
-     * candidate ranked there.
+     * candidate ranked there; {@code engine}, which engine answered ({@code postgres} or {@code opensearch}).
      */
     record Dense(List<Candidate> candidates, DenseSearch search, int firstStageLimit, int firstStageRows,
-            int firstStageEfSearch, Map<UUID, FirstStage> firstStage) {
+            int firstStageEfSearch, Map<UUID, FirstStage> firstStage, String engine) {
     }
 
     /** A candidate's place in the first stage: its rank and its distance there (Hamming, or the prefix's cosine). */
@@ -92,7 +94,7 @@ class SearchQueries {
                     .list());
             // iterative index scans may return rows slightly out of order ("relaxed_order")
             candidates.sort((a, b) -> Double.compare(b.score(), a.score()));
-            return new Dense(candidates, search, 0, 0, 0, Map.of());
+            return new Dense(candidates, search, 0, 0, 0, Map.of(), POSTGRES);
         }
         // Two stages in one statement: the small index (binary or prefix) finds the first stage's rows, which are
         // then re-scored by the cosine distance of their whole vectors; the first stage's rank and distance come
@@ -128,7 +130,7 @@ class SearchQueries {
                         return new Candidate(id, 1.0 - rs.getDouble(2));
                     })
                     .list());
-            return new Dense(candidates, search, firstStage, rows[0], efSearch, ranks);
+            return new Dense(candidates, search, firstStage, rows[0], efSearch, ranks, POSTGRES);
         });
     }
 

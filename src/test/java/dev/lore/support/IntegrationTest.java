@@ -55,8 +55,10 @@ public abstract class IntegrationTest {
         registry.add("lore.retrieval.lexical.index-dir", indexDir::toString);
         // -Dlore.retrieval.lexical.engine=opensearch runs the suite on the test node: every context is an instance
         // of one deployment, sharing its indexes, under a prefix of this run's own (a node named by
-        // LORE_TEST_OPENSEARCH_URL may hold another run's)
+        // LORE_TEST_OPENSEARCH_URL may hold another run's); dense search runs there too (the node has the k-NN
+        // plugin). A test that sets another lexical engine sets the dense engine back to postgres.
         if ("opensearch".equals(System.getProperty("lore.retrieval.lexical.engine"))) {
+            registry.add("lore.retrieval.dense.engine", () -> "opensearch");
             registry.add("lore.retrieval.lexical.opensearch.urls", () -> String.valueOf(TestOpenSearch.url()));
             registry.add("lore.retrieval.lexical.opensearch.index-prefix", () -> OPENSEARCH_PREFIX);
             registry.add("lore.retrieval.lexical.opensearch.replicas", () -> "0");

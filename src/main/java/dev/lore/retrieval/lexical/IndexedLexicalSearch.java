@@ -1,7 +1,6 @@
 package dev.lore.retrieval.lexical;
 
 import java.util.Collection;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -16,9 +15,7 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Lexical search from an index derived from PostgreSQL (Lucene's in this instance, or OpenSearch's), and from SQL
  * wherever the index cannot answer correctly now (missing, building, failed, or behind the change feed). A metadata
- * filter is resolved in PostgreSQL first, to the matching documents (metadata lives once per document, can change
- * without touching chunks, and is a short indexed query), so an index holds only chunk, document and source ids
- * beside the text.
+ * filter is resolved in PostgreSQL first, to the matching documents ({@link SqlFilter#documents}).
  */
 abstract class IndexedLexicalSearch implements LexicalSearch {
 
@@ -41,20 +38,7 @@ abstract class IndexedLexicalSearch implements LexicalSearch {
 
     @Override
     public List<LexicalHit> search(long collectionId, String query, SearchFilter filter, int limit) {
-        Set<UUID> documents = null;
-        if (!filter.documentIds().isEmpty()) {
-            documents = new LinkedHashSet<>(filter.documentIds());
-        }
-        if (!filter.metadata().isEmpty()) {
-            Set<UUID> matching = new LinkedHashSet<>(jdbc.sql("""
-                    SELECT id FROM documents WHERE collection_id = :collection AND metadata @> CAST(:metadata AS jsonb)""")
-                    .param("collection", collectionId).param("metadata", json.writeValueAsString(filter.metadata()))
-                    .query(UUID.class).list());
-            if (documents != null) {
-                matching.retainAll(documents);
-            }
-            documents = matching;
-        }
+        Set<UUID> documents = SqlFilter.documents(jdbc, json, collectionId, filter);
         if (documents != null && documents.isEmpty()) {
             return List.of();
         }

@@ -1,10 +1,14 @@
 package dev.lore.retrieval.lexical;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.util.UUID;
 
 import javax.sql.DataSource;
 
+import org.opensearch.client.opensearch.OpenSearchClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -12,6 +16,9 @@ import org.springframework.context.annotation.Primary;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 import dev.lore.documents.LexicalIndexStatus;
+import dev.lore.documents.VectorIndexProperties;
+import dev.lore.retrieval.dense.DenseProperties;
+import dev.lore.retrieval.dense.OpenSearchDenseSearch;
 
 import tools.jackson.databind.json.JsonMapper;
 
@@ -19,9 +26,13 @@ import tools.jackson.databind.json.JsonMapper;
  * The lexical engine {@code lore.retrieval.lexical.engine} names: {@code lucene} (the default: this instance's
  * indexes, fed from PostgreSQL, with SQL answering while an index is not caught up), {@code opensearch} (indexes in
  * an OpenSearch cluster shared by every instance, fed and backed up the same way) or {@code sql} (PostgreSQL alone).
+ * With {@code opensearch}, and the dense engine {@code opensearch} on a cluster with the k-NN plugin, the indexes hold
+ * the chunks' vectors too.
  */
 @Configuration(proxyBeanMethods = false)
 class LexicalConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(LexicalConfiguration.class);
 
     @Bean(initMethod = "start", destroyMethod = "close")
     @ConditionalOnProperty(name = "lore.retrieval.lexical.engine", havingValue = "lucene", matchIfMissing = true)
@@ -33,8 +44,31 @@ class LexicalConfiguration {
 
     @Bean(initMethod = "start", destroyMethod = "close")
     @ConditionalOnProperty(name = "lore.retrieval.lexical.engine", havingValue = "opensearch")
-    OpenSearchIndexes openSearchIndexes(DataSource dataSource, LexicalProperties properties, JsonMapper json) {
-        return new OpenSearchIndexes(dataSource, properties, OpenSearchIndexes.client(properties.opensearch()), json);
+    OpenSearchIndexes openSearchIndexes(DataSource dataSource, LexicalProperties properties, JsonMapper json,
+            DenseProperties dense, VectorIndexProperties vectorIndexes) {
+        OpenSearchClient client = OpenSearchIndexes.client(properties.opensearch());
+        OpenSearchIndexes.Vectors vectors = null;
+        if (dense.engine() == DenseProperties.Engine.OPENSEARCH) {
+            OpenSearchDenseSearch search = new OpenSearchDenseSearch(client, dense.efSearch());
+            if (knnPlugin(search)) {
+                vectors = new OpenSearchIndexes.Vectors(search, vectorIndexes.m(), vectorIndexes.efConstruction());
+            }
+            else {
+                log.warn("lore.retrieval.dense.engine is opensearch, but the cluster does not answer the k-NN "
+                        + "plugin's API: dense search stays in PostgreSQL (checked again at the next start)");
+            }
+        }
+        return new OpenSearchIndexes(dataSource, properties, client, json, vectors);
+    }
+
+    private static boolean knnPlugin(OpenSearchDenseSearch search) {
+        try {
+            return search.available();
+        }
+        catch (IOException | RuntimeException e) {
+            log.warn("The OpenSearch cluster could not be asked for its k-NN plugin: {}", e.toString());
+            return false;
+        }
     }
 
     @Bean

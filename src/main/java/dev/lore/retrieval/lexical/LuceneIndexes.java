@@ -554,10 +554,15 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
     }
 
     /** A chunk as the lexical indexes read it (the OpenSearch engine reads the same). */
-    static final String CHUNKS = """
-            SELECT k.id, k.document_id, k.source, k.title, k.heading_path, k.text,
-                   left(d.metadata ->> 'keywords', 2000) AS keywords
-            FROM chunks k JOIN documents d ON d.id = k.document_id""";
+    static final String CHUNKS = chunks("");
+
+    /** The chunks' indexed columns with {@code more} (", k.x AS y") after them, for a query to end with a WHERE. */
+    static String chunks(String more) {
+        return """
+                SELECT k.id, k.document_id, k.source, k.title, k.heading_path, k.text,
+                       left(d.metadata ->> 'keywords', 2000) AS keywords%s
+                FROM chunks k JOIN documents d ON d.id = k.document_id""".formatted(more);
+    }
 
     /**
      * Indexes every chunk of the collection as of one snapshot, at the position of that snapshot's xmin, into a new

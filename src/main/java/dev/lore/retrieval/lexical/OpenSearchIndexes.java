@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -61,7 +62,10 @@ import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import dev.lore.documents.CollectionRef;
+import dev.lore.documents.DenseSearch;
 import dev.lore.documents.LexicalIndexStatus;
+import dev.lore.retrieval.dense.OpenSearchDenseSearch;
 
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -86,6 +90,13 @@ import tools.jackson.databind.json.JsonMapper;
  * names, when it is missing, of another layout, below the feed's floor, or more than {@code rebuild-above} changes
  * behind; the old generation answers searches until the state names the new one, and is deleted after. Generations
  * no state names (a rebuild cut short) and the indexes of deleted collections are deleted by the next pass.
+ *
+ * <p>With {@link Vectors} (the dense engine {@code opensearch}), the index of a collection whose dense search the
+ * k-NN plugin can run ({@link OpenSearchDenseSearch#serves}) also holds each chunk's vector, and its state the
+ * vectors' marker ({@code <embedder>/<dimension>}): an index whose marker is not the collection's is rebuilt. A
+ * re-embedding swaps a collection's vectors and embedder in one transaction without feed rows, and a change of dense
+ * search mode writes none either; the marker is what tells the applier, and dense search, that the index's vectors
+ * are no longer the collection's.
  */
 public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
 
@@ -108,9 +119,11 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
      * An index's searchable state: every change of every transaction below {@code position}, and the feed rows at or
      * above it that were committed, and applied, already ({@code appliedAbove}); {@code index} is the generation that
      * holds them; {@code reindex}, the reindex request it was built for (0 in states written before requests
-     * existed). Read and written by the OpenSearch client's own (Jackson 2) mapper.
+     * existed); {@code vectors}, the marker of the vectors it holds (null: none, as in states written before dense
+     * search could run here). Read and written by the OpenSearch client's own (Jackson 2) mapper.
      */
-    public record State(String index, long position, List<Long> appliedAbove, String layout, long reindex) {
+    public record State(String index, long position, List<Long> appliedAbove, String layout, long reindex,
+            String vectors) {
 
         boolean applied(long id) {
             return appliedAbove != null && appliedAbove.contains(id);
@@ -121,6 +134,17 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
     }
 
     private record Change(long id, long xid, UUID chunkId) {
+    }
+
+    /**
+     * Dense search in the indexes: the k-NN query, and the graph parameters of the vector field, those pgvector's
+     * indexes get ({@code lore.vector-index.m}, {@code ef-construction}).
+     */
+    public record Vectors(OpenSearchDenseSearch search, int m, int efConstruction) {
+    }
+
+    /** The vectors a collection's index should hold: {@code marker} is {@code <embedder>/<dimension>}. */
+    private record Wanted(String marker, int dimension) {
     }
 
     private final DataSource dataSource;
@@ -135,6 +159,8 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
     private final Pattern indexName;
     private final String heartbeatId;
     private final Analyzer analyzer = LuceneIndexes.englishAsPostgres();
+    /** Null where dense search stays in PostgreSQL: the indexes then hold no vectors. */
+    private final Vectors vectors;
     private final Map<Long, Failure> failures = new ConcurrentHashMap<>();
     private final Set<Long> building = ConcurrentHashMap.newKeySet();
     /** The layout each generation was created with (from its {@code _meta}): it never changes. */
@@ -152,6 +178,13 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
 
     public OpenSearchIndexes(DataSource dataSource, LexicalProperties properties, OpenSearchClient client,
             JsonMapper json) {
+        this(dataSource, properties, client, json, null);
+    }
+
+    /** @param vectors dense search in the indexes too; null: lexical only */
+    public OpenSearchIndexes(DataSource dataSource, LexicalProperties properties, OpenSearchClient client,
+            JsonMapper json, Vectors vectors) {
+        this.vectors = vectors;
         this.dataSource = dataSource;
         this.jdbc = JdbcClient.create(dataSource);
         this.streaming = new JdbcTemplate(dataSource);
@@ -237,6 +270,7 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
         long horizon = xmin();
         long floor = jdbc.sql("SELECT below FROM lexical_feed_floor").query(Long.class).single();
         Map<Long, Long> reindex = LexicalFeed.collections(jdbc);
+        Map<Long, Wanted> wanted = wanted();
         Set<Long> collections = reindex.keySet();
         failures.keySet().retainAll(collections);
         written.keySet().retainAll(collections);
@@ -265,18 +299,26 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
             State state = states.get(collectionId);
             try {
                 long requested = reindex.get(collectionId);
+                Wanted vectorsWanted = wanted.get(collectionId);
+                String marker = vectorsWanted == null ? null : vectorsWanted.marker();
                 if (state == null || state.position() < floor || !LAYOUT.equals(layout(state.index()))
-                        || state.reindex() < requested) {
+                        || state.reindex() < requested || !Objects.equals(state.vectors(), marker)) {
                     if (state != null && state.position() >= floor) {
                         if (state.reindex() < requested) {
                             log.info("OpenSearch index {} rebuilding on request", state.index());
+                        }
+                        else if (!Objects.equals(state.vectors(), marker)) {
+                            log.info("OpenSearch index {} holds vectors {}, the collection's are {}: rebuilding it",
+                                    state.index(), Objects.requireNonNullElse(state.vectors(), "(none)"),
+                                    Objects.requireNonNullElse(marker, "(none: searched in PostgreSQL)"));
                         }
                         else {
                             log.info("OpenSearch index {} is of layout {}, not {}: rebuilding it", state.index(),
                                     layout(state.index()), LAYOUT);
                         }
                     }
-                    state = rebuild(collectionId, state, Math.max(requested, state == null ? 0 : state.reindex()));
+                    state = rebuild(collectionId, state, Math.max(requested, state == null ? 0 : state.reindex()),
+                            vectorsWanted);
                 }
                 else if (changed.contains(collectionId)) {
                     state = apply(collectionId, state, horizon);
@@ -330,7 +372,7 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
         if (rows.size() > properties.rebuildAbove()) {
             log.info("OpenSearch index of collection {} is more than {} changes behind: rebuilding it",
                     collectionId, properties.rebuildAbove());
-            return rebuild(collectionId, state, state.reindex());
+            return rebuild(collectionId, state, state.reindex(), wanted(collectionId));
         }
         Set<UUID> changed = new LinkedHashSet<>();
         for (Change row : rows) {
@@ -339,16 +381,28 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
             }
         }
         List<Long> above = rows.stream().filter(row -> row.xid() >= horizon).map(Change::id).sorted().toList();
-        State next = new State(state.index(), Math.max(horizon, state.position()), above, LAYOUT, state.reindex());
+        State next = new State(state.index(), Math.max(horizon, state.position()), above, LAYOUT, state.reindex(),
+                state.vectors());
         if (!changed.isEmpty()) {
             Set<UUID> missing = new HashSet<>(changed);
             List<BulkOperation> operations = new ArrayList<>();
-            jdbc.sql(LuceneIndexes.CHUNKS + " WHERE k.id = ANY(:ids) AND k.collection_id = :collection")
-                    .param("ids", changed.toArray(UUID[]::new)).param("collection", collectionId)
-                    .query((RowCallbackHandler) rs -> {
-                        missing.remove(rs.getObject(1, UUID.class));
-                        operations.add(indexOperation(state.index(), rs));
-                    });
+            boolean sameVectors = snapshot.execute(status -> {
+                // the chunks' vectors and the marker of one snapshot: vectors re-embedded since the pass began are
+                // not written into an index that says it holds the old ones (the next pass rebuilds it)
+                if (vectors != null && !Objects.equals(state.vectors(), marker(wanted(collectionId)))) {
+                    return false;
+                }
+                jdbc.sql(chunks(state.vectors() != null) + " WHERE k.id = ANY(:ids) AND k.collection_id = :collection")
+                        .param("ids", changed.toArray(UUID[]::new)).param("collection", collectionId)
+                        .query((RowCallbackHandler) rs -> {
+                            missing.remove(rs.getObject(1, UUID.class));
+                            operations.add(indexOperation(state.index(), rs, state.vectors() != null));
+                        });
+                return true;
+            });
+            if (!sameVectors) {
+                return state;
+            }
             for (UUID gone : missing) {
                 operations.add(BulkOperation.of(b -> b.delete(d -> d.index(state.index()).id(gone.toString()))));
             }
@@ -365,7 +419,7 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
     private State idle(long collectionId, State state, long horizon) throws IOException {
         long last = written.getOrDefault(collectionId, 0L);
         if (state.position() < horizon && (last == 0 || System.nanoTime() - last >= IDLE_WRITE.toNanos())) {
-            State next = new State(state.index(), horizon, List.of(), LAYOUT, state.reindex());
+            State next = new State(state.index(), horizon, List.of(), LAYOUT, state.reindex(), state.vectors());
             writeState(collectionId, next);
             return next;
         }
@@ -376,14 +430,14 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
      * Indexes every chunk of the collection as of one snapshot, at the position of that snapshot's xmin, into a new
      * generation; the state then names it, and the previous generation (which answered searches until then) goes.
      */
-    private State rebuild(long collectionId, State previous, long reindex) throws IOException {
+    private State rebuild(long collectionId, State previous, long reindex, Wanted wanted) throws IOException {
         long started = System.nanoTime();
         String index = settings.indexPrefix() + "-c" + collectionId + "-" + System.currentTimeMillis();
         building.add(collectionId);
         boolean done = false;
         ScheduledExecutorService heartbeats = null;
         try {
-            createIndex(index, collectionId);
+            createIndex(index, collectionId, wanted);
             // a long rebuild must not let the feed be pruned past what it will need: its snapshot's xmin is at
             // least this one
             long before = xmin();
@@ -394,20 +448,26 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
             long[] rows = { 0 };
             State rebuilt = snapshot.execute(status -> {
                 long xmin = xmin();
+                if (!Objects.equals(marker(wanted), marker(wanted(collectionId)))) {
+                    // re-embedded, or its dense search changed, since the pass began: the index's vector field
+                    // would not fit; the next try reads the collection again
+                    throw new IllegalStateException("the vectors of collection " + collectionId
+                            + " changed while its index was created");
+                }
                 // the snapshot shows some transactions at or above its xmin committed: their rows are in the index
                 List<Long> above = jdbc.sql("""
                         SELECT id FROM lexical_changes WHERE collection_id = :collection AND xid >= :xmin ORDER BY id""")
                         .param("collection", collectionId).param("xmin", xmin).query(Long.class).list();
                 List<BulkOperation> batch = new ArrayList<>();
-                streaming.query(LuceneIndexes.CHUNKS + " WHERE k.collection_id = ?", (RowCallbackHandler) rs -> {
-                    batch.add(indexOperation(index, rs));
+                streaming.query(chunks(wanted != null) + " WHERE k.collection_id = ?", (RowCallbackHandler) rs -> {
+                    batch.add(indexOperation(index, rs, wanted != null));
                     rows[0]++;
                     if (batch.size() >= settings.bulkSize()) {
                         bulkQuietly(batch);
                     }
                 }, collectionId);
                 bulkQuietly(batch);
-                return new State(index, xmin, above, LAYOUT, reindex);
+                return new State(index, xmin, above, LAYOUT, reindex, marker(wanted));
             });
             generic("POST", "/" + index + "/_refresh", null);
             writeState(collectionId, rebuilt);
@@ -459,7 +519,25 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
         }
     }
 
-    private BulkOperation indexOperation(String index, ResultSet rs) throws SQLException {
+    /** A pgvector {@code vector} as text ({@code [0.1,-2,3e-05]}), as floats. */
+    static float[] vector(String text) {
+        String inner = text.strip();
+        if (inner.length() < 2 || inner.charAt(0) != '[' || inner.charAt(inner.length() - 1) != ']') {
+            throw new IllegalArgumentException("not a vector: " + text);
+        }
+        String[] parts = inner.substring(1, inner.length() - 1).split(",");
+        float[] vector = new float[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            vector[i] = Float.parseFloat(parts[i]);
+        }
+        return vector;
+    }
+
+    private static String chunks(boolean withVectors) {
+        return withVectors ? LuceneIndexes.chunks(", k.embedding::text AS embedding") : LuceneIndexes.CHUNKS;
+    }
+
+    private BulkOperation indexOperation(String index, ResultSet rs, boolean withVector) throws SQLException {
         String id = rs.getString("id");
         Map<String, Object> document = new LinkedHashMap<>();
         document.put(DOCUMENT, rs.getString("document_id"));
@@ -469,6 +547,9 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
         String keywords = rs.getString("keywords");
         document.put(BODY, rs.getString("title") + " " + rs.getString("heading_path") + " "
                 + (keywords == null ? "" : keywords) + "\n" + rs.getString("text"));
+        if (withVector) {
+            document.put(OpenSearchDenseSearch.EMBEDDING, vector(rs.getString("embedding")));
+        }
         return BulkOperation.of(b -> b.index(i -> i.index(index).id(id).document(document)));
     }
 
@@ -478,7 +559,7 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
      * the SQL engine's k1 and b, so that the three engines rank alike. Refreshed only when a pass has written (its
      * state is written after), not on a timer.
      */
-    private void createIndex(String index, long collectionId) throws IOException {
+    private void createIndex(String index, long collectionId, Wanted wanted) throws IOException {
         Map<String, Object> analysis = Map.of(
                 "filter", Map.of(
                         "lore_possessive", Map.of("type", "stemmer", "language", "possessive_english"),
@@ -486,23 +567,34 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
                         "lore_stemmer", Map.of("type", "snowball", "language", "English")),
                 "analyzer", Map.of("lore_english", Map.of("type", "custom", "tokenizer", "standard",
                         "filter", List.of("lore_possessive", "lowercase", "lore_stop", "lore_stemmer"))));
+        Map<String, Object> indexSettings = new LinkedHashMap<>(Map.of(
+                "number_of_shards", settings.shards(),
+                "number_of_replicas", settings.replicas(),
+                "refresh_interval", "-1",
+                "similarity", Map.of("default", Map.of("type", "BM25",
+                        "k1", SqlLexicalSearch.BM25_K1, "b", SqlLexicalSearch.BM25_B)),
+                "analysis", analysis));
+        Map<String, Object> meta = new LinkedHashMap<>(Map.of("layout", LAYOUT, "collection", collectionId));
+        // PostgreSQL holds the text and the vectors: the index keeps only what a rebuild or an operator needs back
+        List<String> excluded = new ArrayList<>(List.of(BODY));
+        Map<String, Object> properties = new LinkedHashMap<>(Map.of(
+                DOCUMENT, Map.of("type", "keyword"),
+                SOURCE, Map.of("type", "keyword"),
+                BODY, Map.of("type", "text", "analyzer", "lore_english", "norms", true)));
+        if (wanted != null) {
+            indexSettings.putAll(OpenSearchDenseSearch.indexSettings());
+            meta.put("vectors", wanted.marker());
+            excluded.add(OpenSearchDenseSearch.EMBEDDING);
+            properties.put(OpenSearchDenseSearch.EMBEDDING, OpenSearchDenseSearch.fieldMapping(wanted.dimension(),
+                    vectors.m(), vectors.efConstruction()));
+        }
         Map<String, Object> body = Map.of(
-                "settings", Map.of("index", Map.of(
-                        "number_of_shards", settings.shards(),
-                        "number_of_replicas", settings.replicas(),
-                        "refresh_interval", "-1",
-                        "similarity", Map.of("default", Map.of("type", "BM25",
-                                "k1", SqlLexicalSearch.BM25_K1, "b", SqlLexicalSearch.BM25_B)),
-                        "analysis", analysis)),
+                "settings", Map.of("index", indexSettings),
                 "mappings", Map.of(
                         "dynamic", "strict",
-                        "_meta", Map.of("layout", LAYOUT, "collection", collectionId),
-                        // PostgreSQL holds the text: the index keeps only what a rebuild or an operator needs back
-                        "_source", Map.of("excludes", List.of(BODY)),
-                        "properties", Map.of(
-                                DOCUMENT, Map.of("type", "keyword"),
-                                SOURCE, Map.of("type", "keyword"),
-                                BODY, Map.of("type", "text", "analyzer", "lore_english", "norms", true))));
+                        "_meta", meta,
+                        "_source", Map.of("excludes", excluded),
+                        "properties", properties));
         generic("PUT", "/" + index, json.writeValueAsString(body));
         layouts.put(index, LAYOUT);
     }
@@ -658,28 +750,11 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
      */
     public Optional<List<LexicalHit>> search(long collectionId, String query, Collection<String> sources,
             Collection<UUID> documents, int limit) {
-        State state;
-        try {
-            state = state(collectionId);
-        }
-        catch (IOException | RuntimeException e) {
-            log.warn("OpenSearch state of collection {} could not be read, using SQL: {}", collectionId,
-                    e.toString());
+        Optional<State> current = current(collectionId);
+        if (current.isEmpty()) {
             return Optional.empty();
         }
-        if (state == null || !LAYOUT.equals(state.layout())) {
-            return Optional.empty();
-        }
-        // below the floor, rows the index lacks may have been pruned: it cannot tell whether it is behind
-        boolean behind = jdbc.sql("""
-                SELECT EXISTS (SELECT 1 FROM lexical_changes WHERE collection_id = :collection AND xid >= :position
-                                                             AND NOT id = ANY(:applied))
-                       OR (SELECT below FROM lexical_feed_floor) > :position""")
-                .param("collection", collectionId).param("position", state.position())
-                .param("applied", applied(state)).query(Boolean.class).single();
-        if (behind) {
-            return Optional.empty();
-        }
+        State state = current.get();
         Set<String> terms = LuceneIndexes.terms(analyzer, query);
         if (terms.isEmpty()) {
             return Optional.of(List.of());
@@ -720,6 +795,107 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
             log.warn("OpenSearch index {} could not be searched, using SQL: {}", state.index(), e.toString());
             return Optional.empty();
         }
+    }
+
+    /**
+     * The collection's state where its index can answer correctly now (built, of this layout, and holding every
+     * committed change of the collection), else nothing (also where the state cannot be read).
+     */
+    private Optional<State> current(long collectionId) {
+        State state;
+        try {
+            state = state(collectionId);
+        }
+        catch (IOException | RuntimeException e) {
+            log.warn("OpenSearch state of collection {} could not be read, using PostgreSQL: {}", collectionId,
+                    e.toString());
+            return Optional.empty();
+        }
+        if (state == null || !LAYOUT.equals(state.layout())) {
+            return Optional.empty();
+        }
+        // below the floor, rows the index lacks may have been pruned: it cannot tell whether it is behind
+        boolean behind = jdbc.sql("""
+                SELECT EXISTS (SELECT 1 FROM lexical_changes WHERE collection_id = :collection AND xid >= :position
+                                                             AND NOT id = ANY(:applied))
+                       OR (SELECT below FROM lexical_feed_floor) > :position""")
+                .param("collection", collectionId).param("position", state.position())
+                .param("applied", applied(state)).query(Boolean.class).single();
+        return behind ? Optional.empty() : Optional.of(state);
+    }
+
+    /** Whether the indexes hold vectors (of the collections the k-NN plugin can search). */
+    public boolean vectors() {
+        return vectors != null;
+    }
+
+    /**
+     * The {@code limit} chunks of {@code collection} nearest to {@code query} by cosine from its index, or nothing
+     * where the index cannot answer correctly now: no vectors here, a collection the k-NN plugin does not search
+     * this way, an index behind the feed or holding other vectors than the collection's, or one that fails.
+     * {@code documents}: only these documents (null: any).
+     */
+    public Optional<List<OpenSearchDenseSearch.Hit>> dense(CollectionRef collection, float[] query,
+            Collection<String> sources, Collection<UUID> documents, int limit) {
+        String marker = marker(wanted(collection.embedder(), collection.dimension(), collection.denseSearch()));
+        if (marker == null || query.length != collection.dimension()) {
+            return Optional.empty();
+        }
+        Optional<State> current = current(collection.id());
+        if (current.isEmpty() || !marker.equals(current.get().vectors())) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(vectors.search().search(current.get().index(), query, sources, documents, limit));
+        }
+        catch (IOException | RuntimeException e) {
+            log.warn("OpenSearch index {} could not be searched by vector, using PostgreSQL: {}",
+                    current.get().index(), e.toString());
+            return Optional.empty();
+        }
+    }
+
+    /** The vectors a collection's index should hold, or null: none here, or the k-NN plugin does not serve it. */
+    private Wanted wanted(String embedder, int dimension, DenseSearch search) {
+        if (vectors == null || !OpenSearchDenseSearch.serves(search, dimension)) {
+            return null;
+        }
+        return new Wanted(embedder + "/" + dimension, dimension);
+    }
+
+    private static String marker(Wanted wanted) {
+        return wanted == null ? null : wanted.marker();
+    }
+
+    /** The vectors each collection's index should hold (none for a collection absent from the map). */
+    private Map<Long, Wanted> wanted() {
+        Map<Long, Wanted> wanted = new java.util.HashMap<>();
+        if (vectors == null) {
+            return wanted;
+        }
+        jdbc.sql("SELECT id, embedder, dimension, dense_search, dense_candidates FROM collections")
+                .query((RowCallbackHandler) rs -> {
+                    Wanted one = wanted(rs.getString("embedder"), rs.getInt("dimension"), DenseSearch.parse(
+                            rs.getString("dense_search"), rs.getObject("dense_candidates", Integer.class)));
+                    if (one != null) {
+                        wanted.put(rs.getLong("id"), one);
+                    }
+                });
+        return wanted;
+    }
+
+    /** The vectors the collection's index should hold now, read with the caller's transaction, if any. */
+    private Wanted wanted(long collectionId) {
+        if (vectors == null) {
+            return null;
+        }
+        List<Wanted> rows = new ArrayList<>(1);
+        jdbc.sql("SELECT embedder, dimension, dense_search, dense_candidates FROM collections WHERE id = :id")
+                .param("id", collectionId)
+                .query((RowCallbackHandler) rs -> rows.add(wanted(rs.getString("embedder"), rs.getInt("dimension"),
+                        DenseSearch.parse(rs.getString("dense_search"), rs.getObject("dense_candidates",
+                                Integer.class)))));
+        return rows.isEmpty() ? null : rows.get(0);
     }
 
     private static Long[] applied(State state) {

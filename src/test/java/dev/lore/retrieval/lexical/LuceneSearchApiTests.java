@@ -18,6 +18,8 @@ class LuceneSearchApiTests extends IntegrationTest {
     @DynamicPropertySource
     static void lucene(DynamicPropertyRegistry registry) {
         registry.add("lore.retrieval.lexical.engine", () -> "lucene");
+        // dense search in OpenSearch needs the OpenSearch lexical engine (the suite on OpenSearch turns it on)
+        registry.add("lore.retrieval.dense.engine", () -> "postgres");
         registry.add("lore.retrieval.lexical.poll-interval", () -> "500ms");
     }
 
