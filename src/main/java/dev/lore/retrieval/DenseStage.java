@@ -55,8 +55,9 @@ class DenseStage {
             int defaultCandidates) {
         if (indexes != null && OpenSearchDenseSearch.serves(collection.denseSearch(), collection.dimension())) {
             Set<UUID> documents = SqlFilter.documents(jdbc, json, collection.id(), filter);
+            // no document passes the filter: PostgreSQL's answer, empty, costs one short query
             Optional<List<OpenSearchDenseSearch.Hit>> hits = documents != null && documents.isEmpty()
-                    ? Optional.of(List.of())
+                    ? Optional.empty()
                     : indexes.dense(collection, query, filter.sources(), documents, limit);
             if (hits.isPresent()) {
                 return new SearchQueries.Dense(hits.get().stream()

@@ -54,19 +54,30 @@ public abstract class IntegrationTest {
         Path indexDir = temporaryLexicalIndexDir();
         registry.add("lore.retrieval.lexical.index-dir", indexDir::toString);
         // -Dlore.retrieval.lexical.engine=opensearch runs the suite on the test node: every context is an instance
-        // of one deployment, sharing its indexes, under a prefix of this run's own (a node named by
-        // LORE_TEST_OPENSEARCH_URL may hold another run's); dense search runs there too (the node has the k-NN
-        // plugin). A test that sets another lexical engine sets the dense engine back to postgres.
+        // of one deployment, sharing its indexes, under a prefix of this run's own (below)
         if ("opensearch".equals(System.getProperty("lore.retrieval.lexical.engine"))) {
-            registry.add("lore.retrieval.dense.engine", () -> "opensearch");
             registry.add("lore.retrieval.lexical.opensearch.urls", () -> String.valueOf(TestOpenSearch.url()));
-            registry.add("lore.retrieval.lexical.opensearch.index-prefix", () -> OPENSEARCH_PREFIX);
-            registry.add("lore.retrieval.lexical.opensearch.replicas", () -> "0");
         }
     }
 
-    private static final String OPENSEARCH_PREFIX = "lore-suite-" + java.util.UUID.randomUUID().toString()
-            .substring(0, 8);
+    static {
+        // the suite on OpenSearch: a prefix of this run's own (a node named by LORE_TEST_OPENSEARCH_URL may hold
+        // another run's), and dense search there too (the test node has the k-NN plugin), as if passed with -D:
+        // system properties, not dynamic ones (a dynamic property of this class would override a test's own), so that
+        // a test can give its context a prefix of its own, or another lexical engine and the dense engine postgres
+        if ("opensearch".equals(System.getProperty("lore.retrieval.lexical.engine"))) {
+            setIfAbsent("lore.retrieval.lexical.opensearch.index-prefix",
+                    "lore-suite-" + java.util.UUID.randomUUID().toString().substring(0, 8));
+            setIfAbsent("lore.retrieval.lexical.opensearch.replicas", "0");
+            setIfAbsent("lore.retrieval.dense.engine", "opensearch");
+        }
+    }
+
+    private static void setIfAbsent(String property, String value) {
+        if (System.getProperty(property) == null) {
+            System.setProperty(property, value);
+        }
+    }
 
     /** A lexical index directory of a test instance's own, deleted when the tests end: never the user's home. */
     public static Path temporaryLexicalIndexDir() {

@@ -475,8 +475,9 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
             if (previous != null && !previous.index().equals(index)) {
                 deleteIndexQuietly(previous.index());
             }
-            log.info("OpenSearch index of collection {} rebuilt as {}: {} chunks in {} ms", collectionId, index,
-                    rows[0], TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            log.info("OpenSearch index of collection {} rebuilt as {}: {} chunks{} in {} ms", collectionId, index,
+                    rows[0], wanted == null ? "" : " with vectors " + wanted.marker(),
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
             return rebuilt;
         }
         finally {
