@@ -95,11 +95,11 @@ public final class OpenSearchDenseSearch {
      * {@code sources} (empty: any) and {@code documents} (null: any; a metadata filter arrives here resolved to its
      * documents).
      */
-    public List<Hit> search(String index, float[] query, Collection<String> sources, Collection<UUID> documents,
-            int limit) throws IOException {
-        if (documents != null && documents.isEmpty()) {
-            return List.of();
-        }
+    /**
+     * The filter clauses of a search of a collection's index, lexical or dense: only chunks of {@code sources}
+     * (empty: any) and of {@code documents} (null: any), on the keyword fields both engines' mappings hold.
+     */
+    public static List<Query> filters(Collection<String> sources, Collection<UUID> documents) {
         List<Query> filters = new ArrayList<>();
         if (!sources.isEmpty()) {
             filters.add(Query.of(q -> q.terms(t -> t.field(SOURCE).terms(v -> v.value(
@@ -109,6 +109,15 @@ public final class OpenSearchDenseSearch {
             filters.add(Query.of(q -> q.terms(t -> t.field(DOCUMENT).terms(v -> v.value(
                     documents.stream().map(d -> FieldValue.of(d.toString())).toList())))));
         }
+        return filters;
+    }
+
+    public List<Hit> search(String index, float[] query, Collection<String> sources, Collection<UUID> documents,
+            int limit) throws IOException {
+        if (documents != null && documents.isEmpty()) {
+            return List.of();
+        }
+        List<Query> filters = filters(sources, documents);
         // the Lucene engine walks the graph keeping k best, so k is its ef_search: ask for at least efSearch and
         // answer the best limit of them. A filter inside the knn clause is applied during the walk (or, where few
         // chunks pass it, by an exact scan of those), so k chunks come back whenever k pass it; a filter outside

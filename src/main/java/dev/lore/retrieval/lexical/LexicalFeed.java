@@ -65,6 +65,20 @@ public class LexicalFeed {
     }
 
     /**
+     * Whether an index at {@code position}, which has applied the feed rows {@code applied} above it, lacks a committed
+     * change of the collection: a search must not rely on it then. Below the floor, rows the index lacks may have
+     * been pruned, so it cannot tell whether it is behind and counts as behind.
+     */
+    static boolean behind(JdbcClient jdbc, long collectionId, long position, Long[] applied) {
+        return jdbc.sql("""
+                SELECT EXISTS (SELECT 1 FROM lexical_changes WHERE collection_id = :collection AND xid >= :position
+                                                             AND NOT id = ANY(:applied))
+                       OR (SELECT below FROM lexical_feed_floor) > :position""")
+                .param("collection", collectionId).param("position", position).param("applied", applied)
+                .query(Boolean.class).single();
+    }
+
+    /**
      * The view of a built index that is not building now: {@code rebuilding} while a reindex request newer than the
      * one it was built for waits, else {@code ready} or {@code catching-up}, with the feed rows it has not applied
      * (committed at or above {@code position}, less {@code applied}) and the age of the oldest.

@@ -680,14 +680,7 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
         if (published == null || published.position() < 0) {
             return Optional.empty();
         }
-        // below the floor, rows the index lacks may have been pruned: it cannot tell whether it is behind
-        boolean behind = jdbc.sql("""
-                SELECT EXISTS (SELECT 1 FROM lexical_changes WHERE collection_id = :collection AND xid >= :position
-                                                             AND NOT id = ANY(:applied))
-                       OR (SELECT below FROM lexical_feed_floor) > :position""")
-                .param("collection", collectionId).param("position", published.position())
-                .param("applied", boxed(published.appliedAbove())).query(Boolean.class).single();
-        if (behind) {
+        if (LexicalFeed.behind(jdbc, collectionId, published.position(), boxed(published.appliedAbove()))) {
             return Optional.empty();
         }
         Set<String> terms = terms(query);

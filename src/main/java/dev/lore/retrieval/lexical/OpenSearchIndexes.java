@@ -120,8 +120,10 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
      * above it that were committed, and applied, already ({@code appliedAbove}); {@code index} is the generation that
      * holds them; {@code reindex}, the reindex request it was built for (0 in states written before requests
      * existed); {@code vectors}, the marker of the vectors it holds (null: none, as in states written before dense
-     * search could run here). Read and written by the OpenSearch client's own (Jackson 2) mapper.
+     * search could run here). Read and written by the OpenSearch client's own (Jackson 2) mapper; fields a later
+     * version adds are ignored, so that instances of two versions can share a cluster during a rolling upgrade.
      */
+    @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
     public record State(String index, long position, List<Long> appliedAbove, String layout, long reindex,
             String vectors) {
 
@@ -764,15 +766,7 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
         // word twice)
         List<Query> words = terms.stream()
                 .map(term -> Query.of(q -> q.term(t -> t.field(BODY).value(FieldValue.of(term))))).toList();
-        List<Query> filters = new ArrayList<>();
-        if (!sources.isEmpty()) {
-            filters.add(Query.of(q -> q.terms(t -> t.field(SOURCE).terms(v -> v.value(
-                    sources.stream().map(FieldValue::of).toList())))));
-        }
-        if (documents != null) {
-            filters.add(Query.of(q -> q.terms(t -> t.field(DOCUMENT).terms(v -> v.value(
-                    documents.stream().map(d -> FieldValue.of(d.toString())).toList())))));
-        }
+        List<Query> filters = OpenSearchDenseSearch.filters(sources, documents);
         try {
             SearchResponse<Object> response = client.search(s -> {
                 s.index(state.index()).size(limit).source(src -> src.fetch(false)).trackTotalHits(t -> t.enabled(false))
@@ -815,14 +809,8 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
         if (state == null || !LAYOUT.equals(state.layout())) {
             return Optional.empty();
         }
-        // below the floor, rows the index lacks may have been pruned: it cannot tell whether it is behind
-        boolean behind = jdbc.sql("""
-                SELECT EXISTS (SELECT 1 FROM lexical_changes WHERE collection_id = :collection AND xid >= :position
-                                                             AND NOT id = ANY(:applied))
-                       OR (SELECT below FROM lexical_feed_floor) > :position""")
-                .param("collection", collectionId).param("position", state.position())
-                .param("applied", applied(state)).query(Boolean.class).single();
-        return behind ? Optional.empty() : Optional.of(state);
+        return LexicalFeed.behind(jdbc, collectionId, state.position(), applied(state)) ? Optional.empty()
+                : Optional.of(state);
     }
 
     /** Whether the indexes hold vectors (of the collections the k-NN plugin can search). */

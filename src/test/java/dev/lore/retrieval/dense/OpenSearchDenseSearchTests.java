@@ -170,15 +170,7 @@ class OpenSearchDenseSearchTests {
     }
 
     private static double cosine(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
+        return dev.lore.models.Embedder.cosine(a, b);
     }
 
     private static String send(String method, String path, String body) throws Exception {
