@@ -13,9 +13,11 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
 
 import dev.lore.models.Embedder;
 import dev.lore.security.Caller;
@@ -37,11 +39,13 @@ public class Collections {
     private final VectorIndexes vectorIndexes;
     private final VectorIndexProperties indexProperties;
     private final ObjectProvider<LexicalIndexStatus> lexicalIndexes;
+    private final TransactionTemplate transactions;
 
     Collections(JdbcClient jdbc, ReadReplica reads, CurrentCaller caller, Embedder embedder, Clock clock, VectorIndexes vectorIndexes,
             VectorIndexProperties indexProperties,
-            ObjectProvider<LexicalIndexStatus> lexicalIndexes) {
+            ObjectProvider<LexicalIndexStatus> lexicalIndexes, TransactionTemplate transactions) {
         this.lexicalIndexes = lexicalIndexes;
+        this.transactions = transactions;
         this.jdbc = jdbc;
         this.reads = reads.jdbc();
         this.indexProperties = indexProperties;
@@ -207,8 +211,29 @@ public class Collections {
                 .list();
     }
 
-    @Transactional
+    /**
+     * Deletes the collection and everything in it (an administrator), in one transaction, tried up to three times
+     * when PostgreSQL picks it as a deadlock's loser: a rechunking batch being staged holds its job row and then
+     * refers to the documents, which the delete locks before it reaches the job row, and the swap takes the
+     * documents before the job row, so no single order of the delete's locks avoids both. The job's transaction is
+     * short; once it has ended, the delete goes through.
+     */
     void delete(String name) {
+        for (int attempt = 1;; attempt++) {
+            try {
+                transactions.executeWithoutResult(status -> deleteOnce(name));
+                return;
+            }
+            catch (PessimisticLockingFailureException e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+                log.info("Deleting collection '{}' met a deadlock with a job's transaction; trying again", name);
+            }
+        }
+    }
+
+    private void deleteOnce(String name) {
         CollectionRef collection = visible(name);
         if (!caller.get().admin()) {
             throw LoreException.forbidden("Only an administrator may delete collection '" + name + "'");
