@@ -127,17 +127,30 @@ public final class Benchmarks {
     /**
      * The arguments that select a lexical engine: {@code sql}, {@code lucene} (an index that starts empty in a
      * directory of its own) or {@code opensearch} (the tests' OpenSearch node in this JVM, started on first use;
-     * every instance of the run shares its indexes, one shard and no replica each).
+     * every instance of the run shares its indexes, one shard and no replica each). Dense search stays in PostgreSQL.
      */
     static String[] lexicalEngine(String engine) {
+        return lexicalEngine(engine, false);
+    }
+
+    /**
+     * As {@link #lexicalEngine(String)}; with {@code dense} and {@code opensearch}, dense search runs in the
+     * collection's OpenSearch index too (its k-NN field, written by the same feed applier), so that a run with
+     * meaningful vectors times the whole of that engine rather than OpenSearch's text beside pgvector's graph.
+     */
+    static String[] lexicalEngine(String engine, boolean dense) {
         if (engine.equals("sql")) {
             return new String[] { "--lore.retrieval.lexical.engine=sql" };
         }
         if (engine.equals("opensearch")) {
-            return new String[] { "--lore.retrieval.lexical.engine=opensearch",
+            List<String> arguments = new ArrayList<>(List.of("--lore.retrieval.lexical.engine=opensearch",
                     "--lore.retrieval.lexical.opensearch.urls=" + openSearchUrl(),
                     "--lore.retrieval.lexical.opensearch.index-prefix=" + OPENSEARCH_PREFIX,
-                    "--lore.retrieval.lexical.opensearch.replicas=0" };
+                    "--lore.retrieval.lexical.opensearch.replicas=0"));
+            if (dense) {
+                arguments.add("--lore.retrieval.dense.engine=opensearch");
+            }
+            return arguments.toArray(String[]::new);
         }
         try {
             return new String[] { "--lore.retrieval.lexical.engine=" + engine, "--lore.retrieval.lexical.index-dir="

@@ -47,13 +47,18 @@ import tools.jackson.databind.json.JsonMapper;
  * JVM; {@code --engine=both} times Lucene, then OpenSearch with a fresh instance that builds its index from
  * {@code chunks}, with the same queries (writing {@code bench/results/2026-12-07-opensearch-scale.md}). Index sizes
  * are the Lucene directory's files and OpenSearch's store; heap is the JVM's after a GC (with OpenSearch, the node's
- * heap is that JVM's too).
+ * heap is that JVM's too). With {@code --vectors}, the OpenSearch instance answers dense search from the index's
+ * k-NN field ({@code lore.retrieval.dense.engine=opensearch}), timed beside pgvector's; each dense engine's top 10
+ * for 50 queries is compared with the exact top 10 (recall@10) and with the other engine's.
  */
 public final class LexicalScale {
 
     private static final List<String> STAGES = List.of("embed", "dense", "lexical", "fetch", "total");
 
     private static final int WARM_UP = 20;
+
+    /** The queries whose dense answers are compared with the exact top 10. */
+    private static final int RECALL_QUERIES = 50;
 
     /** Cluster centres and noise vectors: a chunk's vector is centre (i mod 2,000) plus noise (i mod 10,007). */
     private static final int CENTRES = 2000;
@@ -110,6 +115,9 @@ public final class LexicalScale {
         List<String> texts = queries(queries + WARM_UP, new Random(42));
         StringBuilder table = new StringBuilder();
         String dense = "";
+        // dense recall: the exact top 10 of a sample of queries, and each dense engine's answers to them
+        List<List<String>> exact = null;
+        Map<String, List<List<String>>> answers = new LinkedHashMap<>();
         for (int e = 0; e < engines.size(); e++) {
             String engine = engines.get(e);
             boolean first = e == 0;
@@ -119,7 +127,8 @@ public final class LexicalScale {
                         + "%.0f MiB%n", (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory())
                                 / 1048576.0));
             }
-            String[] selected = Benchmarks.lexicalEngine(engine);
+            // with vectors, OpenSearch answers dense search too: its k-NN graph is what is timed beside pgvector's
+            String[] selected = Benchmarks.lexicalEngine(engine, vectors);
             List<String> arguments = new ArrayList<>(List.of(selected));
             // the engines log each index build with its chunks and milliseconds
             arguments.addAll(List.of(noBackgroundIndex, buildMemory, "--lore.retrieval.lexical.poll-interval=200ms",
@@ -194,8 +203,9 @@ public final class LexicalScale {
                             (System.nanoTime() - start) / 1e9, bytes / 1048576.0));
                     dense = densePlan(app, jdbc, id, index, texts.get(0));
                 }
-                else if (!first) {
-                    // dense search does not depend on the lexical engine: timed once, with the first
+                else if (!first && !(vectors && engine.equals("opensearch"))) {
+                    // dense search does not depend on the lexical engine (but for OpenSearch's own with vectors):
+                    // timed once, with the first
                     timed = modes.stream().filter(m -> !m.equals("dense")).toList();
                 }
                 long scansBefore = first && vectors ? indexScans(jdbc, id) : 0;
@@ -217,6 +227,18 @@ public final class LexicalScale {
                     report.append("- the HNSW index served ").append(scans).append(" scans while ")
                             .append(2 * texts.size()).append(" dense and hybrid searches ran (PostgreSQL's "
                                     + "`pg_stat_user_indexes.idx_scan`; none means a sequential scan)\n");
+                }
+                // after the scan count, which counts the timed searches only
+                if (vectors && (first || engine.equals("opensearch"))) {
+                    List<String> sample = texts.subList(0, Math.min(RECALL_QUERIES, texts.size()));
+                    if (exact == null) {
+                        long start = System.nanoTime();
+                        exact = exactTop(app, jdbc, id, sample);
+                        report.append(String.format(Locale.ROOT, "- exact top 10 of %d query embeddings (a "
+                                + "sequential scan over the collection's vectors, cosine distance): %.1f s%n",
+                                sample.size(), (System.nanoTime() - start) / 1e9));
+                    }
+                    report.append(recall(engine, client, collection, sample, exact, answers));
                 }
             }
         }
@@ -406,6 +428,64 @@ public final class LexicalScale {
                 + (indexed ? "it walks the HNSW index" : "**it does not use the HNSW index**") + "):\n\n```\n"
                 + String.join("\n", plan).replaceAll("'\\[[^\\]]*\\]'", "'[the query's " + vector.length + " numbers]'")
                 + "\n```\n";
+    }
+
+    /**
+     * The exact 10 nearest chunks to each query's embedding (the in-process embedder's, as the service's): cosine
+     * distance over every vector of the collection; the {@code + 0} keeps the planner off the HNSW index, whose
+     * expression the ORDER BY would otherwise match.
+     */
+    private static List<List<String>> exactTop(ConfigurableApplicationContext app, JdbcClient jdbc, long id,
+            List<String> texts) {
+        Embedder embedder = app.getBean(Embedder.class);
+        List<List<String>> exact = new ArrayList<>();
+        for (String text : texts) {
+            float[] vector = embedder.embedQuery(text);
+            exact.add(jdbc.sql("""
+                    SELECT id::text FROM chunks WHERE collection_id = %d
+                    ORDER BY (embedding::vector(%d) <=> :query) + 0, id LIMIT 10""".formatted(id, vector.length))
+                    .param("query", new PGvector(vector)).query(String.class).list());
+        }
+        return exact;
+    }
+
+    /**
+     * The engine's dense answers (top 10 over HTTP, with the explain trace) to the sample: their recall@10 against the
+     * exact top 10, which engine the traces say answered, and, once a second engine has answered, how many of its ids
+     * the first one's answers share. Keeps the answers in {@code answers}.
+     */
+    private static String recall(String engine, BenchClient client, String collection, List<String> texts,
+            List<List<String>> exact, Map<String, List<List<String>>> answers) {
+        List<List<String>> own = new ArrayList<>();
+        Map<String, Integer> answeredBy = new java.util.TreeMap<>();
+        for (String text : texts) {
+            JsonNode response = client.post("/api/v1/search", Map.of("collection", collection, "query", text, "mode",
+                    "dense", "topK", 10, "explain", true));
+            List<String> ids = new ArrayList<>();
+            response.path("results").forEach(hit -> ids.add(hit.path("chunkId").asString()));
+            own.add(ids);
+            answeredBy.merge(response.path("trace").path("denseSearch").path("engine").asString("none"), 1,
+                    Integer::sum);
+        }
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "- dense recall@10 with the %s instance "
+                + "against the exact top 10, %d queries: %.3f (the explain traces' `denseSearch.engine`: %s)%n",
+                engine, texts.size(), overlap(own, exact), answeredBy));
+        answers.forEach((other, theirs) -> line.append(String.format(Locale.ROOT, "- the %s instance's dense top 10 "
+                + "against the %s instance's, same queries: %.3f of the ids shared%n", engine, other,
+                overlap(own, theirs))));
+        answers.put(engine, own);
+        return line.toString();
+    }
+
+    /** The mean share of each reference list's ids that the answer holds too. */
+    private static double overlap(List<List<String>> answer, List<List<String>> reference) {
+        double sum = 0;
+        for (int i = 0; i < reference.size(); i++) {
+            List<String> expected = reference.get(i);
+            sum += expected.isEmpty() ? 1 : answer.get(i).stream().filter(expected::contains).count()
+                    / (double) expected.size();
+        }
+        return sum / reference.size();
     }
 
     /** How many scans the collection's HNSW index has served, once the instance's backends have reported them. */
