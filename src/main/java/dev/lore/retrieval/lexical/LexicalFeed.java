@@ -37,11 +37,7 @@ public class LexicalFeed {
      */
     static ScheduledExecutorService applyEvery(LexicalProperties properties, String thread, Runnable pass, Logger log,
             String what) {
-        ScheduledExecutorService applier = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread daemon = new Thread(r, thread);
-            daemon.setDaemon(true);
-            return daemon;
-        });
+        ScheduledExecutorService applier = daemon(thread);
         applier.scheduleWithFixedDelay(() -> {
             try {
                 pass.run();
@@ -116,11 +112,7 @@ public class LexicalFeed {
      */
     static ScheduledExecutorService heartbeatsDuring(LexicalProperties properties, Runnable heartbeat, String thread,
             Logger log) {
-        ScheduledExecutorService keeper = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread daemon = new Thread(r, thread);
-            daemon.setDaemon(true);
-            return daemon;
-        });
+        ScheduledExecutorService keeper = daemon(thread);
         long period = Math.max(100, properties.heartbeatInterval().toMillis());
         keeper.scheduleAtFixedRate(() -> {
             try {
@@ -131,6 +123,14 @@ public class LexicalFeed {
             }
         }, period, period, TimeUnit.MILLISECONDS);
         return keeper;
+    }
+
+    private static ScheduledExecutorService daemon(String thread) {
+        return Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread daemon = new Thread(r, thread);
+            daemon.setDaemon(true);
+            return daemon;
+        });
     }
 
     /** Where no instance runs Lucene, someone still has to empty the feed the triggers write. */

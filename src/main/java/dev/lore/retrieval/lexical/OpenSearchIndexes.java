@@ -522,7 +522,11 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
         }
     }
 
-    /** A pgvector {@code vector} as text ({@code [0.1,-2,3e-05]}), as floats. */
+    /**
+     * A pgvector {@code vector} as text ({@code [0.1,-2,3e-05]}), as floats. Parsed here rather than by pgvector-java's
+     * {@code PGvector(String)}: its type extends the JDBC driver's {@code PGobject}, and the driver is a runtime
+     * dependency only.
+     */
     static float[] vector(String text) {
         String inner = text.strip();
         if (inner.length() < 2 || inner.charAt(0) != '[' || inner.charAt(inner.length() - 1) != ']') {
