@@ -162,7 +162,10 @@ public class Collections {
             LexicalIndexStatus.View lexicalIndex) {
     }
 
-    @Transactional
+    /**
+     * Not a transaction of its own: the one statement commits before the view is read, which the engine reads, with
+     * the request count, on a connection of its own.
+     */
     ReindexRequested requestReindex(String name) {
         CollectionRef collection = writable(name);
         ReindexRequested requested = jdbc.sql("""
@@ -174,8 +177,8 @@ public class Collections {
                 .single();
         log.info("Lexical reindex {} of collection '{}' requested", requested.request(), name);
         LexicalIndexStatus status = lexicalIndexes.getIfAvailable();
-        return new ReindexRequested(name, requested.request(), requested.requestedAt(),
-                status == null ? null : status.of(collection.id()));
+        return status == null ? requested : new ReindexRequested(name, requested.request(), requested.requestedAt(),
+                status.of(collection.id()));
     }
 
     /** The collections the current caller may see, by name. */
