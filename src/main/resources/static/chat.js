@@ -291,7 +291,9 @@ function finish(view, answer) {
   view.text.replaceChildren(...parts);
   if (!answer.grounded) {
     view.node.classList.add('refusal');
-    view.node.prepend(el('p', { className: 'label', textContent: 'Not found in the documents' }));
+    view.node.prepend(el('p', { className: 'label', textContent: answer.refusedFor === 'figure'
+      ? 'Not found in the documents: the passages on this topic state no figure of the kind asked for'
+      : 'Not found in the documents' }));
   } else if (answer.extractive || answer.generator === 'none') {
     view.node.classList.add('extractive');
     view.node.prepend(el('p', { className: 'label extractive-note',

@@ -8,7 +8,8 @@ import dev.lore.web.LoreException;
 /**
  * A validated question to answer from one collection; {@code extractive} asks for quoted sentences instead of a
  * generator's answer, {@code flare} holds the FLARE settings (the defaults merged with the request's), and
- * {@code minSupport} (evaluations calibrate it) replaces {@code lore.answers.min-support} when set.
+ * {@code minSupport} (evaluations calibrate it) replaces {@code lore.answers.min-support} when set; 0 turns off every
+ * refusal made without a model, the unstated figure's included.
  */
 public record AnswerRequest(String collection, String question, Strategy strategy, int topK, RerankMode rerank,
         SearchFilter filter, boolean extractive, FlareSettings flare, Double minSupport) {

@@ -246,6 +246,7 @@ public class Answerer {
         private final int questionTokens;
         private int budget;
         private double support;
+        private String refusedFor;
 
         Run(AnswerRequest request, Conversation conversation, AnswerListener listener, Cancellation cancellation,
                 Optional<Generator> generator, int questionTokens) {
@@ -285,10 +286,16 @@ public class Answerer {
             record(new RetrievalStep(query, conversation.followUp() ? "follow-up" : "initial", ids(hits), List.of()));
             String name = generator.map(Generator::name).orElse("none");
             if (!supported) {
-                return refusal(name);
+                return refusal(name, "support");
             }
             if (generator.isEmpty()) {
-                return extractive(extract != null ? extract : extract(found));
+                extract = extract != null ? extract : extract(found);
+                // the quotes would not say what was asked: the topic is covered, the figure is not
+                boolean refusing = request.minSupport() == null || request.minSupport() > 0;
+                if (extract.unstated() != null && refusing && properties.refuseUnstatedFigures()) {
+                    return refusal(name, "figure");
+                }
+                return extractive(extract);
             }
             budget = sourceBudget(questionTokens);
             // FLARE pins the top k it started from and brings the rest itself by retrieving again
@@ -371,6 +378,7 @@ public class Answerer {
 
         private Answer finish(String name, String text, String flare) {
             if (refuses(text)) {
+                refusedFor = "model";
                 return answer(properties.refusal(), false, name, flare, null, List.of(), 0);
             }
             CitationMarkers.Parsed parsed = CitationMarkers.parse(text, book.byNumber());
@@ -389,13 +397,15 @@ public class Answerer {
 
         private Answer extractive(ExtractiveAnswers.Extract extract) {
             if (extract.citations().isEmpty()) {
-                return refusal("none");
+                return refusal("none", "support");
             }
             emit(extract.answer());
             return answer(extract.answer(), true, "none", null, extract.scorer(), extract.citations(), 0);
         }
 
-        private Answer refusal(String name) {
+        /** A refusal, and why: {@code support}, {@code figure} (see {@link Answer}). */
+        private Answer refusal(String name, String reason) {
+            refusedFor = reason;
             emit(properties.refusal());
             return answer(properties.refusal(), false, name, null, null, List.of(), 0);
         }
@@ -414,7 +424,8 @@ public class Answerer {
                 timings.put("firstToken", firstTokenMillis);
             }
             timings.put("total", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-            return new Answer(text, grounded, name, request.strategy().id(), flare, extractive, citations,
+            return new Answer(text, grounded, grounded ? null : refusedFor, name, request.strategy().id(), flare,
+                    extractive, citations,
                     unsupported, dropped,
                     Math.round(support * 10000) / 10000.0, retrievals, usage, timings);
         }

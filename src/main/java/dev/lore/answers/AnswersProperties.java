@@ -32,6 +32,9 @@ import dev.lore.answers.flare.FlareSettings;
  *        configured cross-encoder needs its own calibration
  * @param supportTermsWeight how much the share of the question's (idf-weighted) words that no candidate holds lowers
  *        support (0: support is the dense similarity alone)
+ * @param refuseUnstatedFigures without a generator, refuse a question that asks only for a figure (how long, how
+ *        much, what percent, what is the limit) when the sentences an extractive answer would quote state none of its
+ *        kind; a request's {@code "minSupport":0} turns this off with the other refusals made without a model
  * @param refusal the sentence of a refusal, which the prompt also asks the model to write when the sources fall short
  * @param extractiveSentences at most this many sentences make an extractive answer
  * @param extractiveChunks the top chunks whose sentences an extractive answer chooses from
@@ -53,6 +56,7 @@ public record AnswersProperties(
         @DefaultValue("0.26") @DecimalMin("0") @DecimalMax("1") double minSupportGenerated,
         @DefaultValue("0") @DecimalMin("0") @DecimalMax("1") double supportSentenceWeight,
         @DefaultValue("0") @DecimalMin("0") @DecimalMax("1") double supportTermsWeight,
+        @DefaultValue("true") boolean refuseUnstatedFigures,
         @DefaultValue("The documents do not cover this.") @NotBlank String refusal,
         @DefaultValue("3") @Min(1) @Max(6) int extractiveSentences,
         @DefaultValue("5") @Min(1) @Max(20) int extractiveChunks,

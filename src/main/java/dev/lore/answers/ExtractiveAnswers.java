@@ -51,9 +51,10 @@ class ExtractiveAnswers {
 
     /**
      * The answer text with its markers, and the citations it makes, numbered in order of appearance; {@code best}:
-     * the chosen sentence's score, how well the best single sentence answers (0 without one).
+     * the chosen sentence's score, how well the best single sentence answers (0 without one); {@code unstated}: the
+     * figure the question asks for when no chosen sentence states one of its kind, else null.
      */
-    record Extract(String answer, List<Citation> citations, String scorer, double best) {
+    record Extract(String answer, List<Citation> citations, String scorer, double best, Quantities.Figure unstated) {
     }
 
     /** A sentence of a hit, with the hit's other sentences around it so that it can take the one it depends on. */
@@ -70,7 +71,7 @@ class ExtractiveAnswers {
     Extract answer(String question, List<SearchHit> hits) {
         List<Candidate> candidates = candidates(hits);
         if (candidates.isEmpty()) {
-            return new Extract("", List.of(), scorer(), 0);
+            return new Extract("", List.of(), scorer(), 0, null);
         }
         // each candidate's quote is what it is scored as and, when chosen, what the answer says
         List<Quote> quotes = candidates.stream().map(ExtractiveAnswers::quote).toList();
@@ -118,7 +119,9 @@ class ExtractiveAnswers {
             }
             answer.append(answer.isEmpty() ? "" : " ").append(quote).append(" [").append(n).append(']');
         }
-        return new Extract(answer.toString(), citations, scorer(), supported);
+        Quantities.Figure unstated = Quantities.figureAsked(question)
+                .filter(figure -> chosen.stream().noneMatch(quote -> figure.statedIn(quote.text()))).orElse(null);
+        return new Extract(answer.toString(), citations, scorer(), supported, unstated);
     }
 
     /** A quote: its text, the hit it comes from, and which of the hit's sentences it holds. */

@@ -1,5 +1,7 @@
 package dev.lore.answers;
 
+import java.util.Optional;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -8,6 +10,12 @@ import java.util.regex.Pattern;
  * weekly", "half-hour"). Employees describe their situation in the question ("I emailed my form to tts-travel. How
  * long until my account is set up?"), so the sentences that repeat the situation's words outscore the one that
  * answers; a small bonus for stating a quantity, only when one is asked for, tips the balance without a model.
+ * <p>
+ * The same type, read strictly ({@link #figureAsked}), lets an extractive answer see that it does not answer: a
+ * question that asks only for a figure ("What percent of my premium does the government pay?") is not answered by
+ * sentences that state none of its kind, however close their topic. Handbooks cover the topic of many figures they
+ * leave to another office (per diem rates, contribution limits, premiums), and those near misses are what an
+ * embedder's similarity cannot tell from an answer.
  */
 final class Quantities {
 
@@ -22,6 +30,61 @@ final class Quantities {
             + "(\\s*(-|–|to)\\s*\\d[\\d,]*)?[\\s-]*" + UNIT + "\\b|\\b(" + NUMBER_WORD + ")[\\s-]+" + UNIT
             + "\\b|\\b(daily|weekly|biweekly|monthly|quarterly|annually|yearly|every \\w+)\\b");
 
+    /** A number written in digits, not a version or a placeholder's decimals ("$XXX.00"), with an optional range. */
+    private static final String DIGITS = "(?<![\\w.$])\\d[\\d,]*(\\.\\d+)?(\\s*(-|–|to)\\s*\\d[\\d,]*(\\.\\d+)?)?";
+    private static final String DURATION_UNIT = "(business |calendar |work |working )?(minutes?|hours?|days?|"
+            + "weeks?|months?|years?|pay periods?)\\b";
+    private static final Pattern DURATION = Pattern.compile("(?i)" + DIGITS + "[\\s-]*" + DURATION_UNIT + "|\\b("
+            + NUMBER_WORD + ")[\\s-]+" + DURATION_UNIT + "|\\bhalf[\\s-]hour\\b|\\b(a|an) (minute|hour|day|week|month|"
+            + "year)\\b");
+    private static final Pattern FREQUENCY = Pattern.compile("(?i)\\b(daily|weekly|biweekly|monthly|quarterly|"
+            + "annually|yearly|every \\w+|once|twice|per (day|week|month|year|pay period))\\b");
+    private static final Pattern PERCENT = Pattern.compile("(?i)\\d\\s*(%|percent\\b)");
+    private static final Pattern MONEY = Pattern.compile("(?i)\\$\\s?\\d|\\d\\s*(dollars|cents)\\b|\\b(free|no cost|"
+            + "no charge|without cost|not cost)\\b");
+    private static final Pattern COUNT = Pattern.compile("(?i)" + DIGITS + "|\\b(" + NUMBER_WORD + ")\\b");
+    private static final Pattern NUMBER = Pattern.compile("(?i)" + DIGITS);
+    private static final Pattern UNITS = Pattern.compile("(?i)\\b(" + NUMBER_WORD + ")[\\s-]+" + UNIT + "\\b");
+
+    /** Words that open a question: each must open an ask for a figure before an answer is held to stating one. */
+    private static final Pattern QUESTION_WORD = Pattern.compile(
+            "(?i)\\b(what(['’]?s)?|where|when|who|whom|whose|which|why|how)\\b");
+    /** "what's the nightly hotel limit", "what percent of", "what is the most I can": a bound, rate or share. */
+    private static final String WHAT_THE = "(?i)what(['’]?s)?(\\s+(is|are|was|would be))?\\s+((the|my|our|a|an)\\s+)?"
+            + "([\\w-]+\\s+){0,3}?";
+    private static final Pattern ASKS_PERCENT = Pattern.compile(WHAT_THE + "(percent|percentage|share)\\b");
+    private static final Pattern ASKS_AMOUNT = Pattern.compile(WHAT_THE
+            + "(max|maximum|minimum|min|most|least|limit|cap|ceiling|rate|amount)\\b");
+    private static final Pattern ASKS_DURATION = Pattern.compile(
+            "(?i)how\\s+(long|soon)\\b|how\\s+(far|early)\\s+(in advance|ahead|before)\\b");
+    private static final Pattern ASKS_FREQUENCY = Pattern.compile("(?i)how\\s+(often|frequently)\\b");
+    private static final Pattern ASKS_MANY = Pattern.compile("(?i)how\\s+many\\b");
+    private static final Pattern ASKS_MUCH = Pattern.compile("(?i)how\\s+much\\b");
+    private static final Pattern MONEY_WORDS = Pattern.compile("(?i)\\$|\\b(cost|costs|money|dollars?|budget|"
+            + "paycheck|price|charge|fee|fees|spend|salary|premium|reimburs\\w*|stipend|subsidy)\\b");
+
+    /** The kinds of figure a question can ask for, each with what states one. */
+    enum Figure {
+
+        DURATION, FREQUENCY, PERCENT, MONEY, COUNT,
+        /** a bound, rate or amount of any unit: a number, a sum, a share */
+        AMOUNT;
+
+        /** Whether {@code text} states a figure of this kind. */
+        boolean statedIn(String text) {
+            return switch (this) {
+                case DURATION -> Quantities.DURATION.matcher(text).find();
+                case FREQUENCY -> Quantities.FREQUENCY.matcher(text).find()
+                        || Quantities.DURATION.matcher(text).find();
+                case PERCENT -> Quantities.PERCENT.matcher(text).find();
+                case MONEY -> Quantities.MONEY.matcher(text).find();
+                case COUNT -> Quantities.COUNT.matcher(text).find();
+                case AMOUNT -> NUMBER.matcher(text).find()
+                        || Quantities.MONEY.matcher(text).find() || UNITS.matcher(text).find();
+            };
+        }
+    }
+
     private Quantities() {
     }
 
@@ -33,5 +96,50 @@ final class Quantities {
     /** Whether the text states one. */
     static boolean stated(String text) {
         return STATES.matcher(text).find();
+    }
+
+    /**
+     * The figure the question asks for when a figure is all it asks: every question word in it opens an ask for one
+     * ("how often, and for how long"). A question that also asks where, who or what else ("How far ahead do I
+     * submit it, and what do I name the trip?"), or only whether ("Is there a fee?", "Does it cost anything?"), asks
+     * for none; when several figures are asked, the first.
+     */
+    static Optional<Figure> figureAsked(String question) {
+        Figure first = null;
+        Matcher word = QUESTION_WORD.matcher(question);
+        while (word.find()) {
+            Figure figure = figureAt(question, word.start());
+            if (figure == null) {
+                return Optional.empty();
+            }
+            first = first == null ? figure : first;
+        }
+        return Optional.ofNullable(first);
+    }
+
+    /** The figure asked by the question word at {@code start}, or null when it asks for something else. */
+    private static Figure figureAt(String question, int start) {
+        String rest = question.substring(start);
+        if (ASKS_DURATION.matcher(rest).lookingAt()) {
+            return Figure.DURATION;
+        }
+        if (ASKS_FREQUENCY.matcher(rest).lookingAt()) {
+            return Figure.FREQUENCY;
+        }
+        if (ASKS_MANY.matcher(rest).lookingAt()) {
+            return Figure.COUNT;
+        }
+        if (ASKS_MUCH.matcher(rest).lookingAt()) {
+            // "how much time" is answered in hours, "how much per paycheck" in dollars
+            String clause = rest.split("[?.;]", 2)[0];
+            return MONEY_WORDS.matcher(clause).find() ? Figure.MONEY : Figure.COUNT;
+        }
+        if (ASKS_PERCENT.matcher(rest).lookingAt()) {
+            return Figure.PERCENT;
+        }
+        if (ASKS_AMOUNT.matcher(rest).lookingAt()) {
+            return Figure.AMOUNT;
+        }
+        return null;
     }
 }

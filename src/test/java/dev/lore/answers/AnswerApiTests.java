@@ -125,6 +125,7 @@ class AnswerApiTests extends IntegrationTest {
         JsonNode body = answer(Map.of("question", "What is the orbital period of Neptune's moon Triton?")).body();
 
         assertThat(body.path("grounded").asBoolean()).isFalse();
+        assertThat(body.path("refusedFor").asString()).isEqualTo("support");
         assertThat(body.path("answer").asString()).isEqualTo("The documents do not cover this.");
         assertThat(body.path("citations")).isEmpty();
         assertThat(body.path("usage").path("llmCalls").asInt()).isZero();
@@ -151,6 +152,7 @@ class AnswerApiTests extends IntegrationTest {
         JsonNode body = answer(Map.of("question", "How many days of sick leave do staff earn?")).body();
 
         assertThat(body.path("grounded").asBoolean()).isFalse();
+        assertThat(body.path("refusedFor").asString()).isEqualTo("model");
         assertThat(body.path("answer").asString()).isEqualTo("The documents do not cover this.");
         assertThat(body.path("citations")).isEmpty();
         assertThat(body.path("usage").path("llmCalls").asInt()).isEqualTo(1);
@@ -191,6 +193,27 @@ class AnswerApiTests extends IntegrationTest {
         assertThat(body.path("usage").path("llmCalls").asInt()).isZero();
         int sentences = body.path("answer").asString().split("\\[\\d+]").length;
         assertThat(sentences).isBetween(1, 3);
+    }
+
+    @Test
+    void anExtractiveAnswerWhoseQuotesStateNoneOfTheFigureAskedForIsRefused() {
+        String cost = "How much does a replacement laptop cost?";
+
+        JsonNode refused = answer(Map.of("question", cost, "generator", "none")).body();
+        JsonNode answered = answer(Map.of("question", "How often are laptops replaced?", "generator", "none")).body();
+        JsonNode unrefused = answer(Map.of("question", cost, "generator", "none", "minSupport", 0.0)).body();
+
+        // the topic is there (support clears min-support), the figure is not: no quote says what it costs
+        assertThat(refused.path("support").asDouble()).isGreaterThanOrEqualTo(0.41);
+        assertThat(refused.path("grounded").asBoolean()).isFalse();
+        assertThat(refused.path("refusedFor").asString()).isEqualTo("figure");
+        assertThat(refused.path("answer").asString()).isEqualTo("The documents do not cover this.");
+        assertThat(refused.path("citations")).isEmpty();
+        assertThat(answered.path("grounded").asBoolean()).isTrue();
+        assertThat(answered.has("refusedFor")).isFalse();
+        assertThat(answered.path("answer").asString()).contains("every four years");
+        assertThat(unrefused.path("grounded").asBoolean()).isTrue();
+        assertThat(unrefused.path("citations").get(0).path("source").asString()).isEqualTo("laptops.md");
     }
 
     @Test

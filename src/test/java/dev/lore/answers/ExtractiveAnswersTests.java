@@ -99,6 +99,43 @@ class ExtractiveAnswersTests {
                 .noneMatch(Quantities::stated);
     }
 
+    @Test
+    void aFigureIsAskedForOnlyWhenEveryQuestionWordAsksForOne() {
+        Map<String, Quantities.Figure> asked = Map.of(
+                "just got back from a site visit. how long do i have to file my voucher?", Quantities.Figure.DURATION,
+                "How far in advance do I need to get international travel approved?", Quantities.Figure.DURATION,
+                "how often should I meet 1:1 with my reports, and for how long?", Quantities.Figure.FREQUENCY,
+                "How many hours am I expected to bill?", Quantities.Figure.COUNT,
+                "How much non-billable time do we get?", Quantities.Figure.COUNT,
+                "FEGLI basic life insurance — how much per paycheck?", Quantities.Figure.MONEY,
+                "What percent of my premium does the government pay?", Quantities.Figure.PERCENT,
+                "What's the nightly hotel limit for San Francisco?", Quantities.Figure.AMOUNT,
+                "What’s the most I can put into an FSA this year?", Quantities.Figure.AMOUNT);
+        asked.forEach((question, figure) -> assertThat(Quantities.figureAsked(question)).as(question).contains(figure));
+        // a yes-or-no question, a question for something else, or a figure beside another ask
+        assertThat(List.of("Is there a fee if I call AdTrav?", "Does it cost anything to add guests?",
+                "Who approves my leave?", "How far ahead do I submit it, and what do I name the trip?",
+                "Where do I send the form, and how long do I have?", "What is the best way to reach IT?"))
+                .allSatisfy(question -> assertThat(Quantities.figureAsked(question)).as(question).isEmpty());
+    }
+
+    @Test
+    void eachKindOfFigureIsStatedOnlyBySentencesThatStateOneOfItsKind() {
+        assertThat(Quantities.Figure.DURATION.statedIn("Allow 10 business days for setup.")).isTrue();
+        assertThat(Quantities.Figure.DURATION.statedIn("It takes 2.5-3 months.")).isTrue();
+        assertThat(Quantities.Figure.DURATION.statedIn("Hold half-hour 1:1s.")).isTrue();
+        assertThat(Quantities.Figure.DURATION.statedIn("Submit it to your supervisor early.")).isFalse();
+        assertThat(Quantities.Figure.FREQUENCY.statedIn("Change it every 90 days.")).isTrue();
+        assertThat(Quantities.Figure.PERCENT.statedIn("Up to 2.1% of adjusted basic pay.")).isTrue();
+        assertThat(Quantities.Figure.PERCENT.statedIn("A percentage of each paycheck is withheld.")).isFalse();
+        assertThat(Quantities.Figure.MONEY.statedIn("The fee is $35.")).isTrue();
+        assertThat(Quantities.Figure.MONEY.statedIn("Guests do not cost any money to add.")).isTrue();
+        assertThat(Quantities.Figure.MONEY.statedIn("Mileage is reimbursed at the POV rates.")).isFalse();
+        assertThat(Quantities.Figure.AMOUNT.statedIn("Pick a hotel under the Per Diem limit ($XXX.00).")).isFalse();
+        assertThat(Quantities.Figure.AMOUNT.statedIn("There are three kinds of FSA; re-enroll annually.")).isFalse();
+        assertThat(Quantities.Figure.AMOUNT.statedIn("The limit is 100 participants.")).isTrue();
+    }
+
     /** An embedder with no opinion: every text the same vector, so words alone decide. */
     private static Embedder sameVectorForEveryText() {
         return new Embedder() {
@@ -146,7 +183,7 @@ class ExtractiveAnswersTests {
     }
 
     private static AnswersProperties properties() {
-        return new AnswersProperties(6, 4096, 512, 256, 0.41, 0.26, 0, 0, "The documents do not cover this.", 3, 5, 20,
+        return new AnswersProperties(6, 4096, 512, 256, 0.41, 0.26, 0, 0, true, "The documents do not cover this.", 3, 5, 20,
                 16, 3, 1, new AnswersProperties.Flare(0.5, 0.4, "masked", 64, 6, 3, 3, 12));
     }
 }

@@ -245,6 +245,23 @@ public final class AnswerQuality {
                 (int) m[0], m[2] / m[0], (int) m[2], (int) m[0],
                 m[3] == 0 ? "-" : String.format(Locale.ROOT, "%.3f (%d/%d)", m[4] / m[3], (int) m[4], (int) m[3]),
                 m[5] == 0 ? 0 : m[6] / m[5], m[7] == 0 ? 0 : m[8] / m[7])));
+        // refusals pooled over every set, with 95% Wilson intervals: each set alone is too small to say much
+        int answerable = 0;
+        int answerableRefused = 0;
+        int unanswerable = 0;
+        int unanswerableRefused = 0;
+        for (double[] m : bySet.values()) {
+            answerable += (int) m[0];
+            answerableRefused += (int) m[2];
+            unanswerable += (int) m[3];
+            unanswerableRefused += (int) m[4];
+        }
+        int refusals = answerableRefused + unanswerableRefused;
+        table.append(String.format(Locale.ROOT, "%nRefusals, all sets pooled (95%% intervals): unanswerable refused "
+                + "%d/%d %s, answerable refused %d/%d %s, refusal precision %d/%d %s.%n", unanswerableRefused,
+                unanswerable, RefusalCalibration.wilson(unanswerableRefused, unanswerable), answerableRefused,
+                answerable, RefusalCalibration.wilson(answerableRefused, answerable), unanswerableRefused, refusals,
+                RefusalCalibration.wilson(unanswerableRefused, refusals)));
         return table + "\nCitation precision: the share of citations whose file is one that answers the question; "
                 + "recall: the share of answering files cited (answered answerable questions).\n\n"
                 + "<details><summary>Per question</summary>\n\n" + rows + "\n</details>\n\n";

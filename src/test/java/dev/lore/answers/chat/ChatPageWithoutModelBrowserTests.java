@@ -75,7 +75,7 @@ class ChatPageWithoutModelBrowserTests extends IntegrationTest {
 
         new Select(wait.until(ExpectedConditions.elementToBeClickable(By.id("collection")))).selectByValue(COLLECTION);
         wait.until(ExpectedConditions.elementToBeClickable(By.id("question")))
-                .sendKeys("How many vacation days do I get?", Keys.ENTER);
+                .sendKeys("Do I get vacation days?", Keys.ENTER);
         WebElement answer = wait.until(ExpectedConditions.presenceOfElementLocated(
                 By.cssSelector(".message.assistant:not(.streaming)")));
         assertThat(answer.findElement(By.className("extractive-note")).getText())
