@@ -192,7 +192,7 @@ class OpenSearchDenseApiTests extends IntegrationTest {
     @Test
     void theOpenSearchDenseEngineWithAnotherLexicalEngineDoesNotStart() {
         LexicalProperties lucene = new LexicalProperties(LexicalProperties.Engine.LUCENE, Path.of("unused"),
-                Duration.ofSeconds(1), 1, Duration.ofSeconds(1), Duration.ofMinutes(1), Duration.ofDays(1), null);
+                Duration.ofSeconds(1), 1, Duration.ofSeconds(1), Duration.ofMinutes(1), Duration.ofDays(1), null, true);
         assertThatThrownBy(() -> new DenseStage(queries, new DenseProperties(DenseProperties.Engine.OPENSEARCH, 100),
                 lucene, null, jdbc, json))
                 .isInstanceOf(IllegalStateException.class)

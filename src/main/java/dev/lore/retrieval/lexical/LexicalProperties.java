@@ -14,7 +14,9 @@ import org.springframework.validation.annotation.Validated;
 /**
  * Which engine answers lexical search, and how this instance keeps its Lucene indexes: where they live (its own
  * directory: Lucene's directories must not be shared between instances), how often it applies the change feed,
- * how many pending changes it applies before it rather rebuilds from {@code chunks}, and how the feed is pruned.
+ * how many pending changes it applies before it rather rebuilds from {@code chunks}, and how the feed is pruned;
+ * {@code correctSpelling}: the Lucene engine also searches, for a query word no chunk holds, the index's closest word
+ * ("vocher": "voucher").
  */
 @ConfigurationProperties("lore.retrieval.lexical")
 @Validated
@@ -26,7 +28,8 @@ public record LexicalProperties(
         @DefaultValue("5s") Duration heartbeatInterval,
         @DefaultValue("10m") Duration instanceTimeout,
         @DefaultValue("7d") Duration feedMaxAge,
-        @DefaultValue OpenSearch opensearch) {
+        @DefaultValue OpenSearch opensearch,
+        @DefaultValue("true") boolean correctSpelling) {
 
     public LexicalProperties {
         // beside the user's other Lore data, not the working directory a service manager happens to start in

@@ -54,6 +54,9 @@ import org.apache.lucene.search.TermInSetQuery;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.similarities.BM25Similarity;
+import org.apache.lucene.search.spell.DirectSpellChecker;
+import org.apache.lucene.search.spell.SuggestMode;
+import org.apache.lucene.search.spell.SuggestWord;
 import org.apache.lucene.search.similarities.Similarity;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
@@ -139,6 +142,18 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
     /** This instance's hold on {@link #root}; {@code null} where the directory could not be made or locked. */
     private final FileChannel claim;
     private final String instanceId;
+    /** Stateless once configured, so one serves every search. */
+    private static final DirectSpellChecker SPELLING = spelling();
+
+    private static DirectSpellChecker spelling() {
+        DirectSpellChecker spelling = new DirectSpellChecker();
+        spelling.setMinQueryLength(5);
+        spelling.setMinPrefix(1);
+        spelling.setMaxEdits(2);
+        spelling.setAccuracy(0.8f);
+        return spelling;
+    }
+
     private final Analyzer analyzer = englishAsPostgres();
     private final Similarity similarity = new BM25Similarity((float) SqlLexicalSearch.BM25_K1,
             (float) SqlLexicalSearch.BM25_B);
@@ -687,11 +702,50 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
         if (terms.isEmpty()) {
             return Optional.of(List.of());
         }
+        try {
+            IndexSearcher searcher = index.searchers.acquire();
+            try {
+                return Optional.of(search(searcher, words(searcher.getIndexReader(), terms,
+                        properties.correctSpelling()), sources, documents, limit));
+            }
+            finally {
+                index.searchers.release(searcher);
+            }
+        }
+        catch (IOException | org.apache.lucene.store.AlreadyClosedException e) {
+            log.warn("Lexical index of collection {} could not be searched, using SQL: {}", collectionId,
+                    e.toString());
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * The query's words, each a SHOULD clause, and for a word that no chunk holds, the index's closest word as well:
+     * employees type "vocher" for "voucher", and a word no chunk holds adds nothing to BM25, so the correction only
+     * adds a match that was missed. Only close corrections are taken (edits within a fifth of the word, the first
+     * letter kept, words of five letters or more), so names and words the collection lacks ("Juneteenth") find
+     * nothing rather than a neighbour.
+     */
+    static Query words(IndexReader reader, Set<String> terms, boolean correct) throws IOException {
         BooleanQuery.Builder words = new BooleanQuery.Builder();
+        Set<String> all = new LinkedHashSet<>(terms);
         for (String term : terms) {
+            if (correct && term.length() >= SPELLING.getMinQueryLength() && reader.docFreq(new Term(BODY, term)) == 0) {
+                for (SuggestWord suggestion : SPELLING.suggestSimilar(new Term(BODY, term), 1, reader,
+                        SuggestMode.SUGGEST_WHEN_NOT_IN_INDEX)) {
+                    all.add(suggestion.string);
+                }
+            }
+        }
+        for (String term : all) {
             words.add(new TermQuery(new Term(BODY, term)), BooleanClause.Occur.SHOULD);
         }
-        Query lucene = words.build();
+        return words.build();
+    }
+
+    private static List<LexicalHit> search(IndexSearcher searcher, Query words, Collection<String> sources,
+            Collection<UUID> documents, int limit) throws IOException {
+        Query lucene = words;
         if (!sources.isEmpty() || documents != null) {
             // the words stay one required clause: beside a FILTER clause, SHOULD clauses become optional and
             // every chunk that passes the filter would match
@@ -706,29 +760,16 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
             }
             lucene = filtered.build();
         }
-        try {
-            IndexSearcher searcher = index.searchers.acquire();
-            try {
-                TopDocs top = searcher.search(lucene, limit);
-                List<LexicalHit> hits = new ArrayList<>(top.scoreDocs.length);
-                var stored = searcher.storedFields();
-                for (ScoreDoc hit : top.scoreDocs) {
-                    // Lucene's BM25 leaves out the constant (k1 + 1) of the numerator, which the SQL engine keeps:
-                    // put back, a score reads the same whichever engine ran
-                    hits.add(new LexicalHit(UUID.fromString(stored.document(hit.doc, Set.of(ID)).get(ID)),
-                            hit.score * (1 + SqlLexicalSearch.BM25_K1)));
-                }
-                return Optional.of(hits);
-            }
-            finally {
-                index.searchers.release(searcher);
-            }
+        TopDocs top = searcher.search(lucene, limit);
+        List<LexicalHit> hits = new ArrayList<>(top.scoreDocs.length);
+        var stored = searcher.storedFields();
+        for (ScoreDoc hit : top.scoreDocs) {
+            // Lucene's BM25 leaves out the constant (k1 + 1) of the numerator, which the SQL engine keeps: put back,
+            // a score reads the same whichever engine ran
+            hits.add(new LexicalHit(UUID.fromString(stored.document(hit.doc, Set.of(ID)).get(ID)),
+                    hit.score * (1 + SqlLexicalSearch.BM25_K1)));
         }
-        catch (IOException | org.apache.lucene.store.AlreadyClosedException e) {
-            log.warn("Lexical index of collection {} could not be searched, using SQL: {}", collectionId,
-                    e.toString());
-            return Optional.empty();
-        }
+        return hits;
     }
 
     /** The query's distinct analyzed words: each counts once, as in the SQL engine's BM25. */

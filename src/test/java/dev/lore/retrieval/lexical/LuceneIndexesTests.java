@@ -493,7 +493,7 @@ class LuceneIndexesTests extends IntegrationTest {
                 .query(Long.class).single();
         // an instance timeout of zero: no instance counts as live, and rows older than that go
         LexicalFeed.prune(jdbc, new LexicalProperties(LexicalProperties.Engine.SQL, dirs, Duration.ofMillis(500),
-                20000, Duration.ZERO, Duration.ZERO, Duration.ofDays(7), null));
+                20000, Duration.ZERO, Duration.ZERO, Duration.ofDays(7), null, true));
         assertThat(feedRows(collection)).isZero();
         assertThat(jdbc.sql("SELECT below FROM lexical_feed_floor").query(Long.class).single()).isGreaterThan(newest);
         // an instance built afterwards starts from chunks
@@ -628,7 +628,7 @@ class LuceneIndexesTests extends IntegrationTest {
             inTransaction.sql("DELETE FROM lexical_indexers WHERE instance_id NOT IN (:ids)")
                     .param("ids", List.of(instanceIds)).update();
             LexicalFeed.prune(inTransaction, new LexicalProperties(LexicalProperties.Engine.LUCENE, dirs,
-                    Duration.ofMillis(500), 20000, Duration.ZERO, Duration.ofMinutes(10), Duration.ofDays(7), null));
+                    Duration.ofMillis(500), 20000, Duration.ZERO, Duration.ofMinutes(10), Duration.ofDays(7), null, true));
         });
     }
 
@@ -642,7 +642,7 @@ class LuceneIndexesTests extends IntegrationTest {
 
     private LuceneIndexes instance(DataSource dataSource, Path dir, String instanceId) {
         LexicalProperties properties = new LexicalProperties(LexicalProperties.Engine.LUCENE, dir,
-                Duration.ofMillis(500), 20000, Duration.ZERO, Duration.ofMinutes(10), Duration.ofDays(7), null);
+                Duration.ofMillis(500), 20000, Duration.ZERO, Duration.ofMinutes(10), Duration.ofDays(7), null, true);
         LuceneIndexes indexes = new LuceneIndexes(dataSource, properties, instanceId);
         opened.add(indexes);
         return indexes;

@@ -48,6 +48,29 @@ class LuceneSearchApiTests extends IntegrationTest {
         assertThat(search("vacation days")).isEmpty();
     }
 
+    @Test
+    void aMisspeltWordFindsTheChunksThatSpellItRightAndAnUnknownWordFindsNothing() throws InterruptedException {
+        admin().post("/api/v1/collections", Map.of("name", "lucene-spelling"));
+        assertThat(admin().ingest("lucene-spelling",
+                Part.file("travel.md", "# Travel\n\nFile your voucher within five business days of returning.\n"),
+                Part.file("holidays.md", "# Holidays\n\nThe office closes on Thanksgiving and New Year's Day.\n"))
+                .path("status").asString()).isEqualTo("DONE");
+        assertThat(awaitReady("lucene-spelling").path("engine").asString()).isEqualTo("lucene");
+
+        // no chunk holds "vocher": it finds the chunk that spells it right, and only that one
+        assertThat(lexical("lucene-spelling", "when is my vocher due")).singleElement()
+                .satisfies(hit -> assertThat(hit.path("source").asString()).isEqualTo("travel.md"));
+        assertThat(lexical("lucene-spelling", "Thanksgiving")).singleElement()
+                .satisfies(hit -> assertThat(hit.path("source").asString()).isEqualTo("holidays.md"));
+        // a word the collection lacks, with no close neighbour, is not turned into another word
+        assertThat(lexical("lucene-spelling", "Juneteenth")).isEmpty();
+    }
+
+    private JsonNode lexical(String collection, String query) {
+        return admin().post("/api/v1/search", Map.of("collection", collection, "query", query, "mode", "lexical"))
+                .body().path("results");
+    }
+
     private JsonNode search(String query) {
         return admin().post("/api/v1/search", Map.of("collection", "lucene-api", "query", query, "mode", "lexical"))
                 .body().path("results");

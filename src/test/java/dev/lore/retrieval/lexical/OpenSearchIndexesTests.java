@@ -234,7 +234,7 @@ class OpenSearchIndexesTests extends IntegrationTest {
     private LexicalProperties properties(LexicalProperties.Engine engine, String prefix, int shards) {
         return new LexicalProperties(engine, dirs.resolve(prefix), Duration.ofMillis(500), 20000, Duration.ZERO,
                 Duration.ofMinutes(10), Duration.ofDays(7), new LexicalProperties.OpenSearch(
-                        List.of(TestOpenSearch.url()), prefix, shards, 0, null, null, Duration.ofSeconds(30), 500));
+                        List.of(TestOpenSearch.url()), prefix, shards, 0, null, null, Duration.ofSeconds(30), 500), true);
     }
 
     private static String prefix() {
