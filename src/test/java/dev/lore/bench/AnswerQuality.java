@@ -32,6 +32,8 @@ import tools.jackson.databind.json.JsonMapper;
 public final class AnswerQuality {
 
     static final String COLLECTION = HandbookAnswers.COLLECTION;
+    /** {@code lore.answers.extractive-chunks}' default: the top chunks an extractive answer quotes from. */
+    private static final int EXTRACTIVE_CHUNKS = 5;
     /** The last prompt the scripted generator received (the bench asks one question at a time). */
     static volatile String lastPrompt = "";
 
@@ -215,8 +217,16 @@ public final class AnswerQuality {
             List<String> cited = new ArrayList<>();
             answer.path("citations").forEach(c -> cited.add(c.path("source").asString()));
             // 0 answerable, 1 holds, 2 answerable refused, 3 unanswerable, 4 unanswerable refused, 5 citations,
-            // 6 relevant citations, 7 relevant files, 8 relevant files cited
-            double[] m = bySet.computeIfAbsent(q.set(), k -> new double[9]);
+            // 6 relevant citations, 7 relevant files, 8 relevant files cited, 9 an answering file first in the
+            // search, 10 one among the top chunks an extractive answer reads
+            double[] m = bySet.computeIfAbsent(q.set(), k -> new double[11]);
+            if (!q.unanswerable()) {
+                List<String> found = new ArrayList<>();
+                client.post("/api/v1/search", Map.of("collection", COLLECTION, "query", q.question(), "topK",
+                        EXTRACTIVE_CHUNKS)).path("results").forEach(hit -> found.add(hit.path("source").asString()));
+                m[9] += !found.isEmpty() && q.relevant().contains(found.get(0)) ? 1 : 0;
+                m[10] += found.stream().anyMatch(q.relevant()::contains) ? 1 : 0;
+            }
             if (q.unanswerable()) {
                 m[3]++;
                 m[4] += refused ? 1 : 0;
@@ -239,12 +249,13 @@ public final class AnswerQuality {
         }
         StringBuilder table = new StringBuilder("## Extractive answers (no generator, default settings)\n\n"
                 + "| set | holds every answer string | answerable refused | unanswerable refused | "
-                + "citation precision | citation recall |\n|---|---|---|---|---|---|\n");
+                + "citation precision | citation recall | answering page first | answering page in the top "
+                + EXTRACTIVE_CHUNKS + " |\n|---|---|---|---|---|---|---|---|\n");
         bySet.forEach((set, m) -> table.append(String.format(Locale.ROOT,
-                "| %s | %.3f (%d/%d) | %.3f (%d/%d) | %s | %.3f | %.3f |%n", set, m[1] / m[0], (int) m[1],
-                (int) m[0], m[2] / m[0], (int) m[2], (int) m[0],
+                "| %s | %.3f (%d/%d) | %.3f (%d/%d) | %s | %.3f | %.3f | %.3f | %.3f |%n", set, m[1] / m[0],
+                (int) m[1], (int) m[0], m[2] / m[0], (int) m[2], (int) m[0],
                 m[3] == 0 ? "-" : String.format(Locale.ROOT, "%.3f (%d/%d)", m[4] / m[3], (int) m[4], (int) m[3]),
-                m[5] == 0 ? 0 : m[6] / m[5], m[7] == 0 ? 0 : m[8] / m[7])));
+                m[5] == 0 ? 0 : m[6] / m[5], m[7] == 0 ? 0 : m[8] / m[7], m[9] / m[0], m[10] / m[0])));
         // refusals pooled over every set, with 95% Wilson intervals: each set alone is too small to say much
         int answerable = 0;
         int answerableRefused = 0;
@@ -263,7 +274,9 @@ public final class AnswerQuality {
                 answerable, RefusalCalibration.wilson(answerableRefused, answerable), unanswerableRefused, refusals,
                 RefusalCalibration.wilson(unanswerableRefused, refusals)));
         return table + "\nCitation precision: the share of citations whose file is one that answers the question; "
-                + "recall: the share of answering files cited (answered answerable questions).\n\n"
+                + "recall: the share of answering files cited (answered answerable questions). The last two columns "
+                + "are of retrieval alone (hybrid search, answerable questions): a file that answers is the first "
+                + "hit, or is among the chunks an extractive answer quotes from.\n\n"
                 + "<details><summary>Per question</summary>\n\n" + rows + "\n</details>\n\n";
     }
 

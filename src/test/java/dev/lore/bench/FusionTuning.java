@@ -175,8 +175,12 @@ public final class FusionTuning {
         }
         StringBuilder out = new StringBuilder("## Lexical engine: " + engine + "\n\n| fusion | train nDCG@10 | test "
                 + "nDCG@10 |\n|---|---|---|\n");
-        List<Fusion> rows = new ArrayList<>(List.of(new Fusion("rrf", 60, 0.5, 50), new Fusion("rrf", 60, 0.5, 100)));
+        List<Fusion> rows = new ArrayList<>(List.of(new Fusion("rrf", 5, 0.5, 50), new Fusion("rrf", 5, 0.5, 100)));
         rows.addAll(best.values());
+        // the constant alone, the lists weighted equally as the service weights them
+        for (double k : new double[] { 1, 10, 20, 40, 60 }) {
+            rows.add(new Fusion("rrf", k, 0.5, 50));
+        }
         List<Fusion> seen = new ArrayList<>();
         for (Fusion f : rows) {
             if (seen.contains(f)) {

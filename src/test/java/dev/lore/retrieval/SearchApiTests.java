@@ -104,7 +104,7 @@ class SearchApiTests extends IntegrationTest {
         assertThat(trace.path("queries").get(0).path("text").asString()).isEqualTo("train tickets");
         assertThat(trace.path("stages").has("dense")).isTrue();
         assertThat(trace.path("stages").has("lexical")).isTrue();
-        assertThat(trace.path("stages").path("fused").path("k").asInt()).isEqualTo(60);
+        assertThat(trace.path("stages").path("fused").path("k").asInt()).isEqualTo(5);
         assertThat(search(Map.of("query", "train tickets")).has("trace")).isFalse();
     }
 
