@@ -121,19 +121,24 @@ class ExtractiveAnswersTests {
 
     @Test
     void eachKindOfFigureIsStatedOnlyBySentencesThatStateOneOfItsKind() {
-        assertThat(Quantities.Figure.DURATION.statedIn("Allow 10 business days for setup.")).isTrue();
-        assertThat(Quantities.Figure.DURATION.statedIn("It takes 2.5-3 months.")).isTrue();
-        assertThat(Quantities.Figure.DURATION.statedIn("Hold half-hour 1:1s.")).isTrue();
-        assertThat(Quantities.Figure.DURATION.statedIn("Submit it to your supervisor early.")).isFalse();
-        assertThat(Quantities.Figure.FREQUENCY.statedIn("Change it every 90 days.")).isTrue();
-        assertThat(Quantities.Figure.PERCENT.statedIn("Up to 2.1% of adjusted basic pay.")).isTrue();
-        assertThat(Quantities.Figure.PERCENT.statedIn("A percentage of each paycheck is withheld.")).isFalse();
-        assertThat(Quantities.Figure.MONEY.statedIn("The fee is $35.")).isTrue();
-        assertThat(Quantities.Figure.MONEY.statedIn("Guests do not cost any money to add.")).isTrue();
-        assertThat(Quantities.Figure.MONEY.statedIn("Mileage is reimbursed at the POV rates.")).isFalse();
-        assertThat(Quantities.Figure.AMOUNT.statedIn("Pick a hotel under the Per Diem limit ($XXX.00).")).isFalse();
-        assertThat(Quantities.Figure.AMOUNT.statedIn("There are three kinds of FSA; re-enroll annually.")).isFalse();
-        assertThat(Quantities.Figure.AMOUNT.statedIn("The limit is 100 participants.")).isTrue();
+        record Case(Quantities.Figure figure, String text, boolean states) {
+        }
+        List<Case> cases = List.of(
+                new Case(Quantities.Figure.DURATION, "Allow 10 business days for setup.", true),
+                new Case(Quantities.Figure.DURATION, "It takes 2.5-3 months.", true),
+                new Case(Quantities.Figure.DURATION, "Hold half-hour 1:1s.", true),
+                new Case(Quantities.Figure.DURATION, "Submit it to your supervisor early.", false),
+                new Case(Quantities.Figure.FREQUENCY, "Change it every 90 days.", true),
+                new Case(Quantities.Figure.PERCENT, "Up to 2.1% of adjusted basic pay.", true),
+                new Case(Quantities.Figure.PERCENT, "A percentage of each paycheck is withheld.", false),
+                new Case(Quantities.Figure.MONEY, "The fee is $35.", true),
+                new Case(Quantities.Figure.MONEY, "Guests do not cost any money to add.", true),
+                new Case(Quantities.Figure.MONEY, "Mileage is reimbursed at the POV rates.", false),
+                new Case(Quantities.Figure.AMOUNT, "Pick a hotel under the Per Diem limit ($XXX.00).", false),
+                new Case(Quantities.Figure.AMOUNT, "There are three kinds of FSA; re-enroll annually.", false),
+                new Case(Quantities.Figure.AMOUNT, "The limit is 100 participants.", true));
+        cases.forEach(c -> assertThat(c.figure().statedIn(c.text())).as(c.figure() + ": " + c.text())
+                .isEqualTo(c.states()));
     }
 
     /** An embedder with no opinion: every text the same vector, so words alone decide. */
