@@ -92,6 +92,23 @@ class ChatPageWithoutModelBrowserTests extends IntegrationTest {
     }
 
     @Test
+    void aRefusalForAFigureTheDocumentsDoNotStateSaysSo() {
+        browser.get("http://localhost:" + port + "/");
+        browser.findElement(By.id("key")).sendKeys(ADMIN_KEY, Keys.ENTER);
+        new Select(wait.until(ExpectedConditions.elementToBeClickable(By.id("collection")))).selectByValue(COLLECTION);
+
+        // leave.md says staff earn vacation days, never how many
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("question")))
+                .sendKeys("How many vacation days do staff earn?", Keys.ENTER);
+        WebElement answer = wait.until(ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector(".message.assistant.refusal:not(.streaming)")));
+
+        assertThat(answer.findElement(By.className("label")).getText())
+                .isEqualTo("Not found in the documents: the passages on this topic state no figure of the kind asked for");
+        assertThat(answer.findElement(By.className("text")).getText()).isEqualTo("The documents do not cover this.");
+    }
+
+    @Test
     void theFaviconIsServedUnderBothNames() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         for (String path : List.of("/favicon.ico", "/favicon.svg")) {
