@@ -39,12 +39,15 @@ public class Collections {
     private final VectorIndexes vectorIndexes;
     private final VectorIndexProperties indexProperties;
     private final ObjectProvider<LexicalIndexStatus> lexicalIndexes;
+    private final ObjectProvider<DenseEngine> denseEngines;
     private final TransactionTemplate transactions;
 
     Collections(JdbcClient jdbc, ReadReplica reads, CurrentCaller caller, Embedder embedder, Clock clock, VectorIndexes vectorIndexes,
             VectorIndexProperties indexProperties,
-            ObjectProvider<LexicalIndexStatus> lexicalIndexes, TransactionTemplate transactions) {
+            ObjectProvider<LexicalIndexStatus> lexicalIndexes, ObjectProvider<DenseEngine> denseEngines,
+            TransactionTemplate transactions) {
         this.lexicalIndexes = lexicalIndexes;
+        this.denseEngines = denseEngines;
         this.transactions = transactions;
         this.jdbc = jdbc;
         this.reads = reads.jdbc();
@@ -72,18 +75,21 @@ public class Collections {
 
     /**
      * A collection's dense search as the API shows it: the mode and, for the two-stage modes, how many candidates
-     * the first stage passes on ({@code candidatesDefault}: Lore's default, not the collection's own setting).
+     * the first stage passes on ({@code candidatesDefault}: Lore's default, not the collection's own setting);
+     * {@code engine}: what answers it in this instance (see {@link DenseEngine}).
      */
-    public record DenseSearchView(String mode, Integer candidates, boolean candidatesDefault) {
+    public record DenseSearchView(String mode, Integer candidates, boolean candidatesDefault, String engine) {
     }
 
-    DenseSearchView view(DenseSearch search) {
+    DenseSearchView view(DenseSearch search, int dimension) {
+        DenseEngine engines = denseEngines.getIfAvailable();
+        String engine = engines == null ? "postgres" : engines.of(search, dimension);
         if (!search.twoStage()) {
-            return new DenseSearchView(search.text(), null, search.candidates() == null);
+            return new DenseSearchView(search.text(), null, search.candidates() == null, engine);
         }
         return new DenseSearchView(search.text(),
                 search.candidates() == null ? indexProperties.candidates() : search.candidates(),
-                search.candidates() == null);
+                search.candidates() == null, engine);
     }
 
     /** Checks a requested dense search against this instance's embedder: 400 naming what does not fit. */
@@ -132,7 +138,7 @@ public class Collections {
                     "A collection named '" + name + "' already exists");
         }
         return new Created(name, description == null ? "" : description, now.toInstant(), embedder.name(),
-                embedder.dimension(), view(denseSearch));
+                embedder.dimension(), view(denseSearch, embedder.dimension()));
     }
 
     /**
@@ -210,7 +216,7 @@ public class Collections {
                         rs.getLong("documents"), rs.getLong("chunks"), rs.getString("embedder"),
                         rs.getInt("dimension"), rs.getObject("created_at", OffsetDateTime.class).toInstant(),
                         indexes.getOrDefault(rs.getLong("id"), VectorIndexes.State.exact),
-                        view(denseSearch(rs)), null))
+                        view(denseSearch(rs), rs.getInt("dimension")), null))
                 .list();
     }
 

@@ -11,6 +11,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 import dev.lore.documents.CollectionRef;
+import dev.lore.documents.DenseEngine;
+import dev.lore.documents.DenseSearch;
 import dev.lore.retrieval.dense.DenseProperties;
 import dev.lore.retrieval.dense.OpenSearchDenseSearch;
 import dev.lore.retrieval.lexical.LexicalProperties;
@@ -24,7 +26,7 @@ import tools.jackson.databind.json.JsonMapper;
  * and that index can answer correctly now (see {@link OpenSearchIndexes#dense}), else from PostgreSQL, as always.
  */
 @Component
-class DenseStage {
+class DenseStage implements DenseEngine {
 
     static final String OPENSEARCH = "opensearch";
 
@@ -48,6 +50,11 @@ class DenseStage {
         this.queries = queries;
         this.jdbc = jdbc;
         this.json = json;
+    }
+
+    @Override
+    public String of(DenseSearch search, int dimension) {
+        return indexes != null && OpenSearchDenseSearch.serves(search, dimension) ? OPENSEARCH : "postgres";
     }
 
     /** The collection's {@code limit} chunks nearest to {@code query}, as {@link SearchQueries#dense} finds them. */

@@ -174,6 +174,8 @@ class OpenSearchDenseApiTests extends IntegrationTest {
                 .status()).isEqualTo(200);
         JsonNode binary = search(collection, "book a flight", "dense", null);
         assertThat(engine(binary)).isEqualTo("postgres");
+        assertThat(admin().get("/api/v1/collections/" + collection).body().path("denseSearch").path("engine")
+                .asString()).isEqualTo("postgres");
         assertThat(indexes.catchUp()).isTrue();
         assertThat(engine(search(collection, "book a flight", "dense", null))).isEqualTo("postgres");
         assertThat(engine(search(collection, "book a flight", "hybrid", null))).isEqualTo("postgres");
@@ -186,6 +188,8 @@ class OpenSearchDenseApiTests extends IntegrationTest {
         assertThat(indexes.catchUp()).isTrue();
         JsonNode full = search(collection, "book a flight", "dense", null);
         assertThat(engine(full)).isEqualTo("opensearch");
+        assertThat(admin().get("/api/v1/collections/" + collection).body().path("denseSearch").path("engine")
+                .asString()).isEqualTo("opensearch");
         assertThat(full.path("results").get(0).path("source").asString()).isEqualTo("page-2.md");
     }
 

@@ -184,6 +184,9 @@ class TwoStageSearchApiTests extends IntegrationTest {
         JsonNode listed = admin().get("/api/v1/collections").body().values().stream()
                 .filter(c -> c.path("name").asString().equals("ts-settings-" + RUN)).findFirst().orElseThrow();
         assertThat(listed.path("denseSearch").path("mode").asString()).isEqualTo("full");
+        // which engine answers depends on the suite's engine: the view says the same as the search's trace
+        assertThat(listed.path("denseSearch").path("engine").asString())
+                .isEqualTo(System.getProperty("lore.retrieval.dense.engine", "postgres"));
 
         Api.Response changed = admin().put("/api/v1/collections/ts-settings-" + RUN + "/dense-search",
                 Map.of("mode", "binary", "candidates", 64));
