@@ -24,21 +24,22 @@ final class Quantities {
 
     private static final String NUMBER_WORD = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
             + "fifteen|twenty|thirty|forty|fifty|sixty|ninety|half|a few|several|a couple of";
-    private static final String UNIT = "(business |calendar |work |working )?(minutes?|hours?|days?|weeks?|months?|"
-            + "years?|pay periods?|times|nights|miles|percent)";
+    private static final String QUALIFIED = "(business |calendar |work |working )?";
+    private static final String DURATIONS = "minutes?|hours?|days?|weeks?|months?|years?|pay periods?";
+    private static final String UNIT = QUALIFIED + "(" + DURATIONS + "|times|nights|miles|percent)";
+    private static final String PERIODIC = "daily|weekly|biweekly|monthly|quarterly|annually|yearly|every \\w+";
     private static final Pattern STATES = Pattern.compile("(?i)\\$\\s?\\d|\\d\\s*%|\\b\\d[\\d,]*(\\.\\d+)?"
             + "(\\s*(-|–|to)\\s*\\d[\\d,]*)?[\\s-]*" + UNIT + "\\b|\\b(" + NUMBER_WORD + ")[\\s-]+" + UNIT
-            + "\\b|\\b(daily|weekly|biweekly|monthly|quarterly|annually|yearly|every \\w+)\\b");
+            + "\\b|\\b(" + PERIODIC + ")\\b");
 
     /** A number written in digits, not a version or a placeholder's decimals ("$XXX.00"), with an optional range. */
     private static final String DIGITS = "(?<![\\w.$])\\d[\\d,]*(\\.\\d+)?(\\s*(-|–|to)\\s*\\d[\\d,]*(\\.\\d+)?)?";
-    private static final String DURATION_UNIT = "(business |calendar |work |working )?(minutes?|hours?|days?|"
-            + "weeks?|months?|years?|pay periods?)\\b";
+    private static final String DURATION_UNIT = QUALIFIED + "(" + DURATIONS + ")\\b";
     private static final Pattern DURATION = Pattern.compile("(?i)" + DIGITS + "[\\s-]*" + DURATION_UNIT + "|\\b("
             + NUMBER_WORD + ")[\\s-]+" + DURATION_UNIT + "|\\bhalf[\\s-]hour\\b|\\b(a|an) (minute|hour|day|week|month|"
             + "year)\\b");
-    private static final Pattern FREQUENCY = Pattern.compile("(?i)\\b(daily|weekly|biweekly|monthly|quarterly|"
-            + "annually|yearly|every \\w+|once|twice|per (day|week|month|year|pay period))\\b");
+    private static final Pattern FREQUENCY = Pattern.compile("(?i)\\b(" + PERIODIC
+            + "|once|twice|per (day|week|month|year|pay period))\\b");
     private static final Pattern PERCENT = Pattern.compile("(?i)\\d\\s*(%|percent\\b)");
     private static final Pattern MONEY = Pattern.compile("(?i)\\$\\s?\\d|\\d\\s*(dollars|cents)\\b|\\b(free|no cost|"
             + "no charge|without cost|not cost)\\b");

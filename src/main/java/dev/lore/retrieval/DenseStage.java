@@ -45,8 +45,8 @@ class DenseStage implements DenseEngine {
                     + "): set both, or the dense engine back to postgres");
         }
         OpenSearchIndexes shared = indexes.getIfAvailable();
-        this.indexes = dense.engine() == DenseProperties.Engine.OPENSEARCH && shared != null && shared.vectors()
-                ? shared : null;
+        // vectors are kept only with the OpenSearch dense engine (LexicalConfiguration)
+        this.indexes = shared != null && shared.vectors() ? shared : null;
         this.queries = queries;
         this.jdbc = jdbc;
         this.json = json;
@@ -54,7 +54,8 @@ class DenseStage implements DenseEngine {
 
     @Override
     public String of(DenseSearch search, int dimension) {
-        return indexes != null && OpenSearchDenseSearch.serves(search, dimension) ? OPENSEARCH : "postgres";
+        return indexes != null && OpenSearchDenseSearch.serves(search, dimension) ? OPENSEARCH
+                : SearchQueries.POSTGRES;
     }
 
     /** The collection's {@code limit} chunks nearest to {@code query}, as {@link SearchQueries#dense} finds them. */

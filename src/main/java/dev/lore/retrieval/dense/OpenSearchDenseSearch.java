@@ -30,9 +30,9 @@ public final class OpenSearchDenseSearch {
     /** The k-NN plugin's largest {@code knn_vector} dimension on the Lucene engine. */
     public static final int MAX_DIMENSIONS = 16_000;
 
-    // the keyword fields the collection's index holds beside the text (OpenSearchIndexes writes them)
-    static final String DOCUMENT = "document";
-    static final String SOURCE = "source";
+    /** The keyword fields the collection's index holds beside the text (OpenSearchIndexes writes them). */
+    public static final String DOCUMENT = "document";
+    public static final String SOURCE = "source";
 
     /** A chunk and its cosine similarity to the query. */
     public record Hit(UUID chunkId, double score) {
@@ -91,11 +91,6 @@ public final class OpenSearchDenseSearch {
     }
 
     /**
-     * The {@code limit} chunks of {@code index} nearest to {@code query} by cosine, nearest first, among those of
-     * {@code sources} (empty: any) and {@code documents} (null: any; a metadata filter arrives here resolved to its
-     * documents).
-     */
-    /**
      * The filter clauses of a search of a collection's index, lexical or dense: only chunks of {@code sources}
      * (empty: any) and of {@code documents} (null: any), on the keyword fields both engines' mappings hold.
      */
@@ -112,6 +107,11 @@ public final class OpenSearchDenseSearch {
         return filters;
     }
 
+    /**
+     * The {@code limit} chunks of {@code index} nearest to {@code query} by cosine, nearest first, among those of
+     * {@code sources} (empty: any) and {@code documents} (null: any; a metadata filter arrives here resolved to its
+     * documents).
+     */
     public List<Hit> search(String index, float[] query, Collection<String> sources, Collection<UUID> documents,
             int limit) throws IOException {
         if (documents != null && documents.isEmpty()) {

@@ -113,6 +113,18 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LuceneIndexes.class);
 
+    /** Stateless once configured, so one serves every search. */
+    private static final DirectSpellChecker SPELLING = spelling();
+
+    private static DirectSpellChecker spelling() {
+        DirectSpellChecker spelling = new DirectSpellChecker();
+        spelling.setMinQueryLength(5);
+        spelling.setMinPrefix(1);
+        spelling.setMaxEdits(2);
+        spelling.setAccuracy(0.8f);
+        return spelling;
+    }
+
     /**
      * English as PostgreSQL's {@code english} text search configuration reads it, which the SQL engine uses: the
      * Snowball English stemmer (Porter2) and Snowball's stop list. Lucene's {@code EnglishAnalyzer} (Porter's first
@@ -142,17 +154,6 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
     /** This instance's hold on {@link #root}; {@code null} where the directory could not be made or locked. */
     private final FileChannel claim;
     private final String instanceId;
-    /** Stateless once configured, so one serves every search. */
-    private static final DirectSpellChecker SPELLING = spelling();
-
-    private static DirectSpellChecker spelling() {
-        DirectSpellChecker spelling = new DirectSpellChecker();
-        spelling.setMinQueryLength(5);
-        spelling.setMinPrefix(1);
-        spelling.setMaxEdits(2);
-        spelling.setAccuracy(0.8f);
-        return spelling;
-    }
 
     private final Analyzer analyzer = englishAsPostgres();
     private final Similarity similarity = new BM25Similarity((float) SqlLexicalSearch.BM25_K1,
@@ -603,8 +604,9 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
             long before = xmin();
             long needed = Math.min(before, lowestPosition(before));
             heartbeat(needed);
-            heartbeats = LexicalFeed.heartbeatsDuring(properties, () -> heartbeat(needed), "lexical-index-rebuild",
-                    log);
+            // the row alone from the heartbeat thread: lastHeartbeat belongs to the applier's thread
+            heartbeats = LexicalFeed.heartbeatsDuring(properties,
+                    () -> LexicalFeed.heartbeat(jdbc, instanceId, needed), "lexical-index-rebuild", log);
             Published rebuilt = snapshot.execute(status -> {
                 long xmin = xmin();
                 // the snapshot shows some transactions at or above its xmin committed: their rows are in the index
@@ -729,12 +731,11 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
     static Query words(IndexReader reader, Set<String> terms, boolean correct) throws IOException {
         BooleanQuery.Builder words = new BooleanQuery.Builder();
         Set<String> all = new LinkedHashSet<>(terms);
-        for (String term : terms) {
-            if (correct && term.length() >= SPELLING.getMinQueryLength() && reader.docFreq(new Term(BODY, term)) == 0) {
-                for (SuggestWord suggestion : SPELLING.suggestSimilar(new Term(BODY, term), 1, reader,
-                        SuggestMode.SUGGEST_WHEN_NOT_IN_INDEX)) {
-                    all.add(suggestion.string);
-                }
+        for (String term : correct ? terms : Set.<String>of()) {
+            // the checker itself passes over short words and words the index holds
+            for (SuggestWord suggestion : SPELLING.suggestSimilar(new Term(BODY, term), 1, reader,
+                    SuggestMode.SUGGEST_WHEN_NOT_IN_INDEX)) {
+                all.add(suggestion.string);
             }
         }
         for (String term : all) {

@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -103,8 +104,8 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
     /** Analysis, fields and scoring of an index, in its mapping's {@code _meta}; an index of another is rebuilt. */
     static final String LAYOUT = "lore-opensearch-1";
 
-    static final String DOCUMENT = "document";
-    static final String SOURCE = "source";
+    static final String DOCUMENT = OpenSearchDenseSearch.DOCUMENT;
+    static final String SOURCE = OpenSearchDenseSearch.SOURCE;
     static final String BODY = "body";
 
     /** The advisory lock's first key, "LO"; the second is the index prefix's hash: one applier per index family. */
@@ -445,8 +446,9 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
             long before = xmin();
             long needed = Math.min(before, passLowest);
             heartbeat(needed);
-            heartbeats = LexicalFeed.heartbeatsDuring(properties, () -> heartbeat(needed), "lexical-opensearch-rebuild",
-                    log);
+            // the row alone from the heartbeat thread: lastHeartbeat belongs to the applier's thread
+            heartbeats = LexicalFeed.heartbeatsDuring(properties,
+                    () -> LexicalFeed.heartbeat(jdbc, heartbeatId, needed), "lexical-opensearch-rebuild", log);
             long[] rows = { 0 };
             State rebuilt = snapshot.execute(status -> {
                 long xmin = xmin();
@@ -640,7 +642,7 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
     }
 
     private Map<Long, State> states(Set<Long> collections) throws IOException {
-        Map<Long, State> states = new java.util.HashMap<>();
+        Map<Long, State> states = new HashMap<>();
         if (collections.isEmpty()) {
             return states;
         }
@@ -862,14 +864,13 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
 
     /** The vectors each collection's index should hold (none for a collection absent from the map). */
     private Map<Long, Wanted> wanted() {
-        Map<Long, Wanted> wanted = new java.util.HashMap<>();
+        Map<Long, Wanted> wanted = new HashMap<>();
         if (vectors == null) {
             return wanted;
         }
         jdbc.sql("SELECT id, embedder, dimension, dense_search, dense_candidates FROM collections")
                 .query((RowCallbackHandler) rs -> {
-                    Wanted one = wanted(rs.getString("embedder"), rs.getInt("dimension"), DenseSearch.parse(
-                            rs.getString("dense_search"), rs.getObject("dense_candidates", Integer.class)));
+                    Wanted one = wanted(rs);
                     if (one != null) {
                         wanted.put(rs.getLong("id"), one);
                     }
@@ -882,13 +883,17 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
         if (vectors == null) {
             return null;
         }
+        // a list, not an Optional: a row can want no vectors (null)
         List<Wanted> rows = new ArrayList<>(1);
         jdbc.sql("SELECT embedder, dimension, dense_search, dense_candidates FROM collections WHERE id = :id")
-                .param("id", collectionId)
-                .query((RowCallbackHandler) rs -> rows.add(wanted(rs.getString("embedder"), rs.getInt("dimension"),
-                        DenseSearch.parse(rs.getString("dense_search"), rs.getObject("dense_candidates",
-                                Integer.class)))));
+                .param("id", collectionId).query((RowCallbackHandler) rs -> rows.add(wanted(rs)));
         return rows.isEmpty() ? null : rows.get(0);
+    }
+
+    /** The vectors wanted for the collection of the current row of a {@code collections} query. */
+    private Wanted wanted(ResultSet rs) throws SQLException {
+        return wanted(rs.getString("embedder"), rs.getInt("dimension"), DenseSearch.parse(rs.getString("dense_search"),
+                rs.getObject("dense_candidates", Integer.class)));
     }
 
     private static Long[] applied(State state) {
