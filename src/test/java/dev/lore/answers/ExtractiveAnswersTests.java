@@ -188,7 +188,7 @@ class ExtractiveAnswersTests {
     }
 
     private static AnswersProperties properties() {
-        return new AnswersProperties(6, 4096, 512, 256, 0.41, 0.26, 0, 0, true, "The documents do not cover this.", 3, 5, 20,
-                16, 3, 1, new AnswersProperties.Flare(0.5, 0.4, "masked", 64, 6, 3, 3, 12));
+        return new AnswersProperties(6, 4096, 512, 256, 0.41, 0.26, 0, 0, true, "The documents do not cover this.", 3,
+                5, 20, 16, 3, 1, new AnswersProperties.Flare(0.5, 0.4, "masked", 64, 6, 3, 3, 12));
     }
 }

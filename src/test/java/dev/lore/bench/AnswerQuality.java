@@ -16,6 +16,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import dev.lore.LoreApplication;
+import dev.lore.answers.AnswersProperties;
 import dev.lore.models.backend.GeneratorBackend;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -32,8 +33,6 @@ import tools.jackson.databind.json.JsonMapper;
 public final class AnswerQuality {
 
     static final String COLLECTION = HandbookAnswers.COLLECTION;
-    /** {@code lore.answers.extractive-chunks}' default: the top chunks an extractive answer quotes from. */
-    private static final int EXTRACTIVE_CHUNKS = 5;
     /** The last prompt the scripted generator received (the bench asks one question at a time). */
     static volatile String lastPrompt = "";
 
@@ -108,7 +107,8 @@ public final class AnswerQuality {
                     counts[2] += lastPrompt.split("\\s+").length;
                 }
                 if (b == budgets.size() - 1) {
-                    report.append(extractive(client, questions));
+                    report.append(extractive(client, questions,
+                            app.getBean(AnswersProperties.class).extractiveChunks()));
                     report.append(latency(client, questions));
                 }
             }
@@ -205,7 +205,7 @@ public final class AnswerQuality {
     }
 
     /** Extractive answers with the default settings: per set and per question. */
-    private static String extractive(BenchClient client, List<Question> questions) {
+    private static String extractive(BenchClient client, List<Question> questions, int extractiveChunks) {
         Map<String, double[]> bySet = new LinkedHashMap<>();
         StringBuilder rows = new StringBuilder("| set | id | kind | support | refused | holds | cited | answer |\n"
                 + "|---|---|---|---|---|---|---|---|\n");
@@ -220,13 +220,6 @@ public final class AnswerQuality {
             // 6 relevant citations, 7 relevant files, 8 relevant files cited, 9 an answering file first in the
             // search, 10 one among the top chunks an extractive answer reads
             double[] m = bySet.computeIfAbsent(q.set(), k -> new double[11]);
-            if (!q.unanswerable()) {
-                List<String> found = new ArrayList<>();
-                client.post("/api/v1/search", Map.of("collection", COLLECTION, "query", q.question(), "topK",
-                        EXTRACTIVE_CHUNKS)).path("results").forEach(hit -> found.add(hit.path("source").asString()));
-                m[9] += !found.isEmpty() && q.relevant().contains(found.get(0)) ? 1 : 0;
-                m[10] += found.stream().anyMatch(q.relevant()::contains) ? 1 : 0;
-            }
             if (q.unanswerable()) {
                 m[3]++;
                 m[4] += refused ? 1 : 0;
@@ -241,6 +234,11 @@ public final class AnswerQuality {
                     m[7] += q.relevant().size();
                     m[8] += q.relevant().stream().filter(cited::contains).count();
                 }
+                List<String> found = new ArrayList<>();
+                client.post("/api/v1/search", Map.of("collection", COLLECTION, "query", q.question(), "topK",
+                        extractiveChunks)).path("results").forEach(hit -> found.add(hit.path("source").asString()));
+                m[9] += !found.isEmpty() && q.relevant().contains(found.get(0)) ? 1 : 0;
+                m[10] += found.stream().anyMatch(q.relevant()::contains) ? 1 : 0;
             }
             rows.append(String.format(Locale.ROOT, "| %s | %s | %s | %.3f | %s | %s | %s | %s |%n", q.set(), q.id(),
                     q.unanswerable() ? "unanswerable" : "answerable", answer.path("support").asDouble(),
@@ -250,7 +248,7 @@ public final class AnswerQuality {
         StringBuilder table = new StringBuilder("## Extractive answers (no generator, default settings)\n\n"
                 + "| set | holds every answer string | answerable refused | unanswerable refused | "
                 + "citation precision | citation recall | answering page first | answering page in the top "
-                + EXTRACTIVE_CHUNKS + " |\n|---|---|---|---|---|---|---|---|\n");
+                + extractiveChunks + " |\n|---|---|---|---|---|---|---|---|\n");
         bySet.forEach((set, m) -> table.append(String.format(Locale.ROOT,
                 "| %s | %.3f (%d/%d) | %.3f (%d/%d) | %s | %.3f | %.3f | %.3f | %.3f |%n", set, m[1] / m[0],
                 (int) m[1], (int) m[0], m[2] / m[0], (int) m[2], (int) m[0],

@@ -316,13 +316,14 @@ public final class LexicalScale {
                 search.path("fetch_time_in_millis").asLong() };
     }
 
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
     /** A request to the benchmark's OpenSearch node, without a body; its answer. */
     private static JsonNode openSearch(JsonMapper json, String method, String endpoint) {
-        HttpClient http = HttpClient.newHttpClient();
         try {
             HttpRequest request = HttpRequest.newBuilder(Benchmarks.openSearchUrl().resolve(endpoint))
                     .method(method, HttpRequest.BodyPublishers.noBody()).build();
-            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() >= 300) {
                 throw new IllegalStateException(method + " " + endpoint + ": HTTP " + response.statusCode() + " "
                         + response.body());

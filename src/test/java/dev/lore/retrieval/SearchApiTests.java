@@ -67,7 +67,8 @@ class SearchApiTests extends IntegrationTest {
         JsonNode scores = hybrid.path("results").get(0).path("scores");
         assertThat(scores.has("dense")).isTrue();
         assertThat(scores.has("lexical")).isTrue();
-        assertThat(scores.path("fused").asDouble()).isEqualTo(1.0 / 6 + 1.0 / 6, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(scores.path("fused").asDouble()).isEqualTo(1.0 / 6 + 1.0 / 6,
+                org.assertj.core.data.Offset.offset(1e-9));
         assertThat(hybrid.path("timingsMs").has("embed")).isTrue();
         assertThat(hybrid.path("timingsMs").has("dense")).isTrue();
         assertThat(hybrid.path("timingsMs").has("lexical")).isTrue();

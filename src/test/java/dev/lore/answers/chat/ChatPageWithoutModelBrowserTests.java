@@ -60,9 +60,7 @@ class ChatPageWithoutModelBrowserTests extends IntegrationTest {
 
     @Test
     void withoutAGeneratorOnlySingleIsOfferedAndTheAnswerSaysItIsQuotedWithoutAModel() throws IOException {
-        browser.get("http://localhost:" + port + "/");
-        WebElement key = browser.findElement(By.id("key"));
-        key.sendKeys(ADMIN_KEY, Keys.ENTER);
+        open();
 
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("strategy-hint"), "No generator"));
         for (String strategy : List.of("hyde", "flare")) {
@@ -73,11 +71,7 @@ class ChatPageWithoutModelBrowserTests extends IntegrationTest {
         assertThat(new Select(browser.findElement(By.id("strategy"))).getFirstSelectedOption().getDomAttribute(
                 "value")).isEqualTo("single");
 
-        new Select(wait.until(ExpectedConditions.elementToBeClickable(By.id("collection")))).selectByValue(COLLECTION);
-        wait.until(ExpectedConditions.elementToBeClickable(By.id("question")))
-                .sendKeys("Do I get vacation days?", Keys.ENTER);
-        WebElement answer = wait.until(ExpectedConditions.presenceOfElementLocated(
-                By.cssSelector(".message.assistant:not(.streaming)")));
+        WebElement answer = ask("Do I get vacation days?");
         assertThat(answer.findElement(By.className("extractive-note")).getText())
                 .contains("Quoted from the documents without a model");
         assertThat(answer.findElement(By.className("text")).getText()).contains("Staff earn vacation days.");
@@ -93,19 +87,30 @@ class ChatPageWithoutModelBrowserTests extends IntegrationTest {
 
     @Test
     void aRefusalForAFigureTheDocumentsDoNotStateSaysSo() {
-        browser.get("http://localhost:" + port + "/");
-        browser.findElement(By.id("key")).sendKeys(ADMIN_KEY, Keys.ENTER);
-        new Select(wait.until(ExpectedConditions.elementToBeClickable(By.id("collection")))).selectByValue(COLLECTION);
+        open();
 
         // leave.md says staff earn vacation days, never how many
-        wait.until(ExpectedConditions.elementToBeClickable(By.id("question")))
-                .sendKeys("How many vacation days do staff earn?", Keys.ENTER);
-        WebElement answer = wait.until(ExpectedConditions.presenceOfElementLocated(
-                By.cssSelector(".message.assistant.refusal:not(.streaming)")));
+        WebElement answer = ask("How many vacation days do staff earn?");
 
+        assertThat(answer.getDomAttribute("class")).contains("refusal");
         assertThat(answer.findElement(By.className("label")).getText())
-                .isEqualTo("Not found in the documents: the passages on this topic state no figure of the kind asked for");
+                .isEqualTo("Not found in the documents: the passages on this topic state no figure of the kind "
+                        + "asked for");
         assertThat(answer.findElement(By.className("text")).getText()).isEqualTo("The documents do not cover this.");
+    }
+
+    /** Loads the page and enters the administrator's key. */
+    private void open() {
+        browser.get("http://localhost:" + port + "/");
+        browser.findElement(By.id("key")).sendKeys(ADMIN_KEY, Keys.ENTER);
+    }
+
+    /** Asks {@code question} of the test collection and returns the answer's message once it is complete. */
+    private WebElement ask(String question) {
+        new Select(wait.until(ExpectedConditions.elementToBeClickable(By.id("collection")))).selectByValue(COLLECTION);
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("question"))).sendKeys(question, Keys.ENTER);
+        return wait.until(ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector(".message.assistant:not(.streaming)")));
     }
 
     @Test
