@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -52,7 +53,8 @@ class ExtractiveAnswers {
     /**
      * The answer text with its markers, and the citations it makes, numbered in order of appearance; {@code best}:
      * the chosen sentence's score, how well the best single sentence answers (0 without one); {@code unstated}: the
-     * figure the question asks for when no chosen sentence states one of its kind, else null.
+     * figure the question asks for when no chosen sentence states one of its kind about what the question names, else
+     * null.
      */
     record Extract(String answer, List<Citation> citations, String scorer, double best, Quantities.Figure unstated) {
     }
@@ -119,9 +121,22 @@ class ExtractiveAnswers {
             }
             answer.append(answer.isEmpty() ? "" : " ").append(quote).append(" [").append(n).append(']');
         }
-        Quantities.Figure unstated = Quantities.figureAsked(question)
-                .filter(figure -> chosen.stream().noneMatch(quote -> figure.statedIn(quote.text()))).orElse(null);
+        Set<String> subject = Terms.terms(Quantities.withoutAsks(question));
+        Quantities.Figure unstated = Quantities.figureAsked(question).filter(figure -> chosen.stream()
+                .noneMatch(quote -> figure.statedIn(quote.text()) && speaksOf(subject, quote))).orElse(null);
         return new Extract(answer.toString(), citations, scorer(), supported, unstated);
+    }
+
+    /**
+     * Whether {@code quote} speaks of something the question names beyond its ask, counting its page's title and
+     * headings: a figure in a sentence that shares none of the question's words ("Average time to process a detail:
+     * 2.5-3 months" for "How long does a background investigation take?") is a figure of something else.
+     */
+    private static boolean speaksOf(Set<String> subject, Quote quote) {
+        SearchHit hit = quote.hit();
+        Set<String> words = Terms.terms(quote.text() + " " + Objects.toString(hit.title(), "") + " "
+                + Objects.toString(hit.headingPath(), ""));
+        return subject.stream().anyMatch(words::contains);
     }
 
     /** A quote: its text, the hit it comes from, and which of the hit's sentences it holds. */

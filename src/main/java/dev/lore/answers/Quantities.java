@@ -53,9 +53,10 @@ final class Quantities {
     /** "what's the nightly hotel limit", "what percent of", "what is the most I can": a bound, rate or share. */
     private static final String WHAT_THE = "(?i)what(['’]?s)?(\\s+(is|are|was|would be))?\\s+((the|my|our|a|an)\\s+)?"
             + "([\\w-]+\\s+){0,3}?";
-    private static final Pattern ASKS_PERCENT = Pattern.compile(WHAT_THE + "(percent|percentage|share)\\b");
+    private static final String KEY = "key";
+    private static final Pattern ASKS_PERCENT = Pattern.compile(WHAT_THE + "(?<key>percent|percentage|share)\\b");
     private static final Pattern ASKS_AMOUNT = Pattern.compile(WHAT_THE
-            + "(max|maximum|minimum|min|most|least|limit|cap|ceiling|rate|amount)\\b");
+            + "(?<key>max|maximum|minimum|min|most|least|limit|cap|ceiling|rate|amount)\\b");
     private static final Pattern ASKS_DURATION = Pattern.compile(
             "(?i)how\\s+(long|soon)\\b|how\\s+(far|early)\\s+(in advance|ahead|before)\\b");
     private static final Pattern ASKS_FREQUENCY = Pattern.compile("(?i)how\\s+(often|frequently)\\b");
@@ -118,28 +119,57 @@ final class Quantities {
         return Optional.ofNullable(first);
     }
 
+    /**
+     * The question without the words that ask for its figures ("how long", "what percent", "what's the max"): what
+     * the figure is to be of. Unchanged when it asks for none.
+     */
+    static String withoutAsks(String question) {
+        StringBuilder rest = new StringBuilder(question);
+        Matcher word = QUESTION_WORD.matcher(question);
+        while (word.find()) {
+            Ask ask = askAt(question, word.start());
+            if (ask != null) {
+                for (int i = ask.from(); i < ask.to(); i++) {
+                    rest.setCharAt(i, ' ');
+                }
+            }
+        }
+        return rest.toString();
+    }
+
     /** The figure asked by the question word at {@code start}, or null when it asks for something else. */
     private static Figure figureAt(String question, int start) {
+        Ask ask = askAt(question, start);
+        return ask == null ? null : ask.figure();
+    }
+
+    /** An ask for a figure, and where its own words are: "how long", or "limit" in "what's the nightly hotel limit". */
+    private record Ask(Figure figure, int from, int to) {
+    }
+
+    private static Ask askAt(String question, int start) {
         String rest = question.substring(start);
-        if (ASKS_DURATION.matcher(rest).lookingAt()) {
-            return Figure.DURATION;
+        Matcher m;
+        if ((m = ASKS_DURATION.matcher(rest)).lookingAt()) {
+            return new Ask(Figure.DURATION, start, start + m.end());
         }
-        if (ASKS_FREQUENCY.matcher(rest).lookingAt()) {
-            return Figure.FREQUENCY;
+        if ((m = ASKS_FREQUENCY.matcher(rest)).lookingAt()) {
+            return new Ask(Figure.FREQUENCY, start, start + m.end());
         }
-        if (ASKS_MANY.matcher(rest).lookingAt()) {
-            return Figure.COUNT;
+        if ((m = ASKS_MANY.matcher(rest)).lookingAt()) {
+            return new Ask(Figure.COUNT, start, start + m.end());
         }
-        if (ASKS_MUCH.matcher(rest).lookingAt()) {
+        if ((m = ASKS_MUCH.matcher(rest)).lookingAt()) {
             // "how much time" is answered in hours, "how much per paycheck" in dollars
             String clause = rest.split("[?.;]", 2)[0];
-            return MONEY_WORDS.matcher(clause).find() ? Figure.MONEY : Figure.COUNT;
+            return new Ask(MONEY_WORDS.matcher(clause).find() ? Figure.MONEY : Figure.COUNT, start, start + m.end());
         }
-        if (ASKS_PERCENT.matcher(rest).lookingAt()) {
-            return Figure.PERCENT;
+        // the words between "what's the" and "limit" say what it is a limit of: only the key word is the ask's
+        if ((m = ASKS_PERCENT.matcher(rest)).lookingAt()) {
+            return new Ask(Figure.PERCENT, start + m.start(KEY), start + m.end());
         }
-        if (ASKS_AMOUNT.matcher(rest).lookingAt()) {
-            return Figure.AMOUNT;
+        if ((m = ASKS_AMOUNT.matcher(rest)).lookingAt()) {
+            return new Ask(Figure.AMOUNT, start + m.start(KEY), start + m.end());
         }
         return null;
     }

@@ -141,6 +141,36 @@ class ExtractiveAnswersTests {
                 .isEqualTo(c.states()));
     }
 
+    @Test
+    void aFigureStatedOfSomethingTheQuestionDoesNotNameLeavesTheFigureUnstated() {
+        ExtractiveAnswers extractive = new ExtractiveAnswers(sameVectorForEveryText(), Map.of(), properties());
+        SearchHit details = new SearchHit(UUID.randomUUID(), UUID.randomUUID(), "details.md", "Details", null,
+                "Average time to process a detail: 2.5-3 months.", 1, Map.of(), Map.of());
+        SearchHit clearance = new SearchHit(UUID.randomUUID(), UUID.randomUUID(), "security.md",
+                "Background investigations", null, "Expect it to take about 3 months.", 1, Map.of(), Map.of());
+
+        // a duration, but of a detail: nothing in the sentence or its page is what the question asks about
+        ExtractiveAnswers.Extract elsewhere = extractive.answer(
+                "How long does the background investigation usually take?", List.of(details));
+        // the page's title names it, though the sentence does not
+        ExtractiveAnswers.Extract titled = extractive.answer(
+                "How long does the background investigation usually take?", List.of(clearance));
+        // the words that ask ("how long") are not what the figure is of
+        SearchHit weekend = new SearchHit(UUID.randomUUID(), UUID.randomUUID(), "holidays.md", "Holidays", null,
+                "A long weekend lasts 3 days.", 1, Map.of(), Map.of());
+        ExtractiveAnswers.Extract asksAlone = extractive.answer("How long does it usually take?", List.of(weekend));
+
+        assertThat(elsewhere.unstated()).isEqualTo(Quantities.Figure.DURATION);
+        assertThat(titled.unstated()).isNull();
+        assertThat(extractive.answer("How long does it take to process a detail?", List.of(details)).unstated())
+                .isNull();
+        assertThat(asksAlone.unstated()).isEqualTo(Quantities.Figure.DURATION);
+        assertThat(Quantities.withoutAsks("What's the nightly hotel limit for San Francisco?"))
+                .contains("nightly hotel").doesNotContain("limit");
+        assertThat(Quantities.withoutAsks("How long is the probationary period?")).doesNotContain("long")
+                .contains("probationary period");
+    }
+
     /** An embedder with no opinion: every text the same vector, so words alone decide. */
     private static Embedder sameVectorForEveryText() {
         return new Embedder() {
