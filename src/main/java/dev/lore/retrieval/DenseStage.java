@@ -44,9 +44,9 @@ class DenseStage implements DenseEngine {
                     + "lore.retrieval.lexical.engine=opensearch (it is " + lexical.engine().name().toLowerCase()
                     + "): set both, or the dense engine back to postgres");
         }
-        OpenSearchIndexes shared = indexes.getIfAvailable();
-        // vectors are kept only with the OpenSearch dense engine (LexicalConfiguration)
-        this.indexes = shared != null && shared.vectors() ? shared : null;
+        // vectors are kept only with the OpenSearch dense engine (LexicalConfiguration), once the cluster has said
+        // that it serves the k-NN plugin, which each search reads (OpenSearchIndexes.vectors())
+        this.indexes = dense.engine() == DenseProperties.Engine.OPENSEARCH ? indexes.getIfAvailable() : null;
         this.queries = queries;
         this.jdbc = jdbc;
         this.json = json;
@@ -54,14 +54,18 @@ class DenseStage implements DenseEngine {
 
     @Override
     public String of(DenseSearch search, int dimension) {
-        return indexes != null && OpenSearchDenseSearch.serves(search, dimension) ? OPENSEARCH
+        return servedByIndexes(search, dimension) ? OPENSEARCH
                 : SearchQueries.POSTGRES;
+    }
+
+    private boolean servedByIndexes(DenseSearch search, int dimension) {
+        return indexes != null && indexes.vectors() && OpenSearchDenseSearch.serves(search, dimension);
     }
 
     /** The collection's {@code limit} chunks nearest to {@code query}, as {@link SearchQueries#dense} finds them. */
     SearchQueries.Dense search(CollectionRef collection, float[] query, SearchFilter filter, int limit,
             int defaultCandidates) {
-        if (indexes != null && OpenSearchDenseSearch.serves(collection.denseSearch(), collection.dimension())) {
+        if (servedByIndexes(collection.denseSearch(), collection.dimension())) {
             Set<UUID> documents = SqlFilter.documents(jdbc, json, collection.id(), filter);
             // no document passes the filter: PostgreSQL's answer, empty, costs one short query
             Optional<List<OpenSearchDenseSearch.Hit>> hits = documents != null && documents.isEmpty()

@@ -80,12 +80,17 @@ public final class OpenSearchDenseSearch {
     }
 
     /**
-     * Whether the cluster answers the k-NN plugin's API: a cluster without it refuses the vector field, and dense
-     * search then stays in PostgreSQL.
+     * Whether the cluster serves the k-NN plugin's API: false where it refuses the request (no such plugin, or a user
+     * not allowed it); a cluster without it refuses the vector field, and dense search then stays in PostgreSQL.
+     *
+     * @throws IOException where the cluster gives no answer: out of reach, or a server error (one still starting)
      */
     public boolean available() throws IOException {
         try (Response response = client.generic().execute(Requests.builder().method("GET")
                 .endpoint("/_plugins/_knn/stats/graph_query_requests").build())) {
+            if (response.getStatus() >= 500) {
+                throw new IOException("the k-NN plugin's API answered " + response.getStatus());
+            }
             return response.getStatus() == 200;
         }
     }

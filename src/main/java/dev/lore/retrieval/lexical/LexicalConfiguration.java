@@ -1,14 +1,11 @@
 package dev.lore.retrieval.lexical;
 
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.util.UUID;
 
 import javax.sql.DataSource;
 
 import org.opensearch.client.opensearch.OpenSearchClient;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -32,8 +29,6 @@ import tools.jackson.databind.json.JsonMapper;
 @Configuration(proxyBeanMethods = false)
 class LexicalConfiguration {
 
-    private static final Logger log = LoggerFactory.getLogger(LexicalConfiguration.class);
-
     @Bean(initMethod = "start", destroyMethod = "close")
     @ConditionalOnProperty(name = "lore.retrieval.lexical.engine", havingValue = "lucene", matchIfMissing = true)
     LuceneIndexes luceneIndexes(DataSource dataSource, LexicalProperties properties) {
@@ -49,26 +44,11 @@ class LexicalConfiguration {
         OpenSearchClient client = OpenSearchIndexes.client(properties.opensearch());
         OpenSearchIndexes.Vectors vectors = null;
         if (dense.engine() == DenseProperties.Engine.OPENSEARCH) {
-            OpenSearchDenseSearch search = new OpenSearchDenseSearch(client, dense.efSearch());
-            if (knnPlugin(search)) {
-                vectors = new OpenSearchIndexes.Vectors(search, vectorIndexes.m(), vectorIndexes.efConstruction());
-            }
-            else {
-                log.warn("lore.retrieval.dense.engine is opensearch, but the cluster does not answer the k-NN "
-                        + "plugin's API: dense search stays in PostgreSQL (checked again at the next start)");
-            }
+            // whether the cluster serves the k-NN plugin, the indexes ask it themselves, until it answers
+            vectors = new OpenSearchIndexes.Vectors(new OpenSearchDenseSearch(client, dense.efSearch()),
+                    vectorIndexes.m(), vectorIndexes.efConstruction());
         }
         return new OpenSearchIndexes(dataSource, properties, client, json, vectors);
-    }
-
-    private static boolean knnPlugin(OpenSearchDenseSearch search) {
-        try {
-            return search.available();
-        }
-        catch (IOException | RuntimeException e) {
-            log.warn("The OpenSearch cluster could not be asked for its k-NN plugin: {}", e.toString());
-            return false;
-        }
     }
 
     @Bean

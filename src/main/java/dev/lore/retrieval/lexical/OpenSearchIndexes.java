@@ -163,7 +163,14 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
     private final String heartbeatId;
     private final Analyzer analyzer = LuceneIndexes.englishAsPostgres();
     /** Null where dense search stays in PostgreSQL: the indexes then hold no vectors. */
-    private final Vectors vectors;
+    private final Vectors configured;
+    /**
+     * Whether the cluster serves the k-NN plugin, once it has said so: null until then (it may be starting, or out of
+     * reach). Only a said yes puts vectors in the indexes: taking no answer for no would have the applier rebuild
+     * every index without vectors, and an instance that asked later rebuild them back.
+     */
+    private volatile Boolean knn;
+    private boolean knnUnanswered;
     private final Map<Long, Failure> failures = new ConcurrentHashMap<>();
     private final Set<Long> building = ConcurrentHashMap.newKeySet();
     /** The layout each generation was created with (from its {@code _meta}): it never changes. */
@@ -187,7 +194,7 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
     /** @param vectors dense search in the indexes too; null: lexical only */
     public OpenSearchIndexes(DataSource dataSource, LexicalProperties properties, OpenSearchClient client,
             JsonMapper json, Vectors vectors) {
-        this.vectors = vectors;
+        this.configured = vectors;
         this.dataSource = dataSource;
         this.jdbc = JdbcClient.create(dataSource);
         this.streaming = new JdbcTemplate(dataSource);
@@ -230,17 +237,21 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
 
     /** Applies the feed every {@code poll-interval} on a thread of its own until {@link #close()}. */
     public synchronized void start() {
+        knnSettled();
         applier = LexicalFeed.applyEvery(properties, "lexical-opensearch", this::catchUp, log, "OpenSearch lexical indexes");
     }
 
     /**
      * One pass, if this instance holds the applier's lock (else it does nothing: another instance applies the
-     * feed): builds, rebuilds or brings up to date the index of every collection, drops those of deleted
+     * feed) and, with dense search here, the cluster has said whether it serves the k-NN plugin: builds, rebuilds or brings up to date the index of every collection, drops those of deleted
      * collections, records the indexes' lowest position for the feed's pruning, and prunes the feed.
      *
      * @return whether this instance held the lock and ran the pass
      */
     public synchronized boolean catchUp() {
+        if (!knnSettled()) {
+            return false;
+        }
         try (Connection lock = dataSource.getConnection()) {
             if (!advisory(lock, "pg_try_advisory_lock")) {
                 return false;
@@ -256,6 +267,42 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
         catch (SQLException e) {
             throw new org.springframework.dao.DataAccessResourceFailureException("applier lock: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Whether it is known if the indexes hold vectors: lexical only, or the cluster has said whether it serves the
+     * k-NN plugin. Asks it while not, at each pass, so that a cluster that starts after Lore (one compose file) or
+     * was out of reach for a while gets its vectors; dense search stays in PostgreSQL meanwhile.
+     */
+    private boolean knnSettled() {
+        if (configured == null || knn != null) {
+            return true;
+        }
+        try {
+            knn = configured.search().available();
+            if (knn) {
+                log.info("The OpenSearch cluster serves the k-NN plugin: dense search runs in the indexes");
+            }
+            else {
+                log.warn("lore.retrieval.dense.engine is opensearch, but the cluster refuses the k-NN plugin's API "
+                        + "(not installed, or not allowed to this user): dense search stays in PostgreSQL (asked "
+                        + "again at the next start)");
+            }
+            return true;
+        }
+        catch (IOException | RuntimeException e) {
+            if (!knnUnanswered) {
+                log.warn("The OpenSearch cluster could not be asked for its k-NN plugin ({}): dense search stays in "
+                        + "PostgreSQL and the indexes wait, asked again every poll interval", e.toString());
+                knnUnanswered = true;
+            }
+            return false;
+        }
+    }
+
+    /** The vectors' settings where the indexes hold vectors, else null. */
+    private Vectors held() {
+        return Boolean.TRUE.equals(knn) ? configured : null;
     }
 
     private boolean advisory(Connection connection, String function) throws SQLException {
@@ -392,7 +439,7 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
             boolean sameVectors = snapshot.execute(status -> {
                 // the chunks' vectors and the marker of one snapshot: vectors re-embedded since the pass began are
                 // not written into an index that says it holds the old ones (the next pass rebuilds it)
-                if (vectors != null && !Objects.equals(state.vectors(), marker(wanted(collectionId)))) {
+                if (held() != null && !Objects.equals(state.vectors(), marker(wanted(collectionId)))) {
                     return false;
                 }
                 jdbc.sql(chunks(state.vectors() != null) + " WHERE k.id = ANY(:ids) AND k.collection_id = :collection")
@@ -595,7 +642,7 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
             meta.put("vectors", wanted.marker());
             excluded.add(OpenSearchDenseSearch.EMBEDDING);
             properties.put(OpenSearchDenseSearch.EMBEDDING, OpenSearchDenseSearch.fieldMapping(wanted.dimension(),
-                    vectors.m(), vectors.efConstruction()));
+                    configured.m(), configured.efConstruction()));
         }
         Map<String, Object> body = Map.of(
                 "settings", Map.of("index", indexSettings),
@@ -819,9 +866,12 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
                 : Optional.of(state);
     }
 
-    /** Whether the indexes hold vectors (of the collections the k-NN plugin can search). */
+    /**
+     * Whether the indexes hold vectors (of the collections the k-NN plugin can search): dense search is configured
+     * here and the cluster has said that it serves the k-NN plugin.
+     */
     public boolean vectors() {
-        return vectors != null;
+        return held() != null;
     }
 
     /**
@@ -841,7 +891,7 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
             return Optional.empty();
         }
         try {
-            return Optional.of(vectors.search().search(current.get().index(), query, sources, documents, limit));
+            return Optional.of(configured.search().search(current.get().index(), query, sources, documents, limit));
         }
         catch (IOException | RuntimeException e) {
             log.warn("OpenSearch index {} could not be searched by vector, using PostgreSQL: {}",
@@ -852,7 +902,7 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
 
     /** The vectors a collection's index should hold, or null: none here, or the k-NN plugin does not serve it. */
     private Wanted wanted(String embedder, int dimension, DenseSearch search) {
-        if (vectors == null || !OpenSearchDenseSearch.serves(search, dimension)) {
+        if (held() == null || !OpenSearchDenseSearch.serves(search, dimension)) {
             return null;
         }
         return new Wanted(embedder + "/" + dimension, dimension);
@@ -865,7 +915,7 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
     /** The vectors each collection's index should hold (none for a collection absent from the map). */
     private Map<Long, Wanted> wanted() {
         Map<Long, Wanted> wanted = new HashMap<>();
-        if (vectors == null) {
+        if (held() == null) {
             return wanted;
         }
         jdbc.sql("SELECT id, embedder, dimension, dense_search, dense_candidates FROM collections")
@@ -880,7 +930,7 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
 
     /** The vectors the collection's index should hold now, read with the caller's transaction, if any. */
     private Wanted wanted(long collectionId) {
-        if (vectors == null) {
+        if (held() == null) {
             return null;
         }
         // a list, not an Optional: a row can want no vectors (null)

@@ -2,6 +2,8 @@ package dev.lore.retrieval.lexical;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,6 +19,9 @@ import java.util.UUID;
 
 import javax.sql.DataSource;
 
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
 import org.assertj.core.data.Percentage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -26,6 +31,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 import dev.lore.retrieval.SearchFilter;
+import dev.lore.retrieval.dense.OpenSearchDenseSearch;
 import dev.lore.support.Api.Part;
 import dev.lore.support.IntegrationTest;
 import dev.lore.support.RequiresOpenSearch;
@@ -215,6 +221,39 @@ class OpenSearchIndexesTests extends IntegrationTest {
         assertThat(second.state(collection).index()).isEqualTo(rebuilt);
     }
 
+    @Test
+    void anInstanceTheClusterHasNotYetToldOfItsKnnPluginLeavesTheIndexesVectorsAndTakesThemUpOnceTold()
+            throws Exception {
+        long collection = corpus("opensearch-knn-unanswered");
+        String prefix = prefix();
+        OpenSearchIndexes first = instance(prefix, TestOpenSearch.url(), true);
+        assertThat(first.catchUp()).isTrue();
+        OpenSearchIndexes.State built = first.state(collection);
+        assertThat(built.vectors()).as("the test node loads the k-NN plugin").isNotNull();
+
+        try (KnnAnswering cluster = new KnnAnswering(503)) {
+            // a cluster still starting says nothing of its plugins: no pass, so no rebuild without vectors
+            OpenSearchIndexes starting = instance(prefix, cluster.url(), true);
+            assertThat(starting.catchUp()).isFalse();
+            assertThat(starting.vectors()).isFalse();
+            assertThat(starting.state(collection)).isEqualTo(built);
+
+            cluster.status = 200;
+            assertThat(starting.catchUp()).isTrue();
+            assertThat(starting.vectors()).isTrue();
+            assertThat(starting.state(collection).index()).isEqualTo(built.index());
+            assertThat(starting.state(collection).vectors()).isEqualTo(built.vectors());
+        }
+        // a cluster that refuses the API (no plugin) has said no: the index is rebuilt to hold words alone
+        try (KnnAnswering cluster = new KnnAnswering(400)) {
+            OpenSearchIndexes without = instance(prefix, cluster.url(), true);
+            assertThat(without.catchUp()).isTrue();
+            assertThat(without.vectors()).isFalse();
+            assertThat(without.state(collection).index()).isNotEqualTo(built.index());
+            assertThat(without.state(collection).vectors()).isNull();
+        }
+    }
+
     private OpenSearchIndexes instance(String prefix) {
         return instance(prefix, 1);
     }
@@ -225,6 +264,78 @@ class OpenSearchIndexesTests extends IntegrationTest {
                 OpenSearchIndexes.client(properties.opensearch()), json);
         opened.add(indexes);
         return indexes;
+    }
+
+    /** An instance on the cluster at {@code url}, holding vectors too when {@code dense}. */
+    private OpenSearchIndexes instance(String prefix, URI url, boolean dense) {
+        LexicalProperties properties = new LexicalProperties(LexicalProperties.Engine.OPENSEARCH, dirs.resolve(prefix),
+                Duration.ofHours(1), 20000, Duration.ZERO, Duration.ofMinutes(10), Duration.ofDays(7),
+                new LexicalProperties.OpenSearch(List.of(url), prefix, 1, 0, null, null, Duration.ofSeconds(30), 500),
+                true);
+        var client = OpenSearchIndexes.client(properties.opensearch());
+        OpenSearchIndexes indexes = new OpenSearchIndexes(dataSource, properties, client, json,
+                dense ? new OpenSearchIndexes.Vectors(new OpenSearchDenseSearch(client, 100), 16, 64) : null);
+        opened.add(indexes);
+        return indexes;
+    }
+
+    /**
+     * The test node behind a proxy whose k-NN plugin API answers {@code status} (200: the node's own answer), as a
+     * cluster that is starting (503) or has no such plugin (400) would.
+     */
+    private static final class KnnAnswering implements AutoCloseable {
+
+        volatile int status;
+        private final HttpServer server;
+        private final HttpClient node = HttpClient.newHttpClient();
+
+        KnnAnswering(int status) throws IOException {
+            this.status = status;
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            server.createContext("/", this::forward);
+            server.start();
+        }
+
+        URI url() {
+            return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+        }
+
+        private void forward(HttpExchange exchange) throws IOException {
+            try (exchange) {
+                URI uri = exchange.getRequestURI();
+                boolean head = exchange.getRequestMethod().equals("HEAD");
+                if (uri.getPath().startsWith("/_plugins/_knn/") && status != 200) {
+                    exchange.sendResponseHeaders(status, -1);
+                    return;
+                }
+                byte[] body = exchange.getRequestBody().readAllBytes();
+                HttpRequest.Builder request = HttpRequest.newBuilder(TestOpenSearch.url().resolve(uri.getRawPath()
+                        + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery())))
+                        .method(exchange.getRequestMethod(), body.length == 0 ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofByteArray(body));
+                String type = exchange.getRequestHeaders().getFirst("Content-Type");
+                if (type != null) {
+                    request.header("Content-Type", type);
+                }
+                HttpResponse<byte[]> response = node.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+                response.headers().firstValue("Content-Type")
+                        .ifPresent(value -> exchange.getResponseHeaders().set("Content-Type", value));
+                byte[] answer = response.body();
+                exchange.sendResponseHeaders(response.statusCode(), head || answer.length == 0 ? -1 : answer.length);
+                if (!head && answer.length > 0) {
+                    exchange.getResponseBody().write(answer);
+                }
+            }
+            catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException(e);
+            }
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
     }
 
     private LexicalProperties properties(LexicalProperties.Engine engine, String prefix) {
