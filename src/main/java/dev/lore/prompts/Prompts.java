@@ -14,8 +14,6 @@ import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.ai.template.TemplateRenderer;
-import org.springframework.ai.template.ValidationMode;
-import org.springframework.ai.template.st.StTemplateRenderer;
 import org.springframework.core.io.Resource;
 import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 import org.springframework.stereotype.Component;
@@ -40,7 +38,7 @@ public class Prompts {
     private final Map<String, Prompt> prompts = new ConcurrentHashMap<>();
 
     public Prompts(PromptsProperties properties) {
-        TemplateRenderer renderer = StTemplateRenderer.builder().validationMode(ValidationMode.THROW).build();
+        TemplateRenderer renderer = new PromptRenderer();
         Map<String, Prompt> loaded = new TreeMap<>();
         try {
             for (Resource resource : new PathMatchingResourcePatternResolver().getResources("classpath*:prompts/*.st")) {
