@@ -16,6 +16,7 @@ import dev.lore.models.Embedder;
 import dev.lore.models.FinishReason;
 import dev.lore.models.Generation;
 import dev.lore.models.Usage;
+import dev.lore.support.FakeEmbedder;
 
 /** The journal that keeps model calls out of transactions: each call made once, between passes, never inside one. */
 class ModelCallsTests {
@@ -69,7 +70,8 @@ class ModelCallsTests {
     void vectorsAreEmbeddedOncePerTextAcrossPasses() {
         ModelCalls.Journal journal = new ModelCalls.Journal();
         AtomicInteger embedded = new AtomicInteger();
-        Embedder embedder = new CountingEmbedder(embedded);
+        Embedder embedder = FakeEmbedder.of("counting", 1, text -> new float[] { text.length() })
+                .onCall(embedded::incrementAndGet);
 
         float[] vector = run(journal, () -> {
             ModelCalls.embedQuery(embedder, "who is here");
@@ -125,35 +127,5 @@ class ModelCallsTests {
 
     private static String text(Generation generation) {
         return generation.completions().get(0).text();
-    }
-
-    private record CountingEmbedder(AtomicInteger embedded) implements Embedder {
-
-        @Override
-        public String name() {
-            return "counting";
-        }
-
-        @Override
-        public int dimension() {
-            return 1;
-        }
-
-        @Override
-        public List<float[]> embedDocuments(List<String> texts) {
-            embedded.incrementAndGet();
-            return texts.stream().map(text -> new float[] {text.length()}).toList();
-        }
-
-        @Override
-        public float[] embedQuery(String text) {
-            embedded.incrementAndGet();
-            return new float[] {text.length()};
-        }
-
-        @Override
-        public int[] tokenStarts(String text) {
-            return new int[0];
-        }
     }
 }

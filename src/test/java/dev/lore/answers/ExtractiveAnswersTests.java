@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import dev.lore.models.Embedder;
 import dev.lore.models.Reranker;
 import dev.lore.retrieval.SearchHit;
+import dev.lore.support.FakeEmbedder;
 
 /**
  * How the extractive answer weighs the cross-encoder's scores, which arrive as probabilities, and, without one, a
@@ -173,32 +174,7 @@ class ExtractiveAnswersTests {
 
     /** An embedder with no opinion: every text the same vector, so words alone decide. */
     private static Embedder sameVectorForEveryText() {
-        return new Embedder() {
-            @Override
-            public String name() {
-                return "flat";
-            }
-
-            @Override
-            public int dimension() {
-                return 2;
-            }
-
-            @Override
-            public List<float[]> embedDocuments(List<String> texts) {
-                return texts.stream().map(text -> new float[] { 1, 0 }).toList();
-            }
-
-            @Override
-            public float[] embedQuery(String text) {
-                return new float[] { 1, 0 };
-            }
-
-            @Override
-            public int[] tokenStarts(String text) {
-                return new int[0];
-            }
-        };
+        return FakeEmbedder.of("flat", 2, text -> new float[] { 1, 0 });
     }
 
     private static Reranker reranker(Map<String, Double> scoreByWord) {

@@ -39,6 +39,7 @@ import dev.lore.agents.AgentNotFound;
 import dev.lore.models.Embedder;
 import dev.lore.models.embedding.FakeEmbeddingServer;
 import dev.lore.support.Api;
+import dev.lore.support.FakeEmbedder;
 import dev.lore.support.IntegrationTest;
 import dev.lore.web.LoreException;
 import tools.jackson.databind.JsonNode;
@@ -370,7 +371,7 @@ class MemoryDimensionApiTests extends IntegrationTest {
         // another instance, on another model of the same size, is moving the agent and has staged one memory
         CountDownLatch called = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        InProcessEmbedder otherModel = new InProcessEmbedder("openai:other-model", DIMENSION, () -> {
+        FakeEmbedder otherModel = inProcess("openai:other-model", DIMENSION, () -> {
             called.countDown();
             await(release);
         });
@@ -378,7 +379,7 @@ class MemoryDimensionApiTests extends IntegrationTest {
         jdbc.sql("UPDATE agents SET staged_embedder = :e, staged_dimension = :d WHERE id = :a")
                 .param("e", otherModel.name()).param("d", DIMENSION).param("a", id).update();
         jdbc.sql("UPDATE memories SET staged_embedding = :v WHERE agent_id = :a AND text = :t")
-                .param("v", new PGvector(otherModel.vector())).param("a", id).param("t", TEXTS.get(0)).update();
+                .param("v", new PGvector(unrelated(DIMENSION))).param("a", id).param("t", TEXTS.get(0)).update();
 
         ExecutorService requests = Executors.newFixedThreadPool(2);
         Future<MemoryReembedding.Moved> theirs;
@@ -492,7 +493,7 @@ class MemoryDimensionApiTests extends IntegrationTest {
         // swap waits for the agent's row: the swap always finds too many to embed under the lock
         ExecutorService writers = Executors.newCachedThreadPool();
         List<Future<?>> arrivals = new CopyOnWriteArrayList<>();
-        InProcessEmbedder busy = new InProcessEmbedder("test:busy", 16, () -> {
+        FakeEmbedder busy = inProcess("test:busy", 16, () -> {
             CountDownLatch stored = new CountDownLatch(1);
             arrivals.add(writers.submit(() -> arrive(id, MemoryReembedding.BATCH + 1, stored)));
             await(stored);
@@ -565,47 +566,13 @@ class MemoryDimensionApiTests extends IntegrationTest {
     }
 
     /** Another model, in process: every text gets one vector unlike this model's, after {@code onCall} has run. */
-    private static final class InProcessEmbedder implements Embedder {
+    /** An in-process model that gives every text the same unrelated vector, running {@code onCall} on each call. */
+    private static FakeEmbedder inProcess(String name, int dimension, Runnable onCall) {
+        return FakeEmbedder.of(name, dimension, text -> unrelated(dimension)).onCall(onCall);
+    }
 
-        private final String name;
-        private final int dimension;
-        private final Runnable onCall;
-
-        InProcessEmbedder(String name, int dimension, Runnable onCall) {
-            this.name = name;
-            this.dimension = dimension;
-            this.onCall = onCall;
-        }
-
-        float[] vector() {
-            return SERVER.vector("unrelated words entirely", dimension);
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public int dimension() {
-            return dimension;
-        }
-
-        @Override
-        public List<float[]> embedDocuments(List<String> texts) {
-            onCall.run();
-            return texts.stream().map(text -> vector()).toList();
-        }
-
-        @Override
-        public float[] embedQuery(String text) {
-            return vector();
-        }
-
-        @Override
-        public int[] tokenStarts(String text) {
-            throw new UnsupportedOperationException();
-        }
+    private static float[] unrelated(int dimension) {
+        return SERVER.vector("unrelated words entirely", dimension);
     }
 
     private static void await(CountDownLatch latch) {

@@ -27,59 +27,35 @@ import dev.lore.models.Usage;
 import dev.lore.prompts.Prompts;
 import dev.lore.prompts.PromptsProperties;
 import dev.lore.retrieval.HydeSettings;
+import dev.lore.support.FakeEmbedder;
 import dev.lore.support.FakeGenerator;
 import dev.lore.web.LoreException;
 
 class HydeQueryEmbedderTests {
 
+    /** The passages embedded, in order. */
+    private final List<String> documents = new ArrayList<>();
+
     /**
      * Deterministic, distinct vectors per text, with queries and documents embedded differently (as e5 does); like
      * LangChain4j's ONNX models it refuses blank text.
      */
-    static final class HashEmbedder implements Embedder {
-
-        final List<String> documents = new ArrayList<>();
-
-        @Override
-        public String name() {
-            return "hash";
+    private final Embedder embedder = new FakeEmbedder("hash", 8, text -> {
+        if (text.trim().isEmpty()) {
+            throw new IllegalArgumentException("Cannot embed empty or whitespace-only text");
         }
+        documents.add(text);
+        return hash("passage: " + text);
+    }, text -> hash("query: " + text), () -> { });
 
-        @Override
-        public int dimension() {
-            return 8;
+    static float[] hash(String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        float[] vector = new float[8];
+        for (int i = 0; i < bytes.length; i++) {
+            vector[i % 8] += (bytes[i] * (i + 1)) % 17;
         }
-
-        @Override
-        public List<float[]> embedDocuments(List<String> texts) {
-            if (texts.stream().anyMatch(text -> text.trim().isEmpty())) {
-                throw new IllegalArgumentException("Cannot embed empty or whitespace-only text");
-            }
-            documents.addAll(texts);
-            return texts.stream().map(text -> vector("passage: " + text)).toList();
-        }
-
-        @Override
-        public float[] embedQuery(String text) {
-            return vector("query: " + text);
-        }
-
-        @Override
-        public int[] tokenStarts(String text) {
-            return new int[0];
-        }
-
-        static float[] vector(String text) {
-            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-            float[] vector = new float[8];
-            for (int i = 0; i < bytes.length; i++) {
-                vector[i % 8] += (bytes[i] * (i + 1)) % 17;
-            }
-            return vector;
-        }
+        return vector;
     }
-
-    private final HashEmbedder embedder = new HashEmbedder();
     private final Prompts prompts = new Prompts(new PromptsProperties(null));
     private HydeQueryEmbedder hyde;
 
@@ -105,8 +81,8 @@ class HydeQueryEmbedderTests {
                 .startsWith("Please write a passage to answer the question.").contains("how many vacation days?");
         float[] expected = new float[8];
         List<float[]> parts = new ArrayList<>();
-        parts.add(HashEmbedder.vector("query: how many vacation days?"));
-        result.passages().forEach(passage -> parts.add(HashEmbedder.vector("passage: " + passage)));
+        parts.add(hash("query: how many vacation days?"));
+        result.passages().forEach(passage -> parts.add(hash("passage: " + passage)));
         for (float[] part : parts) {
             for (int i = 0; i < 8; i++) {
                 expected[i] += part[i] / 4f;
@@ -121,8 +97,8 @@ class HydeQueryEmbedderTests {
     void withoutTheQueryAveragesOnlyThePassages() {
         HydeEmbedding result = hyde(new FakeGenerator(true, true)).embed(1, "handbook", "parental leave",
                 new HydeSettings(2, false, null));
-        float[] a = HashEmbedder.vector("passage: " + result.passages().get(0));
-        float[] b = HashEmbedder.vector("passage: " + result.passages().get(1));
+        float[] a = hash("passage: " + result.passages().get(0));
+        float[] b = hash("passage: " + result.passages().get(1));
         for (int i = 0; i < 8; i++) {
             assertThat(result.vector()[i]).isCloseTo((a[i] + b[i]) / 2, org.assertj.core.data.Offset.offset(1e-5f));
         }
@@ -164,7 +140,7 @@ class HydeQueryEmbedderTests {
                     assertThat(e.type()).isEqualTo("generator-unavailable");
                     assertThat(e.getMessage()).contains("lore.generator");
                 });
-        assertThat(embedder.documents).isEmpty();
+        assertThat(documents).isEmpty();
     }
 
     @Test
@@ -174,9 +150,9 @@ class HydeQueryEmbedderTests {
 
         assertThat(result.passages()).containsExactly("Employees earn 13 days of annual leave.", "\u0001");
         assertThat(result.embeddedPassages()).isEqualTo(1);
-        assertThat(embedder.documents).containsExactly("Employees earn 13 days of annual leave.");
-        float[] passage = HashEmbedder.vector("passage: Employees earn 13 days of annual leave.");
-        float[] query = HashEmbedder.vector("query: vacation days");
+        assertThat(documents).containsExactly("Employees earn 13 days of annual leave.");
+        float[] passage = hash("passage: Employees earn 13 days of annual leave.");
+        float[] query = hash("query: vacation days");
         for (int i = 0; i < 8; i++) {
             assertThat(result.vector()[i]).isCloseTo((passage[i] + query[i]) / 2,
                     org.assertj.core.data.Offset.offset(1e-5f));
@@ -191,8 +167,8 @@ class HydeQueryEmbedderTests {
                 new HydeSettings(2, false, null));
 
         assertThat(result.embeddedPassages()).isZero();
-        assertThat(result.vector()).containsExactly(HashEmbedder.vector("query: vacation days"));
-        assertThat(embedder.documents).isEmpty();
+        assertThat(result.vector()).containsExactly(hash("query: vacation days"));
+        assertThat(documents).isEmpty();
         assertThat(embedderUnderTest.embed(1, "handbook", "vacation days", new HydeSettings(2, false, null))
                 .cached()).as("an empty generation is not cached").isFalse();
         assertThat(generator.calls).isEqualTo(2);
