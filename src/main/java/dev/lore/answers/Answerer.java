@@ -390,7 +390,9 @@ public class Answerer {
 
         private ExtractiveAnswers.Extract extract(List<SearchHit> hits) {
             long t = System.nanoTime();
-            ExtractiveAnswers.Extract extract = extractive.answer(request.question(), hits);
+            // a follow-up ("How long does that take?") names what it asks about in the turns before it
+            ExtractiveAnswers.Extract extract = extractive.answer(request.question(),
+                    conversation.followUp() ? conversation.retrievalQuery() : "", hits);
             generationNanos += System.nanoTime() - t;
             return extract;
         }

@@ -71,6 +71,11 @@ class ExtractiveAnswers {
             "^\\s*([-*+•]|\\d{1,3}[.)])\\s+");
 
     Extract answer(String question, List<SearchHit> hits) {
+        return answer(question, "", hits);
+    }
+
+    /** The answer to {@code question}, asked after {@code earlier} (the earlier turns of a chat, or nothing). */
+    Extract answer(String question, String earlier, List<SearchHit> hits) {
         List<Candidate> candidates = candidates(hits);
         if (candidates.isEmpty()) {
             return new Extract("", List.of(), scorer(), 0, null);
@@ -121,22 +126,40 @@ class ExtractiveAnswers {
             }
             answer.append(answer.isEmpty() ? "" : " ").append(quote).append(" [").append(n).append(']');
         }
-        Set<String> subject = Terms.terms(Quantities.withoutAsks(question));
+        Set<String> subject = Quantities.subject(question + "\n" + earlier);
         Quantities.Figure unstated = Quantities.figureAsked(question).filter(figure -> chosen.stream()
-                .noneMatch(quote -> figure.statedIn(quote.text()) && speaksOf(subject, quote))).orElse(null);
+                .noneMatch(quote -> figure.statedIn(quote.text())) || !speaksOf(subject, chosen)).orElse(null);
         return new Extract(answer.toString(), citations, scorer(), supported, unstated);
     }
 
     /**
-     * Whether {@code quote} speaks of something the question names beyond its ask, counting its page's title and
-     * headings: a figure in a sentence that shares none of the question's words ("Average time to process a detail:
-     * 2.5-3 months" for "How long does a background investigation take?") is a figure of something else.
+     * Whether the quotes speak of something the question names beyond its ask, counting their page's title and
+     * headings: a figure on a page none of whose quoted sentences shares a word with the question ("Average time to
+     * process a detail: 2.5-3 months" for "How long does a background investigation take?") is a figure of something
+     * else. A question whose words all ask ("How long does it take?") is not held to it.
      */
-    private static boolean speaksOf(Set<String> subject, Quote quote) {
-        SearchHit hit = quote.hit();
-        Set<String> words = Terms.terms(quote.text() + " " + Objects.toString(hit.title(), "") + " "
-                + Objects.toString(hit.headingPath(), ""));
-        return subject.stream().anyMatch(words::contains);
+    private static boolean speaksOf(Set<String> subject, List<Quote> quotes) {
+        if (subject.isEmpty()) {
+            return true;
+        }
+        Set<String> words = new java.util.HashSet<>();
+        for (Quote quote : quotes) {
+            SearchHit hit = quote.hit();
+            words.addAll(Terms.terms(quote.text() + " " + Objects.toString(hit.title(), "") + " "
+                    + Objects.toString(hit.headingPath(), "")));
+        }
+        return subject.stream().anyMatch(word -> words.stream().anyMatch(other -> alike(word, other)));
+    }
+
+    /**
+     * Whether two words are taken as one, a stemmer's work done roughly: equal, one the start of the other ("meet",
+     * "meeting"), or alike in their first six letters ("probationary", "probation").
+     */
+    static boolean alike(String a, String b) {
+        String shorter = a.length() <= b.length() ? a : b;
+        String longer = shorter == a ? b : a;
+        return longer.startsWith(shorter) && (shorter.length() >= 4 || shorter.length() == longer.length())
+                || shorter.length() >= 6 && longer.regionMatches(0, shorter, 0, 6);
     }
 
     /** A quote: its text, the hit it comes from, and which of the hit's sentences it holds. */

@@ -1,6 +1,7 @@
 package dev.lore.answers;
 
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -60,8 +61,9 @@ final class Quantities {
     private static final Pattern ASKS_DURATION = Pattern.compile(
             "(?i)how\\s+(long|soon)\\b|how\\s+(far|early)\\s+(in advance|ahead|before)\\b");
     private static final Pattern ASKS_FREQUENCY = Pattern.compile("(?i)how\\s+(often|frequently)\\b");
-    private static final Pattern ASKS_MANY = Pattern.compile("(?i)how\\s+many\\b");
-    private static final Pattern ASKS_MUCH = Pattern.compile("(?i)how\\s+much\\b");
+    /** "how many days", "how much time": the unit is part of the ask, not what the figure is of. */
+    private static final Pattern ASKS_MANY = Pattern.compile("(?i)how\\s+many(\\s+" + UNIT + ")?\\b");
+    private static final Pattern ASKS_MUCH = Pattern.compile("(?i)how\\s+much(\\s+(time|money))?\\b");
     private static final Pattern MONEY_WORDS = Pattern.compile("(?i)\\$|\\b(cost|costs|money|dollars?|budget|"
             + "paycheck|price|charge|fee|fees|spend|salary|premium|reimburs\\w*|stipend|subsidy)\\b");
 
@@ -136,6 +138,21 @@ final class Quantities {
         }
         return rest.toString();
     }
+
+    /**
+     * What the question's figure is to be of: its words (as {@link Terms} reads them) without those that ask ("how
+     * long", "how many days", "what's the limit"), the leftovers of contractions ("what's", "I'll") and the words that
+     * hedge an ask ("usually", "roughly", "take").
+     */
+    static Set<String> subject(String question) {
+        Set<String> subject = Terms.terms(withoutAsks(question));
+        subject.removeIf(word -> word.length() < 2 && !Character.isDigit(word.charAt(0)) || NOT_SUBJECT.contains(word));
+        return subject;
+    }
+
+    private static final Set<String> NOT_SUBJECT = Set.of("ll", "re", "ve", "take", "took", "takes", "usually",
+            "typically", "normally", "generally", "roughly", "realistically", "approximately", "around", "per", "until",
+            "up", "over", "long", "soon");
 
     /** The figure asked by the question word at {@code start}, or null when it asks for something else. */
     private static Figure figureAt(String question, int start) {

@@ -148,28 +148,35 @@ class ExtractiveAnswersTests {
         SearchHit details = new SearchHit(UUID.randomUUID(), UUID.randomUUID(), "details.md", "Details", null,
                 "Average time to process a detail: 2.5-3 months.", 1, Map.of(), Map.of());
         SearchHit clearance = new SearchHit(UUID.randomUUID(), UUID.randomUUID(), "security.md",
-                "Background investigations", null, "Expect it to take about 3 months.", 1, Map.of(), Map.of());
+                "Background investigations", null, "Expect about 3 months.", 1, Map.of(), Map.of());
+        SearchHit probation = new SearchHit(UUID.randomUUID(), UUID.randomUUID(), "hiring.md", "Hiring", null,
+                "Probation lasts one year.", 1, Map.of(), Map.of());
+        String investigation = "How long does the background investigation usually take?";
 
         // a duration, but of a detail: nothing in the sentence or its page is what the question asks about
-        ExtractiveAnswers.Extract elsewhere = extractive.answer(
-                "How long does the background investigation usually take?", List.of(details));
+        assertThat(extractive.answer(investigation, List.of(details)).unstated()).isEqualTo(Quantities.Figure.DURATION);
         // the page's title names it, though the sentence does not
-        ExtractiveAnswers.Extract titled = extractive.answer(
-                "How long does the background investigation usually take?", List.of(clearance));
-        // the words that ask ("how long") are not what the figure is of
-        SearchHit weekend = new SearchHit(UUID.randomUUID(), UUID.randomUUID(), "holidays.md", "Holidays", null,
-                "A long weekend lasts 3 days.", 1, Map.of(), Map.of());
-        ExtractiveAnswers.Extract asksAlone = extractive.answer("How long does it usually take?", List.of(weekend));
-
-        assertThat(elsewhere.unstated()).isEqualTo(Quantities.Figure.DURATION);
-        assertThat(titled.unstated()).isNull();
+        assertThat(extractive.answer(investigation, List.of(clearance)).unstated()).isNull();
         assertThat(extractive.answer("How long does it take to process a detail?", List.of(details)).unstated())
                 .isNull();
-        assertThat(asksAlone.unstated()).isEqualTo(Quantities.Figure.DURATION);
-        assertThat(Quantities.withoutAsks("What's the nightly hotel limit for San Francisco?"))
-                .contains("nightly hotel").doesNotContain("limit");
-        assertThat(Quantities.withoutAsks("How long is the probationary period?")).doesNotContain("long")
-                .contains("probationary period");
+        // words alike in their first six letters are one word
+        assertThat(extractive.answer("How long is the probationary period?", List.of(probation)).unstated())
+                .isNull();
+        // a follow-up names its subject in the turns before it; a question of asking words alone is not held to one
+        assertThat(extractive.answer("How long does it usually take?", "Who runs background investigations?",
+                List.of(details)).unstated()).isEqualTo(Quantities.Figure.DURATION);
+        assertThat(extractive.answer("How long does it usually take?", List.of(details)).unstated()).isNull();
+        // the words that ask, hedge or are left of a contraction are not what the figure is of
+        assertThat(Quantities.subject("What's the nightly hotel limit for San Francisco?"))
+                .contains("nightly", "hotel").doesNotContain("limit", "s", "what");
+        assertThat(Quantities.subject("How many days do I usually get for jury duty?"))
+                .containsExactlyInAnyOrder("jury", "duty");
+        assertThat(Quantities.subject("How long does it take?")).isEmpty();
+        assertThat(Quantities.subject("How often should I meet 1:1 with my reports?")).contains("1", "meet");
+        assertThat(ExtractiveAnswers.alike("meet", "meeting")).isTrue();
+        assertThat(ExtractiveAnswers.alike("probationary", "probation")).isTrue();
+        assertThat(ExtractiveAnswers.alike("day", "days")).isFalse();
+        assertThat(ExtractiveAnswers.alike("detail", "investigation")).isFalse();
     }
 
     /** An embedder with no opinion: every text the same vector, so words alone decide. */
