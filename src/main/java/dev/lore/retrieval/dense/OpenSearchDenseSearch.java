@@ -80,18 +80,24 @@ public final class OpenSearchDenseSearch {
     }
 
     /**
-     * Whether the cluster serves the k-NN plugin's API: false where it refuses the request (no such plugin, or a user
-     * not allowed it); a cluster without it refuses the vector field, and dense search then stays in PostgreSQL.
+     * Whether the cluster serves the k-NN plugin's API: false where it has no such endpoint (400, 404 or 405, as a
+     * cluster without the plugin answers); a cluster without it refuses the vector field, and dense search then stays
+     * in PostgreSQL.
      *
-     * @throws IOException where the cluster gives no answer: out of reach, or a server error (one still starting)
+     * @throws IOException where the cluster gives no such answer: out of reach, still starting (5xx), too busy (429),
+     *         or a user not allowed the stats (401, 403), which says nothing of the plugin
      */
     public boolean available() throws IOException {
         try (Response response = client.generic().execute(Requests.builder().method("GET")
                 .endpoint("/_plugins/_knn/stats/graph_query_requests").build())) {
-            if (response.getStatus() >= 500) {
-                throw new IOException("the k-NN plugin's API answered " + response.getStatus());
+            int status = response.getStatus();
+            if (status == 200) {
+                return true;
             }
-            return response.getStatus() == 200;
+            if (status == 400 || status == 404 || status == 405) {
+                return false;
+            }
+            throw new IOException("the k-NN plugin's API answered " + status);
         }
     }
 

@@ -243,15 +243,14 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
 
     /**
      * One pass, if this instance holds the applier's lock (else it does nothing: another instance applies the
-     * feed) and, with dense search here, the cluster has said whether it serves the k-NN plugin: builds, rebuilds or brings up to date the index of every collection, drops those of deleted
-     * collections, records the indexes' lowest position for the feed's pruning, and prunes the feed.
+     * feed): builds, rebuilds or brings up to date the index of every collection, drops those of deleted
+     * collections, records the indexes' lowest position for the feed's pruning, and prunes the feed. With dense
+     * search here, it first asks the cluster whether it serves the k-NN plugin, until it has said.
      *
      * @return whether this instance held the lock and ran the pass
      */
     public synchronized boolean catchUp() {
-        if (!knnSettled()) {
-            return false;
-        }
+        knnSettled();
         try (Connection lock = dataSource.getConnection()) {
             if (!advisory(lock, "pg_try_advisory_lock")) {
                 return false;
@@ -270,13 +269,13 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
     }
 
     /**
-     * Whether it is known if the indexes hold vectors: lexical only, or the cluster has said whether it serves the
-     * k-NN plugin. Asks it while not, at each pass, so that a cluster that starts after Lore (one compose file) or
-     * was out of reach for a while gets its vectors; dense search stays in PostgreSQL meanwhile.
+     * Asks the cluster whether it serves the k-NN plugin, until it has said: at start-up and before each pass, so that
+     * a cluster that starts after Lore (one compose file) or was out of reach for a while gets its vectors. Meanwhile
+     * dense search stays in PostgreSQL and the indexes keep the vectors they hold ({@link #expected}).
      */
-    private boolean knnSettled() {
+    private void knnSettled() {
         if (configured == null || knn != null) {
-            return true;
+            return;
         }
         try {
             knn = configured.search().available();
@@ -284,20 +283,35 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
                 log.info("The OpenSearch cluster serves the k-NN plugin: dense search runs in the indexes");
             }
             else {
-                log.warn("lore.retrieval.dense.engine is opensearch, but the cluster refuses the k-NN plugin's API "
-                        + "(not installed, or not allowed to this user): dense search stays in PostgreSQL (asked "
-                        + "again at the next start)");
+                log.warn("lore.retrieval.dense.engine is opensearch, but the cluster has no k-NN plugin API: dense "
+                        + "search stays in PostgreSQL and the indexes hold words alone (asked again at the next "
+                        + "start)");
             }
-            return true;
         }
         catch (IOException | RuntimeException e) {
             if (!knnUnanswered) {
                 log.warn("The OpenSearch cluster could not be asked for its k-NN plugin ({}): dense search stays in "
-                        + "PostgreSQL and the indexes wait, asked again every poll interval", e.toString());
+                        + "PostgreSQL and the indexes keep the vectors they hold; asked again every poll interval",
+                        e.toString());
                 knnUnanswered = true;
             }
-            return false;
         }
+    }
+
+    /**
+     * The vectors a collection's index should hold, given the collection's ({@code candidate}, null: none) and the
+     * index's {@code state} (null: none yet): none where the cluster has said it has no k-NN plugin; while it has not
+     * said, the index's own when they are the collection's, so that no answer never rebuilds an index only to drop
+     * its vectors (an index that holds other vectors, or none, gets none until the cluster has said).
+     */
+    private Wanted expected(State state, Wanted candidate) {
+        if (candidate == null || Boolean.FALSE.equals(knn)) {
+            return null;
+        }
+        if (knn == null) {
+            return state != null && candidate.marker().equals(state.vectors()) ? candidate : null;
+        }
+        return candidate;
     }
 
     /** The vectors' settings where the indexes hold vectors, else null. */
@@ -320,7 +334,7 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
         long horizon = xmin();
         long floor = jdbc.sql("SELECT below FROM lexical_feed_floor").query(Long.class).single();
         Map<Long, Long> reindex = LexicalFeed.collections(jdbc);
-        Map<Long, Wanted> wanted = wanted();
+        Map<Long, Wanted> wanted = candidates();
         Set<Long> collections = reindex.keySet();
         failures.keySet().retainAll(collections);
         written.keySet().retainAll(collections);
@@ -349,7 +363,7 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
             State state = states.get(collectionId);
             try {
                 long requested = reindex.get(collectionId);
-                Wanted vectorsWanted = wanted.get(collectionId);
+                Wanted vectorsWanted = expected(state, wanted.get(collectionId));
                 String marker = vectorsWanted == null ? null : vectorsWanted.marker();
                 if (state == null || state.position() < floor || !LAYOUT.equals(layout(state.index()))
                         || state.reindex() < requested || !Objects.equals(state.vectors(), marker)) {
@@ -422,7 +436,7 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
         if (rows.size() > properties.rebuildAbove()) {
             log.info("OpenSearch index of collection {} is more than {} changes behind: rebuilding it",
                     collectionId, properties.rebuildAbove());
-            return rebuild(collectionId, state, state.reindex(), wanted(collectionId));
+            return rebuild(collectionId, state, state.reindex(), expected(state, candidate(collectionId)));
         }
         Set<UUID> changed = new LinkedHashSet<>();
         for (Change row : rows) {
@@ -439,7 +453,7 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
             boolean sameVectors = snapshot.execute(status -> {
                 // the chunks' vectors and the marker of one snapshot: vectors re-embedded since the pass began are
                 // not written into an index that says it holds the old ones (the next pass rebuilds it)
-                if (held() != null && !Objects.equals(state.vectors(), marker(wanted(collectionId)))) {
+                if (!Objects.equals(state.vectors(), marker(expected(state, candidate(collectionId))))) {
                     return false;
                 }
                 jdbc.sql(chunks(state.vectors() != null) + " WHERE k.id = ANY(:ids) AND k.collection_id = :collection")
@@ -499,7 +513,7 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
             long[] rows = { 0 };
             State rebuilt = snapshot.execute(status -> {
                 long xmin = xmin();
-                if (!Objects.equals(marker(wanted), marker(wanted(collectionId)))) {
+                if (wanted != null && !wanted.marker().equals(marker(candidate(collectionId)))) {
                     // re-embedded, or its dense search changed, since the pass began: the index's vector field
                     // would not fit; the next try reads the collection again
                     throw new IllegalStateException("the vectors of collection " + collectionId
@@ -900,9 +914,17 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
         }
     }
 
-    /** The vectors a collection's index should hold, or null: none here, or the k-NN plugin does not serve it. */
+    /** The vectors a collection's index holds for dense search now, or null: none here, or not served this way. */
     private Wanted wanted(String embedder, int dimension, DenseSearch search) {
-        if (held() == null || !OpenSearchDenseSearch.serves(search, dimension)) {
+        return held() == null ? null : candidate(embedder, dimension, search);
+    }
+
+    /**
+     * The vectors a collection's index would hold with the k-NN plugin, or null: no dense search here, or a
+     * collection the plugin does not search this way.
+     */
+    private Wanted candidate(String embedder, int dimension, DenseSearch search) {
+        if (configured == null || !OpenSearchDenseSearch.serves(search, dimension)) {
             return null;
         }
         return new Wanted(embedder + "/" + dimension, dimension);
@@ -912,15 +934,15 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
         return wanted == null ? null : wanted.marker();
     }
 
-    /** The vectors each collection's index should hold (none for a collection absent from the map). */
-    private Map<Long, Wanted> wanted() {
+    /** Each collection's {@link #candidate} (none for a collection absent from the map). */
+    private Map<Long, Wanted> candidates() {
         Map<Long, Wanted> wanted = new HashMap<>();
-        if (held() == null) {
+        if (configured == null) {
             return wanted;
         }
         jdbc.sql("SELECT id, embedder, dimension, dense_search, dense_candidates FROM collections")
                 .query((RowCallbackHandler) rs -> {
-                    Wanted one = wanted(rs);
+                    Wanted one = candidate(rs);
                     if (one != null) {
                         wanted.put(rs.getLong("id"), one);
                     }
@@ -928,21 +950,21 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
         return wanted;
     }
 
-    /** The vectors the collection's index should hold now, read with the caller's transaction, if any. */
-    private Wanted wanted(long collectionId) {
-        if (held() == null) {
+    /** The collection's {@link #candidate} now, read with the caller's transaction, if any. */
+    private Wanted candidate(long collectionId) {
+        if (configured == null) {
             return null;
         }
         // a list, not an Optional: a row can want no vectors (null)
         List<Wanted> rows = new ArrayList<>(1);
         jdbc.sql("SELECT embedder, dimension, dense_search, dense_candidates FROM collections WHERE id = :id")
-                .param("id", collectionId).query((RowCallbackHandler) rs -> rows.add(wanted(rs)));
+                .param("id", collectionId).query((RowCallbackHandler) rs -> rows.add(candidate(rs)));
         return rows.isEmpty() ? null : rows.get(0);
     }
 
-    /** The vectors wanted for the collection of the current row of a {@code collections} query. */
-    private Wanted wanted(ResultSet rs) throws SQLException {
-        return wanted(rs.getString("embedder"), rs.getInt("dimension"), DenseSearch.parse(rs.getString("dense_search"),
+    /** The {@link #candidate} of the collection of the current row of a {@code collections} query. */
+    private Wanted candidate(ResultSet rs) throws SQLException {
+        return candidate(rs.getString("embedder"), rs.getInt("dimension"), DenseSearch.parse(rs.getString("dense_search"),
                 rs.getObject("dense_candidates", Integer.class)));
     }
 

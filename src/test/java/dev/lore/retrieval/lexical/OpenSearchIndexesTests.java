@@ -1,6 +1,7 @@
 package dev.lore.retrieval.lexical;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -30,6 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
+import dev.lore.documents.CollectionRef;
+import dev.lore.documents.DenseSearch;
+import dev.lore.models.Embedder;
 import dev.lore.retrieval.SearchFilter;
 import dev.lore.retrieval.dense.OpenSearchDenseSearch;
 import dev.lore.support.Api.Part;
@@ -57,6 +61,9 @@ class OpenSearchIndexesTests extends IntegrationTest {
 
     @Autowired
     SqlLexicalSearch sql;
+
+    @Autowired
+    Embedder embedder;
 
     @TempDir
     Path dirs;
@@ -232,17 +239,53 @@ class OpenSearchIndexesTests extends IntegrationTest {
         assertThat(built.vectors()).as("the test node loads the k-NN plugin").isNotNull();
 
         try (KnnAnswering cluster = new KnnAnswering(503)) {
-            // a cluster still starting says nothing of its plugins: no pass, so no rebuild without vectors
+            // a cluster still starting says nothing of its plugins: the pass keeps the index and its vectors, and
+            // goes on applying the feed to it, vectors included
             OpenSearchIndexes starting = instance(prefix, cluster.url(), true);
-            assertThat(starting.catchUp()).isFalse();
+            assertThat(starting.catchUp()).isTrue();
             assertThat(starting.vectors()).isFalse();
-            assertThat(starting.state(collection)).isEqualTo(built);
+            assertThat(starting.state(collection).index()).isEqualTo(built.index());
+            assertThat(starting.state(collection).vectors()).isEqualTo(built.vectors());
+            UUID laptops = document(collection, "laptops.md");
+            assertThat(admin().delete("/api/v1/collections/opensearch-knn-unanswered/documents/" + laptops).status())
+                    .isEqualTo(204);
+            assertThat(admin().ingest("opensearch-knn-unanswered", Part.file("bikes.md", """
+                    # Bikes
+                    Bike racks are in the garage; bring your own lock.
+                    """)).path("status").asString()).isEqualTo("DONE");
+            cluster.status = 429;
+            assertThat(starting.catchUp()).isTrue();
+            assertThat(starting.vectors()).as("a busy cluster has said nothing either").isFalse();
+            OpenSearchIndexes.State applied = starting.state(collection);
+            assertThat(applied.index()).isEqualTo(built.index());
+            assertThat(applied.vectors()).isEqualTo(built.vectors());
+            assertThat(applied.position()).isGreaterThan(built.position());
+            assertThat(starting.of(collection).indexedChunks()).isEqualTo(chunks(collection));
 
             cluster.status = 200;
             assertThat(starting.catchUp()).isTrue();
             assertThat(starting.vectors()).isTrue();
             assertThat(starting.state(collection).index()).isEqualTo(built.index());
             assertThat(starting.state(collection).vectors()).isEqualTo(built.vectors());
+            assertThat(starting.dense(ref(collection), vector("bike racks"), List.of(), null, 3).orElseThrow())
+                    .as("the vectors applied while the cluster said nothing are searched").isNotEmpty()
+                    .first().satisfies(hit -> assertThat(chunkSource(hit.chunkId())).isEqualTo("bikes.md"));
+        }
+        // what counts as an answer: only a cluster without the endpoint says no; a busy or starting one, or a user
+        // not allowed the plugin's stats, says nothing
+        try (KnnAnswering cluster = new KnnAnswering(200)) {
+            OpenSearchDenseSearch asking = new OpenSearchDenseSearch(OpenSearchIndexes.client(
+                    new LexicalProperties.OpenSearch(List.of(cluster.url()), prefix, 1, 0, null, null,
+                            Duration.ofSeconds(30), 500)), 100);
+            assertThat(asking.available()).isTrue();
+            for (int status : List.of(400, 404, 405)) {
+                cluster.status = status;
+                assertThat(asking.available()).as("status " + status).isFalse();
+            }
+            for (int status : List.of(401, 403, 429, 500, 503)) {
+                cluster.status = status;
+                assertThatThrownBy(asking::available).as("status " + status).isInstanceOf(IOException.class);
+            }
         }
         // a cluster that refuses the API (no plugin) has said no: the index is rebuilt to hold words alone
         try (KnnAnswering cluster = new KnnAnswering(400)) {
@@ -408,6 +451,16 @@ class OpenSearchIndexesTests extends IntegrationTest {
 
     private String chunkSource(UUID chunk) {
         return jdbc.sql("SELECT source FROM chunks WHERE id = :id").param("id", chunk).query(String.class).single();
+    }
+
+    private CollectionRef ref(long collection) {
+        String name = jdbc.sql("SELECT name FROM collections WHERE id = :id").param("id", collection)
+                .query(String.class).single();
+        return new CollectionRef(collection, name, embedder.name(), embedder.dimension(), DenseSearch.FULL);
+    }
+
+    private float[] vector(String query) {
+        return embedder.embedQuery(query);
     }
 
     private long chunks(long collection) {
