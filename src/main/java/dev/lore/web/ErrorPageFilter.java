@@ -7,6 +7,7 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
@@ -16,8 +17,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Answers {@code GET /error} asked for directly with the 404 any unknown path gets: Boot's error page is only
- * meant for the container's error dispatch, and without an error to render it answered {@code 500 {"status":999}}.
+ * Answers Boot's error page ({@code server.error.path}, {@code /error}) asked for directly with the 404 any unknown
+ * path gets: it is only meant for the container's error dispatch, and without an error to render it answered
+ * {@code 500 {"status":999}}.
  * Error dispatches themselves never pass here ({@link OncePerRequestFilter} skips them).
  */
 @Component
@@ -25,15 +27,17 @@ import tools.jackson.databind.json.JsonMapper;
 class ErrorPageFilter extends OncePerRequestFilter {
 
     private final JsonMapper json;
+    private final String errorPath;
 
-    ErrorPageFilter(JsonMapper json) {
+    ErrorPageFilter(JsonMapper json, @Value("${server.error.path:/error}") String errorPath) {
         this.json = json;
+        this.errorPath = errorPath;
     }
 
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
         String path = request.getRequestURI().substring(request.getContextPath().length());
-        return !(path.equals("/error") || path.startsWith("/error/"));
+        return !(path.equals(errorPath) || path.startsWith(errorPath + "/"));
     }
 
     @Override
