@@ -33,6 +33,7 @@ import dev.lore.agents.planning.Planner;
 import dev.lore.agents.reflection.Reflector;
 import dev.lore.web.Admitted;
 import dev.lore.web.LoreException;
+import dev.lore.web.Paging;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -276,10 +277,7 @@ class AgentController {
     List<RetrievedMemory> retrieve(@PathVariable String id, @RequestParam(required = false) String query,
             @RequestParam(required = false) Integer k, @RequestParam(required = false) String at) {
         Agents.Found found = access.agent(id);
-        int limit = k == null ? 10 : k;
-        if (limit < 1 || limit > 1000) {
-            throw LoreException.invalid("k must be between 1 and 1000, was " + limit);
-        }
+        int limit = Paging.limit("k", k == null ? 10 : k);
         if (query != null && query.length() > MAX_TEXT) {
             throw LoreException.invalid("query is " + query.length() + " characters long; at most " + MAX_TEXT);
         }

@@ -33,6 +33,7 @@ import dev.lore.agents.memory.NewMemory;
 import dev.lore.agents.memory.Weights;
 import dev.lore.web.Admitted;
 import dev.lore.web.LoreException;
+import dev.lore.web.Paging;
 
 /** Simulations and the agents they hold. */
 @RestController
@@ -135,12 +136,8 @@ class SimulationController {
     @GetMapping
     List<SimulationSummary> list(@RequestParam(required = false, defaultValue = "100") int limit,
             @RequestParam(required = false, defaultValue = "0") int offset) {
-        if (limit < 1 || limit > 1000) {
-            throw LoreException.invalid("limit must be between 1 and 1000, was " + limit);
-        }
-        if (offset < 0) {
-            throw LoreException.invalid("offset must be 0 or more, was " + offset);
-        }
+        Paging.limit("limit", limit);
+        Paging.position("offset", offset, Integer.MAX_VALUE);
         return access.simulations(limit, offset).stream()
                 .map(s -> new SimulationSummary(s.id(), s.name(), s.startsAt(), s.clock(), s.stepMinutes(), s.step(),
                         s.status(), s.schedule(), s.createdAt()))
@@ -175,12 +172,8 @@ class SimulationController {
             @RequestParam(required = false, defaultValue = "0") long from,
             @RequestParam(required = false, defaultValue = "100") int limit) {
         Simulations.Simulation simulation = access.simulation(id);
-        if (from < 0) {
-            throw LoreException.invalid("from must be 0 or more, was " + from);
-        }
-        if (limit < 1 || limit > 1000) {
-            throw LoreException.invalid("limit must be between 1 and 1000, was " + limit);
-        }
+        Paging.position("from", from);
+        Paging.limit("limit", limit);
         return reports.steps(simulation.id(), from, limit);
     }
 

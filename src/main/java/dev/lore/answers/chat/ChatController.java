@@ -35,6 +35,7 @@ import dev.lore.models.Cancellation;
 import dev.lore.security.CurrentCaller;
 import dev.lore.web.Admitted;
 import dev.lore.web.LoreException;
+import dev.lore.web.Paging;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -93,9 +94,7 @@ class ChatController {
     ResponseEntity<List<ChatSessions.Session>> list(@RequestParam(required = false) Integer limit,
             @RequestParam(defaultValue = "0") long offset) {
         int size = pageSize(limit);
-        if (offset < 0 || offset > Integer.MAX_VALUE) {
-            throw LoreException.invalid("offset must be between 0 and " + Integer.MAX_VALUE + ", was " + offset);
-        }
+        Paging.position("offset", offset, Integer.MAX_VALUE);
         ChatSessions.Sessions page = sessions.list(caller.get().keyId(), size, offset);
         ResponseEntity.BodyBuilder response = ResponseEntity.ok();
         if (page.hasMore()) {
@@ -106,14 +105,8 @@ class ChatController {
     }
 
     private int pageSize(Integer limit) {
-        if (limit == null) {
-            return properties.pageSize();
-        }
-        if (limit < 1 || limit > properties.maxPageSize()) {
-            throw LoreException.invalid("limit must be between 1 and " + properties.maxPageSize()
-                    + " (lore.chat.max-page-size), was " + limit);
-        }
-        return limit;
+        return limit == null ? properties.pageSize()
+                : Paging.limit("limit", limit, properties.maxPageSize(), "lore.chat.max-page-size");
     }
 
     /** Every key's rated answers, for an administrator to find the bad ones ({@code ?rating=down}). */
@@ -189,9 +182,7 @@ class ChatController {
         if (rating != null && !List.of("up", "down").contains(rating)) {
             throw LoreException.invalid("rating must be up or down");
         }
-        if (limit < 1 || limit > 1000) {
-            throw LoreException.invalid("limit must be between 1 and 1000, was " + limit);
-        }
+        Paging.limit("limit", limit);
     }
 
     /** The latest messages; {@code ?before=nextBefore} shows the ones before them. */
