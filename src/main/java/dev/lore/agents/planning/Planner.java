@@ -222,21 +222,15 @@ public class Planner {
             }
         }
         else {
-            for (String line : answer.split("\\R")) {
-                String text = AnswerText.plain(line);
-                Optional<AnswerText.LeadingTime> time = AnswerText.leadingTime(text);
-                if (time.isEmpty()) {
-                    continue;
-                }
-                String rest = skipRangeEnd(text.substring(time.get().end())).replaceFirst(SEPARATOR, "");
-                String[] parts = rest.split("\\|");
+            for (TimedLine line : timedLines(answer)) {
+                String[] parts = line.parts();
                 String activity = AnswerText.plain(parts[0]);
                 if (activity.chars().noneMatch(Character::isLetter)) {
                     continue;
                 }
                 String location = parts.length > 1 && !parts[1].isBlank() ? AnswerText.plain(parts[1])
                         : defaultLocation;
-                byStart.putIfAbsent(day.atTime(time.get().time()), new String[] {activity, location});
+                byStart.putIfAbsent(day.atTime(line.time()), new String[] {activity, location});
             }
         }
         List<DayPlan.Item> blocks = new ArrayList<>();
@@ -249,6 +243,24 @@ public class Planner {
             blocks.add(new DayPlan.Item(start, (int) minutes, value[0], value[1]));
         }
         return blocks;
+    }
+
+    /** A line of a plan that opens with a time: the time, and the rest split at '|' (a range's end and a dash off). */
+    private record TimedLine(LocalTime time, String[] parts) {
+    }
+
+    /** The lines of a plan written as text that open with a time, in order; the others are dropped. */
+    private static List<TimedLine> timedLines(String answer) {
+        List<TimedLine> lines = new ArrayList<>();
+        for (String line : answer.split("\\R")) {
+            String text = AnswerText.plain(line);
+            Optional<AnswerText.LeadingTime> time = AnswerText.leadingTime(text);
+            if (time.isPresent()) {
+                String rest = skipRangeEnd(text.substring(time.get().end())).replaceFirst(SEPARATOR, "");
+                lines.add(new TimedLine(time.get().time(), rest.split("\\|")));
+            }
+        }
+        return lines;
     }
 
     /**
@@ -271,20 +283,14 @@ public class Planner {
             }
         }
         else {
-            for (String line : answer.split("\\R")) {
-                String text = AnswerText.plain(line);
-                Optional<AnswerText.LeadingTime> time = AnswerText.leadingTime(text);
-                if (time.isEmpty()) {
-                    continue;
-                }
-                String rest = skipRangeEnd(text.substring(time.get().end())).replaceFirst(SEPARATOR, "");
-                String[] parts = rest.split("\\|");
+            for (TimedLine line : timedLines(answer)) {
+                String[] parts = line.parts();
                 Optional<Integer> minutes = AnswerText.minutes(AnswerText.plain(parts[0]));
                 String activity = AnswerText.plain(minutes.isPresent() && parts.length > 1 ? parts[1] : parts[0]);
                 if (activity.chars().noneMatch(Character::isLetter)) {
                     continue;
                 }
-                add(parsed, from.toLocalDate().atTime(time.get().time()), minutes.orElse(15), activity, from, end,
+                add(parsed, from.toLocalDate().atTime(line.time()), minutes.orElse(15), activity, from, end,
                         location);
             }
         }
