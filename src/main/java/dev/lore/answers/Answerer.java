@@ -246,7 +246,6 @@ public class Answerer {
         private final int questionTokens;
         private int budget;
         private double support;
-        private String refusedFor;
 
         Run(AnswerRequest request, Conversation conversation, AnswerListener listener, Cancellation cancellation,
                 Optional<Generator> generator, int questionTokens) {
@@ -378,13 +377,12 @@ public class Answerer {
 
         private Answer finish(String name, String text, String flare) {
             if (refuses(text)) {
-                refusedFor = "model";
-                return answer(properties.refusal(), false, name, flare, null, List.of(), 0);
+                return refused(name, flare, "model");
             }
             CitationMarkers.Parsed parsed = CitationMarkers.parse(text, book.byNumber());
             Attributions.Attributed attributed = attributions.attribute(parsed, book.byNumber(), written,
                     properties.refusal());
-            return answer(parsed.text(), !attributed.citations().isEmpty(), name, flare, null,
+            return answer(parsed.text(), !attributed.citations().isEmpty(), null, name, flare, null,
                     attributed.citations(), attributed.unsupported(), parsed.dropped());
         }
 
@@ -402,23 +400,22 @@ public class Answerer {
                 return refusal("none", "support");
             }
             emit(extract.answer());
-            return answer(extract.answer(), true, "none", null, extract.scorer(), extract.citations(), 0);
+            return answer(extract.answer(), true, null, "none", null, extract.scorer(), extract.citations(),
+                    List.of(), 0);
         }
 
-        /** A refusal, and why: {@code support}, {@code figure} (see {@link Answer}). */
+        /** A refusal made without a model, streamed: {@code support} or {@code figure} (see {@link Answer}). */
         private Answer refusal(String name, String reason) {
-            refusedFor = reason;
             emit(properties.refusal());
-            return answer(properties.refusal(), false, name, null, null, List.of(), 0);
+            return refused(name, null, reason);
         }
 
-        private Answer answer(String text, boolean grounded, String name, String flare, String extractive,
-                List<Citation> citations, int dropped) {
-            return answer(text, grounded, name, flare, extractive, citations, List.of(), dropped);
+        private Answer refused(String name, String flare, String reason) {
+            return answer(properties.refusal(), false, reason, name, flare, null, List.of(), List.of(), 0);
         }
 
-        private Answer answer(String text, boolean grounded, String name, String flare, String extractive,
-                List<Citation> citations, List<String> unsupported, int dropped) {
+        private Answer answer(String text, boolean grounded, String refusedFor, String name, String flare,
+                String extractive, List<Citation> citations, List<String> unsupported, int dropped) {
             Map<String, Long> timings = new LinkedHashMap<>();
             timings.put("retrieval", TimeUnit.NANOSECONDS.toMillis(retrievalNanos));
             timings.put("generation", TimeUnit.NANOSECONDS.toMillis(generationNanos));
@@ -426,10 +423,8 @@ public class Answerer {
                 timings.put("firstToken", firstTokenMillis);
             }
             timings.put("total", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-            return new Answer(text, grounded, grounded ? null : refusedFor, name, request.strategy().id(), flare,
-                    extractive, citations,
-                    unsupported, dropped,
-                    Math.round(support * 10000) / 10000.0, retrievals, usage, timings);
+            return new Answer(text, grounded, refusedFor, name, request.strategy().id(), flare, extractive, citations,
+                    unsupported, dropped, Math.round(support * 10000) / 10000.0, retrievals, usage, timings);
         }
 
         private List<SearchHit> search(String query, int topK, boolean hyde) {

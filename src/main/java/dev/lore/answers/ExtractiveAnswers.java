@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -126,9 +125,9 @@ class ExtractiveAnswers {
             }
             answer.append(answer.isEmpty() ? "" : " ").append(quote).append(" [").append(n).append(']');
         }
-        Set<String> subject = Quantities.subject(question + "\n" + earlier);
         Quantities.Figure unstated = Quantities.figureAsked(question).filter(figure -> chosen.stream()
-                .noneMatch(quote -> figure.statedIn(quote.text())) || !speaksOf(subject, chosen)).orElse(null);
+                .noneMatch(quote -> figure.statedIn(quote.text()))
+                || !speaksOf(Quantities.subject(question + "\n" + earlier), chosen)).orElse(null);
         return new Extract(answer.toString(), citations, scorer(), supported, unstated);
     }
 
@@ -144,9 +143,8 @@ class ExtractiveAnswers {
         }
         Set<String> words = new java.util.HashSet<>();
         for (Quote quote : quotes) {
-            SearchHit hit = quote.hit();
-            words.addAll(Terms.terms(quote.text() + " " + Objects.toString(hit.title(), "") + " "
-                    + Objects.toString(hit.headingPath(), "")));
+            words.addAll(Terms.terms(Headings.trail(quote.hit().title(), quote.hit().headingPath()) + " "
+                    + quote.text()));
         }
         return subject.stream().anyMatch(word -> words.stream().anyMatch(other -> alike(word, other)));
     }

@@ -67,6 +67,11 @@ final class Quantities {
     private static final Pattern MONEY_WORDS = Pattern.compile("(?i)\\$|\\b(cost|costs|money|dollars?|budget|"
             + "paycheck|price|charge|fee|fees|spend|salary|premium|reimburs\\w*|stipend|subsidy)\\b");
 
+    /** Words that are no subject of a figure (as {@link Terms} stems them): contraction leftovers and hedges. */
+    private static final Set<String> NOT_SUBJECT = Set.of("ll", "re", "ve", "take", "took", "usually", "typically",
+            "normally", "generally", "roughly", "realistically", "approximately", "around", "per", "until", "up",
+            "over", "long", "soon");
+
     /** The kinds of figure a question can ask for, each with what states one. */
     enum Figure {
 
@@ -146,13 +151,10 @@ final class Quantities {
      */
     static Set<String> subject(String question) {
         Set<String> subject = Terms.terms(withoutAsks(question));
-        subject.removeIf(word -> word.length() < 2 && !Character.isDigit(word.charAt(0)) || NOT_SUBJECT.contains(word));
+        subject.removeIf(word -> word.length() < 2 && !Character.isDigit(word.charAt(0))
+                || NOT_SUBJECT.contains(word));
         return subject;
     }
-
-    private static final Set<String> NOT_SUBJECT = Set.of("ll", "re", "ve", "take", "took", "takes", "usually",
-            "typically", "normally", "generally", "roughly", "realistically", "approximately", "around", "per", "until",
-            "up", "over", "long", "soon");
 
     /** The figure asked by the question word at {@code start}, or null when it asks for something else. */
     private static Figure figureAt(String question, int start) {

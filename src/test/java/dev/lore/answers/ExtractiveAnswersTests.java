@@ -20,6 +20,8 @@ import dev.lore.support.FakeEmbedder;
 class ExtractiveAnswersTests {
 
     private static final String TEXT = "Staff earn thirteen vacation days a year. The office has a kitchen.";
+    private static final String SICK_LEAVE =
+            "Sick leave is paid. It takes two weeks to approve. The office has a kitchen.";
 
     @Test
     void crossEncoderProbabilitiesAreTakenAsTheyAreForTheMarginAndTheBestScore() {
@@ -27,8 +29,7 @@ class ExtractiveAnswersTests {
         // and the kitchen would join an answer about vacation days
         ExtractiveAnswers extractive = new ExtractiveAnswers(null, Map.of("crossEncoderReranker",
                 reranker(Map.of("vacation", 0.9, "kitchen", 0.7))), properties());
-        SearchHit hit = new SearchHit(UUID.randomUUID(), UUID.randomUUID(), "leave.md", "Leave", null, TEXT, 1,
-                Map.of(), Map.of());
+        SearchHit hit = hit("leave.md", "Leave", TEXT);
 
         ExtractiveAnswers.Extract extract = extractive.answer("How many vacation days do I get?", List.of(hit));
 
@@ -45,8 +46,7 @@ class ExtractiveAnswersTests {
         scores.put("kitchen", 0.8);
         ExtractiveAnswers extractive = new ExtractiveAnswers(null, Map.of("crossEncoderReranker", reranker(scores)),
                 properties());
-        SearchHit hit = new SearchHit(UUID.randomUUID(), UUID.randomUUID(), "leave.md", "Leave", null,
-                "Sick leave is paid. It takes two weeks to approve. The office has a kitchen.", 1, Map.of(), Map.of());
+        SearchHit hit = hit("leave.md", "Leave", SICK_LEAVE);
 
         ExtractiveAnswers.Extract extract = extractive.answer("How long does sick leave take?", List.of(hit));
 
@@ -63,8 +63,7 @@ class ExtractiveAnswersTests {
         scores.put("Sick leave", 0.9);
         ExtractiveAnswers extractive = new ExtractiveAnswers(null, Map.of("crossEncoderReranker", reranker(scores)),
                 properties());
-        SearchHit hit = new SearchHit(UUID.randomUUID(), UUID.randomUUID(), "leave.md", "Leave", null,
-                "Sick leave is paid. It takes two weeks to approve. The office has a kitchen.", 1, Map.of(), Map.of());
+        SearchHit hit = hit("leave.md", "Leave", SICK_LEAVE);
 
         assertThat(extractive.answer("How long does sick leave take?", List.of(hit)).answer())
                 .isEqualTo("Sick leave is paid. It takes two weeks to approve. [1]");
@@ -73,9 +72,8 @@ class ExtractiveAnswersTests {
     @Test
     void aQuestionThatAsksHowLongPutsTheSentenceThatStatesADurationFirst() {
         // the question shares as many words with the sentence about emailing the form as with the one that answers
-        SearchHit hit = new SearchHit(UUID.randomUUID(), UUID.randomUUID(), "travel.md", "Travel", null,
-                "Email the form to the travel team. The travel team will open your account within ten business days.",
-                1, Map.of(), Map.of());
+        SearchHit hit = hit("travel.md", "Travel",
+                "Email the form to the travel team. The travel team will open your account within ten business days.");
         ExtractiveAnswers extractive = new ExtractiveAnswers(sameVectorForEveryText(), Map.of(), properties());
 
         ExtractiveAnswers.Extract asked = extractive.answer(
@@ -145,12 +143,9 @@ class ExtractiveAnswersTests {
     @Test
     void aFigureStatedOfSomethingTheQuestionDoesNotNameLeavesTheFigureUnstated() {
         ExtractiveAnswers extractive = new ExtractiveAnswers(sameVectorForEveryText(), Map.of(), properties());
-        SearchHit details = new SearchHit(UUID.randomUUID(), UUID.randomUUID(), "details.md", "Details", null,
-                "Average time to process a detail: 2.5-3 months.", 1, Map.of(), Map.of());
-        SearchHit clearance = new SearchHit(UUID.randomUUID(), UUID.randomUUID(), "security.md",
-                "Background investigations", null, "Expect about 3 months.", 1, Map.of(), Map.of());
-        SearchHit probation = new SearchHit(UUID.randomUUID(), UUID.randomUUID(), "hiring.md", "Hiring", null,
-                "Probation lasts one year.", 1, Map.of(), Map.of());
+        SearchHit details = hit("details.md", "Details", "Average time to process a detail: 2.5-3 months.");
+        SearchHit clearance = hit("security.md", "Background investigations", "Expect about 3 months.");
+        SearchHit probation = hit("hiring.md", "Hiring", "Probation lasts one year.");
         String investigation = "How long does the background investigation usually take?";
 
         // a duration, but of a detail: nothing in the sentence or its page is what the question asks about
@@ -159,7 +154,7 @@ class ExtractiveAnswersTests {
         assertThat(extractive.answer(investigation, List.of(clearance)).unstated()).isNull();
         assertThat(extractive.answer("How long does it take to process a detail?", List.of(details)).unstated())
                 .isNull();
-        // words alike in their first six letters are one word
+        // a word that starts another is one with it
         assertThat(extractive.answer("How long is the probationary period?", List.of(probation)).unstated())
                 .isNull();
         // a follow-up names its subject in the turns before it; a question of asking words alone is not held to one
@@ -175,8 +170,14 @@ class ExtractiveAnswersTests {
         assertThat(Quantities.subject("How often should I meet 1:1 with my reports?")).contains("1", "meet");
         assertThat(ExtractiveAnswers.alike("meet", "meeting")).isTrue();
         assertThat(ExtractiveAnswers.alike("probationary", "probation")).isTrue();
+        assertThat(ExtractiveAnswers.alike("reimbursable", "reimbursement")).as("six letters alike").isTrue();
         assertThat(ExtractiveAnswers.alike("day", "days")).isFalse();
         assertThat(ExtractiveAnswers.alike("detail", "investigation")).isFalse();
+    }
+
+    /** A hit of {@code source}, titled {@code title}, without headings, holding {@code text}. */
+    private static SearchHit hit(String source, String title, String text) {
+        return new SearchHit(UUID.randomUUID(), UUID.randomUUID(), source, title, null, text, 1, Map.of(), Map.of());
     }
 
     /** An embedder with no opinion: every text the same vector, so words alone decide. */

@@ -125,7 +125,8 @@ public class FollowUps {
     private static Answer withUsage(Answer answer, Answer.Usage more) {
         Answer.Usage usage = answer.usage();
         return new Answer(answer.answer(), answer.grounded(), answer.refusedFor(), answer.generator(),
-                answer.strategy(), answer.flare(), answer.extractive(), answer.citations(), answer.unsupported(), answer.droppedMarkers(), answer.support(),
+                answer.strategy(), answer.flare(), answer.extractive(), answer.citations(), answer.unsupported(),
+                answer.droppedMarkers(), answer.support(),
                 answer.retrievals(), new Answer.Usage(usage.llmCalls() + more.llmCalls(),
                         usage.promptTokens() + more.promptTokens(),
                         usage.completionTokens() + more.completionTokens()), answer.timingsMs());
