@@ -2,15 +2,14 @@ package dev.lore.prompts;
 
 import java.io.IOException;
 import java.io.Writer;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import org.springframework.ai.template.TemplateRenderer;
 import org.stringtemplate.v4.AutoIndentWriter;
 import org.stringtemplate.v4.ST;
-import org.stringtemplate.v4.STErrorListener;
 import org.stringtemplate.v4.STGroup;
+import org.stringtemplate.v4.misc.ErrorBuffer;
 import org.stringtemplate.v4.misc.STMessage;
 
 /**
@@ -26,7 +25,8 @@ final class PromptRenderer implements TemplateRenderer {
 
     @Override
     public String apply(String template, Map<String, ? extends Object> variables) {
-        Errors errors = new Errors();
+        // StringTemplate reports its errors to a listener and goes on
+        ErrorBuffer errors = new ErrorBuffer();
         STGroup group = new STGroup('{', '}');
         group.setListener(errors);
         ST st;
@@ -36,15 +36,21 @@ final class PromptRenderer implements TemplateRenderer {
         }
         catch (RuntimeException e) {
             throw new IllegalStateException("The prompt template could not be compiled: "
-                    + (errors.messages.isEmpty() ? e.getMessage() : String.join("; ", errors.messages)), e);
+                    + (errors.errors.isEmpty() ? e.getMessage() : messages(errors)), e);
         }
         Text out = new Text(template.length() + 256);
         st.write(new Fast(out), errors);
-        if (!errors.messages.isEmpty()) {
-            throw new IllegalStateException("The prompt template could not be rendered: "
-                    + String.join("; ", errors.messages));
+        if (!errors.errors.isEmpty()) {
+            throw new IllegalStateException("The prompt template could not be rendered: " + messages(errors));
         }
         return out.text.toString();
+    }
+
+    /** The errors' messages, without the cause's stack trace that {@link STMessage#toString()} appends. */
+    private static String messages(ErrorBuffer errors) {
+        return errors.errors.stream().map(STMessage::toString)
+                .map(text -> text.contains("\n\tat ") ? text.substring(0, text.indexOf("\n\tat ")) : text)
+                .collect(Collectors.joining("; "));
     }
 
     /** StringTemplate's auto-indenting writer, which writes a value's lines whole while there is nothing to indent. */
@@ -122,39 +128,6 @@ final class PromptRenderer implements TemplateRenderer {
 
         @Override
         public void close() {
-        }
-    }
-
-    /** Every error StringTemplate reports, compiling or rendering: it only reports them, and goes on. */
-    private static final class Errors implements STErrorListener {
-
-        private final List<String> messages = new ArrayList<>();
-
-        private void add(STMessage message) {
-            // the message without the cause's stack trace that STMessage.toString() appends
-            String text = message.toString();
-            int trace = text.indexOf("\n\tat ");
-            messages.add(trace < 0 ? text : text.substring(0, trace));
-        }
-
-        @Override
-        public void compileTimeError(STMessage message) {
-            add(message);
-        }
-
-        @Override
-        public void runTimeError(STMessage message) {
-            add(message);
-        }
-
-        @Override
-        public void IOError(STMessage message) {
-            add(message);
-        }
-
-        @Override
-        public void internalError(STMessage message) {
-            add(message);
         }
     }
 }

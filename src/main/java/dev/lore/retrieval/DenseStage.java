@@ -54,8 +54,7 @@ class DenseStage implements DenseEngine {
 
     @Override
     public String of(DenseSearch search, int dimension) {
-        return servedByIndexes(search, dimension) ? OPENSEARCH
-                : SearchQueries.POSTGRES;
+        return servedByIndexes(search, dimension) ? OPENSEARCH : SearchQueries.POSTGRES;
     }
 
     private boolean servedByIndexes(DenseSearch search, int dimension) {

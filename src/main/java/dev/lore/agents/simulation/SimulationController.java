@@ -137,7 +137,7 @@ class SimulationController {
     List<SimulationSummary> list(@RequestParam(required = false, defaultValue = "100") int limit,
             @RequestParam(required = false, defaultValue = "0") int offset) {
         Paging.limit("limit", limit);
-        Paging.position("offset", offset, Integer.MAX_VALUE);
+        Paging.position("offset", offset);
         return access.simulations(limit, offset).stream()
                 .map(s -> new SimulationSummary(s.id(), s.name(), s.startsAt(), s.clock(), s.stepMinutes(), s.step(),
                         s.status(), s.schedule(), s.createdAt()))

@@ -154,7 +154,6 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
     /** This instance's hold on {@link #root}; {@code null} where the directory could not be made or locked. */
     private final FileChannel claim;
     private final String instanceId;
-
     private final Analyzer analyzer = englishAsPostgres();
     private final Similarity similarity = new BM25Similarity((float) SqlLexicalSearch.BM25_K1,
             (float) SqlLexicalSearch.BM25_B);
@@ -731,11 +730,13 @@ public class LuceneIndexes implements LexicalIndexStatus, AutoCloseable {
     static Query words(IndexReader reader, Set<String> terms, boolean correct) throws IOException {
         BooleanQuery.Builder words = new BooleanQuery.Builder();
         Set<String> all = new LinkedHashSet<>(terms);
-        for (String term : correct ? terms : Set.<String>of()) {
-            // the checker itself passes over short words and words the index holds
-            for (SuggestWord suggestion : SPELLING.suggestSimilar(new Term(BODY, term), 1, reader,
-                    SuggestMode.SUGGEST_WHEN_NOT_IN_INDEX)) {
-                all.add(suggestion.string);
+        if (correct) {
+            for (String term : terms) {
+                // the checker itself passes over short words and words the index holds
+                for (SuggestWord suggestion : SPELLING.suggestSimilar(new Term(BODY, term), 1, reader,
+                        SuggestMode.SUGGEST_WHEN_NOT_IN_INDEX)) {
+                    all.add(suggestion.string);
+                }
             }
         }
         for (String term : all) {

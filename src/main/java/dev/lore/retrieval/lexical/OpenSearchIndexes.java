@@ -896,7 +896,8 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
      */
     public Optional<List<OpenSearchDenseSearch.Hit>> dense(CollectionRef collection, float[] query,
             Collection<String> sources, Collection<UUID> documents, int limit) {
-        String marker = marker(wanted(collection.embedder(), collection.dimension(), collection.denseSearch()));
+        String marker = held() == null ? null
+                : marker(candidate(collection.embedder(), collection.dimension(), collection.denseSearch()));
         if (marker == null || query.length != collection.dimension()) {
             return Optional.empty();
         }
@@ -912,11 +913,6 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
                     current.get().index(), e.toString());
             return Optional.empty();
         }
-    }
-
-    /** The vectors a collection's index holds for dense search now, or null: none here, or not served this way. */
-    private Wanted wanted(String embedder, int dimension, DenseSearch search) {
-        return held() == null ? null : candidate(embedder, dimension, search);
     }
 
     /**
@@ -964,8 +960,8 @@ public class OpenSearchIndexes implements LexicalIndexStatus, AutoCloseable {
 
     /** The {@link #candidate} of the collection of the current row of a {@code collections} query. */
     private Wanted candidate(ResultSet rs) throws SQLException {
-        return candidate(rs.getString("embedder"), rs.getInt("dimension"), DenseSearch.parse(rs.getString("dense_search"),
-                rs.getObject("dense_candidates", Integer.class)));
+        return candidate(rs.getString("embedder"), rs.getInt("dimension"),
+                DenseSearch.parse(rs.getString("dense_search"), rs.getObject("dense_candidates", Integer.class)));
     }
 
     private static Long[] applied(State state) {
